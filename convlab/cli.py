@@ -1,0 +1,149 @@
+"""The ``convlab`` command line: one subcommand per job, the knobs as flags.
+
+Bad input ends with one line on stderr (``convlab: error: ...``) and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from convlab.arithmetic import Geometry, Grid, as_pair
+from convlab.catalogue import LESSON
+
+
+class UsageError(Exception):
+    """Input the user can fix; the message says how."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, like every other convlab error."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def parse_size(text: str) -> int | tuple[int, int]:
+    """Return ``N`` as an int or ``HxW`` as an (H, W) pair."""
+    parts = text.lower().replace("×", "x").split("x")
+    try:
+        numbers = [int(part) for part in parts]
+    except ValueError:
+        raise UsageError(f"{text!r} is not a size: write N or HxW, e.g. 6 or 5x7") from None
+    if len(numbers) == 1:
+        return numbers[0]
+    if len(numbers) == 2:
+        return (numbers[0], numbers[1])
+    raise UsageError(f"{text!r} is not a size: write N or HxW, e.g. 6 or 5x7")
+
+
+def parse_weights(text: str) -> Grid:
+    """Return the kernel written as rows separated by ';' and values by ',', e.g. ``1,2,3;4,5,6``."""
+    example = "write rows of numbers separated by ';' and values by ',', e.g. \"1,2,3;4,5,6;7,8,9\""
+    rows = []
+    for row in text.split(";"):
+        try:
+            values = [float(value) for value in row.split(",")]
+        except ValueError:
+            raise UsageError(f"--weights: {row.strip()!r} is not a row of numbers: {example}") from None
+        if not all(math.isfinite(value) for value in values):
+            raise UsageError(f"--weights: {row.strip()!r} holds a value that is not a finite number: {example}")
+        rows.append(values)
+    lengths = sorted({len(row) for row in rows})
+    if len(lengths) > 1:
+        raise UsageError(f"--weights: rows have {' and '.join(map(str, lengths))} values: every row needs the same count")
+    return rows
+
+
+def render_command(args: argparse.Namespace) -> list[Path]:
+    """Render one animation with the given settings; return the files written."""
+    from convlab.animate import arange_grid, mean_kernel, render
+
+    weights = parse_weights(args.weights) if args.weights else None
+    kernel = parse_size(args.kernel) if args.kernel else None
+    if weights is not None:
+        shape = (len(weights), len(weights[0]))
+        if kernel is not None and as_pair(kernel, "kernel size") != shape:
+            raise UsageError(f"--weights is {shape[0]}x{shape[1]} but --kernel is {args.kernel}: drop --kernel or make them agree")
+        kernel = shape
+    sizes = (parse_size(text) for text in (args.size, args.stride, args.padding, args.dilation))
+    size, stride, padding, dilation = sizes
+    geometry = Geometry.of(size, kernel or 3, stride, padding, dilation)
+    if not 200 <= args.width <= 4000:
+        raise UsageError(f"--width {args.width}: choose a frame width from 200 to 4000 pixels")
+    if not 0 <= args.precision <= 6:
+        raise UsageError(f"--precision {args.precision}: choose from 0 to 6 decimals")
+    out = Path(args.out)
+    if out.suffix.lower() != ".gif":
+        raise UsageError(f"--out {args.out}: name a .gif file; the .json and .png are written beside it")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {args.out}: folder {out.parent} does not exist: create it or choose another")
+    return render(out, arange_grid(geometry.size), weights or mean_kernel(geometry.kernel), geometry,
+                  width=args.width, precision=args.precision)
+
+
+def gifs_command(args: argparse.Namespace) -> list[Path]:
+    """Render the lesson's animations (all, or those named) into a folder; return the files written."""
+    from convlab.animate import render_animation
+    from convlab.catalogue import lesson_animation
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    names = args.only or [animation.name for animation in LESSON]
+    animations = [lesson_animation(name) for name in names]
+    return [path for animation in animations for path in render_animation(animation, out, args.width)]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser for every subcommand."""
+    parser = _Parser(prog="convlab", description="Convolution, animated and checked against torch.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    render = commands.add_parser(
+        "render",
+        help="animate a convolution with your own settings",
+        description="Animate a convolution over an input holding 0, 1, 2, ... row by row. "
+        "Writes OUT (GIF), and beside it OUT.json (every number) and OUT.png (the last frame).",
+    )
+    render.add_argument("--size", default="6", help="input size, N or HxW (default: 6)")
+    render.add_argument("--kernel", help="kernel size, N or HxW (default: 3, or the shape of --weights)")
+    render.add_argument("--stride", default="1", help="N or HxW (default: 1)")
+    render.add_argument("--padding", default="0", help="N or HxW (default: 0)")
+    render.add_argument("--dilation", default="1", help="N or HxW (default: 1)")
+    render.add_argument("--weights", help="kernel weights, e.g. \"1,2,3;4,5,6;7,8,9\" (default: the mean kernel); "
+                        "write --weights=\"-1,0,1;...\" when the first value is negative")
+    render.add_argument("--out", required=True, help="the GIF to write, e.g. my_conv.gif")
+    render.add_argument("--width", type=int, default=1000, help="frame width in pixels (default: 1000)")
+    render.add_argument("--precision", type=int, default=2, help="decimals shown (default: 2)")
+    render.set_defaults(run=render_command)
+
+    gifs = commands.add_parser("gifs", help="render the lesson's four animations",
+                               description="Render the lesson's animations as NAME.gif, NAME.json and NAME.png.")
+    gifs.add_argument("--out", required=True, help="folder to write into (created if missing)")
+    gifs.add_argument("--only", nargs="+", metavar="NAME", help=f"render only these: {', '.join(a.name for a in LESSON)}")
+    gifs.add_argument("--width", type=int, default=1000, help="frame width in pixels (default: 1000)")
+    gifs.set_defaults(run=gifs_command)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        for path in args.run(args):
+            print(path)
+    except (UsageError, ValueError) as error:
+        print(f"convlab: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"convlab: error: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -4,6 +4,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+export NO_MKDOCS_2_WARNING := 1
 INSTALLED := $(VENV)/.installed
 
 # The lesson's animations come from one table, convlab/catalogue.py (plain Python, no dependencies).
@@ -12,7 +13,7 @@ ANIMATIONS := $(shell $(PYTHON) -m convlab.catalogue)
 GIFS := $(ANIMATIONS:%=$(ANIM_DIR)/%.gif)
 RENDER_SOURCES := convlab/arithmetic.py convlab/animate.py convlab/catalogue.py convlab/files.py
 
-SITE_SOURCES := mkdocs.yml $(shell find docs -type f -not -path '$(ANIM_DIR)/*') scripts/mkdocs_hooks.py convlab/site.py
+SITE_SOURCES := mkdocs.yml $(shell find docs overrides -type f -not -path '$(ANIM_DIR)/*') scripts/mkdocs_hooks.py convlab/site.py
 
 .PHONY: site test lint serve bench clean
 
@@ -35,6 +36,7 @@ site/index.html: $(GIFS) $(SITE_SOURCES) | $(INSTALLED)
 
 lint: | $(INSTALLED)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test: lint | $(INSTALLED)
 	$(BIN)/python -m pytest

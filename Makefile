@@ -20,11 +20,30 @@ RUN := build/run
 FIG_DIR := docs/assets/figures
 MODEL_SOURCES := convlab/data.py convlab/model.py convlab/train.py convlab/arithmetic.py convlab/files.py
 
-SITE_SOURCES := mkdocs.yml $(shell find docs overrides -type f -not -path '$(ANIM_DIR)/*' -not -path '$(FIG_DIR)/*') scripts/mkdocs_hooks.py convlab/site.py
+MNIST_FILES := $(addprefix $(DATA_ROOT)/MNIST/raw/,train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
+
+# Notebooks: jupytext sources in notebooks/, executed into docs/lesson/ (a build output).
+# Each also depends on the files it reads; the executor itself keys its cache on their hashes.
+NOTEBOOKS := $(notdir $(basename $(wildcard notebooks/*.py)))
+EXECUTED := $(NOTEBOOKS:%=docs/lesson/%.ipynb)
+READS_convolution :=
+READS_layers := $(MNIST_FILES)
+READS_cnn := $(RUN)/metrics.json $(MNIST_FILES)
+CONVLAB_SOURCES := $(wildcard convlab/*.py)
+
+# KaTeX, from npm (package-lock.json pins it), served by the site itself.
+KATEX_DIR := docs/assets/katex
+
+GENERATED := $(ANIM_DIR) $(FIG_DIR) docs/lesson $(KATEX_DIR)
+SITE_SOURCES := mkdocs.yml $(shell find docs overrides -type f $(GENERATED:%=-not -path '%/*')) \
+	scripts/mkdocs_hooks.py convlab/site.py
+BUILD_START := $(shell date +%s.%N)
+STEP := $(BIN)/python -m convlab.buildstep run
 
 .PHONY: site test lint serve bench clean
 
 site: site/index.html
+	@$(BIN)/python -m convlab.buildstep summary --since $(BUILD_START) --site site
 
 $(INSTALLED): requirements.txt requirements-nodeps.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,19 +54,34 @@ $(INSTALLED): requirements.txt requirements-nodeps.txt pyproject.toml
 
 # One rule renders one animation (its GIF, JSON sidecar and PNG still).
 $(ANIM_DIR)/%.gif: $(RENDER_SOURCES) | $(INSTALLED)
-	$(BIN)/convlab gifs --out $(ANIM_DIR) --only $* > /dev/null
+	@$(STEP) anim-$* --inputs $(RENDER_SOURCES) --outputs $@ -- $(BIN)/convlab gifs --out $(ANIM_DIR) --only $* > /dev/null
 
+# `convlab data` checks the MD5s itself and rewrites nothing that is intact.
 $(MNIST_OK): convlab/data.py requirements-nodeps.txt | $(INSTALLED)
 	$(BIN)/convlab data --root $(DATA_ROOT) > /dev/null
 	touch $@
+$(MNIST_FILES): $(MNIST_OK)
 
 $(RUN)/metrics.json: $(MNIST_OK) $(MODEL_SOURCES) | $(INSTALLED)
-	$(BIN)/convlab train --data-root $(DATA_ROOT) --out $(RUN) > /dev/null
+	@$(STEP) train --inputs $(MODEL_SOURCES) $(MNIST_FILES) --outputs $@ -- \
+		$(BIN)/convlab train --data-root $(DATA_ROOT) --out $(RUN) > /dev/null
 
 $(FIG_DIR)/figures.json: $(RUN)/metrics.json convlab/figures.py | $(INSTALLED)
-	$(BIN)/convlab figures --run $(RUN) --data-root $(DATA_ROOT) --out $(FIG_DIR) > /dev/null
+	@$(STEP) figures --inputs $(RUN)/metrics.json $(RUN)/model.pt convlab/figures.py --outputs $@ -- \
+		$(BIN)/convlab figures --run $(RUN) --data-root $(DATA_ROOT) --out $(FIG_DIR) > /dev/null
 
-site/index.html: $(GIFS) $(FIG_DIR)/figures.json $(SITE_SOURCES) | $(INSTALLED)
+.SECONDEXPANSION:
+docs/lesson/%.ipynb: notebooks/%.py $(CONVLAB_SOURCES) $$(READS_$$*) | $(INSTALLED)
+	@$(BIN)/python -m convlab.notebooks $< $@ --reads $(READS_$*) > /dev/null
+
+$(KATEX_DIR)/katex.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(KATEX_DIR) && mkdir -p $(KATEX_DIR)/fonts
+	cp node_modules/katex/dist/katex.min.js node_modules/katex/dist/katex.min.css $(KATEX_DIR)/
+	cp node_modules/katex/dist/contrib/auto-render.min.js $(KATEX_DIR)/
+	cp node_modules/katex/dist/fonts/*.woff2 $(KATEX_DIR)/fonts/
+
+site/index.html: $(GIFS) $(FIG_DIR)/figures.json $(EXECUTED) $(KATEX_DIR)/katex.min.js $(SITE_SOURCES) | $(INSTALLED)
 	$(BIN)/mkdocs build --strict --quiet
 	touch $@
 
@@ -58,7 +92,7 @@ lint: | $(INSTALLED)
 test: lint | $(INSTALLED)
 	$(BIN)/python -m pytest
 
-serve: $(GIFS) | $(INSTALLED)
+serve: site/index.html
 	$(BIN)/mkdocs serve
 
 bench: $(MNIST_OK) | $(INSTALLED)
@@ -66,4 +100,4 @@ bench: $(MNIST_OK) | $(INSTALLED)
 	$(BIN)/python scripts/bench_train.py --data-root $(DATA_ROOT)
 
 clean:
-	rm -rf site build $(ANIM_DIR) $(FIG_DIR) .pytest_cache .ruff_cache .hypothesis
+	rm -rf site build $(GENERATED) .cache .pytest_cache .ruff_cache .hypothesis

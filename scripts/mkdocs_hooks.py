@@ -7,9 +7,10 @@ from mkdocs.utils import get_relative_url
 from convlab.site import expand_placeholders
 
 
-def on_page_markdown(markdown, page, config, files):
+def on_page_content(html, page, config, files):
     # Raw HTML is not rewritten by MkDocs, so links are made relative to the page here.
     def url_for(path: str) -> str:
         return get_relative_url(path, page.file.url)
 
-    return expand_placeholders(markdown, Path(config["docs_dir"]), url_for)
+    run_dir = Path(config["extra"]["convlab_run"])
+    return expand_placeholders(html, Path(config["docs_dir"]), run_dir, url_for)

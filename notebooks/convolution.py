@@ -1,0 +1,227 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+# ---
+
+# %% [markdown]
+# # Convolution, by hand
+#
+# In the previous lesson we turned MNIST's images into tensors. Before we hand those tensors to a
+# convolutional network, we work out what a convolution does, with numbers small enough to check
+# in your head.
+#
+# A **convolution** slides a small matrix, the **kernel**, over a larger one, the **image**. At each
+# position it multiplies the kernel's weights by the image values underneath and adds the products
+# up. That weighted sum is one cell of the output.
+#
+# Our running example is a 6×6 "image" holding the numbers 0 to 35 row by row, and a 3×3 kernel
+# whose nine weights are all 1/9, so each weighted sum is the average of the nine values it covers.
+#
+# This page is a notebook: every output below was produced by running the code when the site was
+# built. To run it yourself, clone convlab, run `make site`, and open `docs/lesson/convolution.ipynb`
+# (or download it with the button at the top).
+
+# %%
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from convlab import output_size
+
+image = np.arange(36).reshape(6, 6)
+kernel = np.full((3, 3), 1 / 9)
+print(image)
+print(kernel.round(4))
+
+# %% [markdown]
+# ## Sliding the kernel
+#
+# The function below is the whole idea in a few lines. For every output position `(i, j)` it cuts
+# out the window of the image the kernel covers, multiplies it by the kernel element by element, and
+# sums. The `stride` argument (how far the window moves each step) comes in the next section.
+
+
+# %%
+def convolve(image, kernel, stride=1):
+    """Slide `kernel` over `image`, `stride` cells per step; return the weighted sums."""
+    k = kernel.shape[0]
+    size = (image.shape[0] - k) // stride + 1
+    out = np.zeros((size, size))
+    for i in range(size):
+        for j in range(size):
+            window = image[i * stride : i * stride + k, j * stride : j * stride + k]
+            out[i, j] = (window * kernel).sum()
+    return out
+
+
+result = convolve(image, kernel)
+print(result.round(2))
+print("output shape:", result.shape)
+
+# %% [markdown]
+# The first output cell averages the top-left 3×3 window. Here is that sum written out, computed
+# from the image:
+
+# %%
+window = image[0:3, 0:3]
+print(f"({'+'.join(str(v) for v in window.flatten())}) / 9 = {window.sum() / 9:g}")
+
+# %% [markdown]
+# The animation shows every step: the orange cells are the ones the kernel reads, the blue cell is
+# the output being filled in, and the line under the grids is that step's sum. Every number in it is
+# the true value rounded to two decimals and was checked against PyTorch when the site was built.
+#
+# {{ animation conv }}
+#
+# ### How big is the output?
+#
+# A kernel of width $K_w$ fits into an input of width $W_{in}$ at $W_{in} - K_w + 1$ positions, so
+#
+# $$W_{out} = W_{in} - K_w + 1$$
+#
+# and the same holds for the height. With our numbers:
+
+# %%
+print("6 - 3 + 1 =", 6 - 3 + 1)
+print("convlab.output_size(6, 3) =", output_size(6, 3))
+
+# %% [markdown]
+# ### It is really cross-correlation
+#
+# If you know convolution from signal processing, you expect the kernel to be flipped before it
+# slides. Deep-learning libraries, PyTorch's `nn.Conv2d` included, do not flip it: strictly, they
+# compute a **cross-correlation**. For a learned kernel the difference does not matter (the network
+# simply learns the flipped weights), but it is worth knowing when you compare with a textbook.
+# With a kernel that is not symmetric, PyTorch matches our unflipped sliding, not the flipped one:
+
+# %%
+asymmetric = np.arange(1, 10).reshape(3, 3).astype(float)
+
+
+def torch_conv(image, kernel, **settings):
+    """Run torch.nn.functional.conv2d on 2-D NumPy arrays; return a 2-D NumPy array."""
+    x = torch.tensor(image, dtype=torch.float64)[None, None]  # (N=1, C=1, H, W)
+    w = torch.tensor(kernel, dtype=torch.float64)[None, None]  # (C_out=1, C_in=1, kH, kW)
+    return F.conv2d(x, w, **settings)[0, 0].numpy()
+
+
+print("torch equals unflipped sliding:", np.allclose(torch_conv(image, asymmetric), convolve(image, asymmetric)))
+print("torch equals flipped sliding:  ", np.allclose(torch_conv(image, asymmetric), convolve(image, asymmetric[::-1, ::-1])))
+
+# %% [markdown]
+# ## Stride
+#
+# The **stride** is how many cells the window moves per step, along both axes. With stride 2 the
+# kernel skips every other position:
+
+# %%
+print(convolve(image, kernel, stride=2).round(2))
+
+# %% [markdown]
+# {{ animation conv_stride_2 }}
+#
+# With stride $S_w$ the window fits at fewer positions, and the count must be rounded **down**: a
+# window that would stick out past the edge is not used.
+#
+# $$W_{out} = \left\lfloor \frac{W_{in} - K_w}{S_w} \right\rfloor + 1$$
+#
+# The floor matters. Many copies of this lesson drop it, which is wrong whenever the division is not
+# exact, for example a 7×7 input, a 3×3 kernel and stride 3:
+
+# %%
+without_floor = (7 - 3) / 3 + 1
+with_floor = (7 - 3) // 3 + 1
+torch_says = torch_conv(np.zeros((7, 7)), np.ones((3, 3)), stride=3).shape
+print(f"without the floor: {without_floor:.4f}; with it: {with_floor}; torch: {torch_says}")
+
+# %% [markdown]
+# ## Padding
+#
+# Each convolution above shrank the image: 6×6 became 4×4. Stack a few layers and nothing is left.
+# **Padding** surrounds the input with extra cells before the kernel slides. The usual fill is zero
+# (**zero padding**); with one ring of zeros and a 3×3 kernel the output keeps the input's size:
+
+# %%
+padded = np.pad(image, 1)  # one ring of zeros
+print(padded)
+print(convolve(padded, kernel).round(2))
+
+# %% [markdown]
+# {{ animation conv_pad_1 }}
+#
+# The hatched grey cells are the padding: they hold 0 and are not part of the image.
+#
+# Two words get mixed up here. **Zero padding** names the *value* the new cells hold. **"Same"
+# padding** names a *size rule*: pad just enough that the output is as large as the input (PyTorch
+# accepts `padding="same"` for stride 1). One ring of zeros around a 3×3 kernel happens to be both.
+#
+# With $P_w$ cells of padding on each side the input is $W_{in} + 2P_w$ wide:
+#
+# $$W_{out} = \left\lfloor \frac{W_{in} + 2P_w - K_w}{S_w} \right\rfloor + 1$$
+
+# %%
+print("floor((6 + 2*1 - 3) / 1) + 1 =", (6 + 2 * 1 - 3) // 1 + 1)
+print("torch:", torch_conv(image, kernel, padding=1).shape)
+
+# %% [markdown]
+# ## Dilation
+#
+# **Dilation** spreads the kernel's taps apart, so the same nine weights cover a larger area. At
+# dilation 2 there is one cell of gap between neighbouring taps: a 3×3 kernel reaches over a 5×5
+# area, as if zeros had been inserted between its weights.
+
+
+# %%
+def dilate(kernel, dilation):
+    """Return the kernel with (dilation - 1) zeros between neighbouring weights."""
+    k = kernel.shape[0]
+    span = dilation * (k - 1) + 1
+    spread = np.zeros((span, span), dtype=kernel.dtype)
+    spread[::dilation, ::dilation] = kernel
+    return spread
+
+
+small = np.arange(1, 10).reshape(3, 3)
+print(small)
+print(dilate(small, 2))
+
+# %% [markdown]
+# Only the nine taps are read; the cells in between are skipped, not averaged. The dashed outline in
+# the animation marks the 5×5 area the kernel spans, and only the orange cells inside it count:
+#
+# {{ animation conv_dilation_2 }}
+#
+# PyTorch's formula covers padding, stride and dilation together. A dilated kernel spans
+# $D_w (K_w - 1) + 1$ cells, which gives
+#
+# $$W_{out} = \left\lfloor \frac{W_{in} + 2P_w - D_w (K_w - 1) - 1}{S_w} \right\rfloor + 1$$
+#
+# Check it on all four settings of this page against what PyTorch actually returns:
+
+# %%
+settings = {
+    "plain": {},
+    "stride 2": {"stride": 2},
+    "padding 1": {"padding": 1},
+    "dilation 2": {"dilation": 2},
+}
+for name, options in settings.items():
+    formula = output_size(6, 3, **options)
+    actual = torch_conv(image, kernel, **options).shape
+    print(f"{name:<11} formula: {formula}x{formula}   torch: {actual[0]}x{actual[1]}")
+
+# %% [markdown]
+# ## Recap
+#
+# - A convolution slides a kernel over an input and takes a weighted sum at each position;
+#   PyTorch's version does not flip the kernel (it is a cross-correlation).
+# - **Stride** moves the window several cells per step; **padding** adds cells (usually zeros) around
+#   the input so it shrinks less or not at all ("same" padding); **dilation** spreads the taps apart.
+# - One formula gives the output size, with the floor:
+#   $W_{out} = \lfloor (W_{in} + 2P_w - D_w (K_w - 1) - 1) / S_w \rfloor + 1$.
+#
+# Want to try other settings? [Make your own animation](../../make-your-own/) with one command.
+# Next: [Conv2d, ReLU and Flatten](../layers/) in PyTorch, on real MNIST digits.

@@ -12,6 +12,7 @@ a fresh clone, a ``touch`` or a restored CI cache costs nothing. Each step recor
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import re
@@ -39,8 +40,14 @@ def digest(paths: Iterable[Path], extra: Iterable[str] = ()) -> str:
     return hasher.hexdigest()
 
 
-def run_cached(name: str, inputs: Iterable[Path], outputs: Iterable[Path], action: Callable[[], None],
-               extra: Iterable[str] = (), state_dir: Path = STATE_DIR) -> str:
+def run_cached(
+    name: str,
+    inputs: Iterable[Path],
+    outputs: Iterable[Path],
+    action: Callable[[], None],
+    extra: Iterable[str] = (),
+    state_dir: Path = STATE_DIR,
+) -> str:
     """Run ``action`` unless the inputs' hash matches the last run and every output exists.
 
     Returns "ran" or "reused", and records it (with the time taken) in state_dir/NAME.json.
@@ -60,11 +67,14 @@ def run_cached(name: str, inputs: Iterable[Path], outputs: Iterable[Path], actio
     return status
 
 
-def page_weight(site: Path, page: str = MAIN_PAGE) -> int:
-    """Return the bytes of a built page plus the local scripts, styles and images it references."""
+def page_weight(site: Path, page: str = MAIN_PAGE) -> tuple[int, int]:
+    """Return (bytes, bytes gzipped) of a built page and the local scripts, styles and images it references.
+
+    Gzipped is what a host such as GitHub Pages transfers: it compresses HTML, CSS and JavaScript.
+    """
     html_path = site / page
     html = html_path.read_text(encoding="utf-8")
-    total = html_path.stat().st_size
+    files = [html_path]
     references = re.findall(r'<(?:script|img)\b[^>]*\bsrc="([^"]+)"', html)
     references += re.findall(r'<link\b[^>]*rel="stylesheet"[^>]*href="([^"]+)"', html)
     for reference in dict.fromkeys(references):
@@ -72,8 +82,15 @@ def page_weight(site: Path, page: str = MAIN_PAGE) -> int:
             continue
         path = (html_path.parent / reference.split("?")[0].split("#")[0]).resolve()
         if path.is_file():
-            total += path.stat().st_size
-    return total
+            files.append(path)
+    raw = sum(path.stat().st_size for path in files)
+    compressed = sum(
+        len(gzip.compress(path.read_bytes()))
+        if path.suffix in (".html", ".css", ".js", ".svg")
+        else path.stat().st_size
+        for path in files
+    )
+    return raw, compressed
 
 
 def summary(since: float, site: Path, state_dir: Path = STATE_DIR) -> str:
@@ -86,8 +103,11 @@ def summary(since: float, site: Path, state_dir: Path = STATE_DIR) -> str:
         else:
             lines.append(f"  {state_path.stem:<24} {'current':<8} {'-':>6}   (inputs unchanged since last build)")
     if (site / MAIN_PAGE).is_file():
-        weight = page_weight(site)
-        lines.append(f"  main lesson page: {weight / 1e6:.2f} MB (HTML, scripts, styles, images; fonts as needed)")
+        raw, compressed = page_weight(site)
+        lines.append(
+            f"  main lesson page: {compressed / 1e6:.2f} MB transferred gzipped ({raw / 1e6:.2f} MB raw): "
+            "HTML, scripts, styles, images"
+        )
     lines.append(f"  total: {time.time() - since:.1f} s")
     return "\n".join(lines)
 

@@ -51,7 +51,9 @@ def convlab_dependencies(source: Path) -> list[Path]:
 
     notebook = jupytext.read(source)
     code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
-    pending = _imported_modules("\n".join(line for line in code.splitlines() if not line.lstrip().startswith(("%", "!"))))
+    pending = _imported_modules(
+        "\n".join(line for line in code.splitlines() if not line.lstrip().startswith(("%", "!")))
+    )
     pending.add("convlab")  # importing any convlab module runs convlab/__init__.py
     seen: set[Path] = set()
     while pending:
@@ -76,8 +78,13 @@ def execute(source: Path, out: Path, cwd: Path) -> None:
 
     notebook = jupytext.read(source)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    client = NotebookClient(notebook, timeout=TIMEOUT_SECONDS, kernel_name="python3", allow_errors=False,
-                            resources={"metadata": {"path": str(cwd)}})
+    client = NotebookClient(
+        notebook,
+        timeout=TIMEOUT_SECONDS,
+        kernel_name="python3",
+        allow_errors=False,
+        resources={"metadata": {"path": str(cwd)}},
+    )
     try:
         client.execute()
     except CellExecutionError as error:

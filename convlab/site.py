@@ -73,8 +73,9 @@ def run_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:
     entry = manifest[name]
     path = docs_dir / FIGURE_DIR / entry["file"]
     size = _svg_size(path) if path.suffix == ".svg" else Image.open(path).size
-    return _figure_html(f"figure-{name}", url_for(f"{FIGURE_DIR}/{entry['file']}"), entry["alt"], entry["caption"],
-                        size)
+    return _figure_html(
+        f"figure-{name}", url_for(f"{FIGURE_DIR}/{entry['file']}"), entry["alt"], entry["caption"], size
+    )
 
 
 def _svg_size(path: Path) -> tuple[int, int]:

@@ -31,10 +31,9 @@ import json
 from pathlib import Path
 
 import torch
-from IPython.display import HTML, Markdown, display
-
 from convlab import output_size
 from convlab.model import MnistConvNet, layer_shapes
+from IPython.display import HTML, Markdown, display
 
 display(Markdown(f"```python\n{inspect.getsource(MnistConvNet)}```"))
 model = MnistConvNet()
@@ -50,7 +49,9 @@ print(model)
 size = 28
 for kernel, padding, stride in [(3, 1, 2), (3, 1, 2), (3, 1, 3)]:
     out = output_size(size, kernel, stride=stride, padding=padding)
-    print(f"floor(({size} + 2*{padding} - {kernel}) / {stride}) + 1 = floor({(size + 2 * padding - kernel) / stride:.2f}) + 1 = {out}")
+    print(
+        f"floor(({size} + 2*{padding} - {kernel}) / {stride}) + 1 = floor({(size + 2 * padding - kernel) / stride:.2f}) + 1 = {out}"
+    )
     size = out
 
 # %% [markdown]
@@ -70,9 +71,13 @@ for layer in [*model.features, *model.classifier]:
 
 rows = "".join(
     f"<tr><td>{name}</td><td>{list(worked)}</td><td>{list(shape[1:])}</td></tr>"
-    for (name, worked), shape in zip(layer_shapes(), measured)
+    for (name, worked), shape in zip(layer_shapes(), measured, strict=True)
 )
-display(HTML(f"<table><tr><th>layer</th><th>worked out</th><th>measured</th></tr>{rows}</table>"))
+display(
+    HTML(
+        f"<table><tr><th>layer</th><th>worked out</th><th>measured</th></tr>{rows}</table>"
+    )
+)
 print("logits for a batch of 64:", tuple(model(batch).shape))
 
 # %% [markdown]
@@ -88,7 +93,11 @@ print("logits for a batch of 64:", tuple(model(batch).shape))
 # %%
 from convlab import train as training
 
-display(Markdown(f"```python\n{inspect.getsource(training.train_one_epoch)}\n\n{inspect.getsource(training.evaluate)}```"))
+display(
+    Markdown(
+        f"```python\n{inspect.getsource(training.train_one_epoch)}\n\n{inspect.getsource(training.evaluate)}```"
+    )
+)
 
 # %% [markdown]
 # It is the usual loop with three speed-ups that change no result of the recipe: the images go
@@ -106,18 +115,24 @@ cells = "".join(
     f"<td>{e['val_loss']:.4f}</td><td>{e['val_accuracy']:.4f}</td></tr>"
     for e in metrics["epochs"]
 )
-display(HTML(
-    '<table id="results"><tr><th>epoch</th><th>train loss</th><th>train accuracy</th>'
-    f"<th>validation loss</th><th>validation accuracy</th></tr>{cells}</table>"
-))
-display(HTML(
-    f'<p id="test-result"><strong>Test loss {metrics["test_loss"]:.4f}, test accuracy '
-    f'{metrics["test_accuracy"]:.4f}</strong> on {metrics["test_size"]:,} test images.</p>'
-))
+display(
+    HTML(
+        '<table id="results"><tr><th>epoch</th><th>train loss</th><th>train accuracy</th>'
+        f"<th>validation loss</th><th>validation accuracy</th></tr>{cells}</table>"
+    )
+)
+display(
+    HTML(
+        f'<p id="test-result"><strong>Test loss {metrics["test_loss"]:.4f}, test accuracy '
+        f"{metrics['test_accuracy']:.4f}</strong> on {metrics['test_size']:,} test images.</p>"
+    )
+)
 runtime = metrics["runtime"]
-print(f"Trained in {metrics['seconds']:.0f} s on {runtime['device'].upper()} ({runtime['cpu']}, "
-      f"{metrics['threads']} threads, bfloat16 autocast {'on' if runtime['bf16_autocast'] else 'off'}), "
-      f"torch {metrics['torch']}, seed {metrics['seed']}, finished {metrics['finished']}.")
+print(
+    f"Trained in {metrics['seconds']:.0f} s on {runtime['device'].upper()} ({runtime['cpu']}, "
+    f"{metrics['threads']} threads, bfloat16 autocast {'on' if runtime['bf16_autocast'] else 'off'}), "
+    f"torch {metrics['torch']}, seed {metrics['seed']}, finished {metrics['finished']}."
+)
 
 # %% [markdown]
 # The learning curves show both losses falling and both accuracies rising; the validation numbers

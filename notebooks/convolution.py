@@ -28,7 +28,6 @@
 import numpy as np
 import torch
 import torch.nn.functional as F
-
 from convlab import output_size
 
 image = np.arange(36).reshape(6, 6)
@@ -104,12 +103,20 @@ asymmetric = np.arange(1, 10).reshape(3, 3).astype(float)
 def torch_conv(image, kernel, **settings):
     """Run torch.nn.functional.conv2d on 2-D NumPy arrays; return a 2-D NumPy array."""
     x = torch.tensor(image, dtype=torch.float64)[None, None]  # (N=1, C=1, H, W)
-    w = torch.tensor(kernel, dtype=torch.float64)[None, None]  # (C_out=1, C_in=1, kH, kW)
+    w = torch.tensor(kernel, dtype=torch.float64)[
+        None, None
+    ]  # (C_out=1, C_in=1, kH, kW)
     return F.conv2d(x, w, **settings)[0, 0].numpy()
 
 
-print("torch equals unflipped sliding:", np.allclose(torch_conv(image, asymmetric), convolve(image, asymmetric)))
-print("torch equals flipped sliding:  ", np.allclose(torch_conv(image, asymmetric), convolve(image, asymmetric[::-1, ::-1])))
+print(
+    "torch equals unflipped sliding:",
+    np.allclose(torch_conv(image, asymmetric), convolve(image, asymmetric)),
+)
+print(
+    "torch equals flipped sliding:  ",
+    np.allclose(torch_conv(image, asymmetric), convolve(image, asymmetric[::-1, ::-1])),
+)
 
 # %% [markdown]
 # ## Stride
@@ -135,7 +142,9 @@ print(convolve(image, kernel, stride=2).round(2))
 without_floor = (7 - 3) / 3 + 1
 with_floor = (7 - 3) // 3 + 1
 torch_says = torch_conv(np.zeros((7, 7)), np.ones((3, 3)), stride=3).shape
-print(f"without the floor: {without_floor:.4f}; with it: {with_floor}; torch: {torch_says}")
+print(
+    f"without the floor: {without_floor:.4f}; with it: {with_floor}; torch: {torch_says}"
+)
 
 # %% [markdown]
 # ## Padding

@@ -21,14 +21,17 @@
 
 # %%
 import torch
+from convlab import output_size
 from torch import nn
 from torch.utils.data import DataLoader, random_split
 from torchvision import datasets, transforms
 
-from convlab import output_size
-
-train_set = datasets.MNIST(root="data", train=True, download=False, transform=transforms.ToTensor())
-test_set = datasets.MNIST(root="data", train=False, download=False, transform=transforms.ToTensor())
+train_set = datasets.MNIST(
+    root="data", train=True, download=False, transform=transforms.ToTensor()
+)
+test_set = datasets.MNIST(
+    root="data", train=False, download=False, transform=transforms.ToTensor()
+)
 print(len(train_set), "training images,", len(test_set), "test images")
 
 # %% [markdown]
@@ -37,7 +40,9 @@ print(len(train_set), "training images,", len(test_set), "test images")
 # same every time.
 
 # %%
-validation_set, test_set = random_split(test_set, [0.7, 0.3], generator=torch.Generator().manual_seed(20))
+validation_set, test_set = random_split(
+    test_set, [0.7, 0.3], generator=torch.Generator().manual_seed(20)
+)
 print(len(validation_set), "validation images,", len(test_set), "test images")
 
 train_loader = DataLoader(train_set, batch_size=64, shuffle=True)
@@ -58,8 +63,12 @@ print("labels:", labels.shape)
 # learnable weights (plus one bias per output channel) and applies them to a whole batch at once.
 
 # %%
-torch.manual_seed(0)  # the weights start random; a seed makes this page the same on every build
-conv = nn.Conv2d(in_channels=1, out_channels=3, kernel_size=3, stride=1, padding=1, dilation=1)
+torch.manual_seed(
+    0
+)  # the weights start random; a seed makes this page the same on every build
+conv = nn.Conv2d(
+    in_channels=1, out_channels=3, kernel_size=3, stride=1, padding=1, dilation=1
+)
 print(conv)
 print("weight:", conv.weight.shape, " bias:", conv.bias.shape)
 
@@ -75,7 +84,10 @@ print(images.shape, "->", feature_maps.shape)
 #   formula says:
 
 # %%
-print("floor((28 + 2*1 - 1*(3 - 1) - 1) / 1) + 1 =", output_size(28, kernel=3, stride=1, padding=1, dilation=1))
+print(
+    "floor((28 + 2*1 - 1*(3 - 1) - 1) / 1) + 1 =",
+    output_size(28, kernel=3, stride=1, padding=1, dilation=1),
+)
 
 # %% [markdown]
 # Here is one digit and what this untrained layer makes of it (top row). Its weights are still

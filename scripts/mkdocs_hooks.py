@@ -1,10 +1,15 @@
-"""MkDocs hooks: fill the pages' placeholders with what the build computed (see convlab/site.py)."""
+"""MkDocs hooks: fill the pages' placeholders with what the build computed (see convlab/site.py),
+and move the notebook pages' large inline stylesheet into one shared, cacheable file."""
 
+import hashlib
+import re
 from pathlib import Path
 
 from mkdocs.utils import get_relative_url
 
 from convlab.site import expand_placeholders
+
+LARGE_STYLE = re.compile(r"<style[^>]*>(.{20000,}?)</style>", re.S)
 
 
 def on_page_content(html, page, config, files):
@@ -14,3 +19,18 @@ def on_page_content(html, page, config, files):
 
     run_dir = Path(config["extra"]["convlab_run"])
     return expand_placeholders(html, Path(config["docs_dir"]), run_dir, url_for)
+
+
+def on_post_page(output, page, config):
+    # mkdocs-jupyter inlines JupyterLab's stylesheet (over 500 kB) into every notebook page; served
+    # as one file it is downloaded once for all of them.
+    def to_file(match: re.Match) -> str:
+        css = match.group(1)
+        name = f"assets/stylesheets/jupyter.{hashlib.sha256(css.encode()).hexdigest()[:8]}.css"
+        path = Path(config["site_dir"]) / name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(css, encoding="utf-8")
+        return f'<link rel="stylesheet" href="{get_relative_url(name, page.url)}">'
+
+    return LARGE_STYLE.sub(to_file, output)

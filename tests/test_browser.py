@@ -1,0 +1,192 @@
+"""The built site in a real browser: Debian's Chromium, driven by Playwright, over a local static server.
+
+Screenshots of every page (light and dark, desktop and phone) are saved in build/screenshots/ for review.
+"""
+
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "build/screenshots"
+CHROMIUM = "/usr/bin/chromium"
+# As the environment's guide prescribes for this machine: no sandbox as root, no background traffic.
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGES = ["", "lesson/convolution/", "lesson/layers/", "lesson/cnn/", "make-your-own/", "about/"]
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+MAX_LESSON_BYTES = 1_500_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """A page opened in a fresh context, recording console errors, failed requests and every request."""
+
+    def __init__(self, browser, url, **context_options):
+        self.context = browser.new_context(**context_options)
+        self.page = self.context.new_page()
+        self.errors, self.failed, self.requests = [], [], []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(url, wait_until="networkidle")
+
+    def load_every_image(self):
+        """Scroll through the page so lazy images load, then wait for them."""
+        self.page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')")
+        self.page.wait_for_function("[...document.images].every(i => i.complete)")
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_cleanly_renders_math_and_every_image(browser, site_server, path):
+    base, _ = site_server
+    visit = Visit(browser, base + path)
+    visit.load_every_image()
+    page = visit.page
+    assert visit.errors == []
+    assert visit.failed == []
+    assert {urlsplit(url).netloc for url in visit.requests if not url.startswith("data:")} == {urlsplit(base).netloc}
+    broken = page.evaluate("[...document.images].filter(i => i.naturalWidth === 0).map(i => i.src)")
+    assert broken == []
+    assert page.locator(".katex-error").count() == 0
+    text = page.locator("article").inner_text()
+    for raw in ("$$", "\\frac", "\\lfloor", "\\(", "W_{"):
+        assert raw not in text, f"raw TeX {raw!r} left on {path or 'home'}"
+    if path.startswith("lesson/") and path != "lesson/layers/":
+        assert page.locator(".katex").count() > 0
+    visit.close()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_screenshots_for_review(browser, site_server, viewport, scheme):
+    base, _ = site_server
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for path in PAGES:
+        visit = Visit(browser, base + path, viewport=VIEWPORTS[viewport], color_scheme=scheme)
+        visit.load_every_image()
+        name = (path.strip("/").replace("/", "-") or "home") + f"-{viewport}-{scheme}.png"
+        visit.page.screenshot(path=SCREENSHOTS / name, full_page=True)
+        assert (SCREENSHOTS / name).stat().st_size > 10_000
+        visit.close()
+
+
+def test_dark_mode_toggle_switches_the_scheme(browser, site_server):
+    base, _ = site_server
+    visit = Visit(browser, base, color_scheme="light")
+    page = visit.page
+    schemes = []
+    for _ in range(3):  # automatic -> light -> dark -> automatic: find both schemes on the way
+        page.locator("form[data-md-component=palette] label:visible").first.click()
+        schemes.append(page.evaluate("document.body.getAttribute('data-md-color-scheme')"))
+    assert {"default", "slate"} <= set(schemes)
+    visit.close()
+
+
+def test_search_finds_the_lesson_for_dilation(browser, site_server):
+    base, _ = site_server
+    visit = Visit(browser, base)
+    page = visit.page
+    query = page.locator("input[data-md-component=search-query]")
+    query.click()
+    query.fill("dilation")
+    results = page.locator(".md-search-result__item a")
+    results.first.wait_for()
+    hrefs = [results.nth(k).get_attribute("href") for k in range(results.count())]
+    assert any("lesson/convolution/" in href for href in hrefs), hrefs
+    visit.close()
+
+
+def test_results_table_equals_the_builds_metrics(browser, site_server):
+    base, _ = site_server
+    metrics = json.loads((ROOT / "build/run/metrics.json").read_text())
+    visit = Visit(browser, base + "lesson/cnn/")
+    rows = visit.page.locator("#results tr").all_inner_texts()[1:]
+    expected = [
+        "\t".join(
+            [str(e["epoch"])] + [f"{e[k]:.4f}" for k in ("train_loss", "train_accuracy", "val_loss", "val_accuracy")]
+        )
+        for e in metrics["epochs"]
+    ]
+    assert [row.strip() for row in rows] == expected
+    result = visit.page.locator("#test-result").inner_text()
+    assert f"Test loss {metrics['test_loss']:.4f}, test accuracy {metrics['test_accuracy']:.4f}" in result
+    visit.close()
+
+
+def test_reduced_motion_shows_the_stills(browser, site_server):
+    base, _ = site_server
+    visit = Visit(browser, base + "lesson/convolution/", reduced_motion="reduce")
+    visit.load_every_image()
+    shown = visit.page.evaluate("[...document.querySelectorAll('.convlab-figure img')].map(i => i.currentSrc)")
+    animations = [src for src in shown if "/assets/anim/" in src]
+    assert len(animations) == 4 and all(src.endswith(".png") for src in animations)
+    visit.close()
+    visit = Visit(browser, base + "lesson/convolution/")
+    visit.load_every_image()
+    shown = visit.page.evaluate("[...document.querySelectorAll('.convlab-figure img')].map(i => i.currentSrc)")
+    assert all(src.endswith(".gif") for src in shown if "/assets/anim/" in src)
+    visit.close()
+
+
+def test_math_is_typeset_after_instant_navigation(browser, site_server):
+    base, _ = site_server
+    visit = Visit(browser, base)
+    page = visit.page
+    page.locator("article a[href$='lesson/convolution/']").first.click()
+    page.wait_for_url("**/lesson/convolution/")
+    page.wait_for_function("document.querySelectorAll('.katex').length > 0")
+    assert page.evaluate("typeof renderMathInElement") == "function"
+    assert page.locator(".katex-error").count() == 0
+    assert visit.errors == []
+    visit.close()
+
+
+def test_main_lesson_page_weighs_at_most_1_5_mb(browser, site_server):
+    base, sent = site_server
+    sent.clear()
+    visit = Visit(browser, base + "lesson/convolution/")
+    visit.load_every_image()
+    visit.page.wait_for_load_state("networkidle")
+    total = sum(sent.values())
+    print(f"main lesson page, everything loaded, gzipped as a static host serves it: {total / 1e6:.2f} MB")
+    assert 100_000 < total <= MAX_LESSON_BYTES
+    visit.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_serious_accessibility_problems(browser, site_server, path):
+    base, _ = site_server
+    for scheme in ("light", "dark"):
+        visit = Visit(browser, base + path, color_scheme=scheme)
+        violations = Axe().run(visit.page).response["violations"]
+        serious = [
+            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+            for v in violations
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == [], f"{path or 'home'} ({scheme})"
+        visit.close()

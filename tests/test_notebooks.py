@@ -1,0 +1,66 @@
+"""Notebooks: sources without outputs, execution that fails loudly, and a cache keyed on real inputs."""
+
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from convlab.notebooks import CellError, convlab_dependencies, execute, execute_cached
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "convlab"
+
+
+def test_no_notebook_in_the_repository_carries_outputs():
+    tracked = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_output=True, text=True, check=True)
+    for name in tracked.stdout.split():
+        notebook = nbformat.read(ROOT / name, as_version=4)
+        for cell in notebook.cells:
+            assert not cell.get("outputs") and not cell.get("execution_count"), f"{name} carries outputs"
+    sources = sorted((ROOT / "notebooks").glob("*.py"))
+    assert sources, "the lesson notebooks are jupytext py:percent files in notebooks/"
+    for source in sources:
+        assert "format_name: percent" in source.read_text()
+
+
+def test_executed_notebooks_are_build_outputs_not_committed():
+    ignored = subprocess.run(["git", "check-ignore", "docs/lesson/cnn.ipynb"], cwd=ROOT, capture_output=True, text=True)
+    assert ignored.returncode == 0
+
+
+def test_dependencies_follow_convlab_imports_through_modules():
+    cnn = convlab_dependencies(ROOT / "notebooks/cnn.py")
+    assert {PACKAGE / name for name in ("__init__.py", "model.py", "train.py", "data.py", "arithmetic.py")} <= set(cnn)
+    convolution = convlab_dependencies(ROOT / "notebooks/convolution.py")
+    assert PACKAGE / "arithmetic.py" in convolution and PACKAGE / "train.py" not in convolution
+
+
+def _notebook(path: Path, code: str) -> Path:
+    path.write_text(f"# %% [markdown]\n# A test notebook\n\n# %%\n{code}\n")
+    return path
+
+
+def test_a_failing_cell_fails_with_the_cell_and_the_error(tmp_path):
+    source = _notebook(tmp_path / "broken.py", "x = 1\nraise ValueError('the kernel is too wide')")
+    with pytest.raises(CellError, match=r"(?s)raise ValueError.*the kernel is too wide"):
+        execute(source, tmp_path / "broken.ipynb", tmp_path)
+    assert not (tmp_path / "broken.ipynb").exists()
+
+
+def test_outputs_are_written_and_the_cache_follows_the_files_read(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "numbers.txt"
+    data.write_text("3")
+    source = _notebook(
+        tmp_path / "reader.py", "from convlab import output_size\nprint(int(open('numbers.txt').read()) * 2)"
+    )
+    out = tmp_path / "reader.ipynb"
+
+    assert execute_cached(source, out, [data], tmp_path) == "ran"
+    outputs = nbformat.read(out, as_version=4).cells[1].outputs
+    assert outputs[0]["text"] == "6\n"
+    assert execute_cached(source, out, [data], tmp_path) == "reused"
+    data.write_text("4")
+    assert execute_cached(source, out, [data], tmp_path) == "ran"
+    assert nbformat.read(out, as_version=4).cells[1].outputs[0]["text"] == "8\n"

@@ -102,21 +102,17 @@ asymmetric = np.arange(1, 10).reshape(3, 3).astype(float)
 
 def torch_conv(image, kernel, **settings):
     """Run torch.nn.functional.conv2d on 2-D NumPy arrays; return a 2-D NumPy array."""
-    x = torch.tensor(image, dtype=torch.float64)[None, None]  # (N=1, C=1, H, W)
-    w = torch.tensor(kernel, dtype=torch.float64)[
-        None, None
-    ]  # (C_out=1, C_in=1, kH, kW)
+    x = torch.tensor(image, dtype=torch.float64)[None, None]  # (N, C, H, W)
+    w = torch.tensor(kernel, dtype=torch.float64)[None, None]  # (C_out, C_in, kH, kW)
     return F.conv2d(x, w, **settings)[0, 0].numpy()
 
 
+flipped = asymmetric[::-1, ::-1]
+theirs = torch_conv(image, asymmetric)
 print(
-    "torch equals unflipped sliding:",
-    np.allclose(torch_conv(image, asymmetric), convolve(image, asymmetric)),
+    "torch equals unflipped sliding:", np.allclose(theirs, convolve(image, asymmetric))
 )
-print(
-    "torch equals flipped sliding:  ",
-    np.allclose(torch_conv(image, asymmetric), convolve(image, asymmetric[::-1, ::-1])),
-)
+print("torch equals flipped sliding:  ", np.allclose(theirs, convolve(image, flipped)))
 
 # %% [markdown]
 # ## Stride

@@ -63,9 +63,8 @@ print("labels:", labels.shape)
 # learnable weights (plus one bias per output channel) and applies them to a whole batch at once.
 
 # %%
-torch.manual_seed(
-    0
-)  # the weights start random; a seed makes this page the same on every build
+# The weights start random; a seed makes this page the same on every build.
+torch.manual_seed(0)
 conv = nn.Conv2d(
     in_channels=1, out_channels=3, kernel_size=3, stride=1, padding=1, dilation=1
 )

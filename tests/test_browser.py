@@ -112,7 +112,7 @@ def test_search_finds_the_lesson_for_dilation(browser, site_server):
     page = visit.page
     query = page.locator("input[data-md-component=search-query]")
     query.click()
-    query.fill("dilation")
+    query.press_sequentially("dilation", delay=20)  # Material searches on key presses
     results = page.locator(".md-search-result__item a")
     results.first.wait_for()
     hrefs = [results.nth(k).get_attribute("href") for k in range(results.count())]

@@ -21,7 +21,7 @@ def results_table(metrics: dict) -> str:
     return html_table(header, rows, table_id="results")
 
 
-def test_result(metrics: dict) -> str:
+def final_result(metrics: dict) -> str:
     """Return the final test loss and accuracy of a run as a paragraph with id "test-result"."""
     return (
         f'<p id="test-result"><strong>Test loss {metrics["test_loss"]:.4f}, test accuracy '

@@ -33,7 +33,7 @@ from pathlib import Path
 import torch
 from convlab import output_size
 from convlab.model import MnistConvNet, layer_shapes
-from convlab.report import html_table, provenance, results_table, test_result
+from convlab.report import final_result, html_table, provenance, results_table
 from IPython.display import HTML, Markdown, display
 
 display(Markdown(f"```python\n{inspect.getsource(MnistConvNet)}```"))
@@ -109,7 +109,7 @@ display(Markdown(f"```python\n{source}```"))
 # %%
 metrics = json.loads(Path("build/run/metrics.json").read_text())
 display(HTML(results_table(metrics)))
-display(HTML(test_result(metrics)))
+display(HTML(final_result(metrics)))
 print(provenance(metrics))
 
 # %% [markdown]

@@ -2,7 +2,7 @@
 
 from html.parser import HTMLParser
 
-from convlab.report import html_table, provenance, results_table, test_result
+from convlab.report import final_result, html_table, provenance, results_table
 
 METRICS = {
     "epochs": [
@@ -51,5 +51,5 @@ def test_cells_are_escaped():
 
 
 def test_test_result_and_provenance_state_the_run():
-    assert "Test loss 0.0410, test accuracy 0.9877</strong> on 3,000 test images" in test_result(METRICS)
+    assert "Test loss 0.0410, test accuracy 0.9877</strong> on 3,000 test images" in final_result(METRICS)
     assert provenance(METRICS).startswith("Trained in 31 s on the CPU (x86_64, 2 threads, bfloat16 autocast on)")

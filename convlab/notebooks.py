@@ -65,15 +65,6 @@ def convlab_dependencies(source: Path) -> list[Path]:
     return sorted(seen)
 
 
-def _ipc_kernel_manager():
-    from jupyter_client.manager import KernelManager
-
-    class IPCKernelManager(KernelManager):
-        transport = "ipc"
-
-    return IPCKernelManager
-
-
 class CellError(Exception):
     """A notebook cell raised; the message shows the cell and the error."""
 
@@ -93,8 +84,8 @@ def execute(source: Path, out: Path, cwd: Path) -> None:
         kernel_name="python3",
         allow_errors=False,
         resources={"metadata": {"path": str(cwd)}},
-        # A private socket file, not a TCP port: nothing listens on the network while a notebook runs.
-        kernel_manager_class=_ipc_kernel_manager(),
+        # The kernel listens on localhost only; its notice about unencrypted TCP is noise in the build log.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
     try:
         client.execute()

@@ -120,18 +120,18 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("name")
     run.add_argument("--inputs", nargs="+", default=[], type=Path)
     run.add_argument("--outputs", nargs="+", default=[], type=Path)
-    run.add_argument("cmd", nargs=argparse.REMAINDER, help="-- then the command")
     report = commands.add_parser("summary", help="print what this build ran and reused")
     report.add_argument("--since", type=float, required=True, help="the build's start, in seconds since 1970")
     report.add_argument("--site", type=Path, default=Path("site"))
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    split = argv.index("--") if "--" in argv else len(argv)
+    args, command = parser.parse_args(argv[:split]), argv[split + 1 :]
 
     if args.command == "summary":
         print(summary(args.since, args.site))
         return 0
-    command = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     if not command:
-        parser.error("give the command after --")
+        parser.error("give the command to run after --")
 
     def action() -> None:
         subprocess.run(command, check=True)

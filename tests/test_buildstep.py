@@ -67,3 +67,34 @@ def test_page_weight_counts_the_page_and_what_it_loads(tmp_path):
         compressed
         == len(gzip.compress(html.encode())) + len(gzip.compress(b"x" * 1000)) + len(gzip.compress(b"y" * 500)) + 300
     )
+
+
+def test_the_command_line_runs_a_step_once_then_reuses_it(tmp_path):
+    import subprocess
+    import sys
+
+    source, output = tmp_path / "in.txt", tmp_path / "out.txt"
+    source.write_text("x")
+    command = [
+        sys.executable,
+        "-m",
+        "convlab.buildstep",
+        "run",
+        "copy",
+        "--inputs",
+        str(source),
+        "--outputs",
+        str(output),
+        "--",
+        sys.executable,
+        "-c",
+        f"open({str(output)!r}, 'w').write('done')",
+    ]
+    first = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert output.read_text() == "done"
+    output.write_text("kept")
+    assert subprocess.run(command, cwd=tmp_path, capture_output=True).returncode == 0
+    assert output.read_text() == "kept"  # reused: the command did not run again
+    failing = [*command[:-3], sys.executable, "-c", "raise SystemExit(3)"]
+    assert subprocess.run(failing, cwd=tmp_path, capture_output=True).returncode == 3

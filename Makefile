@@ -56,9 +56,10 @@ $(INSTALLED): requirements.txt requirements-nodeps.txt pyproject.toml
 $(ANIM_DIR)/%.gif: $(RENDER_SOURCES) | $(INSTALLED)
 	@$(STEP) anim-$* --inputs $(RENDER_SOURCES) --outputs $@ -- $(BIN)/convlab gifs --out $(ANIM_DIR) --only $* > /dev/null
 
-# `convlab data` checks the MD5s itself and rewrites nothing that is intact.
+# `convlab data` also checks the files' MD5s itself and rewrites nothing that is intact.
 $(MNIST_OK): convlab/data.py requirements-nodeps.txt | $(INSTALLED)
-	$(BIN)/convlab data --root $(DATA_ROOT) > /dev/null
+	@$(STEP) data --inputs convlab/data.py requirements-nodeps.txt --outputs $(MNIST_FILES) -- \
+		$(BIN)/convlab data --root $(DATA_ROOT) > /dev/null
 	touch $@
 $(MNIST_FILES): $(MNIST_OK)
 

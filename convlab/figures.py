@@ -225,6 +225,19 @@ def predict(model: MnistConvNet, images: torch.Tensor, batch_size: int = 1000) -
     ).numpy()
 
 
+def explorer_data(model: MnistConvNet, image: torch.Tensor, label: int) -> dict:
+    """Return the first layer's filters, biases and settings, and one test digit, for the explorer page."""
+    conv = model.features[0]
+    return {
+        "filters": conv.weight.detach()[:, 0].tolist(),  # (32, 3, 3)
+        "bias": conv.bias.detach().tolist(),
+        "stride": conv.stride[0],
+        "padding": conv.padding[0],
+        "digit": image.tolist(),  # (28, 28) uint8 pixels
+        "label": label,
+    }
+
+
 def make_figures(run: Path, data_root: Path, out: Path) -> list[Figure]:
     """Write every figure of a trained run into ``out`` and list them in out/figures.json."""
     metrics_path = Path(run) / "metrics.json"
@@ -247,6 +260,7 @@ def make_figures(run: Path, data_root: Path, out: Path) -> list[Figure]:
             mistakes(images, labels, predicted, out),
             conv_relu_demo(images[0], int(labels[0]), out),
         ]
+    write_text_atomic(out / "explorer.json", json.dumps(explorer_data(model, images[0], int(labels[0]))) + "\n")
     manifest = {figure.file.rsplit(".", 1)[0]: asdict(figure) for figure in figures}
     write_text_atomic(out / "figures.json", json.dumps(manifest, indent=1) + "\n")
     return figures

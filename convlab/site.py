@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlencode
 
 from PIL import Image
 
@@ -37,15 +38,17 @@ def _read_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _figure_html(element_id: str, image: str, alt: str, caption: str, size: tuple[int, int], still: str = "") -> str:
-    """Return a <figure>: the image (linked to itself, for zooming on a phone) and its caption."""
+def _figure_html(
+    element_id: str, image: str, alt: str, caption: str, size: tuple[int, int], still: str = "", more: str = ""
+) -> str:
+    """Return a <figure>: the image (linked to itself, for zooming on a phone), its caption and ``more`` HTML."""
     source = f'<source srcset="{still}" media="(prefers-reduced-motion: reduce)">' if still else ""
     width, height = size
     return (
         f'<figure class="convlab-figure" id="{element_id}">'
         f'<a href="{image}"><picture>{source}'
         f'<img src="{image}" alt="{html.escape(alt)}" width="{width}" height="{height}" loading="lazy">'
-        f"</picture></a><figcaption>{html.escape(caption)}</figcaption></figure>"
+        f"</picture></a><figcaption>{html.escape(caption)}{more}</figcaption></figure>"
     )
 
 
@@ -57,7 +60,20 @@ def animation_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:
     with Image.open(sidecar.with_suffix(".png")) as still:
         size = still.size
     gif, png = (url_for(f"{ANIMATION_DIR}/{name}.{suffix}") for suffix in ("gif", "png"))
-    return _figure_html(f"animation-{name}", gif, data["alt"], _caption(geometry, data), size, still=png)
+    explore = (
+        f' <a href="{html.escape(url_for("explorer/") + "?" + explorer_query(geometry))}">Try it in the explorer</a>.'
+    )
+    return _figure_html(f"animation-{name}", gif, data["alt"], _caption(geometry, data), size, still=png, more=explore)
+
+
+def explorer_query(geometry: Geometry) -> str:
+    """Return the explorer's URL query for these settings, with the averaging kernel."""
+
+    def pair(values: tuple[int, int]) -> str:
+        return str(values[0]) if values[0] == values[1] else f"{values[0]}x{values[1]}"
+
+    fields = ("size", "kernel", "stride", "padding", "dilation")
+    return urlencode({**{field: pair(getattr(geometry, field)) for field in fields}, "weights": "mean"})
 
 
 def _caption(geometry: Geometry, data: dict) -> str:

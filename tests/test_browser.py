@@ -25,7 +25,7 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PAGES = ["", "lesson/convolution/", "lesson/layers/", "lesson/cnn/", "make-your-own/", "about/"]
+PAGES = ["", "lesson/convolution/", "lesson/layers/", "lesson/cnn/", "explorer/", "make-your-own/", "about/"]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 MAX_LESSON_BYTES = 1_500_000
 

@@ -194,7 +194,6 @@ class _Layout:
     kernel_xy: Pair
     caption_y: int
     legend_y: int
-    caption_lines: int
 
 
 def _margin(width: int) -> int:
@@ -254,7 +253,6 @@ def _plan(geometry: Geometry, width: int, captions: list[str], legend_rows: int)
         kernel_xy=(output_x, kernel_y),
         caption_y=caption_y,
         legend_y=legend_y,
-        caption_lines=caption_lines,
     )
 
 

@@ -16,8 +16,16 @@ from convlab.catalogue import LESSON
 from convlab.cli import UsageError, parse_size
 
 ROOT = Path(__file__).resolve().parent.parent
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -49,16 +57,23 @@ def random_valid_settings(rng):
     while True:
         size = (rng.randint(1, 16), rng.randint(1, 16))
         kernel = (rng.randint(1, 5), rng.randint(1, 5))
-        stride, padding, dilation = [(rng.randint(low, high), rng.randint(low, high)) for low, high in
-                                     ((1, 3), (0, 2), (1, 3))]
+        stride, padding, dilation = [
+            (rng.randint(low, high), rng.randint(low, high)) for low, high in ((1, 3), (0, 2), (1, 3))
+        ]
         try:
             geometry = Geometry.of(size, kernel, stride, padding, dilation)
         except ValueError:
             continue
         weights = [[rng.choice([-2, -1, -0.5, 0, 0.25, 1, 1.5, 3]) for _ in range(kernel[1])] for _ in range(kernel[0])]
         text = ";".join(",".join(f"{w:g}" for w in row) for row in weights)
-        settings = {"size": pair(size), "kernel": pair(kernel), "stride": pair(stride), "padding": pair(padding),
-                    "dilation": pair(dilation), "weights": text}
+        settings = {
+            "size": pair(size),
+            "kernel": pair(kernel),
+            "stride": pair(stride),
+            "padding": pair(padding),
+            "dilation": pair(dilation),
+            "weights": text,
+        }
         return settings, geometry, weights
 
 
@@ -72,7 +87,9 @@ def test_fifty_random_settings_match_torch(page):
         w = torch.tensor(weights, dtype=torch.float64)[None, None]
         expected = F.conv2d(x, w, None, geometry.stride, geometry.padding, geometry.dilation)[0, 0]
         assert page.get_by_test_id("output-size").inner_text() == f"{expected.shape[0]}x{expected.shape[1]}", settings
-        values = page.eval_on_selector_all("[data-testid=output-cell]", "cells => cells.map(c => Number(c.dataset.value))")
+        values = page.eval_on_selector_all(
+            "[data-testid=output-cell]", "cells => cells.map(c => Number(c.dataset.value))"
+        )
         torch.testing.assert_close(torch.tensor(values, dtype=torch.float64), expected.flatten(), rtol=1e-12, atol=1e-9)
     assert page.errors == []
 
@@ -111,7 +128,8 @@ def test_invalid_settings_are_explained_in_convlabs_words_and_show_no_grid(page,
 def test_weights_that_do_not_fit_the_kernel_are_explained(page):
     open_explorer(page, size="6", kernel="5", weights="sobel-x")
     assert page.get_by_test_id("config-error").inner_text() == (
-        "--weights is 3x3 but --kernel is 5: drop --kernel or make them agree")
+        "--weights is 3x3 but --kernel is 5: drop --kernel or make them agree"
+    )
     open_explorer(page, size="17")
     assert "at most 16 per side" in page.get_by_test_id("config-error").inner_text()
 
@@ -123,8 +141,14 @@ def test_settings_round_trip_through_the_url(page):
     page.fill("#explorer-dilation", "1x2")
     page.select_option("#explorer-weights", "sharpen")
     query = parse_qs(urlsplit(page.url).query)
-    assert {k: v[0] for k, v in query.items()} == {"size": "5x7", "kernel": "3", "stride": "2", "padding": "0",
-                                                   "dilation": "1x2", "weights": "sharpen"}
+    assert {k: v[0] for k, v in query.items()} == {
+        "size": "5x7",
+        "kernel": "3",
+        "stride": "2",
+        "padding": "0",
+        "dilation": "1x2",
+        "weights": "sharpen",
+    }
     before = page.eval_on_selector_all("[data-testid=output-cell]", "cells => cells.map(c => c.dataset.value)")
     page.reload()
     page.wait_for_selector("[data-testid=output-grid]")
@@ -176,7 +200,10 @@ def test_the_pytorch_line_and_shape(page):
     assert line == "nn.Conv2d(1, 1, kernel_size=(2, 3), stride=(2, 1), padding=1, dilation=1, bias=False)"
     conv = eval(line.replace("nn.", "torch.nn."))  # the line runs, and gives the shape the page states
     out = conv(torch.zeros(1, 1, 5, 7))
-    assert f"gives output torch.Size([1, 1, {out.shape[2]}, {out.shape[3]}])" in page.locator(".explorer-shape").inner_text()
+    assert (
+        f"gives output torch.Size([1, 1, {out.shape[2]}, {out.shape[3]}])"
+        in page.locator(".explorer-shape").inner_text()
+    )
 
 
 def test_lesson_animations_link_to_their_settings(page, built_site):

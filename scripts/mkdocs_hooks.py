@@ -21,6 +21,15 @@ def on_page_content(html, page, config, files):
     return expand_placeholders(html, Path(config["docs_dir"]), run_dir, url_for)
 
 
+def on_page_context(context, page, config, nav):
+    # A lesson page is built from notebooks/NAME.py; its edit link should open that file, not the
+    # executed notebook in docs/lesson/, which the build writes.
+    if page.file.src_uri.startswith("lesson/") and page.file.src_uri.endswith(".ipynb") and page.edit_url:
+        source = f"notebooks/{Path(page.file.src_uri).stem}.py"
+        page.edit_url = config["repo_url"].rstrip("/") + "/" + config["edit_uri"].replace("docs/", source, 1)
+    return context
+
+
 def on_post_page(output, page, config):
     # mkdocs-jupyter inlines JupyterLab's stylesheet (over 500 kB) into every notebook page; served
     # as one file it is downloaded once for all of them.

@@ -156,3 +156,10 @@ def test_each_notebook_page_offers_its_notebook_for_download(built_site, name):
     html = (built_site / f"lesson/{name}/index.html").read_text()
     assert re.search(rf'href="[^"]*{name}\.ipynb"[^>]*download', html) or f'{name}.ipynb" download' in html
     assert (built_site / f"lesson/{name}/{name}.ipynb").is_file()
+
+
+@pytest.mark.parametrize("name", ["convolution", "layers", "cnn"])
+def test_each_lesson_page_edit_link_opens_its_notebook_source(built_site, name):
+    html = (built_site / f"lesson/{name}/index.html").read_text()
+    edit = re.search(r'href="([^"]+/edit/[^"]+)"', html).group(1)
+    assert edit.endswith(f"/notebooks/{name}.py") and (ROOT / f"notebooks/{name}.py").is_file()

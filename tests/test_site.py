@@ -106,7 +106,7 @@ def test_animations_carry_alt_text_captions_and_reduced_motion_stills(built_site
             "media": "(prefers-reduced-motion: reduce)",
         }
         rows, cols = data["output_size"]
-        assert figure["caption"].endswith(f"gives a {rows}×{cols} output.")
+        assert figure["caption"].strip().endswith(f"gives a {rows}×{cols} output.")
 
 
 def test_figures_of_the_run_are_on_the_pages_with_their_alt_text(built_site):

@@ -186,6 +186,13 @@ def test_pointing_at_an_input_cell_shows_the_outputs_that_read_it(page):
     assert page.locator(".cell.output.reads").count() == 1
 
 
+def test_dilation_marks_the_nine_taps_not_a_solid_box(page):
+    open_explorer(page, size="6", kernel="3", dilation="2", weights="mean")
+    page.locator("[data-testid=output-cell]").first.hover()
+    assert page.locator(".cell.tap").count() == 9
+    assert page.locator(".cell.spanned").count() == 25  # the 5x5 area, outlined; 16 of it not read
+
+
 def test_play_runs_through_the_steps(page):
     open_explorer(page, size="4", kernel="3", weights="mean")
     page.select_option("select[aria-label=Speed]", "fast")

@@ -148,13 +148,19 @@ function setup(root) {
   }
 
   function highlight(target) {
-    state.inputCells.flat().forEach((cell) => cell.classList.remove("tap"));
+    state.inputCells.flat().forEach((cell) => cell.classList.remove("tap", "spanned"));
     state.outputCells.forEach((cell) => cell.classList.remove("reads"));
     if (!target) return;
     const g = state.result.g;
     if (target.kind === "output") {
       const [i, j] = state.steps[target.index];
-      for (const [r, c] of taps(g, i, j)) state.inputCells[r][c].classList.add("tap");
+      const cells = taps(g, i, j);
+      const [[r0, c0], [r1, c1]] = [cells[0], cells[cells.length - 1]];
+      if (g.dilation.some((d) => d > 1)) {
+        // The area the dilated kernel spans, outlined lightly: only the taps inside it are read.
+        for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) state.inputCells[r][c].classList.add("spanned");
+      }
+      for (const [r, c] of cells) state.inputCells[r][c].classList.add("tap");
       state.outputCells[target.index].classList.add("reads");
     } else {
       const [r, c] = target.cell;

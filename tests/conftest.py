@@ -7,11 +7,24 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from convlab.data import ensure_mnist
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "site"
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browser download cannot run here
+# As the environment's guide prescribes for this machine: no sandbox as root, no background traffic.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".map", ".ipynb"}
 
 
@@ -82,3 +95,12 @@ def site_server(built_site):
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/", sent
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Return Debian's Chromium, driven by Playwright, headless."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()

@@ -1,4 +1,4 @@
-"""The built site in a real browser: Debian's Chromium, driven by Playwright, over a local static server.
+"""The built site in a real browser (the `browser` fixture: Debian's Chromium) over a local static server.
 
 Screenshots of every page (light and dark, desktop and phone) are saved in build/screenshots/ for review.
 """
@@ -9,33 +9,12 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "build/screenshots"
-CHROMIUM = "/usr/bin/chromium"
-# As the environment's guide prescribes for this machine: no sandbox as root, no background traffic.
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGES = ["", "lesson/convolution/", "lesson/layers/", "lesson/cnn/", "explorer/", "make-your-own/", "about/"]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 MAX_LESSON_BYTES = 1_500_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 class Visit:

@@ -9,38 +9,26 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import torch
 import torch.nn.functional as F
-from playwright.sync_api import sync_playwright
 
 from convlab import Geometry
 from convlab.catalogue import LESSON
 from convlab.cli import UsageError, parse_size
 
 ROOT = Path(__file__).resolve().parent.parent
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
-def page(site_server):
+def page(browser, site_server):
     base, _ = site_server
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
-        page = browser.new_page()
-        page.errors = []
-        page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: page.errors.append(str(e)))
-        page.on("request", lambda r: page.errors.append(f"other host: {r.url}") if not r.url.startswith(base) else None)
-        page.base = base
-        yield page
-        browser.close()
+    context = browser.new_context()
+    page = context.new_page()
+    page.errors = []
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("request", lambda r: page.errors.append(f"other host: {r.url}") if not r.url.startswith(base) else None)
+    page.base = base
+    yield page
+    context.close()
 
 
 def open_explorer(page, **settings):

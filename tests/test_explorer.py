@@ -157,12 +157,14 @@ def test_keyboard_steps_and_explains_a_cell(page):
     page.keyboard.press("Enter")
     assert page.input_value("input[aria-label=Step]") == "1"
     assert page.locator(".explorer-arithmetic").inner_text().startswith("Step 2 of 16: output[0, 1] = (1+2+3+7+8+9")
-    for _ in range(60):  # tab on to the first output cell
+    for _ in range(12):  # tab on: one stop per grid, so the output grid is a few presses away
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.dataset.testid") == "output-cell":
             break
     assert page.locator(".explorer-arithmetic").inner_text() == "output[0, 0] = (0+1+2+6+7+8+12+13+14) / 9 = 7"
     assert page.locator(".cell.tap").count() == 9
+    page.keyboard.press("ArrowDown")  # arrow keys move within the grid: output [1, 0]
+    assert page.locator(".explorer-arithmetic").inner_text().startswith("output[1, 0] = (6+7+8+12+13+14+18+19+20) / 9")
 
 
 def test_pointing_at_an_input_cell_shows_the_outputs_that_read_it(page):

@@ -178,10 +178,24 @@ function setup(root) {
   }
 
   function gridBox(label, rows, cols, cellFor) {
-    const box = element("div", { class: "explorer-grid", role: "group", "aria-label": label });
+    const box = element("div", { class: "explorer-grid", role: "group", "aria-label": `${label} (arrow keys move between cells)` });
     box.style.gridTemplateColumns = `repeat(${cols}, var(--explorer-cell))`;
     const cells = [];
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) cells.push(cellFor(r, c, box));
+    // One tab stop per grid; arrow keys move within it (a "roving" tabindex).
+    const focusable = cells.filter((cell) => cell.hasAttribute("tabindex"));
+    focusable.forEach((cell, k) => cell.setAttribute("tabindex", k === 0 ? "0" : "-1"));
+    box.addEventListener("keydown", (event) => {
+      const moves = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -cols, ArrowDown: cols };
+      const k = focusable.indexOf(document.activeElement);
+      if (!(event.key in moves) || k < 0) return;
+      const target = focusable[k + moves[event.key]];
+      if (!target) return;
+      event.preventDefault();
+      focusable[k].setAttribute("tabindex", "-1");
+      target.setAttribute("tabindex", "0");
+      target.focus();
+    });
     box.append(...cells);
     return { box, cells };
   }

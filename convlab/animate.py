@@ -211,9 +211,13 @@ def grid_labels(geometry: Geometry) -> tuple[str, str, str]:
     return input_label, f"Output {_size_text(geometry.output)}", kernel_label
 
 
+def _swatch_size(font: ImageFont.FreeTypeFont) -> int:
+    return round(font.size * 1.3)
+
+
 def _legend_places(entries: list, font: ImageFont.FreeTypeFont, width: int) -> list[tuple[int, int, object, str]]:
     """Return (x, row, swatch, text) for each legend entry, wrapping onto a new row when one is full."""
-    swatch_size = round(font.size * 1.3)
+    swatch_size = _swatch_size(font)
     x, row, places = _margin(width), 0, []
     for swatch, text in entries:
         room = (swatch_size + font.size // 2 if swatch != () else 0) + round(font.getlength(text))
@@ -388,7 +392,7 @@ class _Painter:
 
     def _legend(self, draw) -> None:
         font = self.small_font
-        size, line = round(font.size * 1.3), round(self.text_font.size * 1.5)
+        size, line = _swatch_size(font), round(self.text_font.size * 1.5)
         for x, row, swatch, text in self.legend:
             y = self.layout.legend_y + row * line
             box = (x, y, x + size, y + size)

@@ -24,7 +24,7 @@ function readSettings(params) {
 
 /** Return the kernel weights the settings ask for (a classic, custom, or the mean of the kernel size). */
 function kernelWeights(settings, kernel) {
-  const text = KERNELS[settings.weights]?.weights ?? (settings.weights === "mean" ? null : settings.weights);
+  const text = settings.weights in KERNELS ? KERNELS[settings.weights].weights : settings.weights;
   if (text === null) return Array.from({ length: kernel[0] }, () => new Array(kernel[1]).fill(1 / (kernel[0] * kernel[1])));
   const weights = parseWeights(text);
   const shape = [weights.length, weights[0].length];
@@ -37,7 +37,7 @@ function kernelWeights(settings, kernel) {
 /** Check the settings; return { g, grid, weights, output } or throw an Error with convlab's wording. */
 function compute(settings) {
   const parsed = Object.fromEntries(["size", "kernel", "stride", "padding", "dilation"].map((k) => [k, parseSize(settings[k])]));
-  if (settings.weights !== "mean" && !(settings.weights in KERNELS) && !settings.kernelGiven) {
+  if (!(settings.weights in KERNELS) && !settings.kernelGiven) {
     const rows = parseWeights(settings.weights);
     parsed.kernel = [rows.length, rows[0].length];
   }
@@ -47,6 +47,13 @@ function compute(settings) {
   const grid = Array.from({ length: g.size[0] }, (_, r) => Array.from({ length: g.size[1] }, (_, c) => r * g.size[1] + c));
   const weights = kernelWeights(settings, g.kernel);
   return { g, grid, weights, output: correlate(grid, weights, g) };
+}
+
+/** Return n if every weight is 1/n (an averaging kernel), else null: as convlab's _mean_divisor. */
+function meanDivisor(weights) {
+  const flat = weights.flat();
+  const uniform = flat.every((w) => w === flat[0]) && Math.abs(flat[0] * flat.length - 1) < 1e-12;
+  return uniform ? flat.length : null;
 }
 
 function element(tag, attributes = {}, children = []) {
@@ -64,9 +71,9 @@ function arithmetic(state, k) {
   const [i, j] = state.steps[k];
   const values = taps(g, i, j).map(([r, c]) => state.padded[r][c]);
   const flat = weights.flat();
-  const mean = flat.every((w) => w === flat[0]) && Math.abs(flat[0] * flat.length - 1) < 1e-12;
-  const sum = mean
-    ? `(${values.map((v) => formatValue(v)).join("+")}) / ${flat.length}`
+  const divisor = meanDivisor(weights);
+  const sum = divisor
+    ? `(${values.map((v) => formatValue(v)).join("+")}) / ${divisor}`
     : values.map((v, n) => `${n && flat[n] >= 0 ? "+ " : n ? "− " : flat[n] < 0 ? "−" : ""}${formatValue(Math.abs(flat[n]))}×${formatValue(v)}`).join(" ");
   return `output[${i}, ${j}] = ${sum} = ${formatValue(output[i][j])}`;
 }
@@ -253,10 +260,9 @@ function setup(root) {
     });
     output.box.setAttribute("data-testid", "output-grid");
     state.outputCells = output.cells;
-    const count = g.kernel[0] * g.kernel[1];
-    const mean = result.weights.flat().every((w) => w === 1 / count);
+    const divisor = meanDivisor(result.weights);
     const kernel = gridBox("Kernel", g.kernel[0], g.kernel[1], (r, c) =>
-      element("span", { class: "cell kernel", text: mean ? `1/${count}` : formatValue(result.weights[r][c]) }));
+      element("span", { class: "cell kernel", text: divisor ? `1/${divisor}` : formatValue(result.weights[r][c]) }));
     const caption = (text, extra = {}) => element("p", { class: "explorer-caption", ...extra, text });
     const inputCaption = `Input ${sizeText(g.size)}${g.padding.some((p) => p) ? `, padded to ${sizeText(g.padded)}` : ""}`;
     grids.replaceChildren(

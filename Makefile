@@ -1,26 +1,35 @@
 # convlab's build graph. `make site` builds everything into site/; `make test` checks it.
-# Each file target names its real inputs, so a second run redoes only what changed.
+# Each file target names its real inputs and every file its step writes, so a second run redoes only
+# what changed. The steps run the convlab package (convlab/); the build's own scripts are in scripts/.
 
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 INSTALLED := $(VENV)/.installed
+CONVLAB_SOURCES := $(wildcard convlab/*.py)
+STEP := $(BIN)/python scripts/buildstep.py run
 
-# The lesson's animations come from one table, convlab/catalogue.py (plain Python, no dependencies).
+# The lesson's animations and figures come from one table, convlab/catalogue.py (plain Python).
+CATALOGUE := $(PYTHON) -m convlab.catalogue
 ANIM_DIR := docs/assets/anim
-ANIMATIONS := $(shell $(PYTHON) -m convlab.catalogue)
-GIFS := $(ANIMATIONS:%=$(ANIM_DIR)/%.gif)
-RENDER_SOURCES := convlab/arithmetic.py convlab/animate.py convlab/catalogue.py convlab/files.py
+ANIMATIONS := $(shell $(CATALOGUE) animations)
+ANIM_FILES := $(foreach name,$(ANIMATIONS),$(addprefix $(ANIM_DIR)/$(name).,gif json png))
+RENDER_SOURCES := convlab/arithmetic.py convlab/animate.py convlab/catalogue.py convlab/files.py convlab/errors.py
 
 # Data, training and figures: each reruns only when its inputs change.
 DATA_ROOT := data
 MNIST_OK := $(DATA_ROOT)/MNIST/.checked
-RUN := build/run
-FIG_DIR := docs/assets/figures
-MODEL_SOURCES := convlab/data.py convlab/model.py convlab/train.py convlab/arithmetic.py convlab/files.py
-
 MNIST_FILES := $(addprefix $(DATA_ROOT)/MNIST/raw/,train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
+# The training run the pages show. The page build and the notebooks read this variable.
+export CONVLAB_RUN := build/run
+RUN_FILES := $(addprefix $(CONVLAB_RUN)/,model.pt train.log metrics.json)
+MODEL_SOURCES := convlab/data.py convlab/model.py convlab/train.py convlab/run.py convlab/arithmetic.py \
+	convlab/files.py convlab/errors.py
+FIG_DIR := docs/assets/figures
+FIGURE_FILES := $(addprefix $(FIG_DIR)/,$(shell $(CATALOGUE) figures))
+FIGURE_SOURCES := convlab/figures.py convlab/catalogue.py convlab/run.py convlab/data.py convlab/model.py \
+	convlab/arithmetic.py convlab/files.py convlab/errors.py
 
 # Notebooks: jupytext sources in notebooks/, executed into docs/lesson/ (a build output).
 # Each also depends on the files it reads; the executor itself keys its cache on their hashes.
@@ -28,22 +37,21 @@ NOTEBOOKS := $(notdir $(basename $(wildcard notebooks/*.py)))
 EXECUTED := $(NOTEBOOKS:%=docs/lesson/%.ipynb)
 READS_convolution :=
 READS_layers := $(MNIST_FILES)
-READS_cnn := $(RUN)/metrics.json $(MNIST_FILES)
-CONVLAB_SOURCES := $(wildcard convlab/*.py)
+READS_cnn := $(RUN_FILES) $(MNIST_FILES)
 
 # KaTeX, from npm (package-lock.json pins it), served by the site itself.
 KATEX_DIR := docs/assets/katex
+KATEX_FILES := $(addprefix $(KATEX_DIR)/,katex.min.js katex.min.css auto-render.min.js)
 
 GENERATED := $(ANIM_DIR) $(FIG_DIR) docs/lesson $(KATEX_DIR)
 SITE_SOURCES := mkdocs.yml $(shell find docs overrides -type f $(GENERATED:%=-not -path '%/*')) \
-	scripts/mkdocs_hooks.py convlab/site.py
+	scripts/mkdocs_hooks.py scripts/placeholders.py $(CONVLAB_SOURCES)
 BUILD_START := $(shell date +%s.%N)
-STEP := $(BIN)/python -m convlab.buildstep run
 
-.PHONY: site test lint serve bench clean
+.PHONY: site test lint serve bench screenshots clean
 
 site: site/index.html
-	@$(BIN)/python -m convlab.buildstep summary --since $(BUILD_START) --site site
+	@$(BIN)/python scripts/buildstep.py summary --since $(BUILD_START) --site site
 
 $(INSTALLED): requirements.txt requirements-nodeps.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,9 +60,10 @@ $(INSTALLED): requirements.txt requirements-nodeps.txt pyproject.toml
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $@
 
-# One rule renders one animation (its GIF, JSON sidecar and PNG still).
-$(ANIM_DIR)/%.gif: $(RENDER_SOURCES) | $(INSTALLED)
-	@$(STEP) anim-$* --inputs $(RENDER_SOURCES) --outputs $@ -- $(BIN)/convlab gifs --out $(ANIM_DIR) --only $* > /dev/null
+# One rule renders one animation: its GIF, JSON sidecar and PNG still.
+$(ANIM_DIR)/%.gif $(ANIM_DIR)/%.json $(ANIM_DIR)/%.png: $(RENDER_SOURCES) | $(INSTALLED)
+	@$(STEP) anim-$* --inputs $(RENDER_SOURCES) --outputs $(ANIM_DIR)/$*.gif $(ANIM_DIR)/$*.json $(ANIM_DIR)/$*.png \
+		-- $(BIN)/convlab gifs --out $(ANIM_DIR) --only $* > /dev/null
 
 # `convlab data` also checks the files' MD5s itself and rewrites nothing that is intact.
 $(MNIST_OK): convlab/data.py requirements-nodeps.txt | $(INSTALLED)
@@ -63,26 +72,26 @@ $(MNIST_OK): convlab/data.py requirements-nodeps.txt | $(INSTALLED)
 	touch $@
 $(MNIST_FILES): $(MNIST_OK)
 
-$(RUN)/metrics.json: $(MNIST_OK) $(MODEL_SOURCES) | $(INSTALLED)
-	@$(STEP) train --inputs $(MODEL_SOURCES) $(MNIST_FILES) --outputs $@ -- \
-		$(BIN)/convlab train --data-root $(DATA_ROOT) --out $(RUN) > /dev/null
+$(RUN_FILES) &: $(MNIST_OK) $(MODEL_SOURCES) | $(INSTALLED)
+	@$(STEP) train --inputs $(MODEL_SOURCES) $(MNIST_FILES) --outputs $(RUN_FILES) -- \
+		$(BIN)/convlab train --data-root $(DATA_ROOT) --out $(CONVLAB_RUN) > /dev/null
 
-$(FIG_DIR)/figures.json: $(RUN)/metrics.json convlab/figures.py | $(INSTALLED)
-	@$(STEP) figures --inputs $(RUN)/metrics.json $(RUN)/model.pt convlab/figures.py --outputs $@ -- \
-		$(BIN)/convlab figures --run $(RUN) --data-root $(DATA_ROOT) --out $(FIG_DIR) > /dev/null
+$(FIGURE_FILES) &: $(RUN_FILES) $(FIGURE_SOURCES) | $(INSTALLED)
+	@$(STEP) figures --inputs $(RUN_FILES) $(FIGURE_SOURCES) $(MNIST_FILES) --outputs $(FIGURE_FILES) -- \
+		$(BIN)/convlab figures --run $(CONVLAB_RUN) --data-root $(DATA_ROOT) --out $(FIG_DIR) > /dev/null
 
 .SECONDEXPANSION:
-docs/lesson/%.ipynb: notebooks/%.py $(CONVLAB_SOURCES) $$(READS_$$*) | $(INSTALLED)
-	@$(BIN)/python -m convlab.notebooks $< $@ --reads $(READS_$*) > /dev/null
+docs/lesson/%.ipynb: notebooks/%.py scripts/notebooks.py $(CONVLAB_SOURCES) $$(READS_$$*) | $(INSTALLED)
+	@$(BIN)/python scripts/notebooks.py $< $@ --reads $(READS_$*) > /dev/null
 
-$(KATEX_DIR)/katex.min.js: package.json package-lock.json
+$(KATEX_FILES) &: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	rm -rf $(KATEX_DIR) && mkdir -p $(KATEX_DIR)/fonts
 	cp node_modules/katex/dist/katex.min.js node_modules/katex/dist/katex.min.css $(KATEX_DIR)/
 	cp node_modules/katex/dist/contrib/auto-render.min.js $(KATEX_DIR)/
 	cp node_modules/katex/dist/fonts/*.woff2 $(KATEX_DIR)/fonts/
 
-site/index.html: $(GIFS) $(FIG_DIR)/figures.json $(EXECUTED) $(KATEX_DIR)/katex.min.js $(SITE_SOURCES) | $(INSTALLED)
+site/index.html: $(ANIM_FILES) $(FIGURE_FILES) $(EXECUTED) $(KATEX_FILES) $(SITE_SOURCES) | $(INSTALLED)
 	$(BIN)/mkdocs build --strict --quiet
 	touch $@
 
@@ -96,6 +105,10 @@ test: lint site
 
 serve: site/index.html
 	$(BIN)/mkdocs serve
+
+# Every page at phone and laptop width, light and dark, into build/screenshots/ for review.
+screenshots: site/index.html
+	$(BIN)/python scripts/screenshots.py --site site --out build/screenshots
 
 bench: $(MNIST_OK) | $(INSTALLED)
 	$(BIN)/python scripts/bench_gifs.py

@@ -1,23 +1,24 @@
 """Convolution animations drawn frame by frame with Pillow: a GIF, a JSON sidecar and a PNG still.
 
 Each frame shows the (padded) input with its values, exactly the cells the kernel reads, the output
-filling in, and the step's arithmetic. Every number is the true value rounded to ``precision`` decimals.
+filling in, and the step's arithmetic. Everything drawn comes from one ``Convolution`` record (see
+``convlab.arithmetic``), and the JSON sidecar is that record written out. Every number is the true value
+rounded to ``precision`` decimals.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from convlab.arithmetic import Geometry, Grid, Pair, correlate, pad
+from convlab.arithmetic import Convolution, Geometry, Pair, mean_divisor
 from convlab.catalogue import Animation
-from convlab.files import atomic_paths
+from convlab.files import atomic_paths, make_dir
 
 STEP_MS = 800
 FINAL_MS = 3000
@@ -45,29 +46,10 @@ def format_value(value: float, precision: int = 2) -> str:
     return "0" if text == "-0" else text.replace("-", "\u2212")
 
 
-def arange_grid(size: Pair) -> Grid:
-    """Return a grid of the given (height, width) holding 0, 1, 2, ... row by row, as in the lesson."""
-    rows, cols = size
-    return [[float(r * cols + c) for c in range(cols)] for r in range(rows)]
-
-
-def mean_kernel(kernel: Pair) -> Grid:
-    """Return the averaging kernel of the given size: every weight is 1 / (height * width)."""
-    rows, cols = kernel
-    return [[1.0 / (rows * cols)] * cols for _ in range(rows)]
-
-
-def _mean_divisor(weights: Grid) -> int | None:
-    """Return n if every weight is 1/n (an averaging kernel), else None."""
-    count = sum(len(row) for row in weights)
-    uniform = all(w == weights[0][0] for row in weights for w in row)
-    return count if uniform and math.isclose(weights[0][0] * count, 1.0) else None
-
-
-def step_arithmetic(values: list[float], weights: Grid, precision: int = 2) -> str:
+def step_arithmetic(values: list[float], weights: list[list[float]], precision: int = 2) -> str:
     """Return the sum one output cell computes, e.g. ``(0+1+2+6+7+8+12+13+14) / 9``."""
     shown = [format_value(v, precision) for v in values]
-    divisor = _mean_divisor(weights)
+    divisor = mean_divisor(weights)
     if divisor is not None:
         return f"({'+'.join(shown)}) / {divisor}"
     terms = []
@@ -95,24 +77,17 @@ def settings_text(geometry: Geometry) -> str:
     )
 
 
-def size_formula(geometry: Geometry) -> str:
-    """Return PyTorch's output-size formula with this geometry's numbers filled in, floor included."""
-    parts = []
-    for axis, name in ((0, "height"), (1, "width")):
-        n, k, s, p, d = geometry.axis_settings(axis)
-        out = geometry.output[axis]
-        parts.append(
-            (name, f"\u230a({n} + 2\u00d7{p} \u2212 {d}\u00d7({k} \u2212 1) \u2212 1) / {s}\u230b + 1 = {out}")
-        )
-    if parts[0][1] == parts[1][1]:
-        return f"{parts[0][1]} per side"
-    return "; ".join(f"{name} {formula}" for name, formula in parts)
+def size_formula(record: Convolution) -> str:
+    """Return the record's output-size formula, once when both axes read the same, else per axis."""
+    height, width = record.formula
+    return f"{height} per side" if height == width else f"height {height}; width {width}"
 
 
-def alt_text(geometry: Geometry, weights: Grid) -> str:
+def alt_text(record: Convolution) -> str:
     """Return a description of the animation for readers who cannot see it."""
+    geometry = record.geometry
     rows, cols = geometry.size
-    kernel = "averaging kernel" if _mean_divisor(weights) else "kernel"
+    kernel = "averaging kernel" if mean_divisor(record.kernel) else "kernel"
     text = (
         f"A {_size_text(geometry.kernel)} {kernel} slides over a {_size_text(geometry.size)} input "
         f"holding the numbers 0 to {rows * cols - 1} row by row"
@@ -120,28 +95,14 @@ def alt_text(geometry: Geometry, weights: Grid) -> str:
     if any(geometry.padding):
         text += f", surrounded by zeros to {_size_text(geometry.padded)}"
     text += f" ({settings_text(geometry)}). "
-    if any(d > 1 for d in geometry.dilation):
+    if geometry.dilated:
         text += f"Its taps are spread over {_size_text(geometry.span)} cells. "
     return text + f"Each step fills one cell of the {_size_text(geometry.output)} output."
 
 
-def sidecar(grid: Grid, weights: Grid, geometry: Geometry, precision: int = 2) -> dict:
-    """Return the animation's numbers at full precision, with the steps in frame order."""
-    output = correlate(grid, weights, geometry)
-    return {
-        "input": grid,
-        "kernel": weights,
-        "stride": list(geometry.stride),
-        "padding": list(geometry.padding),
-        "dilation": list(geometry.dilation),
-        "output": output,
-        "output_size": list(geometry.output),
-        "precision": precision,
-        "steps": [
-            {"out": [i, j], "taps": [[r, c] for r, c in taps], "value": output[i][j]}
-            for (i, j), taps in geometry.steps()
-        ],
-    }
+def sidecar(record: Convolution, precision: int = 2) -> dict:
+    """Return the JSON sidecar: the record written out (full precision), the precision shown, the alt text."""
+    return {**record.to_json(), "precision": precision, "alt": alt_text(record)}
 
 
 @cache
@@ -181,7 +142,7 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
 
 
 @dataclass
-class _Layout:
+class Layout:
     """Where everything goes in a frame, in pixels."""
 
     width: int
@@ -206,7 +167,7 @@ def grid_labels(geometry: Geometry) -> tuple[str, str, str]:
     if any(geometry.padding):
         input_label += f", padded to {_size_text(geometry.padded)}"
     kernel_label = f"Kernel {_size_text(geometry.kernel)}"
-    if any(d > 1 for d in geometry.dilation):
+    if geometry.dilated:
         kernel_label += f", spread over {_size_text(geometry.span)}"
     return input_label, f"Output {_size_text(geometry.output)}", kernel_label
 
@@ -228,7 +189,7 @@ def _legend_places(entries: list, font: ImageFont.FreeTypeFont, width: int) -> l
     return places
 
 
-def _plan(geometry: Geometry, width: int, captions: list[str], legend_rows: int) -> _Layout:
+def _plan(geometry: Geometry, width: int, captions: list[str], legend_rows: int) -> Layout:
     margin = _margin(width)
     gap = round(width * 0.07)
     text, label = _font(round(width * 0.02)), _font(round(width * 0.02), bold=True)
@@ -246,7 +207,7 @@ def _plan(geometry: Geometry, width: int, captions: list[str], legend_rows: int)
     caption_lines = max(len(_wrap(c, text, width - 2 * margin)) for c in captions)
     caption_y = grids_bottom + line
     legend_y = caption_y + caption_lines * line + round(line * 0.5)
-    return _Layout(
+    return Layout(
         width=width,
         height=legend_y + legend_rows * line + margin,
         cell=cell,
@@ -260,7 +221,8 @@ def _plan(geometry: Geometry, width: int, captions: list[str], legend_rows: int)
     )
 
 
-def _cell_box(origin: Pair, cell: int, r: int, c: int) -> tuple[int, int, int, int]:
+def cell_box(origin: Pair, cell: int, r: int, c: int) -> tuple[int, int, int, int]:
+    """Return the pixel box (x0, y0, x1, y1) of cell (r, c) in a grid drawn from ``origin`` with ``cell`` px cells."""
     x, y = origin
     return (x + c * cell, y + r * cell, x + (c + 1) * cell, y + (r + 1) * cell)
 
@@ -295,23 +257,24 @@ def _dashed_rectangle(draw, box, colour, width: int, dash: int) -> None:
         draw.line([(x1, start), (x1, end)], fill=colour, width=width)
 
 
-class _Painter:
-    """Draws one convolution's frames; the static parts are drawn once and copied."""
+class Painter:
+    """Draws one convolution's frames from its record; the static parts are drawn once and copied.
 
-    def __init__(self, grid: Grid, weights: Grid, geometry: Geometry, width: int, precision: int) -> None:
-        self.geometry = geometry
-        self.weights = weights
+    ``layout`` says where everything goes, ``captions`` holds each frame's text (one per step, then the
+    summary), and the fonts are the sizes drawn.
+    """
+
+    def __init__(self, record: Convolution, width: int = 1000, precision: int = 2) -> None:
+        self.record = record
+        self.geometry = geometry = record.geometry
         self.precision = precision
-        self.padded = pad(grid, geometry.padding)
-        self.output = correlate(grid, weights, geometry)
-        self.steps = geometry.steps()
-        self.captions = [self._step_caption(k) for k in range(len(self.steps))] + [self._final_caption()]
+        self.captions = [self._step_caption(k) for k in range(len(record.steps))] + [self._final_caption()]
         self.small_font = _font(round(width * 0.016))
         self.legend = _legend_places(self._legend_entries(), self.small_font, width)
         self.layout = _plan(geometry, width, self.captions, legend_rows=self.legend[-1][1] + 1)
         cell = self.layout.cell
-        self.input_font = _fitting_font([self._fmt(v) for row in self.padded for v in row], cell)
-        self.output_font = _fitting_font([self._fmt(v) for row in self.output for v in row], cell)
+        self.input_font = _fitting_font([self._fmt(v) for row in record.padded for v in row], cell)
+        self.output_font = _fitting_font([self._fmt(step.value) for step in record.steps], cell)
         self.kernel_texts = self._kernel_texts()
         self.kernel_font = _fitting_font([t for row in self.kernel_texts for t in row], self.layout.kernel_cell)
         self.text_font = _font(round(width * 0.02))
@@ -321,34 +284,33 @@ class _Painter:
         return format_value(value, self.precision)
 
     def _kernel_texts(self) -> list[list[str]]:
-        divisor = _mean_divisor(self.weights)
+        weights = self.record.kernel
+        divisor = mean_divisor(weights)
         if divisor is not None:
-            return [[f"1/{divisor}"] * len(row) for row in self.weights]
-        return [[self._fmt(w) for w in row] for row in self.weights]
-
-    def _is_padding(self, r: int, c: int) -> bool:
-        (ph, pw), (h, w) = self.geometry.padding, self.geometry.size
-        return not (ph <= r < ph + h and pw <= c < pw + w)
+            return [[f"1/{divisor}"] * len(row) for row in weights]
+        return [[self._fmt(w) for w in row] for row in weights]
 
     def _step_caption(self, k: int) -> str:
-        (i, j), taps = self.steps[k]
-        values = [self.padded[r][c] for r, c in taps]
-        sum_text = step_arithmetic(values, self.weights, self.precision)
-        return f"Step {k + 1} of {len(self.steps)}: output[{i}, {j}] = {sum_text} = {self._fmt(self.output[i][j])}"
+        step, record = self.record.steps[k], self.record
+        values = [record.padded[r][c] for r, c in step.taps]
+        sum_text = step_arithmetic(values, record.kernel, self.precision)
+        i, j = step.out
+        return f"Step {k + 1} of {len(record.steps)}: output[{i}, {j}] = {sum_text} = {self._fmt(step.value)}"
 
     def _final_caption(self) -> str:
-        return f"Output {_size_text(self.geometry.output)}: {size_formula(self.geometry)}"
+        return f"Output {_size_text(self.geometry.output)}: {size_formula(self.record)}"
 
     def _input_cell(self, draw, r, c, fill=WHITE, border=LINE, border_width=1) -> None:
-        padding = self._is_padding(r, c)
-        box = _cell_box(self.layout.input_xy, self.layout.cell, r, c)
+        padding = self.geometry.is_padding(r, c)
+        box = cell_box(self.layout.input_xy, self.layout.cell, r, c)
         if fill == WHITE and padding:
             fill = PAD_FILL
         ink = MUTED if padding else INK
-        _draw_cell(draw, box, self._fmt(self.padded[r][c]), self.input_font, fill, ink, padding, border, border_width)
+        text = self._fmt(self.record.padded[r][c])
+        _draw_cell(draw, box, text, self.input_font, fill, ink, padding, border, border_width)
 
     def _output_cell(self, draw, i, j, fill, text="", border=LINE, border_width=1) -> None:
-        box = _cell_box(self.layout.output_xy, self.layout.cell, i, j)
+        box = cell_box(self.layout.output_xy, self.layout.cell, i, j)
         _draw_cell(draw, box, text, self.output_font, fill, INK, False, border, border_width)
 
     def _label(self, draw, xy: Pair, text: str) -> None:
@@ -368,7 +330,7 @@ class _Painter:
         )
         for xy, label in zip((layout.input_xy, layout.output_xy, layout.kernel_xy), grid_labels(geometry), strict=True):
             self._label(draw, xy, label)
-        for r, row in enumerate(self.padded):
+        for r, row in enumerate(self.record.padded):
             for c in range(len(row)):
                 self._input_cell(draw, r, c)
         for i in range(geometry.output[0]):
@@ -376,7 +338,7 @@ class _Painter:
                 self._output_cell(draw, i, j, PENDING)
         for r, row in enumerate(self.kernel_texts):
             for c, text in enumerate(row):
-                box = _cell_box(layout.kernel_xy, layout.kernel_cell, r, c)
+                box = cell_box(layout.kernel_xy, layout.kernel_cell, r, c)
                 _draw_cell(draw, box, text, self.kernel_font, WHITE)
         self._legend(draw)
         return image
@@ -386,7 +348,7 @@ class _Painter:
         entries = [((TAP, False, 3), "read by the kernel"), ((CURRENT, False, 3), "output being computed")]
         if any(self.geometry.padding):
             entries.append(((PAD_FILL, True, 1), "padding (zeros)"))
-        if any(d > 1 for d in self.geometry.dilation):
+        if self.geometry.dilated:
             entries.append((None, "area the dilated kernel spans"))
         return [*entries, ((), f"values rounded to {self.precision} decimal places")]
 
@@ -417,21 +379,21 @@ class _Painter:
         """Return every frame: one per output cell, then the finished output."""
         progress = self.base()
         frames = []
-        for k, ((i, j), taps) in enumerate(self.steps):
+        for k, step in enumerate(self.record.steps):
             frame = progress.copy()
             draw = ImageDraw.Draw(frame)
-            for r, c in taps:
+            for r, c in step.taps:
                 self._input_cell(draw, r, c, fill=TAP)
-            for r, c in taps:
-                box = _cell_box(self.layout.input_xy, self.layout.cell, r, c)
+            for r, c in step.taps:
+                box = cell_box(self.layout.input_xy, self.layout.cell, r, c)
                 draw.rectangle(box, outline=INK, width=3)
-            if any(d > 1 for d in self.geometry.dilation):
-                (r0, c0), (r1, c1) = taps[0], taps[-1]
-                top_left = _cell_box(self.layout.input_xy, self.layout.cell, r0, c0)
-                bottom_right = _cell_box(self.layout.input_xy, self.layout.cell, r1, c1)
+            if self.geometry.dilated:
+                (r0, c0), (r1, c1) = step.taps[0], step.taps[-1]
+                top_left = cell_box(self.layout.input_xy, self.layout.cell, r0, c0)
+                bottom_right = cell_box(self.layout.input_xy, self.layout.cell, r1, c1)
                 box = (top_left[0] - 3, top_left[1] - 3, bottom_right[2] + 3, bottom_right[3] + 3)
                 _dashed_rectangle(draw, box, SPAN, 2, max(4, self.layout.cell // 6))
-            value = self._fmt(self.output[i][j])
+            (i, j), value = step.out, self._fmt(step.value)
             self._output_cell(draw, i, j, CURRENT, value, border=INK, border_width=3)
             self._caption(draw, self.captions[k])
             frames.append(frame)
@@ -457,35 +419,35 @@ def _palette() -> Image.Image:
     return palette
 
 
-def render_frames(grid: Grid, weights: Grid, geometry: Geometry, width: int = 1000, precision: int = 2):
+def render_frames(record: Convolution, width: int = 1000, precision: int = 2) -> list[Image.Image]:
     """Return the animation's frames, already mapped onto one shared palette."""
     palette = _palette()
-    painter = _Painter(grid, weights, geometry, width, precision)
-    return [frame.quantize(palette=palette, dither=Image.Dither.NONE) for frame in painter.frames()]
+    return [
+        frame.quantize(palette=palette, dither=Image.Dither.NONE)
+        for frame in Painter(record, width, precision).frames()
+    ]
 
 
-def render(out: Path, grid: Grid, weights: Grid, geometry: Geometry, width: int = 1000, precision: int = 2):
-    """Write ``out`` (a looping GIF), ``out`` with .json (the numbers) and .png (the last frame).
+def render(out: Path, record: Convolution, width: int = 1000, precision: int = 2) -> list[Path]:
+    """Write ``out`` (a looping GIF), ``out`` with .json (the record) and .png (the last frame); return their paths.
 
-    All three appear together or not at all. Returns their paths.
+    Each file is replaced whole, and none is replaced unless all three were written: they are written to
+    temporary files first and renamed into place one after another at the end.
     """
-    frames = render_frames(grid, weights, geometry, width, precision)
-    data = sidecar(grid, weights, geometry, precision)
-    data["alt"] = alt_text(geometry, weights)
+    frames = render_frames(record, width, precision)
+    data = sidecar(record, precision)
     targets = [out, out.with_suffix(".json"), out.with_suffix(".png")]
     with atomic_paths(*targets) as (gif, sidecar_path, png):
         durations = [STEP_MS] * (len(frames) - 1) + [FINAL_MS]
         frames[0].save(
             gif, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0, optimize=True
         )
-        sidecar_path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        sidecar_path.write_text(json.dumps(data, indent=1, allow_nan=False) + "\n", encoding="utf-8")
         frames[-1].save(png, format="PNG", optimize=True)
     return targets
 
 
 def render_animation(animation: Animation, out_dir: Path, width: int = 1000) -> list[Path]:
     """Render one of the lesson's animations into ``out_dir`` (created if missing) as NAME.gif, .json, .png."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    geometry = animation.geometry
-    grid = arange_grid(geometry.size)
-    return render(out_dir / f"{animation.name}.gif", grid, mean_kernel(geometry.kernel), geometry, width)
+    make_dir(out_dir)
+    return render(out_dir / f"{animation.name}.gif", animation.convolution(), width)

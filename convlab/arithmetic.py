@@ -2,12 +2,18 @@
 
 Nothing here imports torch; the tests check every function against ``torch.nn.functional.conv2d``.
 Like ``nn.Conv2d``, "convolution" here is cross-correlation: the kernel is not flipped.
+
+``convolve(grid, weights, geometry)`` computes a convolution once into a ``Convolution`` record: its
+settings, the padded input, every step's cells and value, the output and the size formula with its
+numbers. The animations draw from that record and write it out as their JSON sidecar.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+from convlab.errors import UsageError
 
 Pair = tuple[int, int]
 Grid = list[list[float]]
@@ -20,10 +26,10 @@ def as_pair(value: int | tuple[int, int], name: str) -> Pair:
     """Return ``value`` as a (height, width) pair; a single whole number stands for both."""
     items = value if isinstance(value, tuple | list) else (value, value)
     if len(items) != 2:
-        raise ValueError(f"{name} takes one number or a (height, width) pair, got {value!r}")
+        raise UsageError(f"{name} takes one number or a (height, width) pair, got {value!r}")
     for item in items:
         if isinstance(item, bool) or not isinstance(item, int):
-            raise ValueError(f"{name} must be a whole number, got {item!r}")
+            raise UsageError(f"{name} must be a whole number, got {item!r}")
     return (items[0], items[1])
 
 
@@ -33,7 +39,7 @@ def span(kernel: int, dilation: int) -> int:
 
 
 def _check_axis(size: int, kernel: int, stride: int, padding: int, dilation: int, axis: int) -> None:
-    """Raise ValueError, saying what to change, if torch would refuse these settings on one axis."""
+    """Raise UsageError, saying what to change, if torch would refuse these settings on one axis."""
     at_least_one = (
         ("input size", size, "the input needs at least one cell"),
         ("kernel size", kernel, "the kernel needs at least one cell"),
@@ -42,15 +48,15 @@ def _check_axis(size: int, kernel: int, stride: int, padding: int, dilation: int
     )
     for name, value, advice in at_least_one:
         if value < 1:
-            raise ValueError(f"{name} must be at least 1, got {value}: {advice}")
+            raise UsageError(f"{name} must be at least 1, got {value}: {advice}")
     if padding < 0:
-        raise ValueError(f"padding must be 0 or more, got {padding}: use 0 for no padding")
+        raise UsageError(f"padding must be 0 or more, got {padding}: use 0 for no padding")
     extent = _AXES[axis]
     padded = size + 2 * padding
     covered = span(kernel, dilation)
     if covered > padded:
         fix = "lower the dilation or add padding" if dilation > 1 else "use a smaller kernel or add padding"
-        raise ValueError(
+        raise UsageError(
             f"a {kernel}-{extent} kernel at dilation {dilation} spans {covered} cells "
             f"but the padded input is only {padded} {extent}: {fix}"
         )
@@ -105,27 +111,58 @@ class Geometry:
         """Return the output size, exactly as ``nn.Conv2d`` computes it."""
         return (_axis_output(*self.axis_settings(0)), _axis_output(*self.axis_settings(1)))
 
+    @property
+    def dilated(self) -> bool:
+        """Return True if the kernel's taps are spread apart along either axis."""
+        return any(d > 1 for d in self.dilation)
+
+    def is_padding(self, r: int, c: int) -> bool:
+        """Return True if padded-input cell (r, c) is padding rather than part of the input."""
+        (ph, pw), (h, w) = self.padding, self.size
+        return not (ph <= r < ph + h and pw <= c < pw + w)
+
     def taps(self, i: int, j: int) -> list[Pair]:
         """Return the padded-input cells that output cell (i, j) reads, row by row."""
         (sh, sw), (dh, dw) = self.stride, self.dilation
         return [(i * sh + a * dh, j * sw + b * dw) for a in range(self.kernel[0]) for b in range(self.kernel[1])]
 
-    def steps(self) -> list[tuple[Pair, list[Pair]]]:
-        """Return each output cell in row-major order with the padded-input cells it reads."""
-        rows, cols = self.output
-        return [((i, j), self.taps(i, j)) for i in range(rows) for j in range(cols)]
+    def formula(self, axis: int) -> str:
+        """Return PyTorch's output-size formula along one axis with the numbers filled in, floor included."""
+        n, k, s, p, d = self.axis_settings(axis)
+        return f"⌊({n} + 2×{p} − {d}×({k} − 1) − 1) / {s}⌋ + 1 = {self.output[axis]}"
 
 
 def output_size(size, kernel, stride=1, padding=0, dilation=1):
     """Return the output length ``nn.Conv2d`` gives; a pair for pair arguments, else one int.
 
     >>> output_size(7, 3, stride=3)
-    3
+    2
+    >>> output_size((5, 9), 3, padding=(1, 0))
+    (5, 7)
     """
     geometry = Geometry.of(size, kernel, stride, padding, dilation)
     if any(isinstance(arg, tuple | list) for arg in (size, kernel, stride, padding, dilation)):
         return geometry.output
     return geometry.output[0]
+
+
+def arange_grid(size: Pair) -> Grid:
+    """Return a grid of the given (height, width) holding 0, 1, 2, ... row by row, as in the lesson."""
+    rows, cols = size
+    return [[float(r * cols + c) for c in range(cols)] for r in range(rows)]
+
+
+def mean_kernel(kernel: Pair) -> Grid:
+    """Return the averaging kernel of the given size: every weight is 1 / (height * width)."""
+    rows, cols = kernel
+    return [[1.0 / (rows * cols)] * cols for _ in range(rows)]
+
+
+def mean_divisor(weights: Grid) -> int | None:
+    """Return n if every weight is 1/n (an averaging kernel), else None."""
+    count = sum(len(row) for row in weights)
+    uniform = all(w == weights[0][0] for row in weights for w in row)
+    return count if uniform and math.isclose(weights[0][0] * count, 1.0) else None
 
 
 def pad(grid: Grid, padding: Pair) -> Grid:
@@ -137,15 +174,90 @@ def pad(grid: Grid, padding: Pair) -> Grid:
     return [list(row) for row in blank] + body + [list(row) for row in blank]
 
 
-def tap_value(padded: Grid, weights: Grid, taps: list[Pair]) -> float:
-    """Return the weighted sum of the tapped cells, summed without rounding error building up."""
-    flat_weights = [w for row in weights for w in row]
-    return math.fsum(w * padded[r][c] for w, (r, c) in zip(flat_weights, taps, strict=True))
+@dataclass(frozen=True)
+class Step:
+    """One output cell: where it is, the padded-input cells it reads (row by row), and its value."""
+
+    out: Pair
+    taps: tuple[Pair, ...]
+    value: float
 
 
-def correlate(grid: Grid, weights: Grid, geometry: Geometry) -> Grid:
-    """Return the output of sliding ``weights`` over ``grid`` (cross-correlation, as nn.Conv2d)."""
+@dataclass(frozen=True)
+class Convolution:
+    """A convolution computed once: settings, input, padded input, kernel, every step and the output."""
+
+    geometry: Geometry
+    input: Grid
+    kernel: Grid
+    padded: Grid
+    steps: tuple[Step, ...]
+
+    op = "conv"
+
+    @property
+    def output(self) -> Grid:
+        """Return the output grid, row by row, at full precision."""
+        cols = self.geometry.output[1]
+        values = [step.value for step in self.steps]
+        return [values[k : k + cols] for k in range(0, len(values), cols)]
+
+    @property
+    def formula(self) -> tuple[str, str]:
+        """Return the output-size formula for the height and the width, with this convolution's numbers."""
+        return (self.geometry.formula(0), self.geometry.formula(1))
+
+    def to_json(self) -> dict:
+        """Return the record as JSON-ready data: settings, grids, every step, the output and the formula."""
+        g = self.geometry
+        return {
+            "op": self.op,
+            "size": list(g.size),
+            "kernel_size": list(g.kernel),
+            "stride": list(g.stride),
+            "padding": list(g.padding),
+            "dilation": list(g.dilation),
+            "input": self.input,
+            "kernel": self.kernel,
+            "padded": self.padded,
+            "output": self.output,
+            "output_size": list(g.output),
+            "formula": list(self.formula),
+            "steps": [
+                {"out": list(step.out), "taps": [list(tap) for tap in step.taps], "value": step.value}
+                for step in self.steps
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Convolution:
+        """Return the record that ``to_json`` wrote, steps and values as written (nothing is recomputed)."""
+        geometry = Geometry.of(*(tuple(data[key]) for key in ("size", "kernel_size", "stride", "padding", "dilation")))
+        steps = tuple(
+            Step(tuple(step["out"]), tuple(tuple(tap) for tap in step["taps"]), step["value"]) for step in data["steps"]
+        )
+        return cls(geometry, data["input"], data["kernel"], data["padded"], steps)
+
+
+def _check_shape(grid: Grid, shape: Pair, name: str) -> None:
+    """Raise UsageError unless ``grid`` has ``shape`` (rows, columns) with every row the same length."""
+    found = (len(grid), len(grid[0]) if grid else 0)
+    if found != shape or any(len(row) != shape[1] for row in grid):
+        raise UsageError(f"the {name} must be {shape[0]}×{shape[1]} for these settings, got {found[0]}×{found[1]}")
+
+
+def convolve(grid: Grid, weights: Grid, geometry: Geometry) -> Convolution:
+    """Return the record of sliding ``weights`` over ``grid`` (cross-correlation, as ``nn.Conv2d``)."""
+    _check_shape(grid, geometry.size, "input")
+    _check_shape(weights, geometry.kernel, "kernel")
     padded = pad(grid, geometry.padding)
+    flat_weights = [w for row in weights for w in row]
     rows, cols = geometry.output
-    values = [tap_value(padded, weights, taps) for _, taps in geometry.steps()]
-    return [values[i * cols : (i + 1) * cols] for i in range(rows)]
+    steps = []
+    for i in range(rows):
+        for j in range(cols):
+            taps = tuple(geometry.taps(i, j))
+            # fsum: the sum is correctly rounded, so 16 shows as 16 and not 15.999...
+            value = math.fsum(w * padded[r][c] for w, (r, c) in zip(flat_weights, taps, strict=True))
+            steps.append(Step((i, j), taps, value))
+    return Convolution(geometry, [[float(v) for v in row] for row in grid], weights, padded, tuple(steps))

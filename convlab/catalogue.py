@@ -1,13 +1,17 @@
-"""The lesson's four animations: one table that the command line, the Makefile and the pages share.
+"""The lesson's named pictures: one table that the command line, the Makefile and the pages share.
 
-Run ``python -m convlab.catalogue`` to print their names (the Makefile does); it needs no dependencies.
+``LESSON`` holds the animations (their settings), ``FIGURES`` the files ``convlab figures`` draws from a
+trained run. ``python -m convlab.catalogue animations`` (or ``figures``) prints their names or files for
+the Makefile; it needs nothing but Python.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
-from convlab.arithmetic import Geometry
+from convlab.arithmetic import Convolution, Geometry, arange_grid, convolve, mean_kernel
+from convlab.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,11 @@ class Animation:
         """Return the checked convolution settings of this animation."""
         return Geometry.of(self.size, self.kernel, self.stride, self.padding, self.dilation)
 
+    def convolution(self) -> Convolution:
+        """Return this animation's convolution, computed once."""
+        geometry = self.geometry
+        return convolve(arange_grid(geometry.size), mean_kernel(geometry.kernel), geometry)
+
 
 LESSON = (
     Animation("conv"),
@@ -34,14 +43,32 @@ LESSON = (
     Animation("conv_dilation_2", dilation=2),
 )
 
+# The figures of a trained run, by name (as pages write `{{ figure NAME }}`), and the file each is drawn into.
+FIGURES = {
+    "learning_curves": "learning_curves.svg",
+    "filters": "filters.png",
+    "feature_maps": "feature_maps.png",
+    "confusion_matrix": "confusion_matrix.png",
+    "mistakes": "mistakes.png",
+    "conv_relu_demo": "conv_relu_demo.png",
+}
+FIGURE_INDEX = "figures.json"  # every figure's file, alt text and caption
+EXPLORER_DATA = "explorer.json"  # the first layer's filters and one digit, for the explorer page
+
 
 def lesson_animation(name: str) -> Animation:
-    """Return the lesson animation called ``name``; ValueError lists the names if there is none."""
+    """Return the lesson animation called ``name``; UsageError lists the names if there is none."""
     for animation in LESSON:
         if animation.name == name:
             return animation
-    raise ValueError(f"no lesson animation is called {name!r}: choose from {', '.join(a.name for a in LESSON)}")
+    raise UsageError(f"no lesson animation is called {name!r}: choose from {', '.join(a.name for a in LESSON)}")
+
+
+def _listing(what: str) -> list[str]:
+    if what == "animations":
+        return [animation.name for animation in LESSON]
+    return [*FIGURES.values(), FIGURE_INDEX, EXPLORER_DATA]
 
 
 if __name__ == "__main__":
-    print(" ".join(animation.name for animation in LESSON))
+    print(" ".join(_listing(sys.argv[1] if len(sys.argv) > 1 else "animations")))

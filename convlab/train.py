@@ -11,59 +11,18 @@ Read top to bottom: settings, runtime, data, one epoch, evaluation, the run, the
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import platform
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
 from tqdm import tqdm
 
-from convlab.data import DataError, check_mnist, load_split
-from convlab.files import atomic_paths, write_text_atomic
+from convlab.data import check_mnist, load_split, split_indices
+from convlab.files import make_dir, write_text_atomic
 from convlab.model import MnistConvNet
-
-SPLIT_SEED = 20  # the lesson's seed for the validation/test split
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """The settings of one training run; saved in metrics.json beside the numbers."""
-
-    epochs: int = 5
-    batch_size: int = 64
-    seed: int = 0
-    data_root: str = "data"
-    out: str = "build/run"
-    eval_batch_size: int = 1000
-    train_limit: int | None = None  # use only the first N training images (smoke runs)
-    tensorboard: bool = False
-
-    def check(self) -> None:
-        """Raise ValueError, saying what to change, for settings the run cannot use."""
-        if self.epochs < 1:
-            raise ValueError(f"--epochs must be at least 1, got {self.epochs}")
-        if self.seed < 0:
-            raise ValueError(f"--seed must be 0 or more, got {self.seed}")
-        if self.batch_size < 1:
-            raise ValueError(f"--batch-size must be at least 1, got {self.batch_size}")
-        if self.train_limit is not None and self.train_limit < 1:
-            raise ValueError(f"--train-limit must be at least 1, got {self.train_limit}")
-
-
-@dataclass(frozen=True)
-class Runtime:
-    """How the run uses this machine: chosen once, by choose_runtime(), and recorded with the results."""
-
-    device: str
-    threads: int
-    channels_last: bool
-    fused_adam: bool
-    bf16_autocast: bool
-    cpu: str
+from convlab.run import EpochResult, Metrics, RunFolder, Runtime, TrainConfig
 
 
 def cpu_has_native_bf16() -> bool:
@@ -85,14 +44,6 @@ def choose_runtime() -> Runtime:
         bf16_autocast=cpu_has_native_bf16(),
         cpu=platform.processor() or platform.machine(),
     )
-
-
-def split_indices(count: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return (validation, test) indices: the lesson's random_split(..., [0.7, 0.3]) with seed 20."""
-    validation, test = torch.utils.data.random_split(
-        range(count), [0.7, 0.3], generator=torch.Generator().manual_seed(SPLIT_SEED)
-    )
-    return torch.tensor(validation.indices), torch.tensor(test.indices)
 
 
 def to_batch(images: torch.Tensor, runtime: Runtime) -> torch.Tensor:
@@ -138,12 +89,9 @@ def evaluate(model, images, labels, runtime: Runtime, batch_size: int = 1000):
 
 def _check_output_folder(out: Path) -> None:
     """Fail before training, not after, if the results cannot be written."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(out / ".write-test", "")
-        (out / ".write-test").unlink()
-    except OSError as error:
-        raise OSError(error.errno, error.strerror, str(out)) from None
+    make_dir(out)
+    write_text_atomic(out / ".write-test", "")
+    (out / ".write-test").unlink()
 
 
 def _load_data(root: Path):
@@ -159,16 +107,16 @@ def _load_data(root: Path):
     )
 
 
-def epoch_line(record: dict, epochs: int) -> str:
+def epoch_line(result: EpochResult, epochs: int) -> str:
     """Return the printed line for one epoch, as the lesson prints it."""
     return (
-        f"Epoch {record['epoch']}/{epochs}: train loss {record['train_loss']:.4f}, "
-        f"train accuracy {record['train_accuracy']:.4f}, validation loss {record['val_loss']:.4f}, "
-        f"validation accuracy {record['val_accuracy']:.4f} ({record['seconds']:.1f} s)"
+        f"Epoch {result.epoch}/{epochs}: train loss {result.train_loss:.4f}, "
+        f"train accuracy {result.train_accuracy:.4f}, validation loss {result.val_loss:.4f}, "
+        f"validation accuracy {result.val_accuracy:.4f} ({result.seconds:.1f} s)"
     )
 
 
-def train(config: TrainConfig, log=print) -> dict:
+def train(config: TrainConfig, log=print) -> Metrics:
     """Run the lesson's training; write metrics.json, train.log and model.pt into config.out; return the metrics."""
     config.check()
     out, root = Path(config.out), Path(config.data_root)
@@ -194,20 +142,15 @@ def train(config: TrainConfig, log=print) -> dict:
             model, optimizer, train_images, train_labels, config, runtime, generator, label
         )
         val_loss, val_accuracy = evaluate(model, *validation, runtime, config.eval_batch_size)
-        record = {
-            "epoch": epoch,
-            "train_loss": train_loss,
-            "train_accuracy": train_accuracy,
-            "val_loss": val_loss,
-            "val_accuracy": val_accuracy,
-            "seconds": time.perf_counter() - epoch_start,
-        }
-        epochs.append(record)
-        lines.append(epoch_line(record, config.epochs))
+        result = EpochResult(
+            epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds=time.perf_counter() - epoch_start
+        )
+        epochs.append(result)
+        lines.append(epoch_line(result, config.epochs))
         log(lines[-1])
         if writer is not None:
-            for name in ("loss", "accuracy"):
-                writer.add_scalars(name, {"train": record[f"train_{name}"], "validation": record[f"val_{name}"]}, epoch)
+            writer.add_scalars("loss", {"train": train_loss, "validation": val_loss}, epoch)
+            writer.add_scalars("accuracy", {"train": train_accuracy, "validation": val_accuracy}, epoch)
     test_loss, test_accuracy = evaluate(model, *test, runtime, config.eval_batch_size)
     seconds = time.perf_counter() - started
     lines.append(f"Test loss {test_loss:.4f}, test accuracy {test_accuracy:.4f} ({seconds:.1f} s in all)")
@@ -215,23 +158,21 @@ def train(config: TrainConfig, log=print) -> dict:
     if writer is not None:
         writer.close()
 
-    metrics = {
-        "epochs": epochs,
-        "test_loss": test_loss,
-        "test_accuracy": test_accuracy,
-        "seed": config.seed,
-        "torch": torch.__version__,
-        "device": runtime.device,
-        "threads": runtime.threads,
-        "seconds": seconds,
-        "validation_size": len(validation[1]),
-        "test_size": len(test[1]),
-        "train_size": len(train_labels),
-        "config": dataclasses.asdict(config),
-        "runtime": dataclasses.asdict(runtime),
-        "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-    }
-    _write_results(out, model, metrics, lines)
+    metrics = Metrics(
+        config=config,
+        runtime=runtime,
+        epochs=tuple(epochs),
+        test_loss=test_loss,
+        test_accuracy=test_accuracy,
+        train_size=len(train_labels),
+        validation_size=len(validation[1]),
+        test_size=len(test[1]),
+        seconds=seconds,
+        torch=torch.__version__,
+        finished=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    )
+    state = {name: tensor.contiguous() for name, tensor in model.state_dict().items()}
+    RunFolder(out).write(state, metrics, lines)
     return metrics
 
 
@@ -239,26 +180,3 @@ def _tensorboard_writer(out: Path):
     from torch.utils.tensorboard import SummaryWriter
 
     return SummaryWriter(log_dir=str(out / "tensorboard"))
-
-
-def _write_results(out: Path, model: nn.Module, metrics: dict, lines: list[str]) -> None:
-    """Write model.pt, train.log and metrics.json together, each whole or not at all."""
-    state = {name: tensor.contiguous() for name, tensor in model.state_dict().items()}
-    with atomic_paths(out / "model.pt", out / "train.log", out / "metrics.json") as (
-        model_path,
-        log_path,
-        metrics_path,
-    ):
-        torch.save(state, model_path)
-        log_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        metrics_path.write_text(json.dumps(metrics, indent=1) + "\n", encoding="utf-8")
-
-
-def load_model(run: Path) -> MnistConvNet:
-    """Return the trained model saved in ``run/model.pt``, in eval mode."""
-    path = Path(run) / "model.pt"
-    if not path.is_file():
-        raise DataError(f"{path} is missing: run `convlab train --out {run}` first")
-    model = MnistConvNet()
-    model.load_state_dict(torch.load(path, weights_only=True))
-    return model.eval()

@@ -27,13 +27,10 @@
 
 # %%
 import inspect
-import json
-from pathlib import Path
 
 import torch
 from convlab import output_size
 from convlab.model import MnistConvNet, layer_shapes
-from convlab.report import final_result, html_table, provenance, results_table
 from IPython.display import HTML, Markdown, display
 
 display(Markdown(f"```python\n{inspect.getsource(MnistConvNet)}```"))
@@ -70,11 +67,15 @@ for layer in [*model.features, *model.classifier]:
     x = layer(x)
     measured.append(tuple(x.shape))
 
-rows = [
-    [name, list(worked), list(shape[1:])]
+rows = "".join(
+    f"<tr><td>{name}</td><td>{list(worked)}</td><td>{list(shape[1:])}</td></tr>"
     for (name, worked), shape in zip(layer_shapes(), measured, strict=True)
-]
-display(HTML(html_table(["layer", "worked out", "measured"], rows)))
+)
+display(
+    HTML(
+        f"<table><tr><th>layer</th><th>worked out</th><th>measured</th></tr>{rows}</table>"
+    )
+)
 print("logits for a batch of 64:", tuple(model(batch).shape))
 
 # %% [markdown]
@@ -106,11 +107,43 @@ display(Markdown(f"```python\n{source}```"))
 #
 # ### Results of this build
 
-# %%
-metrics = json.loads(Path("build/run/metrics.json").read_text())
-display(HTML(results_table(metrics)))
-display(HTML(final_result(metrics)))
-print(provenance(metrics))
+# %% tags=["hide-input"]
+import os
+
+from convlab.run import DEFAULT_DIR, RunFolder
+
+# The build sets CONVLAB_RUN to the run it trained; elsewhere, the run `convlab train` writes by default.
+metrics = RunFolder(os.environ.get("CONVLAB_RUN", DEFAULT_DIR)).metrics()
+columns = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
+rows = "".join(
+    f"<tr><td>{e.epoch}</td>"
+    + "".join(f"<td>{getattr(e, c):.4f}</td>" for c in columns)
+    + "</tr>"
+    for e in metrics.epochs
+)
+header = "".join(
+    f"<th>{name}</th>"
+    for name in (
+        "epoch",
+        "train loss",
+        "train accuracy",
+        "validation loss",
+        "validation accuracy",
+    )
+)
+display(HTML(f'<table id="results"><tr>{header}</tr>{rows}</table>'))
+display(
+    HTML(
+        f'<p id="test-result"><strong>Test loss {metrics.test_loss:.4f}, test accuracy {metrics.test_accuracy:.4f}'
+        f"</strong> on {metrics.test_size:,} test images.</p>"
+    )
+)
+runtime = metrics.runtime
+print(
+    f"Trained in {metrics.seconds:.0f} s on the {runtime.device.upper()} ({runtime.cpu}, {runtime.threads} threads, "
+    f"bfloat16 autocast {'on' if runtime.bf16_autocast else 'off'}), torch {metrics.torch}, "
+    f"seed {metrics.config.seed}, finished {metrics.finished}."
+)
 
 # %% [markdown]
 # The learning curves show loss and accuracy after each epoch. Watch the gap between the training

@@ -21,8 +21,7 @@
 # whose nine weights are all 1/9, so each weighted sum is the average of the nine values it covers.
 #
 # This page is a notebook: every output below was produced by running the code when the site was
-# built. To run it yourself, clone convlab, run `make site`, and open `docs/lesson/convolution.ipynb`
-# (or download it with the button at the top).
+# built. To run it yourself, download it with the button at the top of the page.
 
 # %%
 import numpy as np

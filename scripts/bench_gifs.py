@@ -29,9 +29,8 @@ from convlab.animate import (
     STEP_MS,
     TAP,
     WHITE,
-    _Painter,
-    arange_grid,
-    mean_kernel,
+    Painter,
+    format_value,
     render,
     settings_text,
 )
@@ -42,9 +41,10 @@ def _rgb(colour: tuple[int, int, int]) -> tuple[float, float, float]:
     return tuple(channel / 255 for channel in colour)
 
 
-def render_with_matplotlib(painter: _Painter, out: Path) -> None:
+def render_with_matplotlib(painter: Painter, out: Path) -> None:
     """Write the painter's frames as a GIF the way most tutorials do: patches, texts, FuncAnimation."""
-    layout, geometry = painter.layout, painter.geometry
+    layout, record = painter.layout, painter.record
+    geometry = record.geometry
     fig = plt.figure(figsize=(layout.width / 100, layout.height / 100), dpi=100)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, layout.width)
@@ -64,11 +64,11 @@ def render_with_matplotlib(painter: _Painter, out: Path) -> None:
     for xy, text in ((layout.input_xy, "Input"), (layout.output_xy, "Output"), (layout.kernel_xy, "Kernel")):
         ax.text(xy[0], xy[1] - 10, text, fontsize=points, weight="bold")
     inputs = {}
-    for r, row in enumerate(painter.padded):
+    for r, row in enumerate(record.padded):
         for c, value in enumerate(row):
-            padding = painter._is_padding(r, c)
+            padding = geometry.is_padding(r, c)
             fill = PAD_FILL if padding else WHITE
-            patch, _ = square(layout.input_xy, cell, r, c, fill, painter._fmt(value), "//" if padding else None)
+            patch, _ = square(layout.input_xy, cell, r, c, fill, format_value(value), "//" if padding else None)
             inputs[r, c] = (patch, fill)
     for r, row in enumerate(painter.kernel_texts):
         for c, text in enumerate(row):
@@ -82,20 +82,22 @@ def render_with_matplotlib(painter: _Painter, out: Path) -> None:
     caption = ax.text(layout.margin, layout.caption_y, "", va="top", fontsize=points, wrap=True)
     ax.text(layout.margin, layout.legend_y, "read by the kernel    output being computed", fontsize=points * 0.8)
 
+    output = record.output
+
     def draw(k: int):
-        current = painter.steps[k] if k < len(painter.steps) else None
-        taps = set(current[1]) if current else set()
+        current = record.steps[k] if k < len(record.steps) else None
+        taps = set(current.taps) if current else set()
         for tap, (patch, fill) in inputs.items():
             patch.set_facecolor(_rgb(TAP if tap in taps else fill))
             patch.set_linewidth(2.5 if tap in taps else 1)
         for (i, j), (patch, text) in outputs.items():
-            done = current is None or (i, j) <= current[0]
-            now = current is not None and (i, j) == current[0]
+            done = current is None or (i, j) <= current.out
+            now = current is not None and (i, j) == current.out
             patch.set_facecolor(_rgb(CURRENT if now else WHITE if done else PENDING))
             patch.set_linewidth(2.5 if now else 1)
-            text.set_text(painter._fmt(painter.output[i][j]) if done else "")
-        if current and any(d > 1 for d in geometry.dilation):
-            (r0, c0), (r1, c1) = current[1][0], current[1][-1]
+            text.set_text(format_value(output[i][j]) if done else "")
+        if current and geometry.dilated:
+            (r0, c0), (r1, c1) = current.taps[0], current.taps[-1]
             x, y = layout.input_xy[0] + c0 * cell, layout.input_xy[1] + r0 * cell
             span.set_bounds(x, y, (c1 - c0 + 1) * cell, (r1 - r0 + 1) * cell)
             span.set_visible(True)
@@ -128,14 +130,11 @@ def main() -> None:
 
         def run_convlab() -> None:
             for animation in LESSON:
-                geometry = animation.geometry
-                grid, weights = arange_grid(geometry.size), mean_kernel(geometry.kernel)
-                render(ours / f"{animation.name}.gif", grid, weights, geometry, args.width)
+                render(ours / f"{animation.name}.gif", animation.convolution(), args.width)
 
         def run_matplotlib() -> None:
             for animation in LESSON:
-                geometry = animation.geometry
-                painter = _Painter(arange_grid(geometry.size), mean_kernel(geometry.kernel), geometry, args.width, 2)
+                painter = Painter(animation.convolution(), args.width)
                 render_with_matplotlib(painter, theirs / f"{animation.name}.gif")
 
         run_convlab()  # warm caches (fonts, imports) for both before timing

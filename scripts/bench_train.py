@@ -62,13 +62,14 @@ PLAIN = textwrap.dedent(
 CONVLAB = textwrap.dedent(
     """
     import json, resource, sys, time
-    from convlab.train import TrainConfig, train
+    from convlab.run import TrainConfig
+    from convlab.train import train
 
     root, epochs, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     start = time.perf_counter()
     metrics = train(TrainConfig(epochs=epochs, data_root=root, out=out), log=lambda line: None)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": time.perf_counter() - start, "test_accuracy": metrics["test_accuracy"],
+    print(json.dumps({"seconds": time.perf_counter() - start, "test_accuracy": metrics.test_accuracy,
                       "peak_mb": peak}))
     """
 )

@@ -1,13 +1,20 @@
-"""MkDocs hooks: fill the pages' placeholders with what the build computed (see convlab/site.py),
-and move the notebook pages' large inline stylesheet into one shared, cacheable file."""
+"""MkDocs hooks: fill the pages' placeholders with what the build computed (see placeholders.py),
+and move the notebook pages' large inline stylesheet into one shared, cacheable file.
+
+The training run whose numbers the pages show is the folder in the CONVLAB_RUN environment variable,
+which the Makefile sets (`make site`, `make serve`).
+"""
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
+from mkdocs.exceptions import PluginError
 from mkdocs.utils import get_relative_url
+from placeholders import expand_placeholders
 
-from convlab.site import expand_placeholders
+from convlab.run import RunFolder
 
 LARGE_STYLE = re.compile(r"<style[^>]*>(.{20000,}?)</style>", re.S)
 
@@ -17,8 +24,10 @@ def on_page_content(html, page, config, files):
     def url_for(path: str) -> str:
         return get_relative_url(path, page.file.url)
 
-    run_dir = Path(config["extra"]["convlab_run"])
-    return expand_placeholders(html, Path(config["docs_dir"]), run_dir, url_for)
+    if "CONVLAB_RUN" not in os.environ:
+        raise PluginError("CONVLAB_RUN is not set: build the site with `make site` (or `make serve`)")
+    run = RunFolder(os.environ["CONVLAB_RUN"])
+    return expand_placeholders(html, Path(config["docs_dir"]), run, url_for)
 
 
 def on_page_context(context, page, config, nav):

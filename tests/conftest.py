@@ -1,31 +1,23 @@
-"""Shared fixtures: the real MNIST files, and the site that `make site` built, served like a static host."""
+"""Shared fixtures: the real MNIST files, the build's run, and the site that `make site` built, served like a
+static host."""
 
 import functools
 import gzip
 import http.server
+import os
 import threading
 from pathlib import Path
 
 import pytest
+from buildstep import COMPRESSED
 from playwright.sync_api import sync_playwright
+from screenshots import CHROMIUM, CHROMIUM_FLAGS
 
 from convlab.data import ensure_mnist
+from convlab.run import RunFolder
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "site"
-CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browser download cannot run here
-# As the environment's guide prescribes for this machine: no sandbox as root, no background traffic.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".map", ".ipynb"}
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +26,14 @@ def mnist_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("data")
     ensure_mnist(root, log=lambda line: None)
     return root
+
+
+@pytest.fixture(scope="session")
+def build_run():
+    """Return the training run the build made and the pages show (the Makefile names it in CONVLAB_RUN)."""
+    if "CONVLAB_RUN" not in os.environ:
+        pytest.fail("CONVLAB_RUN is not set: run the tests with `make test`, which sets it")
+    return RunFolder(ROOT / os.environ["CONVLAB_RUN"])
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +59,7 @@ class _StaticHandler(http.server.SimpleHTTPRequestHandler):
         accepts_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
         if not (path.is_file() and path.suffix in COMPRESSED and accepts_gzip):
             return super().send_head()
-        body = gzip.compress(path.read_bytes())
+        body = gzip.compress(path.read_bytes(), mtime=0)
         self.send_response(200)
         self.send_header("Content-Type", self.guess_type(str(path)))
         self.send_header("Content-Encoding", "gzip")

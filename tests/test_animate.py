@@ -1,11 +1,12 @@
 """The animations: true values, exactly the tapped cells, files written whole and byte for byte the same."""
 
+import dataclasses
 import json
 
 import pytest
 import torch
-import torch.nn.functional as F
 from PIL import Image
+from torch_reference import cells_torch_reads, torch_conv
 
 from convlab import Geometry
 from convlab.animate import (
@@ -14,23 +15,15 @@ from convlab.animate import (
     STEP_MS,
     TAP,
     WHITE,
-    _cell_box,
-    _Painter,
-    arange_grid,
+    Painter,
+    cell_box,
     format_value,
-    mean_kernel,
     render,
     render_animation,
     step_arithmetic,
 )
+from convlab.arithmetic import arange_grid, convolve, mean_kernel
 from convlab.catalogue import LESSON
-
-
-def torch_conv(grid, weights, geometry):
-    """Return torch's conv2d of the grid, in float64, as an (H_out, W_out) tensor."""
-    x = torch.tensor(grid, dtype=torch.float64)[None, None]
-    w = torch.tensor(weights, dtype=torch.float64)[None, None]
-    return F.conv2d(x, w, None, geometry.stride, geometry.padding, geometry.dilation)[0, 0]
 
 
 @pytest.mark.parametrize(
@@ -67,20 +60,26 @@ def lesson_files(tmp_path_factory):
 def test_sidecar_numbers_equal_torch(lesson_files, animation):
     data = json.loads((lesson_files / f"{animation.name}.json").read_text())
     geometry = animation.geometry
-    expected = torch_conv(data["input"], data["kernel"], geometry)
-    torch.testing.assert_close(torch.tensor(data["output"], dtype=torch.float64), expected, rtol=0, atol=1e-12)
-    assert [data["stride"], data["padding"], data["dilation"]] == [
+    assert data["op"] == "conv"
+    assert [data[key] for key in ("size", "kernel_size", "stride", "padding", "dilation")] == [
+        list(geometry.size),
+        list(geometry.kernel),
         list(geometry.stride),
         list(geometry.padding),
         list(geometry.dilation),
     ]
+    expected = torch_conv(data["input"], data["kernel"], geometry)
+    torch.testing.assert_close(torch.tensor(data["output"], dtype=torch.float64), expected, rtol=0, atol=1e-12)
+    assert data["output_size"] == list(expected.shape)
     assert [step["out"] for step in data["steps"]] == [
         [i, j] for i in range(expected.shape[0]) for j in range(expected.shape[1])
     ]
+    reads = cells_torch_reads(geometry)
     for step in data["steps"]:
         i, j = step["out"]
         assert step["value"] == pytest.approx(expected[i, j].item(), abs=1e-12)
-        assert step["taps"] == [list(tap) for tap in geometry.taps(i, j)]
+        assert {tuple(tap) for tap in step["taps"]} == reads[i, j]
+        assert step["taps"] == sorted(step["taps"])  # row by row, as the step line reads them
 
 
 def test_lesson_first_output_is_7_and_16_shows_as_16(lesson_files):
@@ -114,23 +113,24 @@ def test_gif_loops_with_one_frame_per_output_cell_and_a_pause(lesson_files, anim
 
 def _main_colour(frame, origin, cell, r, c):
     """Return the colour covering most of a cell (its fill: borders, hatching and digits are thin)."""
-    _count, colour = max(frame.crop(_cell_box(origin, cell, r, c)).getcolors(cell * cell))
+    _count, colour = max(frame.crop(cell_box(origin, cell, r, c)).getcolors(cell * cell))
     return colour
 
 
 @pytest.mark.parametrize("animation", LESSON, ids=lambda a: a.name)
 def test_each_frame_highlights_exactly_the_cells_read_and_the_cell_computed(animation):
     geometry = animation.geometry
-    grid, weights = arange_grid(geometry.size), mean_kernel(geometry.kernel)
-    painter = _Painter(grid, weights, geometry, 1000, 2)
+    record = animation.convolution()
+    painter = Painter(record)
     frames = painter.frames()
-    layout, expected = painter.layout, torch_conv(grid, weights, geometry)
-    for k, ((i, j), taps) in enumerate(painter.steps):
+    layout, expected = painter.layout, torch_conv(record.input, record.kernel, geometry)
+    reads = cells_torch_reads(geometry)
+    for k, (i, j) in enumerate((i, j) for i in range(expected.shape[0]) for j in range(expected.shape[1])):
         frame = frames[k]
         for r in range(geometry.padded[0]):
             for c in range(geometry.padded[1]):
                 highlighted = _main_colour(frame, layout.input_xy, layout.cell, r, c) == TAP
-                assert highlighted == ((r, c) in taps), (k, r, c)
+                assert highlighted == ((r, c) in reads[i, j]), (k, r, c)
         assert _main_colour(frame, layout.output_xy, layout.cell, i, j) == CURRENT
         assert painter.captions[k].endswith(f"= {format_value(expected[i, j].item())}")
     final = frames[-1]
@@ -141,22 +141,28 @@ def test_each_frame_highlights_exactly_the_cells_read_and_the_cell_computed(anim
 
 def test_same_arguments_give_the_same_bytes(tmp_path):
     geometry = Geometry.of((5, 7), (2, 3), stride=(2, 1), padding=(1, 0), dilation=(1, 2))
-    weights = [[1, 0, -1], [2, 0.5, -2]]
-    first = [p.read_bytes() for p in render(tmp_path / "a.gif", arange_grid(geometry.size), weights, geometry)]
-    second = [p.read_bytes() for p in render(tmp_path / "b.gif", arange_grid(geometry.size), weights, geometry)]
+    record = convolve(arange_grid(geometry.size), [[1, 0, -1], [2, 0.5, -2]], geometry)
+    first = [p.read_bytes() for p in render(tmp_path / "a.gif", record)]
+    second = [p.read_bytes() for p in render(tmp_path / "b.gif", record)]
     assert first == second
 
 
 def test_a_failed_render_leaves_nothing_behind_and_keeps_old_files(tmp_path, monkeypatch):
     target = tmp_path / "conv.gif"
     target.write_bytes(b"old")
-    geometry = LESSON[0].geometry
 
     def broken_dumps(*args, **kwargs):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr("convlab.animate.json.dumps", broken_dumps)
     with pytest.raises(RuntimeError):
-        render(target, arange_grid(geometry.size), mean_kernel(geometry.kernel), geometry)
+        render(target, LESSON[0].convolution())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["conv.gif"]
     assert target.read_bytes() == b"old"
+
+
+def test_the_painter_draws_the_record_it_is_given_and_computes_nothing_again():
+    record = LESSON[0].convolution()
+    first = dataclasses.replace(record.steps[0], value=99.0)
+    painter = Painter(dataclasses.replace(record, steps=(first, *record.steps[1:])))
+    assert painter.captions[0].endswith("/ 9 = 99")

@@ -8,10 +8,11 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from torch_reference import cells_torch_reads, torch_conv
 
 import convlab.arithmetic
 from convlab import Geometry, output_size
-from convlab.arithmetic import correlate, pad
+from convlab.arithmetic import Convolution, arange_grid, convolve, mean_divisor, mean_kernel, pad
 from convlab.catalogue import LESSON
 
 
@@ -109,44 +110,52 @@ def test_every_step_reads_the_cells_torch_reads_and_gets_its_value(s, data):
             max_size=geometry.kernel[0],
         )
     )
-    theirs = F.conv2d(
-        torch.tensor(grid, dtype=torch.float64)[None, None],
-        torch.tensor(weights, dtype=torch.float64)[None, None],
-        None,
-        geometry.stride,
-        geometry.padding,
-        geometry.dilation,
-    )[0, 0]
-    ours = torch.tensor(correlate(grid, weights, geometry), dtype=torch.float64)
-    torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-9)
+    record = convolve(grid, weights, geometry)
+    theirs = torch_conv(grid, weights, geometry)
+    torch.testing.assert_close(torch.tensor(record.output, dtype=torch.float64), theirs, rtol=1e-12, atol=1e-9)
 
-    # Each step's taps: exactly the padded cells whose one-hot input reaches that output in torch.
-    assert {out: set(taps) for out, taps in geometry.steps()} == cells_torch_reads(geometry)
-    for _, taps in geometry.steps():
-        assert len(set(taps)) == len(taps) == geometry.kernel[0] * geometry.kernel[1]
-
-
-def cells_torch_reads(geometry):
-    """Return, for each output cell, the padded-input cells that feed it in torch (one batch of one-hots)."""
-    rows, cols = geometry.padded
-    one_hots = torch.eye(rows * cols, dtype=torch.float64).reshape(rows * cols, 1, rows, cols)  # (N, 1, H, W)
-    kernel = torch.ones(1, 1, *geometry.kernel, dtype=torch.float64)
-    reach = F.conv2d(one_hots, kernel, None, geometry.stride, 0, geometry.dilation)[:, 0]  # (N, H_out, W_out)
-    return {
-        (i, j): {divmod(n, cols) for n in torch.nonzero(reach[:, i, j]).flatten().tolist()}
-        for i in range(reach.shape[1])
-        for j in range(reach.shape[2])
-    }
+    # Each step, in row-major order: exactly the padded cells whose one-hot input reaches that output in
+    # torch, and torch's value for it.
+    rows, cols = theirs.shape
+    assert [step.out for step in record.steps] == [(i, j) for i in range(rows) for j in range(cols)]
+    assert {step.out: set(step.taps) for step in record.steps} == cells_torch_reads(geometry)
+    for step in record.steps:
+        assert len(set(step.taps)) == len(step.taps) == geometry.kernel[0] * geometry.kernel[1]
+        assert step.value == pytest.approx(theirs[step.out].item(), rel=1e-12, abs=1e-9)
+    torch.testing.assert_close(
+        torch.tensor(record.padded), F.pad(torch.tensor(grid), [geometry.padding[1]] * 2 + [geometry.padding[0]] * 2)
+    )
 
 
 def test_first_cell_of_the_lesson_is_7():
-    geometry = LESSON[0].geometry
-    grid = [[float(6 * r + c) for c in range(6)] for r in range(6)]
-    weights = [[1 / 9] * 3 for _ in range(3)]
-    (first, taps), *_ = geometry.steps()
-    assert first == (0, 0)
-    assert sorted(grid[r][c] for r, c in taps) == [0, 1, 2, 6, 7, 8, 12, 13, 14]
-    assert correlate(grid, weights, geometry)[0][0] == pytest.approx(7, abs=1e-12)
+    record = LESSON[0].convolution()
+    first = record.steps[0]
+    assert first.out == (0, 0)
+    assert sorted(record.padded[r][c] for r, c in first.taps) == [0, 1, 2, 6, 7, 8, 12, 13, 14]
+    assert first.value == pytest.approx(7, abs=1e-12)
+    assert record.formula == ("⌊(6 + 2×0 − 1×(3 − 1) − 1) / 1⌋ + 1 = 4",) * 2
+
+
+def test_the_record_round_trips_through_json_without_recomputing():
+    record = convolve(arange_grid((5, 7)), [[1, 0, -1], [2, 0.5, -2]], Geometry.of((5, 7), (2, 3), 2, 1, (1, 2)))
+    data = record.to_json()
+    assert Convolution.from_json(data) == record
+    data["steps"][0]["value"] = 123.0  # read as written: a value in the file is never worked out again
+    assert Convolution.from_json(data).output[0][0] == 123.0
+    assert data["output_size"] == list(record.geometry.output) == [len(record.output), len(record.output[0])]
+
+
+def test_a_kernel_that_does_not_match_the_settings_is_refused():
+    with pytest.raises(ValueError, match="the kernel must be 3×3 for these settings, got 2×2"):
+        convolve(arange_grid((6, 6)), [[1, 2], [3, 4]], Geometry.of(6, 3))
+    with pytest.raises(ValueError, match="the input must be 6×6"):
+        convolve([[1.0] * 6] * 5, mean_kernel((3, 3)), Geometry.of(6, 3))
+
+
+def test_mean_divisor_recognises_only_an_averaging_kernel():
+    assert mean_divisor(mean_kernel((3, 3))) == 9
+    assert mean_divisor([[0.5, 0.5]]) == 2
+    assert mean_divisor([[1, 1]]) is None and mean_divisor([[0.25, 0.75]]) is None
 
 
 def test_dilation_taps_are_the_nine_spread_cells_not_a_5x5_box():
@@ -168,4 +177,9 @@ def test_arithmetic_imports_no_torch():
     imported |= {
         node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
     }
-    assert imported <= {"__future__", "math", "dataclasses"}
+    assert imported <= {"__future__", "math", "dataclasses", "convlab"}
+    assert {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)} <= {
+        "__future__",
+        "dataclasses",
+        "convlab.errors",
+    }

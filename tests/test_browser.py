@@ -1,17 +1,14 @@
 """The built site in a real browser (the `browser` fixture: Debian's Chromium) over a local static server.
 
-Screenshots of every page (light and dark, desktop and phone) are saved in build/screenshots/ for review.
+`make screenshots` saves every page at phone and laptop width, light and dark, for a person to look at.
 """
 
-import json
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from buildstep import MAIN_PAGE, page_resources, page_weight
 
-ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOTS = ROOT / "build/screenshots"
 PAGES = ["", "lesson/convolution/", "lesson/layers/", "lesson/cnn/", "explorer/", "make-your-own/", "about/"]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 MAX_LESSON_BYTES = 1_500_000
@@ -59,20 +56,6 @@ def test_page_loads_cleanly_renders_math_and_every_image(browser, site_server, p
     visit.close()
 
 
-@pytest.mark.parametrize("viewport", VIEWPORTS)
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_screenshots_for_review(browser, site_server, viewport, scheme):
-    base, _ = site_server
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for path in PAGES:
-        visit = Visit(browser, base + path, viewport=VIEWPORTS[viewport], color_scheme=scheme)
-        visit.load_every_image()
-        name = (path.strip("/").replace("/", "-") or "home") + f"-{viewport}-{scheme}.png"
-        visit.page.screenshot(path=SCREENSHOTS / name, full_page=True)
-        assert (SCREENSHOTS / name).stat().st_size > 10_000
-        visit.close()
-
-
 def test_dark_mode_toggle_switches_the_scheme(browser, site_server):
     base, _ = site_server
     visit = Visit(browser, base, color_scheme="light")
@@ -99,20 +82,18 @@ def test_search_finds_the_lesson_for_dilation(browser, site_server):
     visit.close()
 
 
-def test_results_table_equals_the_builds_metrics(browser, site_server):
+def test_results_table_equals_the_builds_metrics(browser, site_server, build_run):
     base, _ = site_server
-    metrics = json.loads((ROOT / "build/run/metrics.json").read_text())
+    metrics = build_run.metrics()
     visit = Visit(browser, base + "lesson/cnn/")
     rows = visit.page.locator("#results tr").all_inner_texts()[1:]
     expected = [
-        "\t".join(
-            [str(e["epoch"])] + [f"{e[k]:.4f}" for k in ("train_loss", "train_accuracy", "val_loss", "val_accuracy")]
-        )
-        for e in metrics["epochs"]
+        "\t".join([str(e.epoch)] + [f"{v:.4f}" for v in (e.train_loss, e.train_accuracy, e.val_loss, e.val_accuracy)])
+        for e in metrics.epochs
     ]
     assert [row.strip() for row in rows] == expected
     result = visit.page.locator("#test-result").inner_text()
-    assert f"Test loss {metrics['test_loss']:.4f}, test accuracy {metrics['test_accuracy']:.4f}" in result
+    assert f"Test loss {metrics.test_loss:.4f}, test accuracy {metrics.test_accuracy:.4f}" in result
     visit.close()
 
 
@@ -144,15 +125,21 @@ def test_math_is_typeset_after_instant_navigation(browser, site_server):
     visit.close()
 
 
-def test_main_lesson_page_weighs_at_most_1_5_mb(browser, site_server):
+def test_main_lesson_page_weighs_at_most_1_5_mb_and_the_build_summary_measures_all_it_loads(
+    browser, site_server, built_site
+):
     base, sent = site_server
     sent.clear()
-    visit = Visit(browser, base + "lesson/convolution/")
+    visit = Visit(browser, base + MAIN_PAGE.removesuffix("index.html"))
     visit.load_every_image()
     visit.page.wait_for_load_state("networkidle")
-    total = sum(sent.values())
-    print(f"main lesson page, everything loaded, gzipped as a static host serves it: {total / 1e6:.2f} MB")
-    assert 100_000 < total <= MAX_LESSON_BYTES
+    loaded = {urlsplit(url).path for url in visit.requests}
+    measured = {"/" + path.relative_to(built_site.resolve()).as_posix() for path in page_resources(built_site)}
+    measured |= {path.removesuffix("index.html") for path in measured}
+    assert loaded <= measured  # the summary's measurement counts everything the browser fetched
+    total, bound = sum(sent.values()), page_weight(built_site)
+    print(f"main lesson page: {total / 1e6:.2f} MB sent to the browser; the build summary's bound {bound / 1e6:.2f} MB")
+    assert 100_000 < total <= bound <= MAX_LESSON_BYTES
     visit.close()
 
 

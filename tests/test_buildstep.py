@@ -1,9 +1,15 @@
 """Build steps run when their inputs' contents change, and only then; the summary says what happened."""
 
 import gzip
+import json
+import subprocess
+import sys
 import time
+from pathlib import Path
 
-from convlab.buildstep import page_weight, run_cached, summary
+from buildstep import digest, page_resources, page_weight, run_cached, summary
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts/buildstep.py"
 
 
 def test_a_step_reruns_only_when_an_input_really_changes(tmp_path):
@@ -50,35 +56,54 @@ def test_summary_lists_what_ran_what_was_reused_and_what_was_current(tmp_path):
     assert "ran" in lines["fresh"] and "reused" in lines["old-again"] and "current" in lines["old"]
 
 
-def test_page_weight_counts_the_page_and_what_it_loads(tmp_path):
+def test_page_weight_counts_the_page_and_everything_it_can_load(tmp_path):
     page = tmp_path / "lesson/convolution/index.html"
     page.parent.mkdir(parents=True)
-    (tmp_path / "a.js").write_text("x" * 1000)
-    (tmp_path / "a.css").write_text("y" * 500)
-    (tmp_path / "a.gif").write_bytes(b"G" * 300)
+    files = {
+        "a.js": 'import { x } from "./b.js";' + "x" * 1000,
+        "b.js": "y" * 300,
+        "a.css": "@font-face { src: url(fonts/f.woff2) }" + "z" * 500,
+        "fonts/f.woff2": "F" * 200,
+        "a.gif": "G" * 300,
+        "a.png": "P" * 100,
+        "data.json": "{}",
+        "unused.png": "U" * 999,
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
     html = (
         '<script src="../../a.js"></script><link rel="stylesheet" href="../../a.css">'
-        '<img src="../../a.gif"><script src="https://elsewhere.example/x.js"></script>'
+        '<picture><source srcset="../../a.png" media="(prefers-reduced-motion: reduce)">'
+        '<img src="../../a.gif"></picture>'
+        '<div data-source="../../data.json"></div><a href="../../unused.png">a link is not loaded</a>'
+        '<script src="https://elsewhere.example/x.js"></script>'
     )
     page.write_text(html)
-    raw, compressed = page_weight(tmp_path)
-    assert raw == len(html) + 1000 + 500 + 300
-    assert (
-        compressed
-        == len(gzip.compress(html.encode())) + len(gzip.compress(b"x" * 1000)) + len(gzip.compress(b"y" * 500)) + 300
+    loaded = {path.relative_to(tmp_path).as_posix() for path in page_resources(tmp_path)}
+    assert loaded == {"lesson/convolution/index.html", *files} - {"unused.png"}
+    text = len(gzip.compress(html.encode(), mtime=0)) + sum(
+        len(gzip.compress(files[name].encode(), mtime=0)) for name in ("a.js", "b.js", "a.css", "data.json")
     )
+    assert page_weight(tmp_path) == text + 200 + 300 + 100
+
+
+def test_keys_name_inputs_relative_to_the_project(tmp_path, monkeypatch):
+    for folder in ("one", "two"):
+        (tmp_path / folder / "src").mkdir(parents=True)
+        (tmp_path / folder / "src/in.txt").write_text("same")
+    monkeypatch.chdir(tmp_path / "one")
+    first = digest([tmp_path / "one/src/in.txt"])
+    monkeypatch.chdir(tmp_path / "two")
+    assert digest([tmp_path / "two/src/in.txt"]) == first == digest([Path("src/in.txt")])
 
 
 def test_the_command_line_runs_a_step_once_then_reuses_it(tmp_path):
-    import subprocess
-    import sys
-
     source, output = tmp_path / "in.txt", tmp_path / "out.txt"
     source.write_text("x")
     command = [
         sys.executable,
-        "-m",
-        "convlab.buildstep",
+        str(SCRIPT),
         "run",
         "copy",
         "--inputs",
@@ -98,3 +123,4 @@ def test_the_command_line_runs_a_step_once_then_reuses_it(tmp_path):
     assert output.read_text() == "kept"  # reused: the command did not run again
     failing = [*command[:-3], sys.executable, "-c", "raise SystemExit(3)"]
     assert subprocess.run(failing, cwd=tmp_path, capture_output=True).returncode == 3
+    assert json.loads((tmp_path / "build/steps/copy.json").read_text())["status"] == "reused"

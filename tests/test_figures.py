@@ -5,10 +5,15 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
-from convlab.figures import confusion, make_figures
-from convlab.train import TrainConfig, train
+from convlab.catalogue import FIGURES
+from convlab.data import load_split, split_indices
+from convlab.errors import UsageError
+from convlab.figures import confusion, make_figures, most_common_mistakes, most_common_mistakes_text
+from convlab.run import RunFolder, TrainConfig
+from convlab.train import train
 
 
 @pytest.fixture(scope="module")
@@ -22,14 +27,7 @@ def test_every_figure_is_written_valid_and_described(run, mnist_root, tmp_path):
     figures = make_figures(run, mnist_root, tmp_path)
     manifest = json.loads((tmp_path / "figures.json").read_text())
     assert [f.file for f in figures] == [entry["file"] for entry in manifest.values()]
-    assert set(manifest) == {
-        "learning_curves",
-        "filters",
-        "feature_maps",
-        "confusion_matrix",
-        "mistakes",
-        "conv_relu_demo",
-    }
+    assert {name: entry["file"] for name, entry in manifest.items()} == FIGURES
     for entry in manifest.values():
         path = tmp_path / entry["file"]
         if path.suffix == ".svg":
@@ -38,8 +36,29 @@ def test_every_figure_is_written_valid_and_described(run, mnist_root, tmp_path):
             with Image.open(path) as image:
                 image.verify()
         assert len(entry["alt"]) > 40 and entry["caption"]
-    metrics = json.loads((run / "metrics.json").read_text())
-    assert f"{metrics['epochs'][-1]['val_loss']:.4f}" in manifest["learning_curves"]["alt"]
+    metrics = RunFolder(run).metrics()
+    assert f"{metrics.epochs[-1].val_loss:.4f}" in manifest["learning_curves"]["alt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*FIGURES.values(), "figures.json", "explorer.json"])
+
+
+def test_the_confusion_matrix_counts_the_models_own_predictions(run, mnist_root, tmp_path):
+    make_figures(run, mnist_root, tmp_path)
+    model = RunFolder(run).load_model()
+    images, labels = load_split(mnist_root, train=False)
+    _, test = split_indices(len(labels))
+    with torch.no_grad():
+        predicted = model(images[test, None].float() / 255).argmax(1).numpy()
+    truth = labels[test].numpy()
+    expected = np.zeros((10, 10), dtype=int)
+    for true_digit, said in zip(truth, predicted, strict=True):
+        expected[true_digit, said] += 1
+    alt = json.loads((tmp_path / "figures.json").read_text())["confusion_matrix"]["alt"]
+    wrong = int((truth != predicted).sum())
+    assert f"{len(truth) - wrong} lie on the diagonal (correct) and {wrong} off it" in alt
+    np.fill_diagonal(expected, 0)
+    top = expected.max()
+    tied = [f"a {i} read as a {j}" for i, j in zip(*np.nonzero(expected == top), strict=True)]
+    assert all(pair in alt for pair in tied) and str(top) in alt
 
 
 def test_figures_are_the_same_bytes_every_time(run, mnist_root, tmp_path):
@@ -55,8 +74,18 @@ def test_confusion_counts_true_rows_and_predicted_columns():
     assert matrix.sum() == 4
 
 
-def test_figures_need_a_trained_run(mnist_root, tmp_path):
-    from convlab.data import DataError
+def test_a_tie_for_the_most_common_mistake_is_reported_as_a_tie():
+    # 4 read as 9 twice, 7 read as 2 twice, 3 read as 5 once.
+    matrix = confusion(np.array([4, 4, 7, 7, 3, 1]), np.array([9, 9, 2, 2, 5, 1]))
+    assert most_common_mistakes(matrix) == ([(4, 9), (7, 2)], 2)
+    assert most_common_mistakes_text(matrix) == (
+        "The most common mistakes, tied at 2 times each, are a 4 read as a 9 and a 7 read as a 2."
+    )
+    single = confusion(np.array([4, 4, 7]), np.array([9, 9, 2]))
+    assert most_common_mistakes_text(single) == "The most common mistake is a 4 read as a 9 (2 times)."
+    assert most_common_mistakes_text(confusion(np.array([1]), np.array([1]))) == "The model made no mistake."
 
-    with pytest.raises(DataError, match=r"metrics\.json is missing: run `convlab train"):
+
+def test_figures_need_a_trained_run(mnist_root, tmp_path):
+    with pytest.raises(UsageError, match=r"metrics\.json is missing: run `convlab train"):
         make_figures(tmp_path / "no-run", mnist_root, tmp_path / "out")

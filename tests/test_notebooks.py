@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from convlab.notebooks import CellError, convlab_dependencies, execute, execute_cached
+from notebooks import CellError, convlab_dependencies, execute, execute_cached
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "convlab"
@@ -31,9 +31,21 @@ def test_executed_notebooks_are_build_outputs_not_committed():
 
 def test_dependencies_follow_convlab_imports_through_modules():
     cnn = convlab_dependencies(ROOT / "notebooks/cnn.py")
-    assert {PACKAGE / name for name in ("__init__.py", "model.py", "train.py", "data.py", "arithmetic.py")} <= set(cnn)
+    assert {PACKAGE / name for name in ("__init__.py", "model.py", "run.py", "files.py", "arithmetic.py")} <= set(cnn)
     convolution = convlab_dependencies(ROOT / "notebooks/convolution.py")
     assert PACKAGE / "arithmetic.py" in convolution and PACKAGE / "train.py" not in convolution
+
+
+def test_notebooks_import_convlab_and_ordinary_libraries_only():
+    scripts = {path.stem for path in (ROOT / "scripts").glob("*.py")}
+    for source in (ROOT / "notebooks").glob("*.py"):
+        imported = {
+            line.split()[1].split(".")[0]
+            for line in source.read_text().splitlines()
+            if line.startswith(("import ", "from "))
+        }
+        assert not imported & scripts, source
+        assert "build/" not in source.read_text() and "docs/" not in source.read_text(), source
 
 
 def _notebook(path: Path, code: str) -> Path:

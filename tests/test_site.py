@@ -121,9 +121,8 @@ def test_figures_of_the_run_are_on_the_pages_with_their_alt_text(built_site):
         assert shown[name]["img"]["alt"] == entry["alt"]
 
 
-def test_the_numbers_in_prose_are_the_builds(built_site):
-    metrics = json.loads((ROOT / "build/run/metrics.json").read_text())
-    accuracy = f"{metrics['test_accuracy']:.4f}"
+def test_the_numbers_in_prose_are_the_builds(built_site, build_run):
+    accuracy = f"{build_run.metrics().test_accuracy:.4f}"
     assert f"test accuracy of {accuracy}" in (built_site / "index.html").read_text()
     cnn = (built_site / "lesson/cnn/index.html").read_text()
     assert f"test accuracy of {accuracy}" in cnn
@@ -163,3 +162,17 @@ def test_each_lesson_page_edit_link_opens_its_notebook_source(built_site, name):
     html = (built_site / f"lesson/{name}/index.html").read_text()
     edit = re.search(r'href="([^"]+/edit/[^"]+)"', html).group(1)
     assert edit.endswith(f"/notebooks/{name}.py") and (ROOT / f"notebooks/{name}.py").is_file()
+
+
+def test_the_library_knows_nothing_of_the_site_build():
+    """convlab/ imports nothing from scripts/ and names none of the site's folders; the run's default is named once."""
+    scripts = {path.stem for path in (ROOT / "scripts").glob("*.py")}
+    for path in (ROOT / "convlab").glob("*.py"):
+        text = path.read_text()
+        imports = re.findall(r"^\s*(?:from|import) ([\w.]+)", text, re.M)
+        assert not {name.split(".")[0] for name in imports} & scripts, path
+        for folder in ("docs/", "assets/anim", "site/", "build/steps"):
+            assert folder not in text, f"{path.name} names {folder}"
+    python = [*(ROOT / "convlab").glob("*.py"), *(ROOT / "scripts").glob("*.py"), *(ROOT / "notebooks").glob("*.py")]
+    spelled = {path.name for path in python if '"build/run"' in path.read_text()}
+    assert spelled == {"run.py"}

@@ -10,7 +10,9 @@ import torch
 from torch.utils.data import random_split
 from torchvision import datasets, transforms
 
-from convlab.train import TrainConfig, choose_runtime, split_indices, to_batch, train
+from convlab.data import split_indices
+from convlab.run import EpochResult, RunFolder, TrainConfig
+from convlab.train import choose_runtime, to_batch, train
 
 
 @pytest.fixture(scope="module")
@@ -39,15 +41,14 @@ def test_batches_are_scaled_exactly_as_to_tensor(mnist_root):
 
 def test_short_run_learns_and_writes_its_files(short_run):
     out, metrics = short_run
-    first, second = metrics["epochs"]
-    assert second["train_loss"] < first["train_loss"]
-    assert metrics["test_accuracy"] > 0.5  # 1,280 images, two epochs: far above chance (0.1)
-    on_disk = json.loads((out / "metrics.json").read_text())
-    assert on_disk == metrics
-    assert set(first) == {"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "seconds"}
-    assert {"test_loss", "test_accuracy", "seed", "torch", "device", "threads", "seconds"} <= set(metrics)
-    assert metrics["config"]["epochs"] == 2 and metrics["seed"] == 3 and metrics["torch"] == torch.__version__
-    assert (metrics["validation_size"], metrics["test_size"], metrics["train_size"]) == (7000, 3000, 1280)
+    first, second = metrics.epochs
+    assert isinstance(first, EpochResult) and [first.epoch, second.epoch] == [1, 2]
+    assert second.train_loss < first.train_loss
+    assert metrics.test_accuracy > 0.5  # 1,280 images, two epochs: far above chance (0.1)
+    assert RunFolder(out).metrics() == metrics
+    assert json.loads((out / "metrics.json").read_text())["config"]["seed"] == 3
+    assert metrics.config.epochs == 2 and metrics.config.seed == 3 and metrics.torch == torch.__version__
+    assert (metrics.validation_size, metrics.test_size, metrics.train_size) == (7000, 3000, 1280)
     log = (out / "train.log").read_text().splitlines()
     assert log[0].startswith("Epoch 1/2: train loss ") and log[-1].startswith("Test loss ")
     state = torch.load(out / "model.pt", weights_only=True)
@@ -56,8 +57,9 @@ def test_short_run_learns_and_writes_its_files(short_run):
 
 
 def _without_times(metrics):
+    data = metrics.to_json()
     drop = {"seconds", "finished", "config"}
-    return {k: ([{**e, "seconds": 0} for e in v] if k == "epochs" else v) for k, v in metrics.items() if k not in drop}
+    return {k: ([{**e, "seconds": 0} for e in v] if k == "epochs" else v) for k, v in data.items() if k not in drop}
 
 
 def test_the_same_seed_gives_the_same_metrics(short_run, mnist_root, tmp_path):
@@ -83,7 +85,7 @@ def test_an_interrupted_run_leaves_no_half_written_results(mnist_root, tmp_path,
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("convlab.train.json.dumps", interrupted)
+    monkeypatch.setattr("convlab.run.json.dumps", interrupted)
     with pytest.raises(KeyboardInterrupt):
         train(
             TrainConfig(epochs=1, data_root=str(mnist_root), out=str(tmp_path), train_limit=64), log=lambda line: None

@@ -344,15 +344,16 @@ async function setupDigit(root) {
     data.filters.map((_, k) => element("option", { value: String(k), text: `filter ${k}` })));
   const canvas = (name, size) => element("canvas", { width: String(size), height: String(size), class: "digit-canvas", role: "img", "aria-label": name });
   const digitCanvas = canvas(`the handwritten digit ${data.label}`, data.digit.length);
-  const side = Math.floor((data.digit.length + 2 * data.padding - 3) / data.stride) + 1;
-  const mapCanvas = canvas("the feature map after ReLU", side);
+  const [rows, cols] = data.output_size;
+  const mapCanvas = canvas("the feature map after ReLU", cols);
+  mapCanvas.height = rows;
   const weights = element("div", { class: "explorer-grid", role: "group", "aria-label": "filter weights" });
-  weights.style.gridTemplateColumns = "repeat(3, 3rem)";
+  weights.style.gridTemplateColumns = `repeat(${data.kernel_size[1]}, 3rem)`;
   const map = element("div", { "data-testid": "digit-feature-map", hidden: "" });
   const label = (text, node) => element("figure", {}, [element("p", { class: "explorer-caption", text }), node]);
   root.replaceChildren(element("label", { for: "digit-filter" }, ["Filter ", select]),
     element("div", { class: "explorer-grids" }, [label(`Test digit (${data.label}), 28×28`, digitCanvas),
-      label("Filter weights", weights), label(`After Conv2d (stride ${data.stride}, padding ${data.padding}) and ReLU, ${side}×${side}`, mapCanvas)]), map);
+      label("Filter weights", weights), label(`After Conv2d (stride ${pairText(data.stride)}, padding ${pairText(data.padding)}) and ReLU, ${sizeText(data.output_size)}`, mapCanvas)]), map);
 
   const paint = (target, values, scale) => {
     const context = target.getContext("2d");
@@ -365,7 +366,7 @@ async function setupDigit(root) {
   };
   const pixels = data.digit.map((row) => row.map((v) => v / 255));
   paint(digitCanvas, pixels, 1);
-  const g = geometry({ size: [28, 28], kernel: [3, 3], stride: [data.stride, data.stride], padding: [data.padding, data.padding], dilation: [1, 1] });
+  const g = geometry({ size: [data.digit.length, data.digit[0].length], kernel: data.kernel_size, stride: data.stride, padding: data.padding, dilation: data.dilation });
   const draw = () => {
     const k = Number(select.value);
     weights.replaceChildren(...data.filters[k].flat().map((w) => element("span", { class: "cell kernel", text: formatValue(w) })));

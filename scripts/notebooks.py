@@ -4,7 +4,7 @@ A notebook is re-executed only when its cache key changes: its own text, the con
 imports (followed through their own convlab imports) and the files it reads. A cell that raises fails
 the build, showing the cell and the error.
 
-    python -m convlab.notebooks SOURCE.py OUT.ipynb [--reads FILE ...]
+    python scripts/notebooks.py SOURCE.py OUT.ipynb [--reads FILE ...]
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ import ast
 import sys
 from pathlib import Path
 
-from convlab.buildstep import run_cached
+from buildstep import run_cached
+
+import convlab
 from convlab.files import atomic_paths
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(convlab.__file__).resolve().parent
 TIMEOUT_SECONDS = 600
 
 
@@ -104,7 +106,7 @@ def execute_cached(source: Path, out: Path, reads: list[Path], cwd: Path) -> str
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: execute one notebook unless its inputs are unchanged."""
-    parser = argparse.ArgumentParser(prog="python -m convlab.notebooks", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="scripts/notebooks.py", description=__doc__.splitlines()[0])
     parser.add_argument("source", type=Path, help="the py:percent notebook")
     parser.add_argument("out", type=Path, help="the executed .ipynb to write")
     parser.add_argument("--reads", nargs="*", default=[], type=Path, help="files the notebook reads")

@@ -1,15 +1,17 @@
-"""Pieces of the site that come from the build: animation and figure blocks, and logged numbers.
+"""Pieces of the site that come from the build: animation and figure blocks, and the run's numbers.
 
-Pages write placeholders and the MkDocs hook (scripts/mkdocs_hooks.py) replaces them in the built
-HTML of every page, Markdown or notebook, with what the build computed, never with typed numbers:
+Pages write placeholders and the MkDocs hook (mkdocs_hooks.py) replaces them in the built HTML of
+every page, Markdown or notebook, with what the build computed, never with typed numbers:
 
-- ``{{ animation NAME }}``: a lesson animation with its reduced-motion still, alt text and caption;
-- ``{{ figure NAME }}``: a figure of the trained run, with its alt text and caption;
-- ``{{ metric NAME }}``: a number from the run's metrics.json, e.g. ``test_accuracy``.
+- ``{{ animation NAME }}``: an animation with its reduced-motion still, alt text and caption, all
+  read from its JSON sidecar (the convolution's record);
+- ``{{ figure NAME }}``: a figure of the trained run, with its alt text and caption from figures.json;
+- ``{{ metric NAME }}``: a number the run measured, e.g. ``test_accuracy`` (a field of convlab.run.Metrics).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -20,8 +22,9 @@ from urllib.parse import urlencode
 from PIL import Image
 
 from convlab.animate import settings_text
-from convlab.arithmetic import Geometry
-from convlab.catalogue import lesson_animation
+from convlab.arithmetic import Convolution, Geometry
+from convlab.catalogue import FIGURE_INDEX
+from convlab.run import Metrics, RunFolder
 
 ANIMATION_DIR = "assets/anim"
 FIGURE_DIR = "assets/figures"
@@ -53,17 +56,17 @@ def _figure_html(
 
 
 def animation_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:
-    """Return the HTML figure for a lesson animation: the GIF, its still for reduced motion, a caption."""
-    geometry = lesson_animation(name).geometry
+    """Return the HTML figure of an animation: GIF, still for reduced motion and caption, all from its sidecar."""
     sidecar = docs_dir / ANIMATION_DIR / f"{name}.json"
     data = _read_json(sidecar)
+    geometry = Convolution.from_json(data).geometry
     with Image.open(sidecar.with_suffix(".png")) as still:
         size = still.size
     gif, png = (url_for(f"{ANIMATION_DIR}/{name}.{suffix}") for suffix in ("gif", "png"))
     explore = (
         f' <a href="{html.escape(url_for("explorer/") + "?" + explorer_query(geometry))}">Try it in the explorer</a>.'
     )
-    return _figure_html(f"animation-{name}", gif, data["alt"], _caption(geometry, data), size, still=png, more=explore)
+    return _figure_html(f"animation-{name}", gif, data["alt"], _caption(geometry), size, still=png, more=explore)
 
 
 def explorer_query(geometry: Geometry) -> str:
@@ -76,14 +79,14 @@ def explorer_query(geometry: Geometry) -> str:
     return urlencode({**{field: pair(getattr(geometry, field)) for field in fields}, "weights": "mean"})
 
 
-def _caption(geometry: Geometry, data: dict) -> str:
-    (rows, cols), (out_rows, out_cols) = geometry.size, data["output_size"]
+def _caption(geometry: Geometry) -> str:
+    (rows, cols), (out_rows, out_cols) = geometry.size, geometry.output
     return f"{settings_text(geometry).capitalize()}: the {rows}×{cols} input gives a {out_rows}×{out_cols} output."
 
 
 def run_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:
     """Return the HTML figure for one figure of the trained run, from figures.json."""
-    manifest = _read_json(docs_dir / FIGURE_DIR / "figures.json")
+    manifest = _read_json(docs_dir / FIGURE_DIR / FIGURE_INDEX)
     if name not in manifest:
         raise KeyError(f"no figure called {name!r}: figures.json has {', '.join(manifest)}")
     entry = manifest[name]
@@ -101,14 +104,16 @@ def _svg_size(path: Path) -> tuple[int, int]:
     return round(width * 4 / 3), round(height * 4 / 3)
 
 
-def metric_text(name: str, run_dir: Path) -> str:
-    """Return a number from the run's metrics.json, formatted as the pages print it (4 decimals)."""
-    metrics = _read_json(run_dir / "metrics.json")
-    value = metrics[name]
+def metric_text(name: str, metrics: Metrics) -> str:
+    """Return one number the run measured, formatted as the pages print it (4 decimals)."""
+    numbers = [field.name for field in dataclasses.fields(Metrics) if field.type in ("float", "int")]
+    if name not in numbers:
+        raise KeyError(f"no metric called {name!r}: choose from {', '.join(numbers)}")
+    value = getattr(metrics, name)
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
-def expand_placeholders(page_html: str, docs_dir: Path, run_dir: Path, url_for: UrlFor) -> str:
+def expand_placeholders(page_html: str, docs_dir: Path, run: RunFolder, url_for: UrlFor) -> str:
     """Return the page's HTML with every placeholder replaced by what the build computed.
 
     ``url_for`` turns a path inside docs/ into a URL relative to the page being built.
@@ -120,4 +125,7 @@ def expand_placeholders(page_html: str, docs_dir: Path, run_dir: Path, url_for: 
         return make(name, docs_dir, url_for)
 
     page_html = BLOCK.sub(figure, page_html)
-    return INLINE.sub(lambda match: metric_text(match.group(1), run_dir), page_html)
+    if INLINE.search(page_html) is None:
+        return page_html
+    metrics = run.metrics()
+    return INLINE.sub(lambda match: metric_text(match.group(1), metrics), page_html)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,36 +27,59 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+# What a number is, on the command line and in the explorer alike (docs/javascripts/conv.js follows these
+# rules, and tests/grammar_cases.json holds the cases both are tested on): ASCII digits only, an optional
+# leading minus ("-" or the "−" the pages print), a decimal point and an exponent for values; no "+", no "_",
+# no hexadecimal, no other scripts' digits, no names such as "nan" or "inf".
+WHOLE_NUMBER = re.compile(r"[-−]?[0-9]+")
+NUMBER = re.compile(r"[-−]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+SIZE_SEPARATOR = re.compile(r"[x×X]")
+LARGEST_VALUE = 1_000_000  # larger values would not fit in a drawn cell, nor sums of them in a float exactly
+GRID_EXAMPLE = "write rows of numbers separated by ';' and values by ',', e.g. \"1,2,3;4,5,6;7,8,9\""
+
+
+def _whole(text: str) -> int:
+    return int(text.replace("−", "-"))
+
+
 def parse_size(text: str) -> int | tuple[int, int]:
-    """Return ``N`` as an int or ``HxW`` as an (H, W) pair."""
-    parts = text.lower().replace("×", "x").split("x")
-    try:
-        numbers = [int(part) for part in parts]
-    except ValueError:
-        raise UsageError(f"{text!r} is not a size: write N or HxW, e.g. 6 or 5x7") from None
-    if len(numbers) == 1:
-        return numbers[0]
-    if len(numbers) == 2:
-        return (numbers[0], numbers[1])
-    raise UsageError(f"{text!r} is not a size: write N or HxW, e.g. 6 or 5x7")
+    """Return ``N`` as an int or ``HxW`` as an (H, W) pair; UsageError for anything else.
+
+    >>> parse_size("6"), parse_size("5x7"), parse_size("5 × 7")
+    (6, (5, 7), (5, 7))
+    """
+    parts = [part.strip() for part in SIZE_SEPARATOR.split(text)]
+    if len(parts) > 2 or not all(WHOLE_NUMBER.fullmatch(part) for part in parts):
+        raise UsageError(f"{text!r} is not a size: write N or HxW, e.g. 6 or 5x7")
+    numbers = [_whole(part) for part in parts]
+    return numbers[0] if len(numbers) == 1 else (numbers[0], numbers[1])
 
 
-def parse_weights(text: str) -> Grid:
-    """Return the kernel written as rows separated by ';' and values by ',', e.g. ``1,2,3;4,5,6``."""
-    example = "write rows of numbers separated by ';' and values by ',', e.g. \"1,2,3;4,5,6;7,8,9\""
+def parse_grid(text: str, option: str = "--weights") -> Grid:
+    """Return rows of numbers written as ``1,2,3;4,5,6`` (rows by ';', values by ','); UsageError, naming
+    ``option``, for anything else.
+
+    >>> parse_grid("1,-0.5;2e-1,−3")
+    [[1.0, -0.5], [0.2, -3.0]]
+    """
+    if not text.strip():
+        raise UsageError(f"{option} is empty: {GRID_EXAMPLE}")
     rows = []
     for row in text.split(";"):
-        try:
-            values = [float(value) for value in row.split(",")]
-        except ValueError:
-            raise UsageError(f"--weights: {row.strip()!r} is not a row of numbers: {example}") from None
-        if not all(math.isfinite(value) for value in values):
-            raise UsageError(f"--weights: {row.strip()!r} holds a value that is not a finite number: {example}")
+        tokens = [token.strip() for token in row.split(",")]
+        if not all(NUMBER.fullmatch(token) for token in tokens):
+            raise UsageError(f"{option}: {row.strip()!r} is not a row of numbers: {GRID_EXAMPLE}")
+        values = [float(token.replace("−", "-")) for token in tokens]
+        for token, value in zip(tokens, values, strict=True):
+            if not math.isfinite(value) or abs(value) > LARGEST_VALUE:
+                raise UsageError(
+                    f"{option}: {token} is outside the range ±{LARGEST_VALUE}: use numbers no larger than that"
+                )
         rows.append(values)
     lengths = sorted({len(row) for row in rows})
     if len(lengths) > 1:
         raise UsageError(
-            f"--weights: rows have {' and '.join(map(str, lengths))} values: every row needs the same count"
+            f"{option}: rows have {' and '.join(map(str, lengths))} values: every row needs the same count"
         )
     return rows
 
@@ -70,7 +94,7 @@ def render_command(args: argparse.Namespace) -> list[Path]:
     """Render one animation with the given settings; return the files written."""
     from convlab.animate import render
 
-    weights = parse_weights(args.weights) if args.weights else None
+    weights = parse_grid(args.weights) if args.weights is not None else None
     kernel = parse_size(args.kernel) if args.kernel else None
     if weights is not None:
         shape = (len(weights), len(weights[0]))

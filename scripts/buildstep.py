@@ -88,25 +88,39 @@ def transfer_size(path: Path) -> int:
 
 
 class _Resources(HTMLParser):
-    """Collects what a page makes the browser load: stylesheets, icons, scripts, images, fetched data."""
+    """Collects what a page makes the browser load: stylesheets, icons, scripts, images, fetched data.
+
+    ``urls`` holds one URL per resource; ``pictures`` one list per <picture>, of which a browser loads one.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.urls: list[str] = []
+        self.pictures: list[list[str]] = []
         self.config = ""
-        self._in_config = False
+        self._in_config = self._in_picture = False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "link" and attrs.get("rel") in ("stylesheet", "icon", "modulepreload"):
+        images = self.pictures[-1] if self._in_picture else self.urls
+        if tag == "picture":
+            self._in_picture = True
+            self.pictures.append([])
+        elif tag == "link" and attrs.get("rel") in ("stylesheet", "icon", "modulepreload"):
             self.urls.append(attrs["href"])
-        elif tag in ("script", "img") and attrs.get("src"):
+        elif tag == "script" and attrs.get("src"):
             self.urls.append(attrs["src"])
+        elif tag == "img" and attrs.get("src"):
+            images.append(attrs["src"])
         elif tag == "source" and attrs.get("srcset"):
-            self.urls += [part.split()[0] for part in attrs["srcset"].split(",")]
+            images += [part.split()[0] for part in attrs["srcset"].split(",")]
         if attrs.get("data-source"):
             self.urls.append(attrs["data-source"])
         self._in_config = tag == "script" and attrs.get("id") == "__config"
+
+    def handle_endtag(self, tag):
+        if tag == "picture":
+            self._in_picture = False
 
     def handle_data(self, data):
         if self._in_config:
@@ -125,15 +139,19 @@ def page_resources(site: Path, page: str = MAIN_PAGE) -> list[Path]:
     """Return the page and every file it can make a browser load from the site, each once.
 
     That is the page's stylesheets and what they reference (fonts), its scripts and the modules they
-    import, its images (every source of a picture), data it fetches, and Material's own start-up files
-    (the search worker and index, the sitemap that instant navigation reads). An upper bound: a browser
-    loads a font only if the page uses it, and one source of each picture.
+    import, its images (of a <picture>, the source that costs most), data it fetches, and Material's own
+    start-up files (the search worker and index, the sitemap that instant navigation reads). An upper
+    bound: a browser loads a font only if the page uses it.
     """
     html_path = (site / page).resolve()
     parser = _Resources()
     parser.feed(html_path.read_text(encoding="utf-8"))
     files = [html_path]
     pending = [(html_path.parent, url) for url in parser.urls]
+    for sources in parser.pictures:
+        found = [path for path in (_local(html_path.parent, url) for url in sources) if path is not None]
+        if found:
+            pending.append((html_path.parent, str(max(found, key=transfer_size))))
     if parser.config:
         config = json.loads(parser.config)
         root = (html_path.parent / config["base"]).resolve()

@@ -10,6 +10,8 @@ import pytest
 from PIL import Image
 
 from convlab.catalogue import FIGURES, LESSON
+from convlab.cli import parse_grid, parse_size
+from convlab.errors import UsageError
 
 
 def convlab(*args, cwd):
@@ -85,7 +87,10 @@ def test_catalogue_prints_the_names_for_the_makefile():
         (["render", "--size", "six", "--out", "x.gif"], "'six' is not a size"),
         (["render", "--weights", "1,2;3", "--out", "x.gif"], "rows have 1 and 2 values"),
         (["render", "--weights", "1,x", "--out", "x.gif"], "'1,x' is not a row of numbers"),
-        (["render", "--weights", "1,nan", "--out", "x.gif"], "not a finite number"),
+        (["render", "--weights", "1,nan", "--out", "x.gif"], "'1,nan' is not a row of numbers"),
+        (["render", "--weights=1e308,5e307", "--size", "1x3", "--out", "x.gif"], "1e308 is outside the range"),
+        (["render", "--weights=", "--out", "x.gif"], "--weights is empty"),
+        (["render", "--kernel", "0", "--out", "x.gif"], "kernel size must be at least 1, got 0"),
         (["render", "--weights", "1,2;3,4", "--kernel", "3", "--out", "x.gif"], "--weights is 2x2 but --kernel is 3"),
         (["render", "--out", "x.png"], "name a .gif file"),
         (["render", "--out", "missing/x.gif"], "folder missing does not exist"),
@@ -155,3 +160,26 @@ def test_a_bug_keeps_its_traceback(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 1
     assert "Traceback" in result.stderr and result.stderr.strip().endswith("ValueError: a bug in the renderer")
+
+
+CASES = json.loads((Path(__file__).parent / "grammar_cases.json").read_text())
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES["sizes"])
+def test_sizes_follow_the_shared_grammar(text, expected):
+    if expected is None:
+        with pytest.raises(UsageError, match="is not a size"):
+            parse_size(text)
+    else:
+        size = parse_size(text)
+        assert (list(size) if isinstance(size, tuple) else [size, size]) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES["grids"])
+def test_grids_follow_the_shared_grammar(text, expected):
+    if expected is None:
+        with pytest.raises(UsageError) as error:
+            parse_grid(text)
+        assert "\n" not in str(error.value) and str(error.value).startswith("--weights")
+    else:
+        assert parse_grid(text) == expected

@@ -49,7 +49,7 @@ function compute(settings) {
   return { g, grid, weights, output: correlate(grid, weights, g) };
 }
 
-/** Return n if every weight is 1/n (an averaging kernel), else null: as convlab's _mean_divisor. */
+/** Return n if every weight is 1/n (an averaging kernel), else null: as convlab's mean_divisor. */
 function meanDivisor(weights) {
   const flat = weights.flat();
   const uniform = flat.every((w) => w === flat[0]) && Math.abs(flat[0] * flat.length - 1) < 1e-12;

@@ -31,7 +31,7 @@ function rows(terms, width, termNode, join) {
     const between = n > 0 ? join(term, n) : "";
     const trailing = between.trim() === "," && n % width === 0;
     if (trailing) last.append(",");
-    table.append(element("span", { class: "sum-op", text: trailing ? "" : between }));
+    table.append(element("span", { class: "sum-op", text: trailing ? " " : between }));
     last = element("span", { class: "term" }, [mark(term.k), ...termNode(term)]);
     table.append(last);
   });

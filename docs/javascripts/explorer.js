@@ -20,18 +20,20 @@ function render(ex) {
   const playing = ex.timer !== null;
   stop(ex);
   ex.pinned = null;
+  let model = null;
   try {
-    ex.model = modelOf(ex.raw);
+    model = modelOf(ex.raw);
   } catch (problem) {
     if (!(problem instanceof SettingError)) throw problem; // a bug, not a setting: keep its stack
-    ex.model = null;
     ex.view.error.textContent = problem.message;
   }
-  ex.view.error.hidden = ex.model !== null;
-  ex.view.work.hidden = ex.model === null;
+  ex.view.error.hidden = model !== null;
+  ex.view.work.hidden = model === null;
+  // Drawn before it becomes the model: replacing a focused cell fires focusout, which shows the old model's step.
+  if (model) drawModel(ex.view, model);
+  ex.model = model;
   syncFields(ex);
-  if (!ex.model) return;
-  drawModel(ex.view, ex.model);
+  if (!model) return;
   measure(ex);
   show(ex, 0);
   if (playing) play(ex);

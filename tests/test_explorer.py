@@ -282,6 +282,17 @@ def test_each_step_reads_what_torch_reads(page):
             assert cells(page, "output", "current") == [list(out)]
 
 
+def test_cells_no_step_reads_are_marked_as_torch_leaves_them(page):
+    for size, stride, padding in [(6, 2, 0), (7, 3, 1), ((5, 8), (2, 3), (0, 1))]:
+        geometry = Geometry.of(size, 3, stride, padding)
+        show(page, size=pair(geometry.size), stride=pair(geometry.stride), padding=pair(geometry.padding))
+        read = set().union(*cells_torch_reads(geometry).values())
+        everything = {(r, c) for r in range(geometry.padded[0]) for c in range(geometry.padded[1])}
+        unread = page.eval_on_selector_all("[data-unread]", "cells => cells.map(c => c.dataset.cell)")
+        assert {tuple(map(int, cell.split(","))) for cell in unread} == everything - read
+    assert page.locator(".explorer-legend").inner_text().count("never read") == 1
+
+
 def test_max_pooling_marks_torchs_winner_and_counts_padding_as_minus_infinity(page):
     grid = [[3, 9, 1, 4], [2, 9, 0, 7], [5, 5, 8, 6]]
     show(page, op="maxpool", input=text(grid), kernel="2", stride="1", padding="1")

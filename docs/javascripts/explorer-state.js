@@ -30,6 +30,7 @@ const DEFAULTS = { op: "conv", size: "6", kernel: "3", stride: "1", padding: "0"
 const own = (object, key) => key !== null && Object.hasOwn(object, key);
 const shapeText = ([h, w]) => `${h}x${w}`;
 const same = (a, b) => a[0] === b[0] && a[1] === b[1];
+const key = ([r, c]) => `${r},${c}`;
 
 /** Return the settings a URL query gives, as text by key; null where the query does not give one. */
 export function readQuery(query) {
@@ -125,11 +126,21 @@ export function settingsOf(raw) {
   return { g, grid: custom ?? countingGrid(size), weights: OPERATIONS[op].weights ? weights ?? mean() : [] };
 }
 
-/** Return the model of these settings: checked settings, every step, and the output; throw an Error if refused. */
+/** Return the keys of the input and padding cells no step reads (the rows and columns a stride skips). */
+function unreadCells(g, stepList) {
+  if (g.op === "transposed") return new Set();
+  const read = new Set(stepList.flatMap((step) => step.terms.map((t) => key(t.from))));
+  const unread = new Set();
+  const [rows, cols] = g.canvas.input.outer;
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) if (!read.has(key([r, c]))) unread.add(key([r, c]));
+  return unread;
+}
+
+/** Return the model of these settings: checked settings, every step, the output and the cells never read. */
 export function modelOf(raw) {
   const { g, grid, weights } = settingsOf(raw);
   const stepList = steps(g);
-  return { g, grid, weights, steps: stepList, output: output(g, grid, weights, stepList) };
+  return { g, grid, weights, steps: stepList, output: output(g, grid, weights, stepList), unread: unreadCells(g, stepList) };
 }
 
 /** Return n if every weight is 1/n (an averaging kernel), else null: as convlab's mean_divisor. */
@@ -138,9 +149,6 @@ export function meanDivisor(weights) {
   const uniform = flat.length > 0 && flat.every((w) => w === flat[0]) && Math.abs(flat[0] * flat.length - 1) < 1e-9;
   return uniform ? flat.length : null;
 }
-
-const key = ([r, c]) => `${r},${c}`;
-export { key as cellKey };
 
 function spanBox(g, cells, canvas) {
   if (!g.dilation.some((d) => d > 1) || cells.length < 2) return null;

@@ -1,7 +1,7 @@
 // The explorer's drawing: the settings form, the step controls, the legend, the input, kernel and output grids,
 // the current step's arithmetic, the size formula and the PyTorch line. Events are wired in explorer.js.
 import { OPERATIONS, cellKind, formatValue, formula, outputCanvas, pytorchLine } from "./conv.js";
-import { KERNELS, LIMITS, MAX_CANVAS, cellKey, meanDivisor } from "./explorer-state.js";
+import { KERNELS, LIMITS, MAX_CANVAS, meanDivisor } from "./explorer-state.js";
 
 export const SPEEDS = { slow: 1400, normal: 800, fast: 300 };
 const STEPPERS = {
@@ -180,7 +180,9 @@ function drawInput(model) {
     const [r0, c0] = g.canvas.input.origin;
     const where = kind === "inner" ? `input row ${r - r0} column ${c - c0}` : kind === "padding" ? "padding" : "outside the padding";
     texts.push(inputText(model, r, c));
-    return cellNode(r, c, inputText(model, r, c), { "data-kind": kind, "data-cell": `${r},${c}`, "aria-label": `${where}: ${inputText(model, r, c) || "not read"}` });
+    const unread = model.unread.has(`${r},${c}`) ? { "data-unread": "true" } : {};
+    const label = `${where}: ${inputText(model, r, c) || "not read"}${unread["data-unread"] ? ", never read" : ""}`;
+    return cellNode(r, c, inputText(model, r, c), { "data-kind": kind, "data-cell": `${r},${c}`, "aria-label": label, ...unread });
   }, true, texts);
 }
 
@@ -249,7 +251,8 @@ export function drawModel(view, model) {
   view.grids = { input, kernel, output };
   view.lit = [];
   drawLegend(view, model);
-  view.formula.textContent = `H_out = ${formula(g, 0)}  ·  W_out = ${formula(g, 1)}`;
+  const [height, width] = [formula(g, 0), formula(g, 1)];
+  view.formula.textContent = height === width ? `H_out = W_out = ${height}` : `H_out = ${height}\nW_out = ${width}`;
   view.torch.textContent = pytorchLine(g);
   view.shape.textContent = `Input torch.Size([1, 1, ${g.size[0]}, ${g.size[1]}]) gives output torch.Size([1, 1, ${g.output[0]}, ${g.output[1]}]).`;
 }
@@ -264,6 +267,7 @@ function legendItems(model) {
   ];
   if (padded) items.push(g.op === "transposed" ? ["cropped", "cropped by padding"] : ["padding", g.op === "maxpool" ? "padding (−∞: never the largest)" : "padding (zeros)"]);
   if (g.dilation.some((d) => d > 1)) items.push(["span", "area the dilated kernel spans"]);
+  if (model.unread.size > 0) items.push(["unread", "never read by any step"]);
   if (g.canvas.input.size.some((n, a) => n > g.canvas.input.outer[a])) items.push(["beyond", "past the padding: not counted"]);
   if (g.op === "maxpool") items.push(["winner", "the largest: the output"]);
   items.push(["mark", pool ? "window position" : "weight and the cell it multiplies"]);

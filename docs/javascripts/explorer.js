@@ -248,9 +248,9 @@ function wireGrids(ex) {
 
 /** Let the grids fill the first screen: they are sized from the stage's distance to the top of the page. */
 function measure(ex) {
-  const { stage } = ex.view;
-  stage.style.setProperty("--stage-top", `${Math.round(stage.getBoundingClientRect().top + scrollY)}px`);
-  stage.style.setProperty("--sum-lines", String(ex.model.g.kernel[0] + 1));
+  const { stage, work } = ex.view;
+  work.style.setProperty("--stage-top", `${Math.round(stage.getBoundingClientRect().top + scrollY)}px`);
+  work.style.setProperty("--sum-lines", String(ex.model.g.kernel[0] + 1));
 }
 
 // ---- the page ----------------------------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def output_values(page):
 def cells(page, grid, state):
     """Return the [row, column] of each cell of a grid ("input" or "output") in a data-state, in its drawn grid."""
     return page.eval_on_selector_all(
-        f"[data-grid={grid}] .cell[data-state={state}]",
+        f"[data-testid={grid}-grid] .cell[data-state={state}]",
         "cells => cells.map(c => c.dataset.cell.split(',').map(Number))",
     )
 
@@ -133,7 +133,9 @@ def test_the_page_refuses_bad_numbers_in_convlabs_words(page):
         if expected is None:
             assert error_text(page) == python_outcome(parse_grid, case), case
         else:
-            shown = page.eval_on_selector_all("[data-grid=kernel] .value", "cells => cells.map(c => c.textContent)")
+            shown = page.eval_on_selector_all(
+                "[data-testid=kernel-grid] .value", "cells => cells.map(c => c.textContent)"
+            )
             assert len(shown) == len(expected) * len(expected[0]), case
     assert page.errors == []
 
@@ -350,32 +352,32 @@ def test_it_opens_on_step_one_highlighted_and_plays_unless_motion_is_reduced(bro
 def test_each_weight_and_the_cell_it_multiplies_share_a_number_and_a_dilated_span_one_outline(page):
     show(page, size="7", kernel="3", dilation="2", weights="1,2,3;4,5,6;7,8,9")
     marks = page.eval_on_selector_all(
-        "[data-grid=input] .cell",
+        "[data-testid=input-grid] .cell",
         "cells => cells.map(c => [c.dataset.cell, c.dataset.state, c.firstChild.textContent])",
     )
     marked = {cell: mark for cell, state, mark in marks if mark}
     assert marked == {f"{2 * a},{2 * b}": str(3 * a + b + 1) for a in range(3) for b in range(3)}
     assert {cell for cell, state, _ in marks if state == "read"} == set(marked)  # the holes are not read
-    kernel_marks = page.eval_on_selector_all("[data-grid=kernel] .mark", "m => m.map(x => x.textContent)")
+    kernel_marks = page.eval_on_selector_all("[data-testid=kernel-grid] .mark", "m => m.map(x => x.textContent)")
     assert kernel_marks == [str(k) for k in range(1, 10)]
-    outline = page.locator("[data-grid=input] .explorer-span")
+    outline = page.locator("[data-testid=input-grid] .explorer-span")
     assert page.locator(".explorer-span:visible").count() == 1
     box = outline.bounding_box()
-    first = page.locator("[data-grid=input] [data-cell='0,0']").bounding_box()
-    last = page.locator("[data-grid=input] [data-cell='4,4']").bounding_box()
+    first = page.locator("[data-testid=input-grid] [data-cell='0,0']").bounding_box()
+    last = page.locator("[data-testid=input-grid] [data-cell='4,4']").bounding_box()
     assert abs(box["x"] - first["x"]) < 1.5 and abs(box["x"] + box["width"] - last["x"] - last["width"]) < 1.5
     assert sum_text(page) == "output[0, 0] = 1×0 + 2×2 + 3×4 + 4×14 + 5×16 + 6×18 + 7×28 + 8×30 + 9×32 = 984"
 
 
 def test_pointing_at_cells_shows_what_they_read_and_what_reads_them(page):
     show(page, size="6", kernel="3", stride="2", weights="mean")
-    page.locator("[data-grid=input] [data-cell='2,2']").hover()  # read by all four outputs
+    page.locator("[data-testid=input-grid] [data-cell='2,2']").hover()  # read by all four outputs
     assert len(cells(page, "output", "current")) == 4
-    page.locator("[data-grid=input] [data-cell='0,0']").click()  # pin [0, 0]: read by output [0, 0] only
-    page.locator("[data-grid=input] [data-cell='0,5']").hover()
+    page.locator("[data-testid=input-grid] [data-cell='0,0']").click()  # pin [0, 0]: read by output [0, 0] only
+    page.locator("[data-testid=input-grid] [data-cell='0,5']").hover()
     assert cells(page, "output", "current") == [[0, 0]]
-    page.locator("[data-grid=input] [data-cell='0,0']").click()  # unpin
-    page.locator("[data-grid=output] [data-cell='1,1']").hover()
+    page.locator("[data-testid=input-grid] [data-cell='0,0']").click()  # unpin
+    page.locator("[data-testid=output-grid] [data-cell='1,1']").hover()
     assert sorted(map(tuple, cells(page, "input", "read"))) == [(r, c) for r in (2, 3, 4) for c in (2, 3, 4)]
 
 
@@ -501,7 +503,7 @@ def rectangles(page, selector):
 @pytest.mark.parametrize("settings", FIRST_SCREEN, ids=lambda s: "-".join(f"{k}{v}" for k, v in s.items()))
 def test_grids_and_arithmetic_fit_the_first_screen_of_a_laptop(page, settings):
     open_explorer(page, **settings)
-    grids = rectangles(page, "[data-grid]")
+    grids = rectangles(page, "[data-testid=input-grid], [data-testid=kernel-grid], [data-testid=output-grid]")
     arithmetic = rectangles(page, "[data-testid=step-arithmetic]")[0]
     assert [g["top"] for g in grids] == [grids[0]["top"]] * 3  # input, kernel and output side by side
     assert max(g["right"] for g in grids) <= 1280 and arithmetic["top"] >= max(g["bottom"] for g in grids)

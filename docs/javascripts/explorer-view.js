@@ -217,7 +217,6 @@ function drawOutput(model) {
     cell.dataset.shown = formatValue(value);
     return cell;
   }, true, outputTexts(model));
-  grid.box.setAttribute("data-testid", "output-grid");
   return grid;
 }
 
@@ -239,7 +238,10 @@ export function drawModel(view, model) {
   const kernel = drawGrid("Kernel", g.kernel, (r, c) => cellNode(r, c, texts[r * g.kernel[1] + c], { class: "cell kernel" }), false, texts);
   kernel.cells.flat().forEach((cell, k) => { cell.firstChild.textContent = String(k + 1); });
   const output = drawOutput(model);
-  for (const [name, grid] of Object.entries({ input, kernel, output })) grid.box.dataset.grid = name;
+  for (const [name, grid] of Object.entries({ input, kernel, output })) {
+    grid.box.dataset.grid = name;
+    grid.box.dataset.testid = `${name}-grid`;
+  }
   const text = captions(model);
   view.stage.replaceChildren(
     figure(text.input, input),

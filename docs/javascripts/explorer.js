@@ -26,6 +26,7 @@ function render(ex) {
   } catch (problem) {
     if (!(problem instanceof SettingError)) throw problem; // a bug, not a setting: keep its stack
     ex.view.error.textContent = problem.message;
+    ex.view.form.open = true; // on a phone the settings are folded away: show what to change
   }
   ex.view.error.hidden = model !== null;
   ex.view.work.hidden = model === null;

@@ -179,17 +179,24 @@ export function stepValue(g, grid, weights, step) {
   return g.op === "avgpool" ? { value: sum / read.length, sum, divisor: read.length } : { value: sum };
 }
 
-/** Return the output canvas's values after the first `count` steps (every step when count is omitted). */
-export function outputCanvas(g, grid, weights, stepList, count = stepList.length) {
+/**
+ * Return the output canvas's values after the first `count` steps (every step when count is omitted); null where no
+ * step has written yet. `visit(r, c, value)` sees every value a cell takes on the way.
+ */
+export function outputCanvas(g, grid, weights, stepList, count = stepList.length, visit = () => {}) {
   const values = Array.from({ length: g.canvas.output.size[0] }, () => new Array(g.canvas.output.size[1]).fill(null));
   const flat = weights.flat();
   for (const step of stepList.slice(0, count)) {
     if (g.op !== "transposed") {
       values[step.at[0]][step.at[1]] = stepValue(g, grid, weights, step).value;
+      visit(...step.at, values[step.at[0]][step.at[1]]);
       continue;
     }
     const x = grid[step.at[0]][step.at[1]];
-    for (const { k, to } of step.terms) values[to[0]][to[1]] = (values[to[0]][to[1]] ?? 0) + flat[k] * x;
+    for (const { k, to: [r, c] } of step.terms) {
+      values[r][c] = (values[r][c] ?? 0) + flat[k] * x;
+      visit(r, c, values[r][c]);
+    }
   }
   return values;
 }

@@ -52,7 +52,10 @@ function gatherSum(model, focus) {
   const head = inside ? `output[${i}, ${j}] = ` : `cropped cell [${at[0]}, ${at[1]}] of the full output = `;
   const width = g.op === "transposed" ? terms.length || 1 : g.kernel[1];
   const result = `= ${formatValue(focus.sum.value)}`;
-  if (terms.length === 0) return [head, "0: no input cell reaches it (output padding added it)"];
+  if (terms.length === 0) {
+    const added = at.some((v, a) => v >= (g.size[a] - 1) * g.stride[a] + g.span[a]);
+    return [head, `0: no input cell reaches it${added ? " (output padding added this row or column)" : ""}`];
+  }
   if (g.op === "maxpool") {
     const winnerNode = (term) => {
       const node = valueNode(term, "maxpool");

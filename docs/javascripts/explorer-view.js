@@ -78,7 +78,7 @@ export function buildSettings() {
 export function buildControls() {
   const button = (text, label) => element("button", { type: "button", "aria-label": label, text });
   const controls = {
-    first: button("« First", "First step"), previous: button("‹ Back", "Previous step"), play: button("▶ Play", "Play"),
+    first: button("« First", "First step"), previous: button("‹ Back", "Back one step"), play: button("▶ Play", "Play"),
     next: button("Next ›", "Next step"), last: button("Last »", "Last step"),
     counter: element("span", { class: "explorer-counter", "data-testid": "step-counter", "aria-live": "off" }),
     scrubber: element("input", { type: "range", min: "0", value: "0", "aria-label": "Step" }),
@@ -125,7 +125,7 @@ function inputText(model, r, c) {
 
 /** Return the text each kernel cell shows: its weight, 1/n for a mean kernel, nothing for a pooling window. */
 function kernelTexts(model) {
-  if (!OPERATIONS[model.g.op].weights) return model.steps[0].terms.map(() => "");
+  if (!OPERATIONS[model.g.op].weights) return new Array(model.g.kernel[0] * model.g.kernel[1]).fill("");
   const divisor = meanDivisor(model.weights);
   return model.weights.flat().map((w) => (divisor ? `1/${divisor}` : formatValue(w)));
 }
@@ -186,20 +186,10 @@ function drawInput(model) {
   }, true, texts);
 }
 
-/** Return every text an output cell shows at some step: the values, and a transposed convolution's partial sums. */
+/** Return every text an output cell shows at some step: the values, and a transposed convolution's running sums. */
 function outputTexts(model) {
-  const { g, grid, weights, steps } = model;
-  const texts = outputCanvas(g, grid, weights, steps).flat().map((v) => formatValue(v ?? 0));
-  if (g.op !== "transposed") return texts;
-  const sums = new Map();
-  const flat = weights.flat();
-  for (const step of steps) {
-    for (const { k, to } of step.terms) {
-      const key = `${to}`;
-      sums.set(key, (sums.get(key) ?? 0) + flat[k] * grid[step.at[0]][step.at[1]]);
-      texts.push(formatValue(sums.get(key)));
-    }
-  }
+  const texts = ["0"];
+  outputCanvas(model.g, model.grid, model.weights, model.steps, undefined, (r, c, value) => texts.push(formatValue(value)));
   return texts;
 }
 
@@ -230,7 +220,7 @@ function captions(model) {
   return { input, kernel: `${name} ${sizeText(g.kernel)}${spread}`, output: cropped };
 }
 
-/** Draw the grids of a model into the stage; return the cells by grid and the grids' outlines. */
+/** Draw a model: its grids (kept in view.grids), legend, size formula and PyTorch line. */
 export function drawModel(view, model) {
   const { g } = model;
   const input = drawInput(model);
@@ -330,4 +320,4 @@ export function showProgress(view, model, step) {
   view.controls.scrubber.value = String(step);
 }
 
-export { COUNTING, sizeText };
+export { COUNTING };

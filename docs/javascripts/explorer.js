@@ -2,7 +2,7 @@
 // (unless the reader prefers reduced motion), highlights for the step or the cell pointed at, the PyTorch line, and
 // the trained model's filters on a real digit. State: explorer-state.js; drawing: explorer-view.js and
 // explorer-sum.js; this module wires the events. Runs on every page change (Material's instant navigation).
-import { OPERATIONS, formatValue } from "./conv.js";
+import { OPERATIONS } from "./conv.js";
 import { setupDigit } from "./explorer-digit.js";
 import { KERNELS, LIMITS, effective, inputFocus, modelOf, outputFocus, queryText, readQuery, stepFocus } from "./explorer-state.js";
 import { showSum } from "./explorer-sum.js";
@@ -10,6 +10,7 @@ import { SettingError } from "./grammar.js";
 import { COUNTING, SPEEDS, buildLayout, drawModel, showFocus, showProgress } from "./explorer-view.js";
 
 const own = (object, key) => key !== null && Object.hasOwn(object, key);
+// JavaScript writes each number so that it reads back as the same number, in the grammar's own form.
 const gridText = (rows) => rows.map((row) => row.map(String).join(",")).join(";");
 const reducedMotion = () => matchMedia("(prefers-reduced-motion: reduce)").matches;
 
@@ -161,7 +162,7 @@ function chooseGrid(ex, key, value) {
     return;
   }
   const fallback = key === "weights" ? KERNELS["sobel-x"].weights : "0,1;2,3";
-  change(ex, { [key]: current?.length ? gridText(current.map((row) => row.map((v) => Number(formatValue(v, 6).replace("−", "-"))))) : fallback, [shapeKey]: null });
+  change(ex, { [key]: current?.length ? gridText(current) : fallback, [shapeKey]: null });
 }
 
 function wireSettings(ex) {

@@ -262,7 +262,8 @@ function legendItems(model) {
   if (model.unread.size > 0) items.push(["unread", "never read by any step"]);
   if (g.canvas.input.size.some((n, a) => n > g.canvas.input.outer[a])) items.push(["beyond", "past the padding: not counted"]);
   if (g.op === "maxpool") items.push(["winner", "the largest: the output"]);
-  items.push(["mark", pool ? "window position" : "weight and the cell it multiplies"]);
+  const mark = { transposed: "weight and the output cell it adds to", maxpool: "window position", avgpool: "window position" }[g.op];
+  items.push(["mark", mark ?? "weight and the cell it multiplies"]);
   return items;
 }
 

@@ -1,31 +1,47 @@
-"""The explorer page in Chromium: every value against torch.nn.functional.conv2d, convlab's own error
-messages, settings that round-trip through the URL, keyboard use, and the trained filters on a digit."""
+"""The explorer page in Chromium: every operation's values, refusals and highlights against torch, the number
+grammar of the command line, settings that round-trip through the URL, keyboard use, the layout on a laptop's
+first screen and on a phone, accessibility, and the trained filters on a digit.
+
+Most tests reuse one page and change its settings with the module's own `showSettings` (what opening the page
+with that query does), so hundreds of settings take seconds."""
 
 import json
 import random
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import torch
 import torch.nn.functional as F
+from axe_playwright_python.sync_playwright import Axe
+from torch_reference import cells_torch_reads
 
 from convlab import Geometry
 from convlab.catalogue import LESSON
-from convlab.cli import parse_size
+from convlab.cli import parse_grid, parse_size
+
+CASES = json.loads((Path(__file__).parent / "grammar_cases.json").read_text())
+OPS = ("conv", "transposed", "maxpool", "avgpool")
+IMPORT = "path => import(new URL(path, location.href))"
 
 
-@pytest.fixture(scope="module")
-def page(browser, site_server):
-    base, _ = site_server
-    context = browser.new_context()
+def new_page(browser, base, reduced_motion="reduce", **options):
+    context = browser.new_context(reduced_motion=reduced_motion, **options)
     page = context.new_page()
     page.errors = []
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.on("request", lambda r: page.errors.append(f"other host: {r.url}") if not r.url.startswith(base) else None)
     page.base = base
+    return page
+
+
+@pytest.fixture(scope="module")
+def page(browser, site_server):
+    page = new_page(browser, site_server[0], viewport={"width": 1280, "height": 800})
+    open_explorer(page)
     yield page
-    context.close()
+    page.context.close()
 
 
 def open_explorer(page, **settings):
@@ -33,167 +49,426 @@ def open_explorer(page, **settings):
     page.wait_for_selector("[data-testid=output-grid], [data-testid=config-error]:not([hidden])")
 
 
+def show(page, **settings):
+    """Show these settings on the open explorer, as opening the page with them as its query does."""
+    page.evaluate(
+        "query => import(new URL('../javascripts/explorer.js', location.href)).then(m => m.showSettings(query))",
+        urlencode(settings),
+    )
+
+
+def error_text(page):
+    error = page.get_by_test_id("config-error")
+    return error.inner_text() if error.is_visible() else None
+
+
+def output_values(page):
+    return page.eval_on_selector_all("[data-testid=output-cell]", "cells => cells.map(c => Number(c.dataset.value))")
+
+
+def cells(page, grid, state):
+    """Return the [row, column] of each cell of a grid ("input" or "output") in a data-state, in its drawn grid."""
+    return page.eval_on_selector_all(
+        f"[data-testid={grid}-grid] .cell[data-state={state}]",
+        "cells => cells.map(c => c.dataset.cell.split(',').map(Number))",
+    )
+
+
+def sum_text(page):
+    """Return the step's arithmetic as one line of text, without the marks that pair weights and cells."""
+    return page.eval_on_selector(
+        "[data-testid=step-arithmetic]",
+        "node => { const copy = node.cloneNode(true); copy.querySelectorAll('.mark').forEach(m => m.remove());"
+        " return copy.textContent.replace(/\\s+/g, ' ').trim(); }",
+    )
+
+
+def text(value) -> str:
+    return ";".join(",".join(f"{v:g}" for v in row) for row in value)
+
+
 def pair(values):
     return str(values[0]) if values[0] == values[1] else f"{values[0]}x{values[1]}"
 
 
-def random_valid_settings(rng):
-    """Return explorer settings (strings) and the Geometry they mean, drawn until torch would accept them."""
-    while True:
-        size = (rng.randint(1, 16), rng.randint(1, 16))
-        kernel = (rng.randint(1, 5), rng.randint(1, 5))
-        stride, padding, dilation = [
-            (rng.randint(low, high), rng.randint(low, high)) for low, high in ((1, 3), (0, 2), (1, 3))
-        ]
+# ---- one number grammar with the command line -------------------------------------------------------------------
+
+
+def python_outcome(parse, text, *args):
+    try:
+        value = parse(text, *args)
+    except ValueError as error:
+        return str(error)
+    return list(value) if isinstance(value, tuple) else [value, value] if isinstance(value, int) else value
+
+
+def test_the_number_grammar_is_the_command_lines(page):
+    js = page.evaluate(
+        """async ([path, sizes, grids]) => {
+            const m = await import(new URL(path, location.href));
+            const run = (f) => (text) => { try { return f(text); } catch (e) { return e.message; } };
+            return [sizes.map(run(m.parseSize)), grids.map(run((t) => m.parseGrid(t, "--input")))];
+        }""",
+        ["../javascripts/grammar.js", [c[0] for c in CASES["sizes"]], [c[0] for c in CASES["grids"]]],
+    )
+    for (case, expected), got in zip(CASES["sizes"], js[0], strict=True):
+        assert got == python_outcome(parse_size, case), case
+        assert (expected is None) == isinstance(got, str), case
+    for (case, expected), got in zip(CASES["grids"], js[1], strict=True):
+        assert got == python_outcome(parse_grid, case, "--input"), case
+        assert (expected is None) == isinstance(got, str), case
+
+
+def test_the_page_refuses_bad_numbers_in_convlabs_words(page):
+    for case, expected in CASES["sizes"]:
+        show(page, size=case, kernel="1")
+        if expected is None:
+            assert error_text(page) == python_outcome(parse_size, case), case
+        elif min(expected) < 1:
+            assert error_text(page).startswith("input size must be at least 1"), case
+        else:
+            assert page.get_by_test_id("output-size").inner_text() == f"{expected[0]}x{expected[1]}", case
+    for case, expected in CASES["grids"]:
+        show(page, size="16", weights=case)
+        if expected is None:
+            assert error_text(page) == python_outcome(parse_grid, case), case
+        else:
+            shown = page.eval_on_selector_all(
+                "[data-testid=kernel-grid] .value", "cells => cells.map(c => c.textContent)"
+            )
+            assert len(shown) == len(expected) * len(expected[0]), case
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("name", ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"])
+def test_names_find_no_built_in_property(page, name):
+    show(page, weights=name)
+    assert error_text(page) == python_outcome(parse_grid, name)
+    show(page, input=name)
+    assert error_text(page) == python_outcome(parse_grid, name, "--input")
+    show(page, op=name)
+    assert error_text(page) == f"{name!r} is not an operation: choose conv, transposed, maxpool or avgpool"
+    assert page.errors == []
+
+
+# ---- bounds ------------------------------------------------------------------------------------------------------
+
+
+def limits(page):
+    return page.evaluate(f"({IMPORT})('../javascripts/explorer-state.js').then(m => [m.LIMITS, m.MAX_CANVAS])")
+
+
+def test_the_limits_are_stated_and_each_is_refused_in_one_line_just_past_it(page):
+    bounds, max_canvas = limits(page)
+    open_explorer(page)
+    stated = page.locator(".explorer-limits").inner_text()
+    for key, (name, low, high) in bounds.items():
+        assert f"{name} {low}–{high}" in stated
+        op = "transposed" if key == "output_padding" else "conv"
+        show(page, op=op, **{key: str(high + 1)})
+        assert error_text(page).startswith(f"{name} must be at most {high}"), key
+    assert f"at most {max_canvas} output cells per side" in stated
+    show(page, op="transposed", size="16", kernel="8", stride="8")
+    assert "more than the 40 per side" in error_text(page)
+    show(page, op="transposed", size="16", kernel="4", stride="2", padding="1")  # DCGAN's upsampling fits
+    assert page.get_by_test_id("output-size").inner_text() == "32x32"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "size=1&padding=300",
+        "size=1&padding=100000",
+        "kernel=100000",
+        "stride=1e9",
+        "dilation=99999999999999999999",
+        "size=100000x1",
+        "op=transposed&output_padding=100000",
+    ],
+)
+def test_huge_settings_are_refused_without_harm(page, query):
+    page.goto(page.base + "explorer/?" + query)
+    error = page.get_by_test_id("config-error")
+    error.wait_for()
+    assert "\n" not in error.inner_text() and page.get_by_test_id("output-cell").count() == 0
+    assert page.errors == []
+
+
+# ---- every operation against torch --------------------------------------------------------------------------------
+
+
+def random_settings(rng, op):
+    """Return explorer settings (strings) drawn within the explorer's limits, with a custom input and weights."""
+    two = lambda low, high: (rng.randint(low, high), rng.randint(low, high))  # noqa: E731
+    size, kernel = two(1, 9), two(1, 4)
+    stride, padding = two(1, 3), two(0, 2)
+    dilation = (1, 1) if op == "avgpool" else two(1, 3)
+    grid = [[rng.choice([-7, -2, -1, 0, 1, 2.5, 3, 8]) for _ in range(size[1])] for _ in range(size[0])]
+    settings = {
+        "op": op,
+        "input": text(grid),
+        "kernel": pair(kernel),
+        "stride": pair(stride),
+        "padding": pair(padding),
+        "dilation": pair(dilation),
+    }
+    weights = [[rng.choice([-2, -1, -0.5, 0, 0.25, 1, 1.5, 3]) for _ in range(kernel[1])] for _ in range(kernel[0])]
+    if op in ("conv", "transposed"):
+        settings["weights"] = text(weights)
+    if op == "transposed":
+        settings["output_padding"] = pair(two(0, 2))
+    if op.endswith("pool"):
+        settings["ceil_mode"] = rng.choice(["0", "1"])
+    return settings, grid, weights
+
+
+def torch_output(settings, grid, weights):
+    """Return what torch computes for explorer settings, float64, (H_out, W_out); raise where torch refuses."""
+    x = torch.tensor(grid, dtype=torch.float64)[None, None]  # (N, C, H, W)
+    w = torch.tensor(weights, dtype=torch.float64)[None, None]  # (C_out, C_in, kH, kW)
+    k, s, p, d = (parse_size(settings[key]) for key in ("kernel", "stride", "padding", "dilation"))
+    op = settings["op"]
+    ceil = settings.get("ceil_mode") == "1"
+    if op == "conv":
+        return F.conv2d(x, w, None, s, p, d)[0, 0]
+    if op == "transposed":
+        return F.conv_transpose2d(x, w, None, s, p, parse_size(settings["output_padding"]), 1, d)[0, 0]
+    if op == "maxpool":
+        return F.max_pool2d(x, k, s, p, d, ceil)[0, 0]
+    return F.avg_pool2d(x, k, s, p, ceil, count_include_pad=True)[0, 0]
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_fifty_random_settings_per_operation_match_torch_and_its_refusals(page, op):
+    rng = random.Random(f"explorer-{op}")
+    compared = refused = 0
+    while compared < 50:
+        settings, grid, weights = random_settings(rng, op)
+        show(page, **settings)
+        try:
+            expected = torch_output(settings, grid, weights)
+        except RuntimeError:
+            assert error_text(page), settings  # torch refuses: so does the explorer, in one line
+            refused += 1
+            continue
+        assert error_text(page) is None, (settings, error_text(page))
+        assert page.get_by_test_id("output-size").inner_text() == f"{expected.shape[0]}x{expected.shape[1]}"
+        got = torch.tensor(output_values(page), dtype=torch.float64)
+        torch.testing.assert_close(got, expected.flatten(), rtol=1e-12, atol=1e-9, equal_nan=False, msg=str(settings))
+        compared += 1
+    assert refused > 0 and page.errors == []
+
+
+def test_each_step_reads_what_torch_reads(page):
+    rng = random.Random(7)
+    for _ in range(12):
+        size, kernel = (rng.randint(3, 9), rng.randint(3, 9)), (rng.randint(1, 3), rng.randint(1, 3))
+        stride, padding, dilation = (rng.randint(1, 2), 1), (rng.randint(0, 1), 0), (rng.randint(1, 2), 2)
         try:
             geometry = Geometry.of(size, kernel, stride, padding, dilation)
         except ValueError:
             continue
-        weights = [[rng.choice([-2, -1, -0.5, 0, 0.25, 1, 1.5, 3]) for _ in range(kernel[1])] for _ in range(kernel[0])]
-        text = ";".join(",".join(f"{w:g}" for w in row) for row in weights)
-        settings = {
-            "size": pair(size),
-            "kernel": pair(kernel),
-            "stride": pair(stride),
-            "padding": pair(padding),
-            "dilation": pair(dilation),
-            "weights": text,
-        }
-        return settings, geometry, weights
-
-
-def test_fifty_random_settings_match_torch(page):
-    rng = random.Random(20)
-    for _ in range(50):
-        settings, geometry, weights = random_valid_settings(rng)
-        open_explorer(page, **settings)
-        rows, cols = geometry.size
-        x = torch.arange(rows * cols, dtype=torch.float64).reshape(1, 1, rows, cols)
-        w = torch.tensor(weights, dtype=torch.float64)[None, None]
-        expected = F.conv2d(x, w, None, geometry.stride, geometry.padding, geometry.dilation)[0, 0]
-        assert page.get_by_test_id("output-size").inner_text() == f"{expected.shape[0]}x{expected.shape[1]}", settings
-        values = page.eval_on_selector_all(
-            "[data-testid=output-cell]", "cells => cells.map(c => Number(c.dataset.value))"
+        show(
+            page,
+            size=pair(size),
+            kernel=pair(kernel),
+            stride=pair(stride),
+            padding=pair(padding),
+            dilation=pair(dilation),
         )
-        torch.testing.assert_close(torch.tensor(values, dtype=torch.float64), expected.flatten(), rtol=1e-12, atol=1e-9)
-    assert page.errors == []
+        reads = cells_torch_reads(geometry)
+        for step in rng.sample(range(len(reads)), min(4, len(reads))):
+            page.get_by_role("slider", name="Step").fill(str(step))
+            out = divmod(step, geometry.output[1])
+            assert {tuple(c) for c in cells(page, "input", "read")} == reads[out]
+            assert cells(page, "output", "current") == [list(out)]
 
 
-def convlab_message(settings):
-    """Return the message convlab itself gives for these settings."""
-    try:
-        values = {key: parse_size(settings[key]) for key in ("size", "kernel", "stride", "padding", "dilation")}
-        Geometry.of(**values)
-    except ValueError as error:  # convlab's UsageError is a ValueError
-        return str(error)
-    raise AssertionError(f"{settings} are valid")
+def test_cells_no_step_reads_are_marked_as_torch_leaves_them(page):
+    for size, stride, padding in [(6, 2, 0), (7, 3, 1), ((5, 8), (2, 3), (0, 1))]:
+        geometry = Geometry.of(size, 3, stride, padding)
+        show(page, size=pair(geometry.size), stride=pair(geometry.stride), padding=pair(geometry.padding))
+        read = set().union(*cells_torch_reads(geometry).values())
+        everything = {(r, c) for r in range(geometry.padded[0]) for c in range(geometry.padded[1])}
+        unread = page.eval_on_selector_all("[data-unread]", "cells => cells.map(c => c.dataset.cell)")
+        assert {tuple(map(int, cell.split(","))) for cell in unread} == everything - read
+    assert page.locator(".explorer-legend").inner_text().count("never read") == 1
 
 
-@pytest.mark.parametrize(
-    "settings",
-    [
-        {"size": "3", "kernel": "3", "dilation": "3"},
-        {"size": "2x9", "kernel": "3"},
-        {"size": "6", "kernel": "3", "stride": "0"},
-        {"size": "6", "kernel": "3", "padding": "-1"},
-        {"size": "6", "kernel": "0"},
-        {"size": "6", "kernel": "3", "dilation": "0"},
-        {"size": "six", "kernel": "3"},
-        {"size": "5", "kernel": "7", "padding": "0"},
-    ],
-)
-def test_invalid_settings_are_explained_in_convlabs_words_and_show_no_grid(page, settings):
-    open_explorer(page, weights="mean", **settings)
-    error = page.get_by_test_id("config-error")
-    assert error.is_visible()
-    assert error.inner_text() == convlab_message({"stride": "1", "padding": "0", "dilation": "1", **settings})
-    assert page.get_by_test_id("output-cell").count() == 0
+def test_max_pooling_marks_torchs_winner_and_counts_padding_as_minus_infinity(page):
+    grid = [[3, 9, 1, 4], [2, 9, 0, 7], [5, 5, 8, 6]]
+    show(page, op="maxpool", input=text(grid), kernel="2", stride="1", padding="1")
+    _, indices = F.max_pool2d(torch.tensor(grid, dtype=torch.float64)[None, None], 2, 1, 1, return_indices=True)
+    for step, index in enumerate(indices.flatten().tolist()):
+        page.get_by_role("slider", name="Step").fill(str(step))
+        winner = page.eval_on_selector("[data-winner]", "c => c.dataset.cell.split(',').map(Number)")
+        assert [winner[0] - 1, winner[1] - 1] == list(divmod(index, 4))  # the drawn grid is padded by one
+    page.get_by_role("slider", name="Step").fill("0")
+    assert sum_text(page) == "output[0, 0] = max(−∞, −∞, −∞, 3) = 3"
 
 
-def test_weights_that_do_not_fit_the_kernel_are_explained(page):
-    open_explorer(page, size="6", kernel="5", weights="sobel-x")
-    assert page.get_by_test_id("config-error").inner_text() == (
-        "--weights is 3x3 but --kernel is 5: drop --kernel or make them agree"
+def test_transposed_convolution_scatters_each_input_cell_where_torch_does(page):
+    show(page, op="transposed", size="3x4", kernel="3", stride="2", padding="1", output_padding="1", weights="mean")
+    rows, cols = 3, 4
+    for step in (0, 5, 11):
+        one_hot = torch.zeros(1, 1, rows, cols, dtype=torch.float64)
+        one_hot[0, 0, divmod(step, cols)[0], divmod(step, cols)[1]] = 1
+        reach = F.conv_transpose2d(one_hot, torch.ones(1, 1, 3, 3, dtype=torch.float64), None, 2, 1, 1)[0, 0]
+        page.get_by_role("slider", name="Step").fill(str(step))
+        assert cells(page, "input", "read") == [list(divmod(step, cols))]
+        current = {(r - 1, c - 1) for r, c in cells(page, "output", "current")}  # drawn before cropping by 1
+        inside = {cell for cell in current if 0 <= cell[0] < reach.shape[0] and 0 <= cell[1] < reach.shape[1]}
+        assert inside == {tuple(cell) for cell in torch.nonzero(reach).tolist()}
+    assert "+" not in page.get_by_test_id("step-arithmetic").inner_text().split("=")[0]
+
+
+def test_average_pooling_counts_padding_but_not_cells_past_it(page):
+    show(page, op="avgpool", size="6", kernel="3", stride="2", padding="1", ceil_mode="1")
+    expected = F.avg_pool2d(torch.arange(36.0).reshape(1, 1, 6, 6), 3, 2, 1, ceil_mode=True)[0, 0]
+    page.get_by_role("slider", name="Step").fill(str(expected.numel() - 1))  # the last window hangs past the padding
+    sum_text = page.get_by_test_id("step-arithmetic").inner_text()
+    assert "/ 4 (4 cells counted)" in sum_text and sum_text.endswith(f"= {expected[-1, -1].item():g}")
+
+
+# ---- the page as a teaching instrument ---------------------------------------------------------------------------
+
+
+def test_it_opens_on_step_one_highlighted_and_plays_unless_motion_is_reduced(browser, site_server):
+    page = new_page(browser, site_server[0])
+    open_explorer(page, size="6", kernel="3", weights="mean")
+    assert page.get_by_test_id("step-counter").inner_text() == "Step 1 of 16"
+    assert sorted(map(tuple, cells(page, "input", "read"))) == [(r, c) for r in range(3) for c in range(3)]
+    assert cells(page, "output", "current") == [[0, 0]]
+    assert sum_text(page) == "output[0, 0] = (0 + 1 + 2 + 6 + 7 + 8 + 12 + 13 + 14) / 9 = 7"
+    page.wait_for_timeout(1500)
+    assert page.get_by_test_id("step-counter").inner_text() == "Step 1 of 16"  # reduced motion: it waits
+    page.context.close()
+    page = new_page(browser, site_server[0], reduced_motion="no-preference")
+    open_explorer(page, size="6", kernel="3", weights="mean")
+    page.wait_for_function("document.querySelector('[data-testid=step-counter]').textContent !== 'Step 1 of 16'")
+    page.context.close()
+
+
+def test_each_weight_and_the_cell_it_multiplies_share_a_number_and_a_dilated_span_one_outline(page):
+    show(page, size="7", kernel="3", dilation="2", weights="1,2,3;4,5,6;7,8,9")
+    marks = page.eval_on_selector_all(
+        "[data-testid=input-grid] .cell",
+        "cells => cells.map(c => [c.dataset.cell, c.dataset.state, c.firstChild.textContent])",
     )
-    open_explorer(page, size="17")
-    assert "at most 16 per side" in page.get_by_test_id("config-error").inner_text()
+    marked = {cell: mark for cell, state, mark in marks if mark}
+    assert marked == {f"{2 * a},{2 * b}": str(3 * a + b + 1) for a in range(3) for b in range(3)}
+    assert {cell for cell, state, _ in marks if state == "read"} == set(marked)  # the holes are not read
+    kernel_marks = page.eval_on_selector_all("[data-testid=kernel-grid] .mark", "m => m.map(x => x.textContent)")
+    assert kernel_marks == [str(k) for k in range(1, 10)]
+    outline = page.locator("[data-testid=input-grid] .explorer-span")
+    assert page.locator(".explorer-span:visible").count() == 1
+    box = outline.bounding_box()
+    first = page.locator("[data-testid=input-grid] [data-cell='0,0']").bounding_box()
+    last = page.locator("[data-testid=input-grid] [data-cell='4,4']").bounding_box()
+    assert abs(box["x"] - first["x"]) < 1.5 and abs(box["x"] + box["width"] - last["x"] - last["width"]) < 1.5
+    assert sum_text(page) == "output[0, 0] = 1×0 + 2×2 + 3×4 + 4×14 + 5×16 + 6×18 + 7×28 + 8×30 + 9×32 = 984"
 
 
-def test_settings_round_trip_through_the_url(page):
-    open_explorer(page)
-    page.fill("#explorer-size", "5x7")
-    page.fill("#explorer-stride", "2")
-    page.fill("#explorer-dilation", "1x2")
-    page.select_option("#explorer-weights", "sharpen")
-    query = parse_qs(urlsplit(page.url).query)
-    assert {k: v[0] for k, v in query.items()} == {
-        "size": "5x7",
-        "kernel": "3",
-        "stride": "2",
-        "padding": "0",
-        "dilation": "1x2",
-        "weights": "sharpen",
-    }
-    before = page.eval_on_selector_all("[data-testid=output-cell]", "cells => cells.map(c => c.dataset.value)")
-    page.reload()
-    page.wait_for_selector("[data-testid=output-grid]")
-    assert page.input_value("#explorer-size") == "5x7" and page.input_value("#explorer-weights") == "sharpen"
-    after = page.eval_on_selector_all("[data-testid=output-cell]", "cells => cells.map(c => c.dataset.value)")
-    rows, cols = Geometry.of((5, 7), 3, stride=2, dilation=(1, 2)).output
-    assert after == before and page.get_by_test_id("output-size").inner_text() == f"{rows}x{cols}"
+def test_pointing_at_cells_shows_what_they_read_and_what_reads_them(page):
+    show(page, size="6", kernel="3", stride="2", weights="mean")
+    page.locator("[data-testid=input-grid] [data-cell='2,2']").hover()  # read by all four outputs
+    assert len(cells(page, "output", "current")) == 4
+    page.locator("[data-testid=input-grid] [data-cell='0,0']").click()  # pin [0, 0]: read by output [0, 0] only
+    page.locator("[data-testid=input-grid] [data-cell='0,5']").hover()
+    assert cells(page, "output", "current") == [[0, 0]]
+    page.locator("[data-testid=input-grid] [data-cell='0,0']").click()  # unpin
+    page.locator("[data-testid=output-grid] [data-cell='1,1']").hover()
+    assert sorted(map(tuple, cells(page, "input", "read"))) == [(r, c) for r in (2, 3, 4) for c in (2, 3, 4)]
 
 
 def test_keyboard_steps_and_explains_a_cell(page):
     open_explorer(page, size="6", kernel="3", weights="mean")
-    page.focus("button[aria-label='First step']")
+    page.focus("button[aria-label='Next step']")
     page.keyboard.press("Enter")
-    assert page.input_value("input[aria-label=Step]") == "0"
-    page.keyboard.press("Tab")  # to "Back"
-    page.keyboard.press("Tab")  # to "Play"
-    page.keyboard.press("Tab")  # to "Next"
-    page.keyboard.press("Enter")
-    assert page.input_value("input[aria-label=Step]") == "1"
-    assert page.locator(".explorer-arithmetic").inner_text().startswith("Step 2 of 16: output[0, 1] = (1+2+3+7+8+9")
-    for _ in range(12):  # tab on: one stop per grid, so the output grid is a few presses away
+    assert page.get_by_test_id("step-counter").inner_text() == "Step 2 of 16"
+    assert sum_text(page).startswith("output[0, 1] = (1 + 2 + 3 + 7 + 8 + 9")
+    for _ in range(30):  # tab on: one stop per grid, so the output grid is a few presses away
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.dataset.testid") == "output-cell":
             break
-    assert page.locator(".explorer-arithmetic").inner_text() == "output[0, 0] = (0+1+2+6+7+8+12+13+14) / 9 = 7"
-    assert page.locator(".cell.tap").count() == 9
+    assert sum_text(page) == "output[0, 0] = (0 + 1 + 2 + 6 + 7 + 8 + 12 + 13 + 14) / 9 = 7"
     page.keyboard.press("ArrowDown")  # arrow keys move within the grid: output [1, 0]
-    assert page.locator(".explorer-arithmetic").inner_text().startswith("output[1, 0] = (6+7+8+12+13+14+18+19+20) / 9")
+    assert cells(page, "output", "current") == [[1, 0]]
+    assert len(cells(page, "input", "read")) == 9
 
 
-def test_pointing_at_an_input_cell_shows_the_outputs_that_read_it(page):
-    open_explorer(page, size="6", kernel="3", stride="2", weights="mean")
-    page.locator(".cell:not(.output):not(.kernel)").nth(2 * 6 + 2).hover()  # input [2, 2]: read by all four outputs
-    assert page.locator(".cell.output.reads").count() == 4
-    page.locator(".cell:not(.output):not(.kernel)").nth(0).click()  # pin input [0, 0]: read by output [0, 0] only
-    page.locator(".cell:not(.output):not(.kernel)").nth(5).hover()
-    assert page.locator(".cell.output.reads").count() == 1
-
-
-def test_dilation_marks_the_nine_taps_not_a_solid_box(page):
-    open_explorer(page, size="6", kernel="3", dilation="2", weights="mean")
-    page.locator("[data-testid=output-cell]").first.hover()
-    assert page.locator(".cell.tap").count() == 9
-    assert page.locator(".cell.spanned").count() == 25  # the 5x5 area, outlined; 16 of it not read
-
-
-def test_play_runs_through_the_steps(page):
-    open_explorer(page, size="4", kernel="3", weights="mean")
-    page.select_option("select[aria-label=Speed]", "fast")
+def test_play_runs_through_the_steps_and_stops(page):
+    show(page, size="4", kernel="3", weights="mean")
+    page.select_option("#explorer-speed", "fast")
     page.click("button[aria-label=Play]")
-    page.wait_for_function("document.querySelector('input[aria-label=Step]').value === '4'", timeout=10_000)
-    assert page.locator("button[aria-label=Play]").count() == 1  # stopped by itself at the end
+    page.wait_for_function("document.querySelector('[data-testid=step-counter]').textContent === 'All 4 steps done'")
+    assert page.locator("button[aria-label=Play]").count() == 1
 
 
-def test_the_pytorch_line_and_shape(page):
-    open_explorer(page, size="5x7", kernel="2x3", stride="2x1", padding="1", dilation="1", weights="mean")
-    line = page.locator(".explorer-torch code").inner_text()
-    assert line == "nn.Conv2d(1, 1, kernel_size=(2, 3), stride=(2, 1), padding=1, dilation=1, bias=False)"
-    conv = eval(line.replace("nn.", "torch.nn."))  # the line runs, and gives the shape the page states
-    out = conv(torch.zeros(1, 1, 5, 7))
+def test_steppers_and_choices_write_the_address_and_come_back_on_reload(page):
+    open_explorer(page)
+    page.fill("#explorer-size", "5x7")
+    page.click("button[aria-label='Raise the stride']")
+    page.fill("#explorer-dilation", "1x2")
+    page.select_option("#explorer-weights", "sharpen")
+    assert page.locator("#explorer-kernel").is_disabled()  # a named kernel fixes the kernel size
+    query = {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+    assert query == {"size": "5x7", "stride": "2", "dilation": "1x2", "weights": "sharpen"}
+    before = output_values(page)
+    page.reload()
+    page.wait_for_selector("[data-testid=output-grid]")
+    assert page.input_value("#explorer-size") == "5x7" and page.input_value("#explorer-weights") == "sharpen"
+    rows, cols = Geometry.of((5, 7), 3, stride=2, dilation=(1, 2)).output
+    assert output_values(page) == before and page.get_by_test_id("output-size").inner_text() == f"{rows}x{cols}"
+
+
+def test_switching_operation_sets_aside_what_it_does_not_have(page):
+    open_explorer(page, size="6", weights="sobel-x", dilation="2")
+    page.select_option("#explorer-op", "avgpool")
+    assert error_text(page) is None and page.locator("#explorer-dilation").is_hidden()
+    assert page.locator("#explorer-weights").is_hidden() and page.input_value("#explorer-stride") == "3"
+    assert page.get_by_test_id("output-size").inner_text() == "2x2"
+    page.select_option("#explorer-op", "conv")
+    query = {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+    assert query == {"op": "conv", "size": "6", "weights": "sobel-x", "dilation": "2"}
+
+
+def test_custom_input_values_set_the_size(page):
+    open_explorer(page, kernel="2")
+    page.select_option("#explorer-input", "custom")
+    page.fill("#explorer-input-custom", "1,2,3;4,5,6")
+    assert page.input_value("#explorer-size") == "2x3" and page.locator("#explorer-size").is_disabled()
+    assert output_values(page) == [12.0 / 4, 16.0 / 4]
+
+
+@pytest.mark.parametrize(
+    ("settings", "line"),
+    [
+        (
+            {"size": "5x7", "kernel": "2x3", "stride": "2x1", "padding": "1"},
+            "nn.Conv2d(1, 1, kernel_size=(2, 3), stride=(2, 1), padding=1, dilation=1, bias=False)",
+        ),
+        (
+            {"op": "transposed", "size": "4", "stride": "2", "padding": "1", "output_padding": "1"},
+            "nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1, bias=False)",
+        ),
+        (
+            {"op": "maxpool", "size": "7", "kernel": "3", "padding": "1", "ceil_mode": "1"},
+            "nn.MaxPool2d(kernel_size=3, stride=3, padding=1, dilation=1, ceil_mode=True)",
+        ),
+        (
+            {"op": "avgpool", "size": "6x5", "kernel": "2"},
+            "nn.AvgPool2d(kernel_size=2, stride=2, padding=0, ceil_mode=False, count_include_pad=True)",
+        ),
+    ],
+)
+def test_the_pytorch_line_runs_and_gives_the_shape_shown(page, settings, line):
+    show(page, **settings)
+    assert page.locator(".explorer-torch code").inner_text() == line
+    layer = eval(line.replace("nn.", "torch.nn."))
+    rows, cols = parse_size(settings["size"]) if "x" in settings["size"] else [int(settings["size"])] * 2
+    out = layer(torch.zeros(1, 1, rows, cols))
+    assert page.get_by_test_id("output-size").inner_text() == f"{out.shape[2]}x{out.shape[3]}"
     assert (
         f"gives output torch.Size([1, 1, {out.shape[2]}, {out.shape[3]}])"
         in page.locator(".explorer-shape").inner_text()
@@ -205,8 +480,96 @@ def test_lesson_animations_link_to_their_settings(page, built_site):
     for animation in LESSON:
         geometry = animation.geometry
         link = html.split(f'id="animation-{animation.name}"')[1].split('href="../../explorer/?')[1].split('"')[0]
-        open_explorer(page, **{k: v[0] for k, v in parse_qs(link.replace("&amp;", "&")).items()})
+        show(page, **{k: v[0] for k, v in parse_qs(link.replace("&amp;", "&")).items()})
         assert page.get_by_test_id("output-size").inner_text() == f"{geometry.output[0]}x{geometry.output[1]}"
+
+
+# ---- layout: the first screen of a laptop, a phone, both schemes, accessibility ------------------------------------
+
+FIRST_SCREEN = [
+    {"size": "8"},
+    {"size": "8", "padding": "1", "weights": "sobel-x"},
+    {"size": "8", "dilation": "2", "padding": "2"},
+    {"size": "8", "kernel": "5", "weights": "mean"},
+    {"op": "transposed", "size": "4", "stride": "2", "padding": "1", "output_padding": "1"},
+    {"op": "maxpool", "size": "8", "kernel": "2"},
+]
+
+
+def rectangles(page, selector):
+    return page.eval_on_selector_all(selector, "nodes => nodes.map(n => n.getBoundingClientRect().toJSON())")
+
+
+@pytest.mark.parametrize("settings", FIRST_SCREEN, ids=lambda s: "-".join(f"{k}{v}" for k, v in s.items()))
+def test_grids_and_arithmetic_fit_the_first_screen_of_a_laptop(page, settings):
+    open_explorer(page, **settings)
+    grids = rectangles(page, "[data-testid=input-grid], [data-testid=kernel-grid], [data-testid=output-grid]")
+    arithmetic = rectangles(page, "[data-testid=step-arithmetic]")[0]
+    assert [g["top"] for g in grids] == [grids[0]["top"]] * 3  # input, kernel and output side by side
+    assert max(g["right"] for g in grids) <= 1280 and arithmetic["top"] >= max(g["bottom"] for g in grids)
+    assert arithmetic["bottom"] <= 800, f"the arithmetic ends at {arithmetic['bottom']:.0f} px"
+
+
+def overflowing_cells(page):
+    """Return the cells whose text spills out of the cell, or whose mark touches its value."""
+    return page.eval_on_selector_all(
+        ".explorer-grid .cell",
+        """cells => cells.filter(cell => {
+            const box = cell.getBoundingClientRect(), value = cell.lastChild.getBoundingClientRect();
+            const mark = cell.firstChild.textContent ? cell.firstChild.getBoundingClientRect() : null;
+            const inside = (r) => r.left >= box.left - 0.5 && r.right <= box.right + 0.5 && r.top >= box.top - 0.5
+                && r.bottom <= box.bottom + 0.5;
+            const apart = !mark || mark.bottom <= value.top + 0.5 || mark.right <= value.left + 0.5;
+            const fits = cell.lastChild.scrollWidth <= cell.clientWidth;
+            return !(inside(value) && (!mark || inside(mark)) && apart && fits);
+        }).map(cell => cell.dataset.cell || cell.textContent)""",
+    )
+
+
+PHONE = [
+    {"size": "16", "kernel": "5"},
+    {"size": "16", "kernel": "5", "weights": "mean", "padding": "2"},
+    {"size": "16", "kernel": "3", "dilation": "3", "input": ";".join([",".join(["-123.45"] * 16)] * 16)},
+    {"op": "transposed", "size": "8", "kernel": "4", "stride": "2", "padding": "1"},
+    {"op": "maxpool", "size": "9", "kernel": "3", "stride": "2", "padding": "1", "ceil_mode": "1"},
+    {"size": "1", "padding": "300"},
+]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_on_a_phone_no_cell_text_overflows_and_the_page_is_no_wider_than_the_screen(browser, site_server, scheme):
+    page = new_page(browser, site_server[0], viewport={"width": 390, "height": 844}, color_scheme=scheme)
+    for settings in PHONE:
+        open_explorer(page, **settings)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (settings, width)
+        assert overflowing_cells(page) == [], settings
+    assert page.errors == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_serious_accessibility_problems_in_any_operation(browser, site_server, scheme):
+    page = new_page(browser, site_server[0], color_scheme=scheme)
+    for settings in [
+        {"dilation": "2", "padding": "1"},
+        {"op": "transposed", "stride": "2", "padding": "1"},
+        {"op": "maxpool", "ceil_mode": "1", "size": "7"},
+        {"op": "avgpool"},
+        {"size": "0"},
+    ]:
+        open_explorer(page, **settings)
+        violations = Axe().run(page).response["violations"]
+        serious = [
+            (v["id"], [n["target"] for n in v["nodes"]][:3])
+            for v in violations
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == [], settings
+    page.context.close()
+
+
+# ---- the real digit ----------------------------------------------------------------------------------------------
 
 
 def test_the_real_digit_uses_the_trained_filters(page, built_site, build_run):

@@ -1,115 +1,249 @@
-// Convolution arithmetic for the explorer: the same rules, and the same error wording, as
-// convlab/arithmetic.py and the convlab command line. The browser tests compare every value with
-// torch.nn.functional.conv2d.
+// The arithmetic of the explorer's four operations, as PyTorch computes them: nn.Conv2d (cross-correlation),
+// nn.ConvTranspose2d (each input cell scatters input × kernel into the output), nn.MaxPool2d and nn.AvgPool2d
+// (count_include_pad=True, no dilation). Convolution follows convlab/arithmetic.py rule for rule and word for
+// word in its errors; the browser tests compare every operation with torch.
 
-const FIELDS = ["size", "kernel", "stride", "padding", "dilation"];
+import { SettingError } from "./grammar.js";
+
+/** The operations: what PyTorch calls them, and whether they have weights. */
+export const OPERATIONS = {
+  conv: { name: "convolution", torch: "nn.Conv2d", weights: true },
+  transposed: { name: "transposed convolution", torch: "nn.ConvTranspose2d", weights: true },
+  maxpool: { name: "max pooling", torch: "nn.MaxPool2d", weights: false },
+  avgpool: { name: "average pooling", torch: "nn.AvgPool2d", weights: false },
+};
 const EXTENT = ["tall", "wide"];
-export const MAX_SIZE = 16;
+const PAIRS = ["size", "kernel", "stride", "padding", "dilation", "outputPadding"];
 
-/** Parse "N" or "HxW" into [h, w]; throw an Error worded as convlab's parse_size. */
-export function parseSize(text) {
-  const parts = String(text).trim().toLowerCase().replace("×", "x").split("x");
-  const numbers = parts.map((part) => (/^-?\d+$/.test(part.trim()) ? Number(part) : NaN));
-  if (numbers.some(Number.isNaN) || numbers.length > 2) {
-    throw new Error(`'${text}' is not a size: write N or HxW, e.g. 6 or 5x7`);
-  }
-  return numbers.length === 1 ? [numbers[0], numbers[0]] : numbers;
+const span = (kernel, dilation) => dilation * (kernel - 1) + 1;
+const both = (f) => [f(0), f(1)];
+
+/** Return one axis of the settings: n, k, s, p, d, op (output padding) and ceil, as numbers. */
+function axisOf(settings, axis) {
+  const [n, k, s, p, d, op] = PAIRS.map((field) => settings[field][axis]);
+  return { n, k, s, p, d, op, ceil: settings.ceilMode };
 }
 
-/** Parse "1,2,3;4,5,6" into rows of numbers; throw an Error worded as convlab's parse_weights. */
-export function parseWeights(text) {
-  const example = "write rows of numbers separated by ';' and values by ',', e.g. \"1,2,3;4,5,6;7,8,9\"";
-  const rows = String(text).split(";").map((row) => {
-    const values = row.split(",").map((value) => (value.trim() === "" ? NaN : Number(value)));
-    if (values.some(Number.isNaN)) throw new Error(`--weights: '${row.trim()}' is not a row of numbers: ${example}`);
-    if (!values.every(Number.isFinite)) {
-      throw new Error(`--weights: '${row.trim()}' holds a value that is not a finite number: ${example}`);
-    }
-    return values;
-  });
-  const lengths = [...new Set(rows.map((row) => row.length))].sort((a, b) => a - b);
-  if (lengths.length > 1) {
-    throw new Error(`--weights: rows have ${lengths.join(" and ")} values: every row needs the same count`);
-  }
-  return rows;
-}
-
-function checkAxis(size, kernel, stride, padding, dilation, axis) {
+function checkAtLeast({ n, k, s, p, d }) {
   const atLeastOne = [
-    ["input size", size, "the input needs at least one cell"],
-    ["kernel size", kernel, "the kernel needs at least one cell"],
-    ["stride", stride, "use 1 to move one cell per step"],
-    ["dilation", dilation, "use 1 for a kernel whose taps touch"],
+    ["input size", n, "the input needs at least one cell"],
+    ["kernel size", k, "the kernel needs at least one cell"],
+    ["stride", s, "use 1 to move one cell per step"],
+    ["dilation", d, "use 1 for a kernel whose taps touch"],
   ];
   for (const [name, value, advice] of atLeastOne) {
-    if (value < 1) throw new Error(`${name} must be at least 1, got ${value}: ${advice}`);
+    if (value < 1) throw new SettingError(`${name} must be at least 1, got ${value}: ${advice}`);
   }
-  if (padding < 0) throw new Error(`padding must be 0 or more, got ${padding}: use 0 for no padding`);
-  const extent = EXTENT[axis];
-  const padded = size + 2 * padding;
-  const covered = dilation * (kernel - 1) + 1;
+  if (p < 0) throw new SettingError(`padding must be 0 or more, got ${p}: use 0 for no padding`);
+}
+
+function checkSpan({ n, k, p, d }, extent) {
+  const padded = n + 2 * p;
+  const covered = span(k, d);
   if (covered > padded) {
-    const fix = dilation > 1 ? "lower the dilation or add padding" : "use a smaller kernel or add padding";
-    throw new Error(
-      `a ${kernel}-${extent} kernel at dilation ${dilation} spans ${covered} cells ` +
+    const fix = d > 1 ? "lower the dilation or add padding" : "use a smaller kernel or add padding";
+    throw new SettingError(
+      `a ${k}-${extent} kernel at dilation ${d} spans ${covered} cells ` +
         `but the padded input is only ${padded} ${extent}: ${fix}`,
     );
   }
 }
 
-/** Return the checked geometry of settings given as [h, w] pairs, with padded, span and output sizes. */
-export function geometry(settings) {
-  for (const axis of [1, 0]) {
-    checkAxis(...FIELDS.map((field) => settings[field][axis]), axis); // width first, as convlab
+function checkTransposed(a, extent) {
+  checkAtLeast(a);
+  if (a.op < 0) throw new SettingError(`output padding must be 0 or more, got ${a.op}: use 0 for none`);
+  if (a.op >= a.s && a.op >= a.d) {
+    throw new SettingError(
+      `output padding must be smaller than the stride or the dilation, got output padding ${a.op} ` +
+        `with stride ${a.s} and dilation ${a.d}: lower the output padding or raise the stride`,
+    );
   }
-  const { size, kernel, stride, padding, dilation } = settings;
-  const both = (f) => [f(0), f(1)];
-  const span = both((a) => dilation[a] * (kernel[a] - 1) + 1);
+  const full = (a.n - 1) * a.s + span(a.k, a.d) + a.op;
+  if (full - 2 * a.p < 1) {
+    throw new SettingError(
+      `padding ${a.p} crops the whole output away (it would be ${full - 2 * a.p} ${extent}): ` +
+        `use padding ${Math.floor((full - 1) / 2)} or less`,
+    );
+  }
+}
+
+function checkPool(a, extent, average) {
+  checkAtLeast(a);
+  if (average && a.d !== 1) {
+    throw new SettingError(`average pooling has no dilation (nn.AvgPool2d), got ${a.d}: use dilation 1`);
+  }
+  if (a.p > Math.floor(a.k / 2)) {
+    throw new SettingError(
+      `padding must be at most half the kernel size for pooling, got padding ${a.p} with a ${a.k}-${extent} ` +
+        `kernel: use padding ${Math.floor(a.k / 2)} or less, or a larger kernel`,
+    );
+  }
+  if (poolLength(a) < 1) checkSpan(a, extent);
+}
+
+/** Return PyTorch's pooling output length along one axis, ceil_mode's rule included. */
+function poolLength({ n, k, s, p, d, ceil }) {
+  const length = Math.floor((n + 2 * p - span(k, d) + (ceil ? s - 1 : 0)) / s) + 1;
+  // In ceil mode the last window must start inside the input or its left padding.
+  return ceil && (length - 1) * s >= n + p ? length - 1 : length;
+}
+
+const RULES = {
+  conv: { check: (a, extent) => (checkAtLeast(a), checkSpan(a, extent)), length: (a) => Math.floor((a.n + 2 * a.p - span(a.k, a.d)) / a.s) + 1 },
+  transposed: { check: checkTransposed, length: (a) => (a.n - 1) * a.s - 2 * a.p + span(a.k, a.d) + a.op },
+  maxpool: { check: (a, extent) => checkPool(a, extent, false), length: poolLength },
+  avgpool: { check: (a, extent) => checkPool(a, extent, true), length: poolLength },
+};
+
+/** Return the drawn grids of an operation: where the real cells sit, and what surrounds them. */
+function canvases(g) {
+  if (g.op === "transposed") {
+    // The output is drawn whole, before padding crops it: the cropped border is shown, then dropped.
+    const full = both((a) => (g.size[a] - 1) * g.stride[a] + g.span[a]);
+    const extent = both((a) => Math.max(full[a], g.padding[a] + g.output[a]));
+    return {
+      input: { size: g.size, origin: [0, 0], inner: g.size, outer: g.size, edge: "padding" },
+      output: { size: extent, origin: g.padding, inner: g.output, outer: extent, edge: "cropped" },
+    };
+  }
+  const padded = both((a) => g.size[a] + 2 * g.padding[a]);
+  // In ceil mode a pooling window may hang past the padding: those cells are drawn, and never counted.
+  const reach = both((a) => Math.max(padded[a], (g.output[a] - 1) * g.stride[a] + g.span[a]));
   return {
-    size, kernel, stride, padding, dilation, span,
-    padded: both((a) => size[a] + 2 * padding[a]),
-    output: both((a) => Math.floor((size[a] + 2 * padding[a] - span[a]) / stride[a]) + 1),
+    input: { size: reach, origin: g.padding, inner: g.size, outer: padded, edge: "padding" },
+    output: { size: g.output, origin: [0, 0], inner: g.output, outer: g.output, edge: "cropped" },
   };
 }
 
-/** Return the padded-input cells [r, c] that output (i, j) reads, row by row. */
-export function taps(g, i, j) {
-  const cells = [];
-  for (let a = 0; a < g.kernel[0]; a++) {
-    for (let b = 0; b < g.kernel[1]; b++) cells.push([i * g.stride[0] + a * g.dilation[0], j * g.stride[1] + b * g.dilation[1]]);
-  }
-  return cells;
+/**
+ * Return the checked geometry of settings given as [h, w] pairs (op, size, kernel, stride, padding, dilation,
+ * outputPadding, ceilMode): with the dilated span, the output size and the drawn input and output grids.
+ */
+export function geometry(settings) {
+  const s = { op: "conv", outputPadding: [0, 0], ceilMode: false, ...settings };
+  const rules = RULES[s.op];
+  for (const axis of [1, 0]) rules.check(axisOf(s, axis), EXTENT[axis]); // width first, as convlab
+  const g = { ...s, span: both((a) => span(s.kernel[a], s.dilation[a])), output: both((a) => rules.length(axisOf(s, a))) };
+  return { ...g, canvas: canvases(g) };
 }
 
-/** Return the grid surrounded by zeros, g.padding cells on each side. */
-export function pad(grid, g) {
-  const [ph, pw] = g.padding;
-  const width = grid[0].length + 2 * pw;
-  const blank = () => new Array(width).fill(0);
-  return [
-    ...Array.from({ length: ph }, blank),
-    ...grid.map((row) => [...new Array(pw).fill(0), ...row, ...new Array(pw).fill(0)]),
-    ...Array.from({ length: ph }, blank),
-  ];
+/** Return "inner" (an input or output cell), the canvas's edge ("padding" or "cropped"), or "beyond". */
+export function cellKind(canvas, r, c) {
+  const within = (v, axis) => v >= canvas.origin[axis] && v < canvas.origin[axis] + canvas.inner[axis];
+  if (within(r, 0) && within(c, 1)) return "inner";
+  return r < canvas.outer[0] && c < canvas.outer[1] ? canvas.edge : "beyond";
 }
 
-/** Return the output of sliding weights over grid (cross-correlation, as nn.Conv2d), row by row. */
-export function correlate(grid, weights, g, bias = 0) {
-  const padded = pad(grid, g);
-  const flat = weights.flat();
-  const out = [];
-  for (let i = 0; i < g.output[0]; i++) {
-    const row = [];
-    for (let j = 0; j < g.output[1]; j++) {
-      row.push(taps(g, i, j).reduce((sum, [r, c], k) => sum + flat[k] * padded[r][c], bias));
+/**
+ * Return every step, in order. A step is one output cell for convolution and pooling (it reads one input cell per
+ * kernel tap), one input cell for transposed convolution (it writes one output cell per tap). Each term k is a tap:
+ * `from` an input-canvas cell, `to` an output-canvas cell.
+ */
+export function steps(g) {
+  const list = [];
+  const transposed = g.op === "transposed";
+  const [rows, cols] = transposed ? g.size : g.output;
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const terms = [];
+      for (let a = 0; a < g.kernel[0]; a++) {
+        for (let b = 0; b < g.kernel[1]; b++) {
+          const tap = [i * g.stride[0] + a * g.dilation[0], j * g.stride[1] + b * g.dilation[1]];
+          terms.push(transposed ? { k: terms.length, from: [i, j], to: tap } : { k: terms.length, from: tap, to: [i, j] });
+        }
+      }
+      list.push({ at: [i, j], terms });
     }
-    out.push(row);
   }
-  return out;
+  return list;
+}
+
+/** Return the value the operation reads from an input-canvas cell: null where it reads nothing. */
+export function inputValue(g, grid, [r, c]) {
+  const kind = cellKind(g.canvas.input, r, c);
+  if (kind === "inner") return grid[r - g.canvas.input.origin[0]][c - g.canvas.input.origin[1]];
+  if (kind === "padding") return g.op === "maxpool" ? -Infinity : 0; // max pooling pads with −∞
+  return null;
+}
+
+/** Return a gather step's value: the weighted sum, the largest value (and the winning term), or the mean. */
+export function stepValue(g, grid, weights, step) {
+  const read = step.terms.map((term) => ({ term, x: inputValue(g, grid, term.from) })).filter(({ x }) => x !== null);
+  if (g.op === "maxpool") {
+    let best = { value: -Infinity, winner: null };
+    for (const { term, x } of read) if (x > best.value) best = { value: x, winner: term.k }; // the first largest wins, as torch
+    return best;
+  }
+  const flat = weights.flat();
+  const sum = read.reduce((total, { term, x }) => total + (g.op === "avgpool" ? x : flat[term.k] * x), 0);
+  return g.op === "avgpool" ? { value: sum / read.length, sum, divisor: read.length } : { value: sum };
+}
+
+/**
+ * Return the output canvas's values after the first `count` steps (every step when count is omitted); null where no
+ * step has written yet. `visit(r, c, value)` sees every value a cell takes on the way.
+ */
+export function outputCanvas(g, grid, weights, stepList, count = stepList.length, visit = () => {}) {
+  const values = Array.from({ length: g.canvas.output.size[0] }, () => new Array(g.canvas.output.size[1]).fill(null));
+  const flat = weights.flat();
+  for (const step of stepList.slice(0, count)) {
+    if (g.op !== "transposed") {
+      values[step.at[0]][step.at[1]] = stepValue(g, grid, weights, step).value;
+      visit(...step.at, values[step.at[0]][step.at[1]]);
+      continue;
+    }
+    const x = grid[step.at[0]][step.at[1]];
+    for (const { k, to: [r, c] } of step.terms) {
+      values[r][c] = (values[r][c] ?? 0) + flat[k] * x;
+      visit(r, c, values[r][c]);
+    }
+  }
+  return values;
+}
+
+/** Return the output itself, row by row (a transposed convolution's cropped border removed). */
+export function output(g, grid, weights, stepList = steps(g)) {
+  const canvas = outputCanvas(g, grid, weights, stepList);
+  const [r0, c0] = g.canvas.output.origin;
+  return Array.from({ length: g.output[0] }, (_, i) => Array.from({ length: g.output[1] }, (_, j) => canvas[r0 + i][c0 + j] ?? 0));
+}
+
+/** Return the output of sliding weights over grid (cross-correlation, as nn.Conv2d), plus a bias, row by row. */
+export function correlate(grid, weights, g, bias = 0) {
+  return output(g, grid, weights).map((row) => row.map((v) => v + bias));
+}
+
+/** Return the output-size formula along one axis (0 = height) with the numbers filled in. */
+export function formula(g, axis) {
+  const { n, k, s, p, d, op, ceil } = axisOf(g, axis);
+  const out = g.output[axis];
+  if (g.op === "transposed") return `(${n} − 1)×${s} − 2×${p} + ${d}×(${k} − 1) + ${op} + 1 = ${out}`;
+  const reach = g.op === "avgpool" ? `${k}` : `${d}×(${k} − 1) − 1`; // average pooling has no dilation
+  const inner = `(${n} + 2×${p} − ${reach}) / ${s}`;
+  if (!ceil || g.op === "conv") return `⌊${inner}⌋ + 1 = ${out}`;
+  const rounded = Math.ceil((n + 2 * p - span(k, d)) / s) + 1;
+  const dropped = rounded !== out ? `, then ${out}: the last window would start in the right padding` : "";
+  return `⌈${inner}⌉ + 1 = ${rounded}${dropped}`;
+}
+
+const pairText = ([h, w]) => (h === w ? `${h}` : `(${h}, ${w})`);
+
+/** Return the PyTorch line that makes this operation, every setting written out. */
+export function pytorchLine(g) {
+  const common = `kernel_size=${pairText(g.kernel)}, stride=${pairText(g.stride)}, padding=${pairText(g.padding)}`;
+  const ceil = `ceil_mode=${g.ceilMode ? "True" : "False"}`;
+  const lines = {
+    conv: `nn.Conv2d(1, 1, ${common}, dilation=${pairText(g.dilation)}, bias=False)`,
+    transposed: `nn.ConvTranspose2d(1, 1, ${common}, output_padding=${pairText(g.outputPadding)}, dilation=${pairText(g.dilation)}, bias=False)`,
+    maxpool: `nn.MaxPool2d(${common}, dilation=${pairText(g.dilation)}, ${ceil})`,
+    avgpool: `nn.AvgPool2d(${common}, ${ceil}, count_include_pad=True)`,
+  };
+  return lines[g.op];
 }
 
 /** Return value rounded to `precision` decimals without trailing zeros, as convlab's format_value. */
 export function formatValue(value, precision = 2) {
+  if (value === -Infinity) return "−∞";
   let text = value.toFixed(precision);
   if (text.includes(".")) text = text.replace(/0+$/, "").replace(/\.$/, "");
   return text === "-0" ? "0" : text.replace("-", "−");

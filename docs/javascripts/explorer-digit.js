@@ -1,0 +1,53 @@
+// The explorer's "real digit": the trained model's first-layer filters (exported by `convlab figures` as
+// explorer.json) applied to a handwritten test digit, then ReLU.
+import { correlate, formatValue, geometry } from "./conv.js";
+import { element } from "./explorer-view.js";
+
+const pairText = ([h, w]) => (h === w ? `${h}` : `(${h}, ${w})`);
+
+function paint(canvas, values, scale) {
+  const context = canvas.getContext("2d");
+  const image = context.createImageData(values[0].length, values.length);
+  values.flat().forEach((v, k) => {
+    const shade = 255 - Math.round(255 * Math.min(1, v / scale));
+    image.data.set([shade, shade, shade, 255], 4 * k);
+  });
+  context.putImageData(image, 0, 0);
+}
+
+function canvasOf(name, [rows, cols]) {
+  return element("canvas", { width: String(cols), height: String(rows), class: "digit-canvas", role: "img", "aria-label": name });
+}
+
+/** Fill root with the digit, a filter picker, the filter's weights and the feature map after Conv2d and ReLU. */
+export async function setupDigit(root) {
+  const response = await fetch(root.dataset.source);
+  const data = await response.json();
+  const select = element("select", { id: "digit-filter", "aria-label": "First-layer filter" },
+    data.filters.map((_, k) => element("option", { value: String(k), text: `filter ${k}` })));
+  const size = [data.digit.length, data.digit[0].length];
+  const digitCanvas = canvasOf(`the handwritten digit ${data.label}`, size);
+  const mapCanvas = canvasOf("the feature map after ReLU", data.output_size);
+  const weights = element("div", { class: "digit-weights", role: "group", "aria-label": "filter weights" });
+  weights.style.gridTemplateColumns = `repeat(${data.kernel_size[1]}, 3rem)`;
+  const map = element("div", { "data-testid": "digit-feature-map", hidden: "" });
+  const label = (text, node) => element("figure", {}, [element("p", { class: "explorer-caption", text }), node]);
+  const settings = `stride ${pairText(data.stride)}, padding ${pairText(data.padding)}`;
+  root.replaceChildren(element("label", { for: "digit-filter" }, ["Filter ", select]),
+    element("div", { class: "digit-row" }, [label(`Test digit (${data.label}), ${size[0]}×${size[1]}`, digitCanvas),
+      label("Filter weights", weights),
+      label(`After Conv2d (${settings}) and ReLU, ${data.output_size[0]}×${data.output_size[1]}`, mapCanvas)]), map);
+
+  const pixels = data.digit.map((row) => row.map((v) => v / 255));
+  paint(digitCanvas, pixels, 1);
+  const g = geometry({ size, kernel: data.kernel_size, stride: data.stride, padding: data.padding, dilation: data.dilation });
+  const draw = () => {
+    const k = Number(select.value);
+    weights.replaceChildren(...data.filters[k].flat().map((w) => element("span", { class: "cell", text: formatValue(w) })));
+    const activated = correlate(pixels, data.filters[k], g, data.bias[k]).map((row) => row.map((v) => Math.max(0, v)));
+    paint(mapCanvas, activated, Math.max(...activated.flat(), 1e-9));
+    map.dataset.values = JSON.stringify(activated);
+  };
+  select.addEventListener("change", draw);
+  draw();
+}

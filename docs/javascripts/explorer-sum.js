@@ -1,0 +1,108 @@
+// The arithmetic under the grids: for the current step (or the cell pointed at), every product or value laid out
+// in the kernel's shape, each with the number its kernel weight and input cell carry, then the result.
+import { formatValue } from "./conv.js";
+import { element } from "./explorer-view.js";
+import { meanDivisor } from "./explorer-state.js";
+
+const mark = (k) => element("sup", { class: "mark", "aria-hidden": "true", text: String(k + 1) });
+const signed = (x) => (x < 0 ? `(${formatValue(x)})` : formatValue(x));
+
+function where(model, [r, c], canvas) {
+  const [r0, c0] = model.g.canvas[canvas].origin;
+  return [r - r0, c - c0];
+}
+
+/** Return an input value as the sum shows it: padding and cells past the padding look as they do in the grid. */
+function valueNode(term, op) {
+  if (term.kind === "beyond") return element("span", { class: "term-beyond", title: "past the padding: not counted", text: "·" });
+  const text = term.kind === "padding" && op === "maxpool" ? "−∞" : signed(term.x);
+  return element("span", { class: term.kind === "padding" ? "term-padding" : "", title: term.kind === "padding" ? "padding" : "", text });
+}
+
+/**
+ * Return the terms of a sum as a table in the kernel's shape. `join` writes what goes between terms n - 1 and n:
+ * at the start of a row for "+" and "−", at the end of the row before for a comma.
+ */
+function rows(terms, width, termNode, join) {
+  const table = element("span", { class: "sum-rows" });
+  table.style.setProperty("--width", Math.min(width, terms.length));
+  let last = null;
+  terms.forEach((term, n) => {
+    const between = n > 0 ? join(term, n) : "";
+    const trailing = between.trim() === "," && n % width === 0;
+    if (trailing) last.append(",");
+    table.append(element("span", { class: "sum-op", text: trailing ? " " : between }));
+    last = element("span", { class: "term" }, [mark(term.k), ...termNode(term)]);
+    table.append(last);
+  });
+  return table;
+}
+
+function product(term) {
+  return [`${formatValue(Math.abs(term.w))}×`, valueNode(term)];
+}
+
+const plusOrMinus = (term) => (term.w < 0 ? " − " : " + ");
+
+function gatherSum(model, focus) {
+  const { g, weights } = model;
+  const { terms, at } = focus.sum;
+  const [i, j] = where(model, at, "output");
+  const inside = g.op !== "transposed" || (i >= 0 && j >= 0 && i < g.output[0] && j < g.output[1]);
+  const head = inside ? `output[${i}, ${j}] = ` : `cropped cell [${at[0]}, ${at[1]}] of the full output = `;
+  const width = g.op === "transposed" ? terms.length || 1 : g.kernel[1];
+  const result = `= ${formatValue(focus.sum.value)}`;
+  if (terms.length === 0) {
+    const added = at.some((v, a) => v >= (g.size[a] - 1) * g.stride[a] + g.span[a]);
+    return [head, `0: no input cell reaches it${added ? " (output padding added this row or column)" : ""}`];
+  }
+  if (g.op === "maxpool") {
+    const winnerNode = (term) => {
+      const node = valueNode(term, "maxpool");
+      if (focus.sum.winner === term.k) node.classList.add("term-winner");
+      return [node];
+    };
+    return [head, "max(", rows(terms, width, winnerNode, () => ", "), `) ${result}`];
+  }
+  const divisor = g.op === "avgpool" ? focus.sum.divisor : meanDivisor(weights);
+  if (divisor) {
+    const plain = rows(terms, width, (term) => [valueNode(term, g.op)], () => " + ");
+    const counted = g.op === "avgpool" && terms.some((t) => t.kind === "beyond") ? ` (${divisor} cells counted)` : "";
+    return [head, "(", plain, `) / ${divisor}${counted} ${result}`];
+  }
+  const first = (term) => (term.w < 0 ? ["−", ...product(term)] : product(term));
+  const list = rows(terms, width, (term) => (term === terms[0] ? first(term) : product(term)), plusOrMinus);
+  return [head, list, ` ${result}`];
+}
+
+function scatterSum(model, focus) {
+  const { at, x, terms } = focus.sum;
+  const divisor = meanDivisor(model.weights);
+  const node = (term) => [`${signed(x)}×${divisor ? `1/${divisor}` : signed(term.w)}`];
+  return [
+    `input[${at[0]}, ${at[1]}] = ${formatValue(x)}, times each weight, added into the output cell with the same number: `,
+    rows(terms, model.g.kernel[1], node, () => ", "),
+  ];
+}
+
+function readerSum(model, focus) {
+  const { at, x, cellKind, count } = focus.sum;
+  const [r, c] = where(model, at, "input");
+  if (cellKind === "beyond") return ["Past the padding: no window counts this cell."];
+  const name = cellKind === "padding" ? `Padding cell [${at[0]}, ${at[1]}] (${formatValue(x)})` : `input[${r}, ${c}] = ${formatValue(x)}`;
+  const role = model.g.op === "conv" ? "the number on each is the weight it meets there" : "the number on each is its place in that window";
+  return [`${name} is read by ${count} output cell${count === 1 ? "" : "s"} (blue); ${role}.`];
+}
+
+/** Show the arithmetic of a focus, or the summary when every step is done (focus null). */
+export function showSum(view, model, focus) {
+  const { g } = model;
+  let parts;
+  if (!focus) {
+    const total = model.steps.length;
+    parts = [`Output ${g.output[0]}×${g.output[1]}: all ${total} steps done. Point at (or tab to) a cell to see its arithmetic.`];
+  } else {
+    parts = { gather: gatherSum, scatter: scatterSum, reader: readerSum }[focus.sum.kind](model, focus);
+  }
+  view.sum.replaceChildren(...parts);
+}

@@ -153,6 +153,16 @@ def smallest_text_px(svg: str) -> float:
     return round(min(sizes) * width_pt * PX_PER_PT / view_width, 2)
 
 
+def _number_clip_paths(svg: str) -> str:
+    """Return the SVG with its clip paths named clip0, clip1, ... in the order they are defined.
+
+    Matplotlib names each after a hash of its exact coordinates, which float noise in the layout can
+    change from run to run while every coordinate written stays the same.
+    """
+    names = {old: f"clip{k}" for k, old in enumerate(re.findall(r'<clipPath id="([^"]+)"', svg))}
+    return re.sub(r'(?<=id=")p[0-9a-f]+(?=")|(?<=url\(#)p[0-9a-f]+(?=\))', lambda m: names[m.group(0)], svg)
+
+
 def _write(out: Path, name: str, draw: Draw) -> tuple[Rendition, ...]:
     """Draw every rendition of one figure and write each as an SVG; return what was written."""
     renditions = []
@@ -165,7 +175,7 @@ def _write(out: Path, name: str, draw: Draw) -> tuple[Rendition, ...]:
                 fig.savefig(buffer, format="svg", metadata=NO_DATES)
             height = round(fig.get_figheight() * 72 * PX_PER_PT)
             plt.close(fig)
-            svg = buffer.getvalue()
+            svg = _number_clip_paths(buffer.getvalue())
             file = figure_file(name, layout_name, scheme_name)
             with atomic_paths(out / file) as (temp,):
                 temp.write_text(svg, encoding="utf-8")
@@ -530,8 +540,8 @@ def conv_relu_demo(image: torch.Tensor, label: int, out: Path) -> Figure:
     blank = "".join(f" Channel {c} is blank after ReLU: all {y[c].numel()} of its values were 0 or less." for c in dead)
     return Figure(
         "conv_relu_demo",
-        f"A handwritten {label} passed through an untrained 3-channel convolution (top row) and then ReLU (bottom "
-        f"row): {negative:.0%} of the convolution's outputs are negative and become 0.{blank}",
+        f"A handwritten {label} passed through an untrained 3-channel convolution (one row of three maps) and then "
+        f"ReLU (the row below it): {negative:.0%} of the convolution's outputs are negative and become 0.{blank}",
         f"An untrained Conv2d(1, 3, 3, padding=1) (seed {DEMO_SEED}) on one digit, before and after ReLU, on one "
         f"colour scale: orange (negative) becomes 0.{blank}",
         _write(out, "conv_relu_demo", draw),

@@ -264,7 +264,7 @@ def test_no_page_is_wider_than_a_phone_and_nothing_is_clipped(browser, site_serv
     page = visit.page
     assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS["phone"]["width"]
     assert page.evaluate(STICKING_OUT) == []
-    # Inline formulas stay on one line; code and outputs keep their lines whole and scroll instead.
+    # Inline formulas stay on one line; notebook code and outputs keep their lines whole and scroll instead.
     broken = page.evaluate(
         """[...document.querySelectorAll('article .katex-html')].filter(k => !k.closest('.katex-display'))
             .filter(k => {
@@ -274,7 +274,7 @@ def test_no_page_is_wider_than_a_phone_and_nothing_is_clipped(browser, site_serv
     )
     assert broken == []
     wrapping = page.evaluate(
-        """[...document.querySelectorAll('article pre')].filter(p => getComputedStyle(p).whiteSpace !== 'pre')
+        """[...document.querySelectorAll('.jupyter-wrapper pre')].filter(p => getComputedStyle(p).whiteSpace !== 'pre')
             .map(p => p.textContent.slice(0, 30))"""
     )
     assert wrapping == []

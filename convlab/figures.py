@@ -25,7 +25,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.axis import Axis
 from matplotlib.colors import ListedColormap, LogNorm, Normalize, to_rgb
+from matplotlib.text import Text
 from torch import nn
 
 from convlab.arithmetic import Geometry
@@ -142,7 +144,39 @@ def _style(layout: Layout, scheme: Scheme) -> dict:
 def _new_figure(layout: Layout, height_px: float) -> plt.Figure:
     """Return an empty figure exactly ``layout.width_px`` CSS px wide and ``height_px`` tall."""
     inches = 1 / (72 * PX_PER_PT)
-    return plt.figure(figsize=(layout.width_px * inches, round(height_px) * inches), layout="constrained")
+    size = (layout.width_px * inches, round(height_px) * inches)
+    return plt.figure(figsize=size, dpi=72, layout="constrained")  # 72 dpi: laid out as the SVG is drawn
+
+
+def _drawn_texts(fig: plt.Figure) -> list[Text]:
+    """Return the texts a draw of ``fig`` puts on the page (of all tick labels, only those of drawn ticks)."""
+    tick_labels, drawn = set(), []
+    for axis in fig.findobj(Axis):
+        if not axis.axes.get_visible():
+            continue
+        for tick in [*axis.get_major_ticks(), *axis.get_minor_ticks()]:
+            tick_labels |= {tick.label1, tick.label2}
+        drawn += [label for tick in axis._update_ticks() for label in (tick.label1, tick.label2) if label.get_visible()]
+    drawn += [t for t in fig.findobj(Text) if t not in tick_labels and (t.axes is None or t.axes.get_visible())]
+    return [text for text in drawn if text.get_visible() and text.get_text().strip()]
+
+
+def check_text_fits(fig: plt.Figure, name: str) -> None:
+    """Raise ValueError if a text of the laid-out figure leaves the canvas or overlaps another one."""
+    renderer = fig.canvas.get_renderer()
+    boxes = [(text.get_text(), text.get_window_extent(renderer)) for text in _drawn_texts(fig)]
+    canvas = fig.bbox.padded(1)
+    for k, (text, box) in enumerate(boxes):
+        if not (
+            canvas.containsx(box.x0)
+            and canvas.containsx(box.x1)
+            and canvas.containsy(box.y0)
+            and canvas.containsy(box.y1)
+        ):
+            raise ValueError(f"{name}: the text {text!r} leaves the figure")
+        for other, other_box in boxes[k + 1 :]:
+            if box.shrunk(0.98, 0.9).overlaps(other_box.shrunk(0.98, 0.9)):
+                raise ValueError(f"{name}: the texts {text!r} and {other!r} overlap")
 
 
 def smallest_text_px(svg: str) -> float:
@@ -171,6 +205,8 @@ def _write(out: Path, name: str, draw: Draw) -> tuple[Rendition, ...]:
             layout, scheme = LAYOUTS[layout_name], SCHEMES[scheme_name]
             with plt.rc_context(_style(layout, scheme)):
                 fig = draw(layout, scheme)
+                fig.draw_without_rendering()
+                check_text_fits(fig, f"{name} ({layout_name}, {scheme_name})")
                 buffer = io.StringIO()
                 fig.savefig(buffer, format="svg", metadata=NO_DATES)
             height = round(fig.get_figheight() * 72 * PX_PER_PT)
@@ -404,7 +440,7 @@ def feature_maps(model: MnistConvNet, image: torch.Tensor, label: int, out: Path
         largest.append(float(maps.max()))
         panels = tuple(Panel(maps[c].numpy(), str(c), relu_note(before[0, c])) for c in range(per_layer))
         heading = f"block {index // 2 + 1}: channels 0–{per_layer - 1} of {channels}, {side}×{side}"
-        sections.append(Section(heading, panels, Scale("value after ReLU", 0.0, largest[-1] or 1.0)))
+        sections.append(Section(heading, panels, Scale("value", 0.0, largest[-1] or 1.0)))
 
     def draw(layout: Layout, scheme: Scheme) -> plt.Figure:
         return _sections_figure(sections, 8 if layout.wide else 4, layout, scheme)

@@ -4,6 +4,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -15,6 +16,7 @@ from convlab.errors import UsageError
 from convlab.figures import (
     DEMO_SEED,
     SCHEMES,
+    check_text_fits,
     confusion,
     make_figures,
     most_common_mistakes,
@@ -150,6 +152,22 @@ def test_a_map_that_relu_left_blank_says_why(figures, mnist_root):
         assert notes == len(dead), rendition["file"]
     assert relu_note(torch.tensor([[-1.0, 0.0]])).startswith("all 2")
     assert relu_note(torch.tensor([[-1.0, 0.5]])) == ""
+
+
+def test_a_text_that_leaves_the_figure_or_covers_another_is_refused():
+    fig = plt.figure(figsize=(3, 1), dpi=72)
+    fig.text(0.05, 0.5, "stride")
+    fig.text(0.5, 0.5, "padding")
+    check_text_fits(fig, "apart")
+    fig.text(0.1, 0.5, "dilation")
+    with pytest.raises(ValueError, match="overlapping: the texts 'stride' and 'dilation' overlap"):
+        check_text_fits(fig, "overlapping")
+    plt.close(fig)
+    fig = plt.figure(figsize=(3, 1), dpi=72)
+    fig.text(0.9, 0.5, "kernel")
+    with pytest.raises(ValueError, match="cut: the text 'kernel' leaves the figure"):
+        check_text_fits(fig, "cut")
+    plt.close(fig)
 
 
 def test_figures_are_the_same_bytes_every_time(figures, run, mnist_root, tmp_path):

@@ -44,20 +44,16 @@ NO_DATES = {"Date": None, "Creator": None}
 
 @dataclass(frozen=True)
 class Layout:
-    """A rendition's width in CSS px and its smallest font size in points (9 pt is 12 CSS px)."""
+    """A rendition's width in CSS px, its smallest font size in points (9 pt is 12 CSS px), and its shape."""
 
     width_px: int
     font_pt: float
-
-    @property
-    def wide(self) -> bool:
-        """Return whether this is the laptop rendition."""
-        return self.width_px > 400
+    wide: bool  # panels side by side for a laptop, or stacked for a phone
 
 
 # Wide: a laptop's text column is 670 to 940 px, so 680 px never shrinks by more than 2%, and 10 pt
 # (13.3 px) stays above 12 px. Narrow: shown at its natural width on a 390 px phone (a 358 px column).
-LAYOUTS = {"wide": Layout(680, 10), "narrow": Layout(340, 9)}
+LAYOUTS = {"wide": Layout(680, 10, wide=True), "narrow": Layout(340, 9, wide=False)}
 
 
 @dataclass(frozen=True)
@@ -156,7 +152,9 @@ def _drawn_texts(fig: plt.Figure) -> list[Text]:
             continue
         for tick in [*axis.get_major_ticks(), *axis.get_minor_ticks()]:
             tick_labels |= {tick.label1, tick.label2}
-        drawn += [label for tick in axis._update_ticks() for label in (tick.label1, tick.label2) if label.get_visible()]
+        drawn += [  # matplotlib's own list of the ticks a draw shows (those inside the view)
+            label for tick in axis._update_ticks() for label in (tick.label1, tick.label2) if label.get_visible()
+        ]
     drawn += [t for t in fig.findobj(Text) if t not in tick_labels and (t.axes is None or t.axes.get_visible())]
     return [text for text in drawn if text.get_visible() and text.get_text().strip()]
 
@@ -345,15 +343,13 @@ def _sections_figure(
     else:
         column_counts = [columns] * len(sections)
         total_columns = columns
-    panel = (layout.width_px - (5.5 * font_px if has_bar else 0)) / total_columns
-    titles = max(
-        (panel_.title.count("\n") + 1 for section in sections for panel_ in section.panels if panel_.title), default=0
-    )
+    panel_px = (layout.width_px - (5.5 * font_px if has_bar else 0)) / total_columns
+    titles = max((p.title.count("\n") + 1 for section in sections for p in section.panels if p.title), default=0)
 
     def height(section: Section, section_columns: int) -> float:
         rows = -(-len(section.panels) // section_columns)
         heading = 1.8 * font_px if section.heading else 0
-        return heading + rows * (panel + titles * 1.25 * font_px + 4)
+        return heading + rows * (panel_px + titles * 1.25 * font_px + 4)
 
     heights = [height(s, c) for s, c in zip(sections, column_counts, strict=True)]
     fig = _new_figure(layout, (max(heights) if side_by_side else sum(heights)) + 6)
@@ -414,7 +410,7 @@ def first_layer_filters(model: MnistConvNet, out: Path) -> Figure:
     return Figure(
         "filters",
         f"A grid of {len(weights)} small 3 by 3 squares, the learned weights of the first convolution layer, "
-        f"from {low:.2f} to {high:.2f}: purple for positive and orange for negative weights, pale near 0.",
+        f"from {low:.2f} to {high:.2f}: purple for positive and orange for negative weights, faint near 0.",
         f"The {len(weights)} filters the first Conv2d learned, numbered as in the explorer: each 3×3 kernel on one "
         f"colour scale, purple positive, orange negative (weights from {low:.2f} to {high:.2f}).",
         _write(out, "filters", draw),

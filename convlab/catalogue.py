@@ -1,8 +1,8 @@
 """The lesson's named pictures: one table that the command line, the Makefile and the pages share.
 
 ``LESSON`` holds the animations (their settings), ``FIGURES`` the files ``convlab figures`` draws from a
-trained run. ``python -m convlab.catalogue animations`` (or ``figures``) prints their names or files for
-the Makefile; it needs nothing but Python.
+trained run (every rendition of each figure). ``python -m convlab.catalogue animations`` (or ``figures``)
+prints their names or files for the Makefile; it needs nothing but Python.
 """
 
 from __future__ import annotations
@@ -43,14 +43,21 @@ LESSON = (
     Animation("conv_dilation_2", dilation=2),
 )
 
-# The figures of a trained run, by name (as pages write `{{ figure NAME }}`), and the file each is drawn into.
+# The figures of a trained run, by name (as pages write `{{ figure NAME }}`). Each is drawn in four renditions:
+# wide (a laptop's text column) and narrow (a phone's), for the light and the dark scheme.
+FIGURE_LAYOUTS = ("wide", "narrow")
+FIGURE_SCHEMES = ("light", "dark")
+FIGURE_NAMES = ("learning_curves", "filters", "feature_maps", "confusion_matrix", "mistakes", "conv_relu_demo")
+
+
+def figure_file(name: str, layout: str, scheme: str) -> str:
+    """Return the file name of one rendition of a figure, e.g. ``filters-narrow-dark.svg``."""
+    return f"{name}-{layout}-{scheme}.svg"
+
+
 FIGURES = {
-    "learning_curves": "learning_curves.svg",
-    "filters": "filters.png",
-    "feature_maps": "feature_maps.png",
-    "confusion_matrix": "confusion_matrix.png",
-    "mistakes": "mistakes.png",
-    "conv_relu_demo": "conv_relu_demo.png",
+    name: tuple(figure_file(name, layout, scheme) for layout in FIGURE_LAYOUTS for scheme in FIGURE_SCHEMES)
+    for name in FIGURE_NAMES
 }
 FIGURE_INDEX = "figures.json"  # every figure's file, alt text and caption
 EXPLORER_DATA = "explorer.json"  # the first layer's filters and one digit, for the explorer page
@@ -67,7 +74,7 @@ def lesson_animation(name: str) -> Animation:
 def _listing(what: str) -> list[str]:
     if what == "animations":
         return [animation.name for animation in LESSON]
-    return [*FIGURES.values(), FIGURE_INDEX, EXPLORER_DATA]
+    return [*(file for files in FIGURES.values() for file in files), FIGURE_INDEX, EXPLORER_DATA]
 
 
 if __name__ == "__main__":

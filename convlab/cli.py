@@ -161,7 +161,8 @@ def figures_command(args: argparse.Namespace) -> list[Path]:
     from convlab.figures import make_figures
 
     out = Path(args.out)
-    return [out / figure.file for figure in make_figures(Path(args.run), Path(args.data_root), out)]
+    figures = make_figures(Path(args.run), Path(args.data_root), out)
+    return [out / rendition.file for figure in figures for rendition in figure.renditions]
 
 
 def build_parser() -> argparse.ArgumentParser:

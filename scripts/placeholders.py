@@ -23,7 +23,7 @@ from PIL import Image
 
 from convlab.animate import settings_text
 from convlab.arithmetic import Convolution, Geometry
-from convlab.catalogue import FIGURE_INDEX
+from convlab.catalogue import FIGURE_INDEX, FIGURE_SCHEMES
 from convlab.run import Metrics, RunFolder
 
 ANIMATION_DIR = "assets/anim"
@@ -84,24 +84,39 @@ def _caption(geometry: Geometry) -> str:
     return f"{settings_text(geometry).capitalize()}: the {rows}×{cols} input gives a {out_rows}×{out_cols} output."
 
 
+# Below Material's 45em breakpoint the text column is narrower than a wide figure: phones get the narrow one.
+NARROW_SCREEN = "(max-width: 44.984375em)"
+
+
 def run_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:
-    """Return the HTML figure for one figure of the trained run, from figures.json."""
+    """Return the HTML figure for one figure of the trained run, from figures.json.
+
+    One <picture> per colour scheme, each offering the narrow rendition to narrow screens; the stylesheet
+    shows the one that matches Material's scheme (body[data-md-color-scheme]), and a browser loads only
+    the lazy image it shows.
+    """
     manifest = _read_json(docs_dir / FIGURE_DIR / FIGURE_INDEX)
     if name not in manifest:
         raise KeyError(f"no figure called {name!r}: figures.json has {', '.join(manifest)}")
     entry = manifest[name]
-    path = docs_dir / FIGURE_DIR / entry["file"]
-    size = _svg_size(path) if path.suffix == ".svg" else Image.open(path).size
-    return _figure_html(
-        f"figure-{name}", url_for(f"{FIGURE_DIR}/{entry['file']}"), entry["alt"], entry["caption"], size
+    pictures = []
+    for scheme in FIGURE_SCHEMES:
+        wide, narrow = (
+            next(r for r in entry["renditions"] if r["scheme"] == scheme and r["layout"] == layout)
+            for layout in ("wide", "narrow")
+        )
+        wide_url, narrow_url = (url_for(f"{FIGURE_DIR}/{r['file']}") for r in (wide, narrow))
+        pictures.append(
+            f'<a class="convlab-scheme-{scheme}" href="{wide_url}"><picture>'
+            f'<source media="{NARROW_SCREEN}" srcset="{narrow_url}" width="{narrow["width"]}" '
+            f'height="{narrow["height"]}">'
+            f'<img src="{wide_url}" alt="{html.escape(entry["alt"])}" width="{wide["width"]}" '
+            f'height="{wide["height"]}" loading="lazy"></picture></a>'
+        )
+    return (
+        f'<figure class="convlab-figure convlab-run-figure" id="figure-{name}">{"".join(pictures)}'
+        f"<figcaption>{html.escape(entry['caption'])}</figcaption></figure>"
     )
-
-
-def _svg_size(path: Path) -> tuple[int, int]:
-    """Return an SVG's width and height in CSS pixels (matplotlib writes them in points)."""
-    head = path.read_text(encoding="utf-8")[:2000]
-    width, height = (float(re.search(rf'{side}="([\d.]+)pt"', head).group(1)) for side in ("width", "height"))
-    return round(width * 4 / 3), round(height * 4 / 3)
 
 
 def metric_text(name: str, metrics: Metrics) -> str:

@@ -1,17 +1,27 @@
 """The built site in a real browser (the `browser` fixture: Debian's Chromium) over a local static server.
 
-`make screenshots` saves every page at phone and laptop width, light and dark, for a person to look at.
+`make screenshots` saves every page at phone and laptop width, light and dark, for a person to look at;
+the tests here check what can be measured: text sizes, widths, colours, requests, accessibility.
 """
 
+import json
+from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from buildstep import MAIN_PAGE, page_resources, page_weight
+from matplotlib.colors import to_rgb
+from screenshots import VIEWPORTS
+
+from convlab.figures import SCHEMES
 
 PAGES = ["", "lesson/convolution/", "lesson/layers/", "lesson/cnn/", "explorer/", "make-your-own/", "about/"]
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+NOTEBOOK_PAGES = ["lesson/convolution/", "lesson/layers/", "lesson/cnn/"]
+FIGURE_PAGES = ["lesson/layers/", "lesson/cnn/"]
+MATERIAL_SCHEME = {"light": "default", "dark": "slate"}  # convlab's scheme names -> Material's
 MAX_LESSON_BYTES = 1_500_000
+MIN_TEXT_PX = 12
 
 
 class Visit:
@@ -31,6 +41,22 @@ class Visit:
         """Scroll through the page so lazy images load, then wait for them."""
         self.page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')")
         self.page.wait_for_function("[...document.images].every(i => i.complete)")
+
+    def show_every_image(self):
+        """Load the lazy images the page displays (not those hidden by the stylesheet), then wait for them."""
+        self.page.evaluate(
+            "document.querySelectorAll('img[loading=lazy]').forEach(i => { if (i.offsetParent) i.loading = 'eager'; })"
+        )
+        self.page.wait_for_function("[...document.images].filter(i => i.offsetParent).every(i => i.complete)")
+
+    def switch_scheme(self, scheme):
+        """Click Material's palette toggle until the page shows ``scheme`` ("light" or "dark")."""
+        wanted = MATERIAL_SCHEME[scheme]
+        for _ in range(3):
+            if self.page.evaluate("document.body.getAttribute('data-md-color-scheme')") == wanted:
+                return
+            self.page.locator("form[data-md-component=palette] label:visible").first.click()
+        assert self.page.evaluate("document.body.getAttribute('data-md-color-scheme')") == wanted
 
     def close(self):
         self.context.close()
@@ -156,3 +182,126 @@ def test_no_serious_accessibility_problems(browser, site_server, path):
         ]
         assert serious == [], f"{path or 'home'} ({scheme})"
         visit.close()
+
+
+def _rendition(manifest, src):
+    """Return (figure name, rendition) for the URL of a figure file."""
+    file = PurePosixPath(urlsplit(src).path).name
+    return next((name, r) for name, entry in manifest.items() for r in entry["renditions"] if r["file"] == file)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("viewport", ["phone", "laptop"])
+def test_figures_follow_the_scheme_toggle_and_their_text_is_at_least_12_px(
+    browser, site_server, built_site, viewport, scheme
+):
+    base, _ = site_server
+    manifest = json.loads((built_site / "assets/figures/figures.json").read_text())
+    layout = "narrow" if viewport == "phone" else "wide"
+    shown = {}
+    for path in FIGURE_PAGES:
+        # The reader's system says the other scheme; Material's toggle chooses this one.
+        other = "dark" if scheme == "light" else "light"
+        visit = Visit(browser, base + path, viewport=VIEWPORTS[viewport], color_scheme=other)
+        visit.switch_scheme(scheme)
+        visit.show_every_image()
+        for figure in visit.page.locator("figure.convlab-run-figure").all():
+            images = figure.evaluate(
+                """f => [...f.querySelectorAll('img')].filter(i => i.offsetParent).map(i => ({
+                    src: i.currentSrc, natural: i.naturalWidth, width: i.getBoundingClientRect().width}))"""
+            )
+            assert len(images) == 1, f"{path}: one picture per figure is shown, not {len(images)}"
+            (image,) = images
+            name, rendition = _rendition(manifest, image["src"])
+            assert (rendition["scheme"], rendition["layout"]) == (scheme, layout), image["src"]
+            assert image["natural"] == rendition["width"]
+            shown[name] = rendition["text_px"] * image["width"] / image["natural"]
+        visit.close()
+    sizes = ", ".join(f"{name} {px:.1f} px" for name, px in shown.items())
+    print(f"smallest figure text at {viewport} width, {scheme}: {sizes}")
+    assert set(shown) == set(manifest)
+    assert all(px >= MIN_TEXT_PX for px in shown.values()), shown
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_phone_downloads_only_the_figures_it_shows_on_a_page_of_its_scheme(browser, site_server, scheme):
+    base, _ = site_server
+    visit = Visit(browser, base + "lesson/cnn/", viewport=VIEWPORTS["phone"], color_scheme=scheme)
+    visit.page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    visit.show_every_image()
+    visit.page.wait_for_load_state("networkidle")
+    body = visit.page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert body == "rgb({}, {}, {})".format(*(round(255 * c) for c in to_rgb(SCHEMES[scheme].page)))
+    figures = [PurePosixPath(urlsplit(url).path).name for url in visit.requests if "/assets/figures/" in url]
+    assert len(figures) == visit.page.locator("figure.convlab-run-figure").count() > 0
+    assert all(file.endswith(f"-narrow-{scheme}.svg") for file in figures), figures
+    visit.close()
+
+
+# Every element of the article lies inside the screen, or inside a box of its own that scrolls sideways.
+STICKING_OUT = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll("article *")) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || getComputedStyle(el).visibility === "hidden" || el.closest(".katex-mathml")) continue;
+    let box = el.parentElement;
+    while (box !== document.body && getComputedStyle(box).overflowX === "visible") box = box.parentElement;
+    const scrolls = ["auto", "scroll"].includes(getComputedStyle(box).overflowX);
+    const limit = box === document.body ? { left: 0, right: innerWidth } : box.getBoundingClientRect();
+    if (!scrolls && (r.right > limit.right + 1 || r.left < limit.left - 1)) {
+      out.push(`${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 30)}"`);
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_page_is_wider_than_a_phone_and_nothing_is_clipped(browser, site_server, path):
+    base, _ = site_server
+    visit = Visit(browser, base + path, viewport=VIEWPORTS["phone"])
+    visit.show_every_image()
+    page = visit.page
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS["phone"]["width"]
+    assert page.evaluate(STICKING_OUT) == []
+    # Inline formulas stay on one line; notebook code and outputs keep their lines whole and scroll instead.
+    broken = page.evaluate(
+        """[...document.querySelectorAll('article .katex-html')].filter(k => !k.closest('.katex-display'))
+            .filter(k => {
+              const parts = [...k.children].map(b => b.getBoundingClientRect()).filter(r => r.height > 0);
+              return parts.some(a => parts.some(b => b.top >= a.bottom - 1));  // one part on a later line
+            }).map(k => k.textContent)"""
+    )
+    assert broken == []
+    wrapping = page.evaluate(
+        """[...document.querySelectorAll('.jupyter-wrapper pre')].filter(p => getComputedStyle(p).whiteSpace !== 'pre')
+            .map(p => p.textContent.slice(0, 30))"""
+    )
+    assert wrapping == []
+    visit.close()
+
+
+BACKGROUND = """el => {
+  for (; el; el = el.parentElement) {
+    const colour = getComputedStyle(el).backgroundColor;
+    if (colour !== "rgba(0, 0, 0, 0)") return colour;
+  }
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", NOTEBOOK_PAGES)
+def test_notebook_code_cells_stand_apart_from_their_output(browser, site_server, path, scheme):
+    base, _ = site_server
+    visit = Visit(browser, base + path, viewport=VIEWPORTS["phone"])
+    visit.switch_scheme(scheme)
+    page = visit.page
+    code = page.locator(".jp-CodeCell .jp-InputArea pre")
+    output = page.locator(".jp-OutputArea-output")
+    assert code.count() > 0 and output.count() > 0
+    code_backgrounds = set(code.evaluate_all(f"cells => cells.map({BACKGROUND})"))
+    output_backgrounds = set(output.evaluate_all(f"cells => cells.map({BACKGROUND})"))
+    page_background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert len(code_backgrounds) == 1 and code_backgrounds != {page_background}
+    assert not code_backgrounds & output_backgrounds
+    visit.close()

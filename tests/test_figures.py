@@ -1,19 +1,34 @@
-"""Figures of a short real run: every file written, valid, listed with alt text, and byte-for-byte repeatable."""
+"""Figures of a short real run: every rendition written, legible, on colour bars, for its scheme, repeatable."""
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
-from PIL import Image
+from matplotlib.colors import to_rgb
 
-from convlab.catalogue import FIGURES
+from convlab.catalogue import FIGURE_NAMES, FIGURES
 from convlab.data import load_split, split_indices
 from convlab.errors import UsageError
-from convlab.figures import confusion, make_figures, most_common_mistakes, most_common_mistakes_text
+from convlab.figures import (
+    DEMO_SEED,
+    SCHEMES,
+    check_text_fits,
+    confusion,
+    make_figures,
+    most_common_mistakes,
+    most_common_mistakes_text,
+    relu_note,
+)
 from convlab.run import RunFolder, TrainConfig
 from convlab.train import train
+
+SVG = "{http://www.w3.org/2000/svg}"
+# The figures where colour stands for a value (weights, activations, counts); the others show lines or digits.
+VALUE_FIGURES = {"filters", "feature_maps", "confusion_matrix", "conv_relu_demo"}
 
 
 @pytest.fixture(scope="module")
@@ -23,26 +38,146 @@ def run(mnist_root, tmp_path_factory):
     return out
 
 
-def test_every_figure_is_written_valid_and_described(run, mnist_root, tmp_path):
-    figures = make_figures(run, mnist_root, tmp_path)
-    manifest = json.loads((tmp_path / "figures.json").read_text())
-    assert [f.file for f in figures] == [entry["file"] for entry in manifest.values()]
-    assert {name: entry["file"] for name, entry in manifest.items()} == FIGURES
-    for entry in manifest.values():
-        path = tmp_path / entry["file"]
-        if path.suffix == ".svg":
-            assert ET.parse(path).getroot().tag.endswith("svg")
-        else:
-            with Image.open(path) as image:
-                image.verify()
+@pytest.fixture(scope="module")
+def figures(run, mnist_root, tmp_path_factory):
+    """Return the folder the figures of the short run were written into, and figures.json read back."""
+    out = tmp_path_factory.mktemp("figures")
+    make_figures(run, mnist_root, out)
+    return out, json.loads((out / "figures.json").read_text())
+
+
+def _renditions(manifest):
+    return [(name, rendition) for name, entry in manifest.items() for rendition in entry["renditions"]]
+
+
+def _parents(root):
+    return {child: parent for parent in root.iter() for child in parent}
+
+
+def _ancestor_ids(element, parents):
+    ids = []
+    while element in parents:
+        element = parents[element]
+        ids.append(element.get("id", ""))
+    return ids
+
+
+def _contrast(a, b):
+    def luminance(rgb):
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(to_rgb(a)), luminance(to_rgb(b))), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_every_figure_is_written_in_every_rendition_and_described(figures, run):
+    out, manifest = figures
+    assert list(manifest) == list(FIGURE_NAMES)
+    for name, entry in manifest.items():
+        assert tuple(r["file"] for r in entry["renditions"]) == FIGURES[name]
+        assert {(r["layout"], r["scheme"]) for r in entry["renditions"]} == {
+            (layout, scheme) for layout in ("wide", "narrow") for scheme in ("light", "dark")
+        }
         assert len(entry["alt"]) > 40 and entry["caption"]
+    for _, rendition in _renditions(manifest):
+        root = ET.parse(out / rendition["file"]).getroot()
+        assert root.tag == f"{SVG}svg"
+        width, height = (float(root.get(side).removesuffix("pt")) * 4 / 3 for side in ("width", "height"))
+        assert (round(width), round(height)) == (rendition["width"], rendition["height"])
+    assert {r["width"] for _, r in _renditions(manifest) if r["layout"] == "narrow"} == {340}  # a 390 px phone
     metrics = RunFolder(run).metrics()
     assert f"{metrics.epochs[-1].val_loss:.4f}" in manifest["learning_curves"]["alt"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*FIGURES.values(), "figures.json", "explorer.json"])
+    written = [file for files in FIGURES.values() for file in files]
+    assert sorted(p.name for p in out.iterdir()) == sorted([*written, "figures.json", "explorer.json"])
 
 
-def test_the_confusion_matrix_counts_the_models_own_predictions(run, mnist_root, tmp_path):
+def test_text_px_is_the_smallest_text_the_file_draws_and_at_least_12_px(figures):
+    out, manifest = figures
+    for _, rendition in _renditions(manifest):
+        root = ET.parse(out / rendition["file"]).getroot()
+        px_per_unit = rendition["width"] / float(root.get("viewBox").split()[2])
+        sizes = [
+            float(re.search(r"font-size: ([\d.]+)px", text.get("style")).group(1)) * px_per_unit
+            for text in root.iter(f"{SVG}text")
+        ]
+        assert sizes, rendition["file"]
+        assert rendition["text_px"] == pytest.approx(min(sizes), abs=0.01), rendition["file"]
+        assert rendition["text_px"] >= 12, rendition["file"]
+
+
+def test_colour_that_stands_for_a_value_has_a_colour_bar(figures):
+    out, manifest = figures
+    for name, rendition in _renditions(manifest):
+        root = ET.parse(out / rendition["file"]).getroot()
+        parents = _parents(root)
+        ids = {element.get("id", "") for element in root.iter()}
+        scales = {re.match(r"(scale\d+)-panel", i).group(1) for i in ids if re.match(r"scale\d+-panel", i)}
+        assert (len(scales) > 0) == (name in VALUE_FIGURES), rendition["file"]
+        assert {f"{scale}-colourbar" for scale in scales} <= ids, rendition["file"]
+        for image in root.iter(f"{SVG}image"):  # every raster is a value map, its colour bar, or a digit
+            owners = [i for i in _ancestor_ids(image, parents) if re.match(r"(scale\d+|picture\d+)-", i)]
+            assert owners, f"{rendition['file']}: an image outside any panel or colour bar"
+
+
+def test_each_scheme_has_a_transparent_background_and_text_that_reads_on_its_page(figures):
+    out, manifest = figures
+    for _, rendition in _renditions(manifest):
+        page = SCHEMES[rendition["scheme"]].page
+        root = ET.parse(out / rendition["file"]).getroot()
+        parents = _parents(root)
+        background = root.find(f".//{SVG}g[@id='patch_1']/{SVG}path")
+        assert "fill: none" in background.get("style", "fill: none"), rendition["file"]
+        for text in root.iter(f"{SVG}text"):
+            if any(re.match(r"scale\d+-panel", i) for i in _ancestor_ids(text, parents)):
+                continue  # written on a coloured cell, in the colour that reads best on it
+            fill = re.search(r"fill: (#[0-9a-f]{6})", text.get("style")).group(1)
+            assert _contrast(fill, page) >= 4.5, f"{rendition['file']}: {fill} on {page}"
+
+
+def test_a_map_that_relu_left_blank_says_why(figures, mnist_root):
+    out, manifest = figures
+    images, labels = load_split(mnist_root, train=False)
+    _, test = split_indices(len(labels))
+    torch.manual_seed(DEMO_SEED)
+    conv = torch.nn.Conv2d(1, 3, kernel_size=3, padding=1)
+    with torch.no_grad():
+        before = conv(images[test[0]][None, None].float() / 255)[0]
+    dead = [c for c in range(3) if (before[c] <= 0).all()]
+    caption = manifest["conv_relu_demo"]["caption"]
+    for c in range(3):
+        assert (f"Channel {c} is blank after ReLU" in caption) == (c in dead)
+    for rendition in manifest["conv_relu_demo"]["renditions"]:
+        notes = (out / rendition["file"]).read_text().count("ReLU made")
+        assert notes == len(dead), rendition["file"]
+    assert relu_note(torch.tensor([[-1.0, 0.0]])).startswith("all 2")
+    assert relu_note(torch.tensor([[-1.0, 0.5]])) == ""
+
+
+def test_a_text_that_leaves_the_figure_or_covers_another_is_refused():
+    fig = plt.figure(figsize=(3, 1), dpi=72)
+    fig.text(0.05, 0.5, "stride")
+    fig.text(0.5, 0.5, "padding")
+    check_text_fits(fig, "apart")
+    fig.text(0.1, 0.5, "dilation")
+    with pytest.raises(ValueError, match="overlapping: the texts 'stride' and 'dilation' overlap"):
+        check_text_fits(fig, "overlapping")
+    plt.close(fig)
+    fig = plt.figure(figsize=(3, 1), dpi=72)
+    fig.text(0.9, 0.5, "kernel")
+    with pytest.raises(ValueError, match="cut: the text 'kernel' leaves the figure"):
+        check_text_fits(fig, "cut")
+    plt.close(fig)
+
+
+def test_figures_are_the_same_bytes_every_time(figures, run, mnist_root, tmp_path):
+    out, _ = figures
     make_figures(run, mnist_root, tmp_path)
+    for path in sorted(out.iterdir()):
+        assert path.read_bytes() == (tmp_path / path.name).read_bytes(), path.name
+
+
+def test_the_confusion_matrix_counts_the_models_own_predictions(figures, run, mnist_root):
     model = RunFolder(run).load_model()
     images, labels = load_split(mnist_root, train=False)
     _, test = split_indices(len(labels))
@@ -52,20 +187,13 @@ def test_the_confusion_matrix_counts_the_models_own_predictions(run, mnist_root,
     expected = np.zeros((10, 10), dtype=int)
     for true_digit, said in zip(truth, predicted, strict=True):
         expected[true_digit, said] += 1
-    alt = json.loads((tmp_path / "figures.json").read_text())["confusion_matrix"]["alt"]
+    alt = figures[1]["confusion_matrix"]["alt"]
     wrong = int((truth != predicted).sum())
     assert f"{len(truth) - wrong} lie on the diagonal (correct) and {wrong} off it" in alt
     np.fill_diagonal(expected, 0)
     top = expected.max()
     tied = [f"a {i} read as a {j}" for i, j in zip(*np.nonzero(expected == top), strict=True)]
     assert all(pair in alt for pair in tied) and str(top) in alt
-
-
-def test_figures_are_the_same_bytes_every_time(run, mnist_root, tmp_path):
-    make_figures(run, mnist_root, tmp_path / "a")
-    make_figures(run, mnist_root, tmp_path / "b")
-    for path in sorted((tmp_path / "a").iterdir()):
-        assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
 
 
 def test_confusion_counts_true_rows_and_predicted_columns():

@@ -4,7 +4,7 @@ import json
 import re
 
 import pytest
-from placeholders import animation_figure, expand_placeholders, metric_text
+from placeholders import NARROW_SCREEN, animation_figure, expand_placeholders, metric_text, run_figure
 
 from convlab.animate import render
 from convlab.arithmetic import Geometry, arange_grid, convolve
@@ -62,3 +62,30 @@ def test_metrics_come_from_the_run_as_typed_fields(tmp_path):
 def test_a_missing_sidecar_says_how_to_build_it(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"nothing\.json is missing: run `make site`"):
         expand_placeholders("<p>{{ animation nothing }}</p>", tmp_path, RunFolder(tmp_path), _url_for)
+
+
+def test_a_run_figure_shows_each_scheme_its_wide_and_its_narrow_rendition(tmp_path):
+    sizes = {"wide": (680, 300), "narrow": (340, 520)}
+    renditions = [
+        {"file": f"curves-{layout}-{scheme}.svg", "layout": layout, "scheme": scheme, "width": w, "height": h}
+        for layout, (w, h) in sizes.items()
+        for scheme in ("light", "dark")
+    ]
+    manifest = {"curves": {"alt": "Loss <falls>", "caption": "Loss & accuracy", "renditions": renditions}}
+    (tmp_path / "assets/figures").mkdir(parents=True)
+    (tmp_path / "assets/figures/figures.json").write_text(json.dumps(manifest))
+    block = run_figure("curves", tmp_path, _url_for)
+    for scheme in ("light", "dark"):
+        picture = re.search(rf'<a class="convlab-scheme-{scheme}" href="([^"]+)"><picture>(.*?)</picture></a>', block)
+        assert picture.group(1) == f"../assets/figures/curves-wide-{scheme}.svg"
+        assert (
+            f'<source media="{NARROW_SCREEN}" srcset="../assets/figures/curves-narrow-{scheme}.svg" width="340" '
+            'height="520">' in picture.group(2)
+        )
+        assert (
+            f'<img src="../assets/figures/curves-wide-{scheme}.svg" alt="Loss &lt;falls&gt;" width="680" '
+            'height="300" loading="lazy">' in picture.group(2)
+        )
+    assert block.endswith("<figcaption>Loss &amp; accuracy</figcaption></figure>")
+    with pytest.raises(KeyError, match=r"no figure called 'loss': figures\.json has curves"):
+        run_figure("loss", tmp_path, _url_for)

@@ -11,10 +11,42 @@ document$.subscribe(({ body }) => {
     ],
     throwOnError: false,
   });
-  // Notebook code and outputs scroll sideways on narrow screens: let the keyboard reach them too.
-  const scrolling = ".jupyter-wrapper .highlight-ipynb, .jupyter-wrapper .jp-OutputArea-output pre, .md-typeset__scrollwrap";
-  body.querySelectorAll(scrolling)
-    .forEach((region) => {
-      if (region.scrollWidth > region.clientWidth) region.tabIndex = 0;
-    });
+  fitToScreen(body);
 });
+
+let resizing;
+window.addEventListener("resize", () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(() => fitToScreen(document.body), 200);
+});
+
+function fitToScreen(body) {
+  giveWideFormulasTheirOwnLine(body);
+  letTheKeyboardScroll(body);
+}
+
+// Inline maths never breaks across lines (the stylesheet says nowrap), so a formula wider than its
+// line would stick out of a phone's screen: it gets a line of its own, which scrolls sideways.
+function giveWideFormulasTheirOwnLine(body) {
+  const formulas = [...body.querySelectorAll("article .katex")].filter((k) => !k.closest(".katex-display"));
+  formulas.forEach((formula) => formula.classList.remove("convlab-math-wide"));
+  const wide = formulas.filter((formula) => {
+    const line = formula.closest("p, li, td, th, dd, figcaption, div");
+    return line && formula.getBoundingClientRect().right > line.getBoundingClientRect().right + 1;
+  });
+  wide.forEach((formula) => formula.classList.add("convlab-math-wide"));
+}
+
+// A box that scrolls sideways (code, outputs, tables, formulas) must be reachable by the keyboard too.
+function letTheKeyboardScroll(body) {
+  for (const box of body.querySelectorAll("article *")) {
+    const scrolls = ["auto", "scroll"].includes(getComputedStyle(box).overflowX) && box.scrollWidth > box.clientWidth;
+    if (scrolls && box.tabIndex < 0) {
+      box.tabIndex = 0;
+      box.dataset.convlabScrolls = "";
+    } else if (!scrolls && "convlabScrolls" in box.dataset) {
+      box.removeAttribute("tabindex");
+      delete box.dataset.convlabScrolls;
+    }
+  }
+}

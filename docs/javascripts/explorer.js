@@ -62,7 +62,7 @@ function inspect(ex, cell) {
 function play(ex) {
   if (ex.step >= ex.model.steps.length) show(ex, 0);
   const { play: button, speed } = ex.view.controls;
-  button.textContent = "⏸ Pause";
+  button.textContent = "❚❚ Pause";
   button.setAttribute("aria-label", "Pause");
   ex.view.sum.setAttribute("aria-live", "off"); // no announcement every step while it plays
   ex.timer = setInterval(() => {

@@ -22,6 +22,8 @@ from convlab.errors import UsageError
 from convlab.files import atomic_paths
 
 DEFAULT_DIR = "build/run"
+# Settings that say where a run's files go, not how it trains: any value keeps the lesson's recipe.
+PLACE_SETTINGS = frozenset({"out", "data_root", "tensorboard"})
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,19 @@ class TrainConfig:
             raise UsageError(f"--batch-size must be at least 1, got {self.batch_size}")
         if self.train_limit is not None and self.train_limit < 1:
             raise UsageError(f"--train-limit must be at least 1, got {self.train_limit}")
+
+    def recipe_changes(self) -> list[str]:
+        """Return ``name=value`` for each setting that is not the lesson's recipe (the defaults but PLACE_SETTINGS)."""
+        recipe = TrainConfig()
+        return [
+            f"{field.name}={getattr(self, field.name)}"
+            for field in dataclasses.fields(self)
+            if field.name not in PLACE_SETTINGS and getattr(self, field.name) != getattr(recipe, field.name)
+        ]
+
+    def is_lesson_recipe(self) -> bool:
+        """Return True if these are the lesson's settings: the defaults, wherever the data and results are."""
+        return not self.recipe_changes()
 
 
 @dataclass(frozen=True)

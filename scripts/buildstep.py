@@ -90,8 +90,13 @@ def output_problems(recorded: dict[str, str], outputs: Iterable[Path]) -> dict[s
     ``recorded`` maps each file the step wrote to its SHA-256. An output is "missing", "changed" (its
     contents differ) or "unexpected" (a file in a folder output that the step did not write).
     """
+    names = set(recorded)
+    for name, path in expand(outputs).items():
+        # A folder output that is gone stands for the files the step wrote in it, not for a file of its name.
+        if path.is_file() or not any(other.startswith(f"{name}/") for other in recorded):
+            names.add(name)
     problems = {}
-    for name in sorted(recorded.keys() | expand(outputs).keys()):
+    for name in sorted(names):
         path = Path(name)
         if not path.is_file():
             problems[name] = "missing"
@@ -103,11 +108,19 @@ def output_problems(recorded: dict[str, str], outputs: Iterable[Path]) -> dict[s
 
 
 def describe(problems: dict[str, str], limit: int = 3) -> str:
-    """Return the problems as one short phrase, e.g. "build/run/model.pt is missing"."""
+    """Return the problems as one short phrase, e.g. "build/run/model.pt is missing" (or "site/ is missing")."""
     says = {"missing": "is missing", "changed": "differs from what the step wrote", "unexpected": "is not the step's"}
-    parts = [f"{name} {says[problem]}" for name, problem in problems.items()]
+    parts = list(dict.fromkeys(f"{_shown(name)} {says[problem]}" for name, problem in problems.items()))
     more = f" and {len(parts) - limit} more" if len(parts) > limit else ""
     return ", ".join(parts[:limit]) + more
+
+
+def _shown(name: str) -> str:
+    """Return a file's name as a message shows it: a file in a folder that is gone, as that folder."""
+    path = Path(name)
+    while not path.parent.exists():
+        path = path.parent
+    return name if path == Path(name) else f"{path.as_posix()}/"
 
 
 @dataclass(frozen=True)
@@ -155,10 +168,11 @@ class StepState:
 
         Return False, changing nothing, if an output has no intact copy.
         """
-        copies = {name: self.copies / recorded[name] for name, problem in problems.items() if problem != "unexpected"}
-        if not all(name in recorded for name in copies) or not all(
-            copy.is_file() and file_hash(copy) == recorded[name] for name, copy in copies.items()
-        ):
+        wanted = {name for name, problem in problems.items() if problem != "unexpected"}
+        if not wanted <= recorded.keys():  # an output the step did not write last time: only running it makes it
+            return False
+        copies = {name: self.copies / recorded[name] for name in wanted}
+        if not all(copy.is_file() and file_hash(copy) == recorded[name] for name, copy in copies.items()):
             return False
         for name in problems:
             target = Path(name)
@@ -200,13 +214,14 @@ def run_cached(
     status = "ran"
     if previous.get("key") == key:
         problems = output_problems(previous["outputs"], outputs)
+        said = describe(problems)  # before anything is put back
         if not problems:
             status = "reused"
         elif keep_copies and state.restore(problems, previous["outputs"]):
             status = "restored"
-            log(f"{name}: {describe(problems)}: put back the copy kept in {state.copies}")
+            log(f"{name}: {said}: put back the copy kept in {state.copies}")
         else:
-            log(f"{name}: {describe(problems)}: running {name} again")
+            log(f"{name}: {said}: running {name} again")
     if status == "ran":
         action()
         written = _written(name, outputs)
@@ -228,14 +243,17 @@ def _written(name: str, outputs: list[Path]) -> dict[str, str]:
     return {file: file_hash(path) for file, path in files.items()}
 
 
-def run_command(command: list[str]) -> int:
-    """Run the command; return its exit status.
+def run_command(command: list[str], hide: str | None = None) -> int:
+    """Run the command; return its exit status. Lines of its error output that start with ``hide`` are not shown.
 
     On Ctrl-C, which a terminal sends to the command as well, give it GRACE_SECONDS to stop on its own, kill
     it if it has not, and raise KeyboardInterrupt.
     """
-    process = subprocess.Popen(command)
+    process = subprocess.Popen(command, stderr=subprocess.PIPE if hide else None, text=True)
     try:
+        for line in process.stderr or ():
+            if not line.startswith(hide):
+                sys.stderr.write(line)
         return process.wait()
     except KeyboardInterrupt:
         with contextlib.suppress(subprocess.TimeoutExpired):

@@ -34,7 +34,9 @@ def build_pages(site: Path, work_dir: Path = WORK_DIR) -> int:
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.parent.mkdir(parents=True, exist_ok=True)
     try:
-        status = run_command([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(fresh)])
+        # Not --quiet, which drops warnings before strict mode counts them: the notes are hidden here instead.
+        command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(fresh)]
+        status = run_command(command, hide="INFO ")
         if status == 0:
             replace_folder(fresh, site, aside)
         return status

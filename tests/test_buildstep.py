@@ -5,6 +5,7 @@ import gzip
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -75,6 +76,7 @@ def test_the_record_holds_the_hash_of_every_file_written_named_relative_to_the_p
         (lambda step: step.output.write_text("ONE"), "out.txt differs from what the step wrote"),  # truncated
         (lambda step: (step.folder / "two").unlink(), "out/two is missing"),
         (lambda step: (step.folder / "stray").write_text("x"), "out/stray is not the step's"),
+        (lambda step: shutil.rmtree(step.folder), "out/ is missing"),
     ],
 )
 def test_a_damaged_output_is_put_back_from_the_steps_copy_without_running_it(tmp_path, damage, says):
@@ -98,6 +100,16 @@ def test_without_an_intact_copy_the_step_runs_again(tmp_path):
     assert step() == "ran" and step.output.read_text() == "ONE\nTWO"
     assert step.said == [f"demo: {step.output} differs from what the step wrote: running demo again"]
     assert step() == "reused"
+
+
+def test_an_output_the_step_did_not_write_last_time_makes_it_run(tmp_path):
+    step = Step(tmp_path)
+    step()
+    extra = tmp_path / "new.txt"
+    status = run_cached(
+        "demo", [step.source], [step.output, step.folder, extra], extra.touch, state_dir=step.state.folder
+    )
+    assert status == "ran" and extra.exists()
 
 
 def test_a_step_that_keeps_no_copies_runs_again_to_heal(tmp_path):

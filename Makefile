@@ -40,10 +40,9 @@ READS_convolution :=
 READS_layers := $(MNIST_FILES)
 READS_cnn := $(RUN_FILES) $(MNIST_FILES)
 
-# KaTeX, from npm (package-lock.json pins it), served by the site itself.
+# KaTeX, from npm (package-lock.json pins it), served by the site itself: its scripts, stylesheet and fonts.
 KATEX_DIR := docs/assets/katex
 KATEX_FILES := $(addprefix $(KATEX_DIR)/,katex.min.js katex.min.css auto-render.min.js)
-
 KATEX_VENDOR := npm ci --no-audit --no-fund --loglevel=error \
 	&& rm -rf $(KATEX_DIR) && mkdir -p $(KATEX_DIR)/fonts \
 	&& cp node_modules/katex/dist/katex.min.js node_modules/katex/dist/katex.min.css $(KATEX_DIR)/ \
@@ -53,7 +52,7 @@ KATEX_VENDOR := npm ci --no-audit --no-fund --loglevel=error \
 # The pages: everything in docs/ (the generated files too), the theme, the hooks and the run's numbers.
 # MkDocs builds into a fresh folder that replaces site/ only when it succeeded (scripts/pages.py).
 PAGE_INPUTS := mkdocs.yml docs overrides scripts/mkdocs_hooks.py scripts/placeholders.py scripts/pages.py \
-	$(CONVLAB_SOURCES) $(CONVLAB_RUN)/metrics.json requirements.txt requirements-nodeps.txt
+	$(CONVLAB_SOURCES) $(CONVLAB_RUN)/metrics.json requirements.txt
 GENERATED := $(ANIM_DIR) $(FIG_DIR) docs/lesson $(KATEX_DIR)
 BUILD_START := $(shell date +%s.%N)
 
@@ -97,8 +96,8 @@ $(FIGURE_FILES) &: $(RUN_FILES) $(MNIST_FILES) $(FIGURE_SOURCES) FORCE | $(INSTA
 docs/lesson/%.ipynb: notebooks/%.py scripts/notebooks.py $(CONVLAB_SOURCES) $$(READS_$$*) FORCE | $(INSTALLED)
 	@$(BIN)/python scripts/notebooks.py $< $@ --reads $(READS_$*) > /dev/null
 
-# KaTeX, from npm (package-lock.json pins it); the step's kept copy puts back a deleted font without npm.
-$(KATEX_FILES) &: package.json package-lock.json FORCE
+# The whole folder is the step's output, so a deleted font is put back (from the step's copy, without npm).
+$(KATEX_FILES) &: package.json package-lock.json FORCE | $(INSTALLED)
 	@$(STEP) katex --inputs package.json package-lock.json --outputs $(KATEX_DIR) -- sh -c '$(KATEX_VENDOR)'
 
 lint: | $(INSTALLED)

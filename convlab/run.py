@@ -22,8 +22,8 @@ from convlab.errors import UsageError
 from convlab.files import atomic_paths
 
 DEFAULT_DIR = "build/run"
-# Settings that say where a run's files go, not how it trains: any value keeps the lesson's recipe.
-PLACE_SETTINGS = frozenset({"out", "data_root", "tensorboard"})
+# The settings that decide what a run computes; a run is the lesson's when they are the defaults.
+RECIPE = ("epochs", "batch_size", "seed", "eval_batch_size", "train_limit")
 
 
 @dataclass(frozen=True)
@@ -50,18 +50,27 @@ class TrainConfig:
         if self.train_limit is not None and self.train_limit < 1:
             raise UsageError(f"--train-limit must be at least 1, got {self.train_limit}")
 
-    def recipe_changes(self) -> list[str]:
-        """Return ``name=value`` for each setting that is not the lesson's recipe (the defaults but PLACE_SETTINGS)."""
-        recipe = TrainConfig()
-        return [
-            f"{field.name}={getattr(self, field.name)}"
-            for field in dataclasses.fields(self)
-            if field.name not in PLACE_SETTINGS and getattr(self, field.name) != getattr(recipe, field.name)
-        ]
+    def recipe(self) -> dict:
+        """Return the settings that decide what the run computes (not where it reads or writes)."""
+        return {name: getattr(self, name) for name in RECIPE}
 
     def is_lesson_recipe(self) -> bool:
-        """Return True if these are the lesson's settings: the defaults, wherever the data and results are."""
-        return not self.recipe_changes()
+        """Return True if this run trains exactly as the lesson does: the default epochs, batches, seed and data.
+
+        >>> TrainConfig(out="elsewhere", tensorboard=True).is_lesson_recipe()
+        True
+        >>> TrainConfig(epochs=2, train_limit=500).is_lesson_recipe()
+        False
+        """
+        return self.recipe() == TrainConfig().recipe()
+
+    def differences(self, other: TrainConfig) -> list[str]:
+        """Return the settings that change the results in which ``other`` differs from this one, as other's flags."""
+        return [
+            f"--{name.replace('_', '-')} {getattr(other, name)}"
+            for name in RECIPE
+            if getattr(self, name) != getattr(other, name)
+        ]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from mkdocs.utils import get_relative_url
 from placeholders import expand_placeholders
 
 from convlab.errors import UsageError
-from convlab.run import RunFolder
+from convlab.run import RunFolder, TrainConfig
 
 LARGE_STYLE = re.compile(r"<style[^>]*>(.{20000,}?)</style>", re.S)
 
@@ -32,13 +32,14 @@ def on_pre_build(config):
     # The pages present the run as the lesson's result: a run of other settings stops the build here.
     run = run_folder()
     try:
-        changes = run.metrics().config.recipe_changes()
+        config = run.metrics().config
     except UsageError as error:
         raise PluginError(str(error)) from None
-    if changes:
+    if not config.is_lesson_recipe():
         raise PluginError(
-            f"{run.path} was trained with {', '.join(changes)}, not the lesson's recipe, which the pages present: "
-            f"train it with `convlab train --out {run.path}` and no other settings (`make site` does)"
+            f"{run.path} was trained with {', '.join(TrainConfig().differences(config))}, not the lesson's recipe, "
+            f"which the pages present: train it with `convlab train --out {run.path}` and no other settings "
+            "(`make site` does)"
         )
 
 

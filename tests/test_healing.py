@@ -237,7 +237,7 @@ def test_the_pages_refuse_a_run_that_is_not_the_lessons_recipe(project):
     assert pages.returncode != 0
     errors = [line for line in pages.stderr.splitlines() if line.startswith("ERROR")]
     assert len(errors) == 1, pages.stderr
-    assert "build/quick was trained with epochs=2, train_limit=500, not the lesson's recipe" in errors[0]
+    assert "build/quick was trained with --epochs 2, --train-limit 500, not the lesson's recipe" in errors[0]
     assert "Traceback" not in pages.stderr
     assert hashes(project, "site") == before
 

@@ -151,12 +151,15 @@ class StepState:
         self.record_path.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(self.record_path, json.dumps(record, indent=1) + "\n")
 
-    def keep_copies(self, written: dict[str, str]) -> None:
-        """Keep a copy of each file the step wrote, named by its hash; drop copies of files it no longer writes."""
+    def keep_copies(self, written: dict[str, str], verify: bool = True) -> None:
+        """Keep a copy of each file the step wrote, named by its hash; drop copies of files it no longer writes.
+
+        A copy that is missing (or, if ``verify``, damaged) is made again from the file, which must be intact.
+        """
         self.copies.mkdir(parents=True, exist_ok=True)
         for name, sha in written.items():
             copy = self.copies / sha
-            if not (copy.is_file() and file_hash(copy) == sha):
+            if not copy.is_file() or (verify and file_hash(copy) != sha):
                 with atomic_paths(copy) as (temp,):
                     shutil.copyfile(name, temp)
         for copy in self.copies.iterdir():
@@ -225,10 +228,10 @@ def run_cached(
     if status == "ran":
         action()
         written = _written(name, outputs)
-        if keep_copies:
-            state.keep_copies(written)
     else:
         written = previous["outputs"]
+    if keep_copies:  # after a run, or with the outputs just found (or put back) as the step wrote them
+        state.keep_copies(written, verify=status == "ran")
     seconds = time.time() - started
     state.write({"key": key, "outputs": written, "status": status, "seconds": seconds, "finished": time.time()})
     return status

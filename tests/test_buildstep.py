@@ -112,6 +112,15 @@ def test_an_output_the_step_did_not_write_last_time_makes_it_run(tmp_path):
     assert status == "ran" and extra.exists()
 
 
+def test_a_deleted_copy_is_made_again_from_the_intact_output(tmp_path):
+    step = Step(tmp_path)
+    step()
+    shutil.rmtree(step.state.copies)
+    assert step() == "reused"
+    step.output.unlink()
+    assert step() == "restored" and step.output.read_text() == "ONE\nTWO" and step.runs == 1
+
+
 def test_a_step_that_keeps_no_copies_runs_again_to_heal(tmp_path):
     step = Step(tmp_path, keep_copies=False)
     step()

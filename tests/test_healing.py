@@ -40,9 +40,13 @@ def _sources() -> list[str]:
 
 
 def _env(project: Path) -> dict[str, str]:
-    """Return the environment for a build in ``project``: its own convlab first, no settings from an outer make."""
+    """Return the environment for a build in ``project``, with no settings from an outer make.
+
+    Its Python imports convlab from the original checkout (the same files), as a venv installed from that
+    checkout would: where convlab is imported from must not change any step's key.
+    """
     env = {key: value for key, value in os.environ.items() if key not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-    return {**env, "PYTHONPATH": f"{project}{os.pathsep}{project / 'scripts'}"}
+    return {**env, "PYTHONPATH": str(ROOT)}
 
 
 def make_site(project: Path) -> subprocess.CompletedProcess:

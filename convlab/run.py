@@ -22,6 +22,8 @@ from convlab.errors import UsageError
 from convlab.files import atomic_paths
 
 DEFAULT_DIR = "build/run"
+# The settings that decide what a run computes; a run is the lesson's when they are the defaults.
+RECIPE = ("epochs", "batch_size", "seed", "eval_batch_size", "train_limit")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,28 @@ class TrainConfig:
             raise UsageError(f"--batch-size must be at least 1, got {self.batch_size}")
         if self.train_limit is not None and self.train_limit < 1:
             raise UsageError(f"--train-limit must be at least 1, got {self.train_limit}")
+
+    def recipe(self) -> dict:
+        """Return the settings that decide what the run computes (not where it reads or writes)."""
+        return {name: getattr(self, name) for name in RECIPE}
+
+    def is_lesson_recipe(self) -> bool:
+        """Return True if this run trains exactly as the lesson does: the default epochs, batches, seed and data.
+
+        >>> TrainConfig(out="elsewhere", tensorboard=True).is_lesson_recipe()
+        True
+        >>> TrainConfig(epochs=2, train_limit=500).is_lesson_recipe()
+        False
+        """
+        return self.recipe() == TrainConfig().recipe()
+
+    def differences(self, other: TrainConfig) -> list[str]:
+        """Return the settings that change the results in which ``other`` differs from this one, as other's flags."""
+        return [
+            f"--{name.replace('_', '-')} {getattr(other, name)}"
+            for name in RECIPE
+            if getattr(self, name) != getattr(other, name)
+        ]
 
 
 @dataclass(frozen=True)

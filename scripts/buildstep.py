@@ -1,35 +1,52 @@
-"""Build steps cached on a hash of their real inputs, and the summary printed at the end of a build.
+"""Build steps cached on what they read and what they wrote, and the summary printed at the end of a build.
 
-Make decides from timestamps which steps might be stale; a step then compares the SHA-256 of its
-inputs (file contents and the command) with the last run's and skips when nothing really changed, so
-a fresh clone, a ``touch`` or a restored CI cache costs nothing. Each step records what it did in
-``build/steps/NAME.json``; ``summary`` reports those records and the weight of the main lesson page.
+Make starts every step on every build; the step itself decides, by content, whether there is anything to do.
+It hashes its inputs (file contents, the command, the environment variables named) into a key and
+compares it, and its outputs (SHA-256 of every file, a folder standing for every file under it), with
+what it recorded when it last ran, in ``build/steps/NAME.json``:
 
-    python scripts/buildstep.py run NAME --inputs A B --outputs X Y -- COMMAND ...
+- same key, every output as the step wrote it: nothing to do ("reused");
+- same key, but an output is missing, differs, or a folder output holds a file the step did not write: the
+  step puts back its own copy from ``build/steps/NAME.files/`` ("restored"), or runs again where it keeps
+  no intact copy;
+- otherwise the step runs ("ran"), and its outputs' hashes (and copies) are recorded.
+
+So a ``touch`` costs nothing, a deleted or damaged generated file is put back by the next build, and a
+copy of the project in another folder with the same ``build/`` reuses everything. Each step prints one
+line when it heals an output, and one line when it is interrupted.
+
+    python scripts/buildstep.py run NAME --inputs A B --outputs X Y [--env VAR] [--no-copies] -- COMMAND ...
     python scripts/buildstep.py summary --since EPOCH_SECONDS --site site
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import hashlib
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from convlab.files import write_text_atomic
+from convlab.errors import UsageError
+from convlab.files import atomic_paths, write_text_atomic
 
 STATE_DIR = Path("build/steps")
 MAIN_PAGE = "lesson/convolution/index.html"
 # What a static host such as GitHub Pages sends gzipped; images and fonts go as they are.
 COMPRESSED = frozenset({".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".map", ".ipynb"})
+INTERRUPTED = 130  # the exit status of a program stopped by Ctrl-C (128 + SIGINT)
+GRACE_SECONDS = 10  # how long a command may take to stop after Ctrl-C before it is killed
 
 
 def _key_path(path: Path) -> str:
@@ -40,18 +57,139 @@ def _key_path(path: Path) -> str:
         return Path(path).as_posix()
 
 
+def file_hash(path: Path) -> str:
+    """Return the SHA-256 hex digest of a file's contents."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def expand(paths: Iterable[Path]) -> dict[str, Path]:
+    """Return the files the paths stand for, by their names in a key: a folder stands for every file under it."""
+    files = {}
+    for path in map(Path, paths):
+        found = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        files.update({_key_path(p): p for p in found})
+    return files
+
+
 def digest(paths: Iterable[Path], extra: Iterable[str] = ()) -> str:
-    """Return the SHA-256 of the files' names and contents (sorted) and the extra strings."""
+    """Return the SHA-256 of the files' names and contents (a folder: every file under it) and the extra strings."""
     hasher = hashlib.sha256()
-    for name, path in sorted({_key_path(p): Path(p) for p in paths}.items()):
+    for name, path in sorted(expand(paths).items()):
         if not path.is_file():
-            raise FileNotFoundError(f"build input {name} is missing")
-        with open(path, "rb") as handle:
-            content = hashlib.file_digest(handle, "sha256").digest()
-        hasher.update(name.encode() + b"\0" + content)
+            raise FileNotFoundError(f"build input {name} is missing: no earlier step made it (run `make site`)")
+        hasher.update(name.encode() + b"\0" + bytes.fromhex(file_hash(path)))
     for item in extra:
         hasher.update(item.encode() + b"\0")
     return hasher.hexdigest()
+
+
+def output_problems(recorded: dict[str, str], outputs: Iterable[Path]) -> dict[str, str]:
+    """Return, by file name, how each output differs from what the step recorded writing; empty if none does.
+
+    ``recorded`` maps each file the step wrote to its SHA-256. An output is "missing", "changed" (its
+    contents differ) or "unexpected" (a file in a folder output that the step did not write).
+    """
+    names = set(recorded)
+    for name, path in expand(outputs).items():
+        # A folder output that is gone stands for the files the step wrote in it, not for a file of its name.
+        if path.is_file() or not any(other.startswith(f"{name}/") for other in recorded):
+            names.add(name)
+    problems = {}
+    for name in sorted(names):
+        path = Path(name)
+        if not path.is_file():
+            problems[name] = "missing"
+        elif name not in recorded:
+            problems[name] = "unexpected"
+        elif file_hash(path) != recorded[name]:
+            problems[name] = "changed"
+    return problems
+
+
+def describe(problems: dict[str, str], limit: int = 3) -> str:
+    """Return the problems as one short phrase, e.g. "build/run/model.pt is missing" (or "site/ is missing")."""
+    says = {"missing": "is missing", "changed": "differs from what the step wrote", "unexpected": "is not the step's"}
+    parts = list(dict.fromkeys(f"{_shown(name)} {says[problem]}" for name, problem in problems.items()))
+    more = f" and {len(parts) - limit} more" if len(parts) > limit else ""
+    return ", ".join(parts[:limit]) + more
+
+
+def _shown(name: str) -> str:
+    """Return a file's name as a message shows it: a file in a folder that is gone, as that folder."""
+    path = Path(name)
+    while not path.parent.exists():
+        path = path.parent
+    return name if path == Path(name) else f"{path.as_posix()}/"
+
+
+@dataclass(frozen=True)
+class StepState:
+    """What a step recorded when it last ran (``NAME.json``) and the copies of its outputs (``NAME.files/``)."""
+
+    name: str
+    folder: Path = STATE_DIR
+
+    @property
+    def record_path(self) -> Path:
+        return Path(self.folder) / f"{self.name}.json"
+
+    @property
+    def copies(self) -> Path:
+        return Path(self.folder) / f"{self.name}.files"
+
+    def record(self) -> dict:
+        """Return the last run's record; {} if there is none or it cannot be read (then the step runs)."""
+        try:
+            record = json.loads(self.record_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return record if isinstance(record, dict) and isinstance(record.get("outputs"), dict) else {}
+
+    def write(self, record: dict) -> None:
+        """Record the step's key, what it wrote and how it went."""
+        self.record_path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(self.record_path, json.dumps(record, indent=1) + "\n")
+
+    def keep_copies(self, written: dict[str, str], verify: bool = True) -> None:
+        """Keep a copy of each file the step wrote, named by its hash; drop copies of files it no longer writes.
+
+        A copy that is missing (or, if ``verify``, damaged) is made again from the file, which must be intact.
+        """
+        self.copies.mkdir(parents=True, exist_ok=True)
+        for name, sha in written.items():
+            copy = self.copies / sha
+            if not copy.is_file() or (verify and file_hash(copy) != sha):
+                with atomic_paths(copy) as (temp,):
+                    shutil.copyfile(name, temp)
+        for copy in self.copies.iterdir():
+            if copy.name not in written.values():
+                copy.unlink()
+
+    def restore(self, problems: dict[str, str], recorded: dict[str, str]) -> bool:
+        """Put back the kept copy of each missing or changed output and remove unexpected files; return True.
+
+        Return False, changing nothing, if an output has no intact copy.
+        """
+        wanted = {name for name, problem in problems.items() if problem != "unexpected"}
+        if not wanted <= recorded.keys():  # an output the step did not write last time: only running it makes it
+            return False
+        copies = {name: self.copies / recorded[name] for name in wanted}
+        if not all(copy.is_file() and file_hash(copy) == recorded[name] for name, copy in copies.items()):
+            return False
+        for name in problems:
+            target = Path(name)
+            if name in copies:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with atomic_paths(target) as (temp,):
+                    shutil.copyfile(copies[name], temp)
+            else:
+                target.unlink()
+        return True
+
+
+def _warn(line: str) -> None:
+    print(line, file=sys.stderr)
 
 
 def run_cached(
@@ -61,24 +199,73 @@ def run_cached(
     action: Callable[[], None],
     extra: Iterable[str] = (),
     state_dir: Path = STATE_DIR,
+    keep_copies: bool = True,
+    log: Callable[[str], None] = _warn,
 ) -> str:
-    """Run ``action`` unless the inputs' hash matches the last run and every output exists.
+    """Run ``action`` unless the step's inputs and outputs are what they were when it last ran.
 
-    Returns "ran" or "reused", and records it (with the time taken) in state_dir/NAME.json.
+    An output that is missing or differs from what the step wrote is put back from the step's own copy
+    (where ``keep_copies``) or made again by running the step; ``log`` gets one line saying which.
+    Returns "ran", "restored" or "reused", and records it in state_dir/NAME.json with the time taken and the
+    SHA-256 of every file written.
     """
+    outputs = list(outputs)
+    state = StepState(name, state_dir)
     key = digest(inputs, extra)
-    state_path = state_dir / f"{name}.json"
-    previous = json.loads(state_path.read_text()) if state_path.is_file() else {}
+    previous = state.record()
     started = time.time()
-    if previous.get("key") == key and all(Path(p).exists() for p in outputs):
-        status = "reused"
-    else:
+    status = "ran"
+    if previous.get("key") == key:
+        problems = output_problems(previous["outputs"], outputs)
+        said = describe(problems)  # before anything is put back
+        if not problems:
+            status = "reused"
+        elif keep_copies and state.restore(problems, previous["outputs"]):
+            status = "restored"
+            log(f"{name}: {said}: put back the copy kept in {state.copies}")
+        else:
+            log(f"{name}: {said}: running {name} again")
+    if status == "ran":
         action()
-        status = "ran"
-    record = {"key": key, "status": status, "seconds": time.time() - started, "finished": time.time()}
-    state_dir.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(state_path, json.dumps(record) + "\n")
+        written = _written(name, outputs)
+    else:
+        written = previous["outputs"]
+    if keep_copies:  # after a run, or with the outputs just found (or put back) as the step wrote them
+        state.keep_copies(written, verify=status == "ran")
+    seconds = time.time() - started
+    state.write({"key": key, "outputs": written, "status": status, "seconds": seconds, "finished": time.time()})
     return status
+
+
+def _written(name: str, outputs: list[Path]) -> dict[str, str]:
+    """Return the SHA-256 of every file the step's outputs stand for; FileNotFoundError if one was not written."""
+    files = expand(outputs)
+    missing = [file for file, path in files.items() if not path.is_file()]
+    if missing:
+        raise FileNotFoundError(f"step {name} ran but did not write {', '.join(missing)}: fix its --outputs")
+    return {file: file_hash(path) for file, path in files.items()}
+
+
+def run_command(command: list[str], hide: str | None = None) -> int:
+    """Run the command; return its exit status. Lines of its error output that start with ``hide`` are not shown.
+
+    On Ctrl-C, which a terminal sends to the command as well, give it GRACE_SECONDS to stop on its own, kill
+    it if it has not, and raise KeyboardInterrupt.
+    """
+    process = subprocess.Popen(command, stderr=subprocess.PIPE if hide else None, text=True)
+    try:
+        for line in process.stderr or ():
+            if not line.startswith(hide):
+                sys.stderr.write(line)
+        return process.wait()
+    except KeyboardInterrupt:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=GRACE_SECONDS)
+        raise
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def transfer_size(path: Path) -> int:
@@ -175,14 +362,16 @@ def page_weight(site: Path, page: str = MAIN_PAGE) -> int:
 
 
 def summary(since: float, site: Path, state_dir: Path = STATE_DIR) -> str:
-    """Return the build summary: each step's status this build and its time, then the page weight."""
+    """Return the build summary: each step this build checked, what it did and its time; then the page weight.
+
+    A step "ran", had an output put back from its copy ("restored"), or found everything as it left it
+    ("reused"). Records of steps this build did not check (a step since removed from the Makefile) are left out.
+    """
     lines = ["build summary:"]
-    for state_path in sorted(state_dir.glob("*.json")):
-        record = json.loads(state_path.read_text())
+    for state_path in sorted(Path(state_dir).glob("*.json")):
+        record = json.loads(state_path.read_text(encoding="utf-8"))
         if record["finished"] >= since:
             lines.append(f"  {state_path.stem:<24} {record['status']:<8} {record['seconds']:6.1f} s")
-        else:
-            lines.append(f"  {state_path.stem:<24} {'current':<8} {'-':>6}   (inputs unchanged since last build)")
     if (site / MAIN_PAGE).is_file():
         lines.append(
             f"  main lesson page: at most {page_weight(site) / 1e6:.2f} MB sent, gzipped as a static host "
@@ -196,11 +385,13 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: ``run`` a cached step, or print the ``summary``."""
     parser = argparse.ArgumentParser(prog="scripts/buildstep.py", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="run a command unless its inputs are unchanged")
+    run = commands.add_parser("run", help="run a command unless its inputs and outputs are as it left them")
     run.add_argument("name")
-    run.add_argument("--inputs", nargs="+", default=[], type=Path)
-    run.add_argument("--outputs", nargs="+", default=[], type=Path)
-    report = commands.add_parser("summary", help="print what this build ran and reused")
+    run.add_argument("--inputs", nargs="+", default=[], type=Path, help="files and folders the command reads")
+    run.add_argument("--outputs", nargs="+", default=[], type=Path, help="files and folders the command writes")
+    run.add_argument("--env", nargs="+", default=[], metavar="VAR", help="environment variables the command reads")
+    run.add_argument("--no-copies", action="store_true", help="keep no copies of the outputs: run again to heal")
+    report = commands.add_parser("summary", help="print what this build ran, restored and reused")
     report.add_argument("--since", type=float, required=True, help="the build's start, in seconds since 1970")
     report.add_argument("--site", type=Path, default=Path("site"))
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -212,16 +403,27 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not command:
         parser.error("give the command to run after --")
+    environment = [f"{var}={os.environ[var]}" if var in os.environ else f"{var} unset" for var in args.env]
 
     def action() -> None:
-        subprocess.run(command, check=True)
+        status = run_command(command)
+        if status:
+            raise subprocess.CalledProcessError(status, command)
 
     try:
-        run_cached(args.name, args.inputs, args.outputs, action, extra=command)
+        run_cached(
+            args.name, args.inputs, args.outputs, action, [*command, *environment], keep_copies=not args.no_copies
+        )
     except subprocess.CalledProcessError as error:
-        return error.returncode or 1
-    except FileNotFoundError as error:
-        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+        return 128 - error.returncode if error.returncode < 0 else error.returncode
+    except KeyboardInterrupt:
+        print(
+            f"{parser.prog}: step {args.name} interrupted; nothing recorded: the next build does it again",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
+    except (FileNotFoundError, UsageError) as error:
+        print(f"{parser.prog}: error: {args.name}: {error}", file=sys.stderr)
         return 2
     return 0
 

@@ -2,7 +2,8 @@
 and move the notebook pages' large inline stylesheet into one shared, cacheable file.
 
 The training run whose numbers the pages show is the folder in the CONVLAB_RUN environment variable,
-which the Makefile sets (`make site`, `make serve`).
+which the Makefile sets (`make site`, `make serve`). The pages present it as the lesson's result, so a run
+trained with other settings (a quick try with fewer epochs) stops the build with one line.
 """
 
 import hashlib
@@ -14,9 +15,32 @@ from mkdocs.exceptions import PluginError
 from mkdocs.utils import get_relative_url
 from placeholders import expand_placeholders
 
-from convlab.run import RunFolder
+from convlab.errors import UsageError
+from convlab.run import RunFolder, TrainConfig
 
 LARGE_STYLE = re.compile(r"<style[^>]*>(.{20000,}?)</style>", re.S)
+
+
+def run_folder() -> RunFolder:
+    """Return the run in CONVLAB_RUN; PluginError if the variable is not set."""
+    if "CONVLAB_RUN" not in os.environ:
+        raise PluginError("CONVLAB_RUN is not set: build the site with `make site` (or `make serve`)")
+    return RunFolder(os.environ["CONVLAB_RUN"])
+
+
+def on_pre_build(config):
+    # The pages present the run as the lesson's result: a run of other settings stops the build here.
+    run = run_folder()
+    try:
+        config = run.metrics().config
+    except UsageError as error:
+        raise PluginError(str(error)) from None
+    if not config.is_lesson_recipe():
+        raise PluginError(
+            f"{run.path} was trained with {', '.join(TrainConfig().differences(config))}, not the lesson's recipe, "
+            f"which the pages present: train it with `convlab train --out {run.path}` and no other settings "
+            "(`make site` does)"
+        )
 
 
 def on_page_content(html, page, config, files):
@@ -24,10 +48,7 @@ def on_page_content(html, page, config, files):
     def url_for(path: str) -> str:
         return get_relative_url(path, page.file.url)
 
-    if "CONVLAB_RUN" not in os.environ:
-        raise PluginError("CONVLAB_RUN is not set: build the site with `make site` (or `make serve`)")
-    run = RunFolder(os.environ["CONVLAB_RUN"])
-    return expand_placeholders(html, Path(config["docs_dir"]), run, url_for)
+    return expand_placeholders(html, Path(config["docs_dir"]), run_folder(), url_for)
 
 
 def on_page_context(context, page, config, nav):

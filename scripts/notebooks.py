@@ -1,8 +1,10 @@
 """Executing the lesson's notebooks: jupytext py:percent sources in, executed .ipynb pages out.
 
 A notebook is re-executed only when its cache key changes: its own text, the convlab modules it
-imports (followed through their own convlab imports) and the files it reads. A cell that raises fails
-the build, showing the cell and the error.
+imports (followed through their own convlab imports) and the files it reads, all named relative to the
+project; the executed notebook is a step output, checked and healed like any other (see buildstep.py).
+A cell that raises fails the build, showing the cell and the error; Ctrl-C interrupts the running cell,
+stops the kernel and ends with one line.
 
     python scripts/notebooks.py SOURCE.py OUT.ipynb [--reads FILE ...]
 """
@@ -11,15 +13,19 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
+import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
-from buildstep import run_cached
+from buildstep import INTERRUPTED, run_cached
 
-import convlab
 from convlab.files import atomic_paths
 
-PACKAGE_DIR = Path(convlab.__file__).resolve().parent
+# The project's own convlab, which the notebooks import (the Makefile runs them from the project folder).
+PACKAGE_DIR = Path(__file__).resolve().parent.parent / "convlab"
 TIMEOUT_SECONDS = 600
 
 
@@ -49,13 +55,8 @@ def _module_file(module: str) -> Path | None:
 
 def convlab_dependencies(source: Path) -> list[Path]:
     """Return the convlab source files a notebook imports, directly or through other convlab modules."""
-    import jupytext
-
-    notebook = jupytext.read(source)
-    code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
-    pending = _imported_modules(
-        "\n".join(line for line in code.splitlines() if not line.lstrip().startswith(("%", "!")))
-    )
+    # A py:percent notebook is a Python file: its Markdown cells and magics are comments.
+    pending = _imported_modules(Path(source).read_text(encoding="utf-8"))
     pending.add("convlab")  # importing any convlab module runs convlab/__init__.py
     seen: set[Path] = set()
     while pending:
@@ -69,6 +70,10 @@ def convlab_dependencies(source: Path) -> list[Path]:
 
 class CellError(Exception):
     """A notebook cell raised; the message shows the cell and the error."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C stopped the notebook; the kernel has been shut down and nothing was written."""
 
 
 def execute(source: Path, out: Path, cwd: Path) -> None:
@@ -90,12 +95,53 @@ def execute(source: Path, out: Path, cwd: Path) -> None:
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
     try:
-        client.execute()
+        _execute_interruptibly(client)
     except CellExecutionError as error:
         raise CellError(f"{source}: a cell failed\n{error}") from None
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_paths(out) as (temp,):
         nbformat.write(notebook, str(temp))
+
+
+def _execute_interruptibly(client) -> None:
+    """Run ``client.execute()`` so that Ctrl-C stops it cleanly; raise Interrupted if it did.
+
+    The execution runs in a worker thread, where nbclient installs no signal handler of its own (its handler
+    kills the kernel in the middle of a reply and ends in a chain of tracebacks). Ctrl-C reaches this thread
+    instead: the first interrupts the running cell (as Jupyter's stop button does) and stops the notebook
+    before its next cell, a second kills the kernel; either way nbclient then shuts the kernel down.
+    """
+    presses, errors = [], []
+
+    def on_ctrl_c(signum, frame):
+        presses.append(signum)
+        kernel = client.km and client.km.provisioner
+        if kernel and kernel.pgid:  # the kernel has its own process group, which a terminal's Ctrl-C does not reach
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(kernel.pgid, signal.SIGINT if len(presses) == 1 else signal.SIGKILL)
+
+    def before_cell(**_):
+        if presses:
+            raise Interrupted
+
+    def work():
+        try:
+            client.execute()
+        except BaseException as error:  # handed to the main thread, which raises it
+            errors.append(error)
+
+    client.on_cell_start = before_cell
+    worker = threading.Thread(target=work, name="notebook")
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        worker.start()
+        worker.join()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if presses:
+        raise Interrupted
+    if errors:
+        raise errors[0]
 
 
 def execute_cached(source: Path, out: Path, reads: list[Path], cwd: Path) -> str:
@@ -116,6 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     except CellError as error:
         print(error, file=sys.stderr)
         return 1
+    except (Interrupted, KeyboardInterrupt):
+        print(
+            f"{parser.prog}: {args.source} interrupted; {args.out} unchanged: the next build runs it", file=sys.stderr
+        )
+        return INTERRUPTED
     except FileNotFoundError as error:
         print(f"{parser.prog}: error: {error}", file=sys.stderr)
         return 2

@@ -1,6 +1,10 @@
 """Notebooks: sources without outputs, execution that fails loudly, and a cache keyed on real inputs."""
 
+import os
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -76,3 +80,31 @@ def test_outputs_are_written_and_the_cache_follows_the_files_read(tmp_path, monk
     data.write_text("4")
     assert execute_cached(source, out, [data], tmp_path) == "ran"
     assert nbformat.read(out, as_version=4).cells[1].outputs[0]["text"] == "8\n"
+
+
+def test_ctrl_c_stops_the_kernel_and_says_one_line(tmp_path):
+    # The cell says it started (and which process runs it), then waits long enough to be interrupted.
+    source = _notebook(
+        tmp_path / "slow.py",
+        "import os, pathlib, time\npathlib.Path('started').write_text(str(os.getpid()))\ntime.sleep(120)",
+    )
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'scripts'}"}
+    command = [sys.executable, str(ROOT / "scripts/notebooks.py"), source.name, "slow.ipynb"]
+    # A terminal's Ctrl-C sends SIGINT to the foreground process group.
+    process = subprocess.Popen(
+        command, cwd=tmp_path, env=env, start_new_session=True, stderr=subprocess.PIPE, text=True
+    )
+    started = tmp_path / "started"
+    deadline = time.time() + 120
+    while not started.exists() and time.time() < deadline and process.poll() is None:
+        time.sleep(0.1)
+    kernel = int(started.read_text())
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert stderr.splitlines() == [
+        "scripts/notebooks.py: slow.py interrupted; slow.ipynb unchanged: the next build runs it"
+    ]
+    assert not (tmp_path / "slow.ipynb").exists()
+    with pytest.raises(ProcessLookupError):  # the kernel was shut down, not left running
+        os.kill(kernel, 0)

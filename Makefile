@@ -75,7 +75,7 @@ $(INSTALLED): requirements.txt requirements-nodeps.txt pyproject.toml
 
 # The lesson's animations: each one's GIF, JSON sidecar and PNG still.
 $(ANIM_FILES) &: $(RENDER_SOURCES) FORCE | $(INSTALLED)
-	@$(STEP) animations --inputs $(RENDER_SOURCES) --outputs $(ANIM_FILES) -- \
+	@$(STEP) animations --inputs $(RENDER_SOURCES) --outputs $(ANIM_FILES) --owns $(ANIM_DIR) -- \
 		$(BIN)/convlab gifs --out $(ANIM_DIR) > /dev/null
 
 # MNIST keeps no copy in build/: `convlab data` checks the files' MD5s and rebuilds a damaged one from the
@@ -89,7 +89,7 @@ $(RUN_FILES) &: $(MNIST_FILES) $(MODEL_SOURCES) FORCE | $(INSTALLED)
 		$(BIN)/convlab train --data-root $(DATA_ROOT) --out $(CONVLAB_RUN) > /dev/null
 
 $(FIGURE_FILES) &: $(RUN_FILES) $(MNIST_FILES) $(FIGURE_SOURCES) FORCE | $(INSTALLED)
-	@$(STEP) figures --inputs $(RUN_FILES) $(FIGURE_SOURCES) $(MNIST_FILES) --outputs $(FIGURE_FILES) -- \
+	@$(STEP) figures --inputs $(RUN_FILES) $(FIGURE_SOURCES) $(MNIST_FILES) --outputs $(FIGURE_FILES) --owns $(FIG_DIR) -- \
 		$(BIN)/convlab figures --run $(CONVLAB_RUN) --data-root $(DATA_ROOT) --out $(FIG_DIR) > /dev/null
 
 .SECONDEXPANSION:

@@ -15,7 +15,8 @@ So a ``touch`` costs nothing, a deleted or damaged generated file is put back by
 copy of the project in another folder with the same ``build/`` reuses everything. Each step prints one
 line when it heals an output, and one line when it is interrupted.
 
-    python scripts/buildstep.py run NAME --inputs A B --outputs X Y [--env VAR] [--no-copies] -- COMMAND ...
+    python scripts/buildstep.py run NAME --inputs A B --outputs X Y [--owns DIR] [--env VAR] [--no-copies] \
+        -- COMMAND ...
     python scripts/buildstep.py summary --since EPOCH_SECONDS --site site
 """
 
@@ -29,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -201,13 +203,15 @@ def run_cached(
     state_dir: Path = STATE_DIR,
     keep_copies: bool = True,
     log: Callable[[str], None] = _warn,
+    owns: Iterable[Path] = (),
 ) -> str:
     """Run ``action`` unless the step's inputs and outputs are what they were when it last ran.
 
     An output that is missing or differs from what the step wrote is put back from the step's own copy
     (where ``keep_copies``) or made again by running the step; ``log`` gets one line saying which.
     Returns "ran", "restored" or "reused", and records it in state_dir/NAME.json with the time taken and the
-    SHA-256 of every file written.
+    SHA-256 of every file written. In the folders the step ``owns``, a file it did not write is removed (an
+    output of an earlier version of the step), so it is never published.
     """
     outputs = list(outputs)
     state = StepState(name, state_dir)
@@ -228,6 +232,7 @@ def run_cached(
     if status == "ran":
         action()
         written = _written(name, outputs)
+        _remove_others(owns, written)
     else:
         written = previous["outputs"]
     if keep_copies:  # after a run, or with the outputs just found (or put back) as the step wrote them
@@ -235,6 +240,12 @@ def run_cached(
     seconds = time.time() - started
     state.write({"key": key, "outputs": written, "status": status, "seconds": seconds, "finished": time.time()})
     return status
+
+
+def _remove_others(folders: Iterable[Path], written: dict[str, str]) -> None:
+    """Remove every file under the folders that is not one of the files written."""
+    for stale in (name for name, path in expand(folders).items() if name not in written):
+        Path(stale).unlink()
 
 
 def _written(name: str, outputs: list[Path]) -> dict[str, str]:
@@ -250,22 +261,27 @@ def run_command(command: list[str], hide: str | None = None) -> int:
     """Run the command; return its exit status. Lines of its error output that start with ``hide`` are not shown.
 
     On Ctrl-C, which a terminal sends to the command as well, give it GRACE_SECONDS to stop on its own, kill
-    it if it has not, and raise KeyboardInterrupt.
+    it if it has not, and raise KeyboardInterrupt. While the command runs, Ctrl-C only sets a flag here (the
+    command itself gets the signal as usual), so the outcome does not depend on which process sees it first.
     """
+    interrupted: list[float] = []  # when Ctrl-C came
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.append(time.monotonic()))
     process = subprocess.Popen(command, stderr=subprocess.PIPE if hide else None, text=True)
     try:
         for line in process.stderr or ():
             if not line.startswith(hide):
                 sys.stderr.write(line)
-        return process.wait()
-    except KeyboardInterrupt:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=GRACE_SECONDS)
-        raise
+        while process.poll() is None and not (interrupted and time.monotonic() > interrupted[0] + GRACE_SECONDS):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=0.1)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
+        signal.signal(signal.SIGINT, previous)
+    if interrupted or process.returncode in (-signal.SIGINT, INTERRUPTED):
+        raise KeyboardInterrupt
+    return process.returncode
 
 
 def transfer_size(path: Path) -> int:
@@ -391,6 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--outputs", nargs="+", default=[], type=Path, help="files and folders the command writes")
     run.add_argument("--env", nargs="+", default=[], metavar="VAR", help="environment variables the command reads")
     run.add_argument("--no-copies", action="store_true", help="keep no copies of the outputs: run again to heal")
+    run.add_argument("--owns", nargs="+", default=[], type=Path, help="folders only this step writes into")
     report = commands.add_parser("summary", help="print what this build ran, restored and reused")
     report.add_argument("--since", type=float, required=True, help="the build's start, in seconds since 1970")
     report.add_argument("--site", type=Path, default=Path("site"))
@@ -412,7 +429,13 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         run_cached(
-            args.name, args.inputs, args.outputs, action, [*command, *environment], keep_copies=not args.no_copies
+            args.name,
+            args.inputs,
+            args.outputs,
+            action,
+            [*command, *environment],
+            keep_copies=not args.no_copies,
+            owns=args.owns,
         )
     except subprocess.CalledProcessError as error:
         return 128 - error.returncode if error.returncode < 0 else error.returncode

@@ -289,3 +289,16 @@ def test_ctrl_c_during_a_step_says_one_line_and_records_nothing(tmp_path):
         "scripts/buildstep.py: step slow interrupted; nothing recorded: the next build does it again"
     ]
     assert not (tmp_path / "build/steps/slow.json").exists()
+
+
+def test_a_step_that_owns_a_folder_leaves_only_what_it_wrote_there(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("in.txt").write_text("v1")
+    Path("out").mkdir()
+    Path("out/old-name.svg").write_text("written by an earlier version of the step")
+
+    def action():
+        Path("out/new-name.svg").write_text(Path("in.txt").read_text())
+
+    assert run_cached("draw", [Path("in.txt")], [Path("out/new-name.svg")], action, owns=[Path("out")]) == "ran"
+    assert sorted(p.name for p in Path("out").iterdir()) == ["new-name.svg"]

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from convlab.catalogue import FIGURES as FIGURES_DRAWN
 from convlab.data import MD5, md5, raw_dir
 from convlab.model import MnistConvNet
 from convlab.run import RunFolder
@@ -129,11 +130,12 @@ def _quick_try(project: Path) -> None:
 
 ANIM, FIGURES, RUN = "docs/assets/anim", "docs/assets/figures", "build/run"
 FONT = "docs/assets/katex/fonts/KaTeX_Main-Regular.woff2"
+FIGURE = FIGURES_DRAWN["filters"][0]
 FAULTS = {
     "animation json deleted": (lambda p: (p / ANIM / "conv.json").unlink(), "animations", f"{ANIM}/conv.json"),
     "animation png deleted": (lambda p: (p / ANIM / "conv.png").unlink(), "animations", f"{ANIM}/conv.png"),
     "animation gif truncated": (lambda p: _truncate(p / ANIM / "conv.gif"), "animations", f"{ANIM}/conv.gif"),
-    "figure png deleted": (lambda p: (p / FIGURES / "filters.png").unlink(), "figures", f"{FIGURES}/filters.png"),
+    "figure deleted": (lambda p: (p / FIGURES / FIGURE).unlink(), "figures", f"{FIGURES}/{FIGURE}"),
     "figures.json deleted": (lambda p: (p / FIGURES / "figures.json").unlink(), "figures", f"{FIGURES}/figures.json"),
     "explorer.json deleted": (
         lambda p: (p / FIGURES / "explorer.json").unlink(),

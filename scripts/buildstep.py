@@ -15,8 +15,7 @@ So a ``touch`` costs nothing, a deleted or damaged generated file is put back by
 copy of the project in another folder with the same ``build/`` reuses everything. Each step prints one
 line when it heals an output, and one line when it is interrupted.
 
-    python scripts/buildstep.py run NAME --inputs A B --outputs X Y [--owns DIR] [--env VAR] [--no-copies] \
-        -- COMMAND ...
+    python scripts/buildstep.py run NAME --inputs A B --outputs X Y [--owns DIR] [--env VAR] [--no-copies] -- CMD
     python scripts/buildstep.py summary --since EPOCH_SECONDS --site site
 """
 

@@ -212,14 +212,14 @@ def run_cached(
     SHA-256 of every file written. In the folders the step ``owns``, a file it did not write is removed (an
     output of an earlier version of the step), so it is never published.
     """
-    outputs = list(outputs)
+    outputs, owns = list(outputs), list(owns)
     state = StepState(name, state_dir)
     key = digest(inputs, extra)
     previous = state.record()
     started = time.time()
     status = "ran"
     if previous.get("key") == key:
-        problems = output_problems(previous["outputs"], outputs)
+        problems = output_problems(previous["outputs"], [*outputs, *owns])
         said = describe(problems)  # before anything is put back
         if not problems:
             status = "reused"

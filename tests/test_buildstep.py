@@ -300,5 +300,10 @@ def test_a_step_that_owns_a_folder_leaves_only_what_it_wrote_there(tmp_path, mon
     def action():
         Path("out/new-name.svg").write_text(Path("in.txt").read_text())
 
-    assert run_cached("draw", [Path("in.txt")], [Path("out/new-name.svg")], action, owns=[Path("out")]) == "ran"
+    def step():
+        return run_cached("draw", [Path("in.txt")], [Path("out/new-name.svg")], action, owns=[Path("out")])
+
+    assert step() == "ran"
     assert sorted(p.name for p in Path("out").iterdir()) == ["new-name.svg"]
+    Path("out/stray.svg").write_text("not the step's")
+    assert step() == "restored" and sorted(p.name for p in Path("out").iterdir()) == ["new-name.svg"]

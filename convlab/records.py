@@ -25,13 +25,14 @@ VIEWS = (DIRECT, SCATTER)
 class Settings:
     """Everything that defines one computation: the operation, its sizes, and the numbers it works on.
 
-    ``input`` holds one grid per input channel (None: 0, 1, 2, ... row by row, channel after channel);
+    ``size`` None means the shape of ``input``, else 6. ``input`` holds one grid per input channel (None: 0,
+    1, 2, ... row by row, channel after channel);
     ``weights`` one kernel per channel (None: the averaging kernel for a convolution, ones for a transposed
     convolution; pooling has none). ``stride`` None means 1, or the window size for pooling.
     """
 
     op: str = CONV
-    size: int | tuple[int, int] = 6
+    size: int | tuple[int, int] | None = None
     kernel: int | tuple[int, int] | None = None
     stride: int | tuple[int, int] | None = None
     padding: int | tuple[int, int] = 0
@@ -70,6 +71,18 @@ class Settings:
                 )
 
     @property
+    def input_size(self) -> tuple[int, int]:
+        """Return the input size: as given, else the shape of the input, else 6×6."""
+        if self.input is not None:
+            shape = (len(self.input[0]), len(self.input[0][0]))
+            if self.size is not None and as_pair(self.size, "input size") != shape:
+                raise UsageError(
+                    f"--input is {shape[0]}x{shape[1]} but --size is {_text(self.size)}: drop --size or make them agree"
+                )
+            return shape
+        return (6, 6) if self.size is None else as_pair(self.size, "input size")
+
+    @property
     def kernel_size(self) -> tuple[int, int]:
         """Return the kernel size: as given, else the shape of the weights, else 3×3 (2×2 for pooling)."""
         if self.weights is not None:
@@ -86,13 +99,13 @@ class Settings:
 
     def geometry(self) -> Geometry | TransposedGeometry | PoolGeometry:
         """Return the checked geometry of these settings."""
-        kernel, stride = self.kernel_size, self.stride
+        size, kernel, stride = self.input_size, self.kernel_size, self.stride
         if self.op == CONV:
-            return Geometry.of(self.size, kernel, 1 if stride is None else stride, self.padding, self.dilation)
+            return Geometry.of(size, kernel, 1 if stride is None else stride, self.padding, self.dilation)
         if self.op == TRANSPOSED:
             stride = 1 if stride is None else stride
-            return TransposedGeometry.of(self.size, kernel, stride, self.padding, self.output_padding, self.dilation)
-        return PoolGeometry.of(self.size, kernel, stride, self.padding, self.dilation, self.ceil_mode)
+            return TransposedGeometry.of(size, kernel, stride, self.padding, self.output_padding, self.dilation)
+        return PoolGeometry.of(size, kernel, stride, self.padding, self.dilation, self.ceil_mode)
 
     def inputs(self, size: tuple[int, int]) -> list[Grid]:
         """Return the input channels: as given, else 0, 1, 2, ... row by row, channel after channel."""

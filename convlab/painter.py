@@ -1,0 +1,734 @@
+"""Each operation's animation, frame by frame, as items to draw: what every cell shows, the step line,
+and a legend of only what the frame shows.
+
+A story (one class per way of showing an operation) turns a record into panels of cells (Input → Kernel →
+Output, in reading order) and, for every frame, the state of every cell, the outlines and the step line.
+The ``Painter`` lays a story out in one rendition (see ``convlab.layout``) and turns it into items
+(``convlab.drawing``): the static ones once, then per frame only the cells that differ, so the frames are
+cheap to draw and to compress. Every number comes from the record; nothing is computed again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from PIL import Image
+
+from convlab.arithmetic import Convolution, Pair, mean_divisor
+from convlab.describe import format_value, is_rounded, output_text, size_text, title
+from convlab.drawing import (
+    CURRENT,
+    FAINT_LINE,
+    INK,
+    INSERTED_FILL,
+    LINE,
+    MUTED,
+    PAD_FILL,
+    PENDING,
+    SPAN,
+    TAP,
+    UNREAD,
+    WHITE,
+    WINNER,
+    Item,
+    Rect,
+    Text,
+    draw_items,
+    text_width,
+)
+from convlab.layout import PAD_CLOSE, PAD_OPEN, Arrangement, Layout, Panel, Rendition, pad_room, plan, wide, wrap
+from convlab.pooling import MAX, Pooling
+from convlab.records import SCATTER, Record
+from convlab.transposed import INPUT, INSERTED, PADDING, TransposedConvolution
+
+MINUS = "\u2212"
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a cell looks: fill, border colour and width, hatching, and the colour of its text."""
+
+    fill: tuple[int, int, int]
+    border: tuple[int, int, int] = LINE
+    width: int = 1
+    hatch: bool = False
+    ink: tuple[int, int, int] = INK
+
+
+STYLES = {
+    "value": Style(WHITE),
+    "padding": Style(PAD_FILL, hatch=True, ink=MUTED),
+    "inserted": Style(INSERTED_FILL, ink=MUTED),
+    "hole": Style(WHITE, FAINT_LINE),
+    "pending": Style(PENDING),
+    "unread": Style(UNREAD),
+    "tap": Style(TAP, INK, 3),
+    "tap-padding": Style(TAP, INK, 3, hatch=True, ink=MUTED),
+    "winner": Style(WINNER, INK, 5),
+    "current": Style(CURRENT, INK, 3),
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What one cell shows: its text and its style's name."""
+
+    text: str
+    style: str
+
+
+Key = tuple[str, int, int]  # (panel, row, column)
+
+
+@dataclass
+class Frame:
+    """One frame: every cell's state, the outlines around dilated kernels and windows, the step line and
+    the legend's entries."""
+
+    cells: dict[Key, Cell]
+    outlines: list[tuple[str, Pair, Pair]]
+    caption: str
+    legend: list[str]
+
+
+def _terms(weights: list[float], values: list[str], precision: int) -> str:
+    """Return ``w×x + w×x − w×x ...``, the products one output adds up."""
+    parts = []
+    for n, (weight, value) in enumerate(zip(weights, values, strict=True)):
+        product = f"{format_value(abs(weight), precision)}\u00d7{value}"
+        if n == 0:
+            parts.append(f"{MINUS}{product}" if weight < 0 else product)
+        else:
+            parts.append(f"{MINUS if weight < 0 else '+'} {product}")
+    return " ".join(parts)
+
+
+def marked(text: str, padding: bool) -> str:
+    """Return a value for a step line, marked as padding (drawn on grey) where it is."""
+    return f"{PAD_OPEN}{text}{PAD_CLOSE}" if padding else text
+
+
+def step_arithmetic(values: list[str], weights: list[list[float]], precision: int = 2) -> str:
+    """Return the sum one output cell computes from the values its kernel reads, e.g.
+    ``(0+1+2+6+7+8+12+13+14) / 9``, or the products ``1×0 − 2×1 + ...`` when the weights differ."""
+    divisor = mean_divisor(weights)
+    if divisor is not None:
+        return f"({'+'.join(values)}) / {divisor}"
+    return _terms([w for row in weights for w in row], values, precision)
+
+
+class Story:
+    """What an operation's animation shows; subclasses fill in the panels and the frames."""
+
+    def __init__(self, record: Record, precision: int) -> None:
+        self.record = record
+        self.precision = precision
+        self.title = title(record)
+
+    def fmt(self, value: float) -> str:
+        """Return a value as the frames show it."""
+        return format_value(value, self.precision)
+
+    # Subclasses define: panels, legend_texts, count, candidates(), base(), frame(k).
+    panels: list[Panel]
+    legend_texts: dict[str, str]
+    count: int
+
+    def candidates(self, rendition: Rendition) -> list[Arrangement]:
+        raise NotImplementedError
+
+    def base(self) -> dict[Key, Cell]:
+        raise NotImplementedError
+
+    def frame(self, k: int) -> Frame:
+        raise NotImplementedError
+
+    def rounded(self) -> bool:
+        """Return True if any value the frames show is rounded."""
+        record = self.record
+        values = [v for row in record.output for v in row]
+        values += [v for grid in _input_grids(record) for row in grid for v in row]
+        if isinstance(record, Convolution | TransposedConvolution):
+            values += [v for grid in _kernels(record) for row in grid for v in row if not mean_divisor(grid)]
+        return any(is_rounded(v, self.precision) for v in values)
+
+    def final_caption(self) -> str:
+        """Return the last frame's line: the output size and its formula."""
+        return f"Output {size_text(self.record.geometry.output)}: {output_text(self.record)}"
+
+    def output_cells(self, done: int, current: int | None) -> dict[Key, Cell]:
+        """Return the output panel with ``done`` cells computed, row by row, and cell ``current`` highlighted."""
+        cols = self.record.geometry.output[1]
+        cells = {}
+        for n, step in enumerate(self.record.steps):
+            i, j = divmod(n, cols)
+            if n == current:
+                cells["output", i, j] = Cell(self.fmt(step.value), "current")
+            elif n < done:
+                cells["output", i, j] = Cell(self.fmt(step.value), "value")
+            else:
+                cells["output", i, j] = Cell("", "pending")
+        return cells
+
+    def common_legend(self, frame_cells: dict[Key, Cell]) -> list[str]:
+        """Return the legend entries for the cell styles this frame shows, in a fixed order."""
+        shown = {cell.style for cell in frame_cells.values()}
+        order = ["tap", "winner", "current", "padding", "inserted", "unread"]
+        entries = [style for style in order if style in shown or (style == "padding" and "tap-padding" in shown)]
+        return [entry for entry in entries if entry in self.legend_texts]
+
+
+def _input_grids(record: Record) -> list[list[list[float]]]:
+    return list(record.input) if isinstance(record, Convolution) else [record.input]
+
+
+def _kernels(record: Record) -> list[list[list[float]]]:
+    return list(record.kernel) if isinstance(record, Convolution) else [record.kernel]
+
+
+class ConvStory(Story):
+    """A convolution (one or more input channels): each input, its kernel, the output."""
+
+    def __init__(self, record: Convolution, precision: int) -> None:
+        super().__init__(record, precision)
+        g = record.geometry
+        self.channels = record.in_channels
+        self.unread = record.unread()
+        many = self.channels > 1
+        self.legend_texts = {
+            "tap": "read by the kernel" + ("s" if many else ""),
+            "current": "output being computed",
+            "padding": "padding (zeros)",
+            "unread": "never read (the stride skips it)",
+            "span": "area the dilated kernel spans",
+            "rounded": f"values rounded to {precision} decimals",
+        }
+        self.panels = []
+        for c in range(self.channels):
+            label = f"Input channel {c}, {size_text(g.size)}" if many else f"Input {size_text(g.size)}"
+            if any(g.padding):
+                label += f", padded to {size_text(g.padded)}"
+            texts = tuple(self.fmt(v) for row in record.padded[c] for v in row)
+            self.panels.append(Panel(f"input{c}", label, g.padded, texts))
+        for c in range(self.channels):
+            label = f"Kernel for channel {c}" if many else f"Kernel {size_text(g.kernel)}"
+            if g.dilated:
+                label += f", spread over {size_text(g.span)}"
+            texts = tuple(t for row in self.kernel_texts(c) for t in row)
+            self.panels.append(Panel(f"kernel{c}", label, g.span, texts))
+        bias = f", bias {self.fmt(record.bias)}" if record.bias else ""
+        texts = tuple(self.fmt(step.value) for step in record.steps)
+        self.panels.append(Panel("output", f"Output {size_text(g.output)}{bias}", g.output, texts))
+        self.count = len(record.steps) + 1
+
+    def kernel_texts(self, c: int) -> list[list[str]]:
+        """Return kernel ``c``'s weights as shown: ``1/n`` for an averaging kernel."""
+        weights = self.record.kernel[c]
+        divisor = mean_divisor(weights)
+        return [[f"1/{divisor}" if divisor else self.fmt(w) for w in row] for row in weights]
+
+    def candidates(self, rendition: Rendition) -> list[Arrangement]:
+        if self.channels > 1:
+            pairs = [("row", f"input{c}", f"kernel{c}") for c in range(self.channels)]
+            if rendition.name == "wide":
+                return [("row", ("column", *pairs), "output"), ("column", *pairs, "output")]
+            return [("column", *pairs, "output")]
+        if rendition.name == "wide":
+            return [
+                ("row", "input0", "kernel0", "output"),
+                ("row", "input0", ("column", "kernel0", "output")),
+                ("column", ("row", "input0", "kernel0"), "output"),
+            ]
+        return [
+            ("row", "input0", "kernel0", "output"),
+            ("column", ("row", "input0", "kernel0"), "output"),
+            ("column", "input0", ("row", "kernel0", "output")),
+            ("column", "input0", "kernel0", "output"),
+        ]
+
+    def base(self) -> dict[Key, Cell]:
+        record, g = self.record, self.record.geometry
+        cells = {}
+        for c in range(self.channels):
+            for r, row in enumerate(record.padded[c]):
+                for col, value in enumerate(row):
+                    style = "padding" if g.is_padding(r, col) else "unread" if (r, col) in self.unread else "value"
+                    cells[f"input{c}", r, col] = Cell(self.fmt(value), style)
+            texts = self.kernel_texts(c)
+            (dh, dw), (sh, sw) = g.dilation, g.span
+            for r in range(sh):
+                for col in range(sw):
+                    tap = r % dh == 0 and col % dw == 0
+                    cell = Cell(texts[r // dh][col // dw], "value") if tap else Cell("", "hole")
+                    cells[f"kernel{c}", r, col] = cell
+        return cells | self.output_cells(0, None)
+
+    def frame(self, k: int) -> Frame:
+        base = self.base()
+        steps = self.record.steps
+        if k == len(steps):
+            cells = base | self.output_cells(len(steps), None)
+            return Frame(cells, [], self.final_caption(), [*self.common_legend(cells), *self._rounded()])
+        step, g = steps[k], self.record.geometry
+        cells = base | self.output_cells(k, k)
+        for c in range(self.channels):
+            for r, col in step.taps:
+                cells[f"input{c}", r, col] = Cell(base[f"input{c}", r, col].text, self._tap_style(r, col))
+        outlines = []
+        if g.dilated:
+            outlines = [(f"input{c}", step.taps[0], step.taps[-1]) for c in range(self.channels)]
+            outlines += [(f"kernel{c}", (0, 0), (g.span[0] - 1, g.span[1] - 1)) for c in range(self.channels)]
+        legend = self.common_legend(cells) + (["span"] if g.dilated else []) + self._rounded()
+        return Frame(cells, outlines, self._step_caption(k), legend)
+
+    def _tap_style(self, r: int, c: int) -> str:
+        return "tap-padding" if self.record.geometry.is_padding(r, c) else "tap"
+
+    def _rounded(self) -> list[str]:
+        return ["rounded"] if self.rounded() else []
+
+    def _channel_terms(self, k: int, c: int) -> str:
+        record, step = self.record, self.record.steps[k]
+        values = [
+            marked(self.fmt(record.padded[c][r][col]), record.geometry.is_padding(r, col)) for r, col in step.taps
+        ]
+        return step_arithmetic(values, record.kernel[c], self.precision)
+
+    def _step_caption(self, k: int) -> str:
+        record, step = self.record, self.record.steps[k]
+        i, j = step.out
+        head = f"Step {k + 1} of {len(record.steps)}: output[{i}, {j}] = "
+        bias = f" + {self.fmt(record.bias)}" if record.bias else ""
+        if self.channels == 1:
+            return f"{head}{self._channel_terms(k, 0)}{bias} = {self.fmt(step.value)}"
+        sums = " + ".join(f"({self._channel_terms(k, c)})" for c in range(self.channels))
+        totals = " + ".join(self.fmt(s) for s in step.sums)
+        return f"{head}{sums}{bias} = {totals}{bias} = {self.fmt(step.value)}"
+
+
+class TransposedStory(Story):
+    """A transposed convolution as a direct convolution: the input, the flipped kernel, the input with zeros
+    inserted and around it, the output."""
+
+    def __init__(self, record: TransposedConvolution, precision: int) -> None:
+        super().__init__(record, precision)
+        g = record.geometry
+        self.legend_texts = {
+            "tap": "read by the flipped kernel",
+            "current": "output being computed",
+            "padding": "padding (zeros)",
+            "inserted": "zeros inserted between input cells",
+            "span": "area the dilated kernel spans",
+            "rounded": f"values rounded to {precision} decimals",
+        }
+        kernel = f"Kernel {size_text(g.kernel)}, flipped" + (
+            f", spread over {size_text(g.direct.span)}" if g.direct.dilated else ""
+        )
+        self.panels = [
+            Panel(
+                "input", f"Input {size_text(g.size)}", g.size, tuple(self.fmt(v) for row in record.input for v in row)
+            ),
+            Panel("kernel", kernel, g.direct.span, tuple(self.fmt(w) for row in record.flipped for w in row)),
+            Panel(
+                "stretched",
+                f"Zeros inserted and around: {size_text(g.stretched)}",
+                g.stretched,
+                tuple(self.fmt(v) for row in record.stretched for v in row),
+            ),
+            Panel("output", f"Output {size_text(g.output)}", g.output, tuple(self.fmt(s.value) for s in record.steps)),
+        ]
+        self.count = len(record.steps) + 1
+
+    def candidates(self, rendition: Rendition) -> list[Arrangement]:
+        if rendition.name == "wide":
+            return [
+                ("row", ("column", "input", "kernel"), "stretched", "output"),
+                ("row", "stretched", ("column", ("row", "input", "kernel"), "output")),
+                ("column", ("row", "input", "kernel"), ("row", "stretched", "output")),
+            ]
+        return [
+            ("column", ("row", "input", "kernel"), ("row", "stretched", "output")),
+            ("column", ("row", "input", "kernel"), "stretched", "output"),
+        ]
+
+    def base(self) -> dict[Key, Cell]:
+        record, g = self.record, self.record.geometry
+        cells = {
+            ("input", r, c): Cell(self.fmt(v), "value") for r, row in enumerate(record.input) for c, v in enumerate(row)
+        }
+        (dh, dw), (sh, sw) = g.dilation, g.direct.span
+        for r in range(sh):
+            for c in range(sw):
+                tap = r % dh == 0 and c % dw == 0
+                cells["kernel", r, c] = (
+                    Cell(self.fmt(record.flipped[r // dh][c // dw]), "value") if tap else Cell("", "hole")
+                )
+        styles = {INPUT: "value", INSERTED: "inserted", PADDING: "padding"}
+        for r, row in enumerate(record.stretched):
+            for c, value in enumerate(row):
+                cells["stretched", r, c] = Cell(self.fmt(value), styles[g.source(r, c)[0]])
+        return cells | self.output_cells(0, None)
+
+    def frame(self, k: int) -> Frame:
+        base, record, g = self.base(), self.record, self.record.geometry
+        if k == len(record.steps):
+            cells = base | self.output_cells(len(record.steps), None)
+            return Frame(cells, [], self.final_caption(), self.common_legend(cells) + self._rounded())
+        step = record.steps[k]
+        cells = base | self.output_cells(k, k)
+        for r, c in step.taps:
+            kind, source = g.source(r, c)
+            cells["stretched", r, c] = Cell(base["stretched", r, c].text, "tap-padding" if kind == PADDING else "tap")
+            if kind == INPUT:
+                cells["input", *source] = Cell(base["input", *source].text, "tap")
+        outlines = []
+        if g.direct.dilated:
+            outlines = [
+                ("stretched", step.taps[0], step.taps[-1]),
+                ("kernel", (0, 0), (g.direct.span[0] - 1, g.direct.span[1] - 1)),
+            ]
+        legend = self.common_legend(cells) + (["span"] if g.direct.dilated else []) + self._rounded()
+        return Frame(cells, outlines, self._step_caption(k), legend)
+
+    def _rounded(self) -> list[str]:
+        return ["rounded"] if self.rounded() else []
+
+    def _step_caption(self, k: int) -> str:
+        record, g = self.record, self.record.geometry
+        step = record.steps[k]
+        flipped = [w for row in record.flipped for w in row]
+        weights, values = [], []
+        for weight, (r, c) in zip(flipped, step.taps, strict=True):
+            if g.source(r, c)[0] == INPUT:
+                weights.append(weight)
+                values.append(self.fmt(record.stretched[r][c]))
+        i, j = step.out
+        head = f"Step {k + 1} of {len(record.steps)}: output[{i}, {j}] = "
+        zeros = len(step.taps) - len(values)
+        if not values:
+            return f"{head}0: every tap reads a zero"
+        rest = f" (the other {zeros} taps read zeros)" if zeros else ""
+        return f"{head}{_terms(weights, values, self.precision)} = {self.fmt(step.value)}{rest}"
+
+
+class ScatterStory(Story):
+    """A transposed convolution as its definition: each input cell in turn adds its value times the kernel
+    into the output, and overlapping contributions add up."""
+
+    def __init__(self, record: TransposedConvolution, precision: int) -> None:
+        super().__init__(record, precision)
+        g = record.geometry
+        self.legend_texts = {
+            "tap": "input cell adding its products",
+            "current": "output cells it adds to",
+            "rounded": f"values rounded to {precision} decimals",
+        }
+        totals = tuple(self.fmt(t) for s in record.scatters for t in s.totals if t is not None)
+        self.panels = [
+            Panel(
+                "input", f"Input {size_text(g.size)}", g.size, tuple(self.fmt(v) for row in record.input for v in row)
+            ),
+            Panel(
+                "kernel",
+                f"Kernel {size_text(g.kernel)}",
+                g.kernel,
+                tuple(self.fmt(w) for row in record.kernel for w in row),
+            ),
+            Panel("output", f"Output {size_text(g.output)}", g.output, totals or ("0",)),
+        ]
+        self.count = len(record.scatters) + 1
+
+    def candidates(self, rendition: Rendition) -> list[Arrangement]:
+        if rendition.name == "wide":
+            return [("row", "input", "kernel", "output"), ("row", ("column", "input", "kernel"), "output")]
+        return [("row", "input", "kernel", "output"), ("column", ("row", "input", "kernel"), "output")]
+
+    def base(self) -> dict[Key, Cell]:
+        record, g = self.record, self.record.geometry
+        cells = {
+            ("input", r, c): Cell(self.fmt(v), "value") for r, row in enumerate(record.input) for c, v in enumerate(row)
+        }
+        cells |= {
+            ("kernel", r, c): Cell(self.fmt(w), "value")
+            for r, row in enumerate(record.kernel)
+            for c, w in enumerate(row)
+        }
+        rows, cols = g.output
+        return cells | {("output", i, j): Cell("", "pending") for i in range(rows) for j in range(cols)}
+
+    def _written(self, turns: int) -> dict[Key, Cell]:
+        """Return the output cells' running totals after ``turns`` input cells have scattered."""
+        cells = {}
+        for scatter in self.record.scatters[:turns]:
+            for target, total in zip(scatter.targets, scatter.totals, strict=True):
+                if target is not None:
+                    cells["output", *target] = Cell(self.fmt(total), "value")
+        return cells
+
+    def frame(self, k: int) -> Frame:
+        base, record = self.base(), self.record
+        cells = base | self._written(k + 1)
+        rounded = ["rounded"] if self.rounded() else []
+        if k == len(record.scatters):
+            return Frame(cells, [], self.final_caption(), self.common_legend(cells) + rounded)
+        scatter = record.scatters[k]
+        cells["input", *scatter.src] = Cell(base["input", *scatter.src].text, "tap")
+        for target in scatter.targets:
+            if target is not None:
+                cells["output", *target] = Cell(cells["output", *target].text, "current")
+        return Frame(cells, [], self._step_caption(k), self.common_legend(cells) + rounded)
+
+    def _step_caption(self, k: int) -> str:
+        record = self.record
+        scatter = record.scatters[k]
+        x, y = scatter.src
+        value = self.fmt(record.input[x][y])
+        head = f"Step {k + 1} of {len(record.scatters)}: input[{x}, {y}] = {value} adds {value} × each weight"
+        kept = [t for t in scatter.targets if t is not None]
+        if not kept:
+            return f"{head}, but the padding cuts off every product"
+        rows = sorted({t[0] for t in kept})
+        cols = sorted({t[1] for t in kept})
+        where = f" into output rows {_range(rows)}, columns {_range(cols)}"
+        lost = len(scatter.targets) - len(kept)
+        cut = f"; the padding cuts off {lost} of its products" if lost else ""
+        return f"{head}{where}{cut}; where kernels overlap, the products add up"
+
+
+def _range(numbers: list[int]) -> str:
+    return str(numbers[0]) if len(numbers) == 1 else f"{numbers[0]}–{numbers[-1]}"
+
+
+class PoolStory(Story):
+    """Max or average pooling: the input with each window outlined, and the output."""
+
+    def __init__(self, record: Pooling, precision: int) -> None:
+        super().__init__(record, precision)
+        g = record.geometry
+        self.maximum = record.op == MAX
+        self.unread = record.unread()
+        self.legend_texts = {
+            "tap": "in the window" if self.maximum else "in the window (averaged)",
+            "winner": "the maximum",
+            "current": "output being computed",
+            "padding": "padding (−∞: never the maximum)" if self.maximum else "padding (zeros, counted)",
+            "unread": "never read (the stride skips it)",
+            "span": f"the {size_text(g.kernel)} window",
+            "rounded": f"values rounded to {precision} decimals",
+        }
+        texts = tuple(self.pad_text(r, c) for r in range(g.padded[0]) for c in range(g.padded[1]))
+        label = f"Input {size_text(g.size)}" + (f", padded to {size_text(g.padded)}" if any(g.padding) else "")
+        reach = self._reach()
+        self.panels = [
+            Panel("input", label, g.padded, texts, reach),
+            Panel("output", f"Output {size_text(g.output)}", g.output, tuple(self.fmt(s.value) for s in record.steps)),
+        ]
+        self.count = len(record.steps) + 1
+
+    def _reach(self) -> Pair:
+        """Return how far the last windows hang past the padded input (ceil mode), in cells."""
+        g = self.record.geometry
+        return tuple(max(0, (g.output[a] - 1) * g.stride[a] + g.span[a] - g.padded[a]) for a in (0, 1))
+
+    def pad_text(self, r: int, c: int) -> str:
+        """Return what padded cell (r, c) shows: its value, or −∞ for a max pool's padding."""
+        if self.maximum and self.record.geometry.is_padding(r, c):
+            return f"{MINUS}∞"
+        return self.fmt(self.record.padded[r][c])
+
+    def candidates(self, rendition: Rendition) -> list[Arrangement]:
+        return [("row", "input", "output"), ("column", "input", "output")]
+
+    def base(self) -> dict[Key, Cell]:
+        g = self.record.geometry
+        cells = {}
+        for r in range(g.padded[0]):
+            for c in range(g.padded[1]):
+                style = "padding" if g.is_padding(r, c) else "unread" if (r, c) in self.unread else "value"
+                cells["input", r, c] = Cell(self.pad_text(r, c), style)
+        return cells | self.output_cells(0, None)
+
+    def frame(self, k: int) -> Frame:
+        base, record, g = self.base(), self.record, self.record.geometry
+        rounded = ["rounded"] if self.rounded() else []
+        if k == len(record.steps):
+            cells = base | self.output_cells(len(record.steps), None)
+            return Frame(cells, [], self.final_caption(), self.common_legend(cells) + rounded)
+        step = record.steps[k]
+        cells = base | self.output_cells(k, k)
+        for r, c in step.taps:
+            cells["input", r, c] = Cell(base["input", r, c].text, "tap-padding" if g.is_padding(r, c) else "tap")
+        if self.maximum:
+            cells["input", *record.winners[k]] = Cell(base["input", *record.winners[k]].text, "winner")
+        i, j = step.out
+        first = (i * g.stride[0], j * g.stride[1])
+        last = (first[0] + g.span[0] - 1, first[1] + g.span[1] - 1)
+        return Frame(
+            cells, [("input", first, last)], self._step_caption(k), [*self.common_legend(cells), "span", *rounded]
+        )
+
+    def _step_caption(self, k: int) -> str:
+        record, g = self.record, self.record.geometry
+        step = record.steps[k]
+        i, j = step.out
+        head = f"Step {k + 1} of {len(record.steps)}: output[{i}, {j}] = "
+        if self.maximum:
+            values = ", ".join(self.fmt(record.padded[r][c]) for r, c in step.taps)
+            return f"{head}max({values}) = {self.fmt(step.value)}"
+        values = [marked(self.fmt(record.padded[r][c]), g.is_padding(r, c)) for r, c in step.taps]
+        return f"{head}({'+'.join(values)}) / {record.divisors[k]} = {self.fmt(step.value)}"
+
+
+def story(record: Record, precision: int = 2, view: str = "direct") -> Story:
+    """Return the story that shows ``record`` (a transposed convolution in its direct or scatter view)."""
+    if isinstance(record, Convolution):
+        return ConvStory(record, precision)
+    if isinstance(record, TransposedConvolution):
+        return ScatterStory(record, precision) if view == SCATTER else TransposedStory(record, precision)
+    return PoolStory(record, precision)
+
+
+class Painter:
+    """Draws one record's frames in one rendition: static items once, then each frame's changes.
+
+    ``layout`` says where everything goes, ``captions`` holds each frame's step line (one per step, then the
+    summary), ``text_px`` is the smallest text drawn.
+    """
+
+    def __init__(self, record: Record, rendition: Rendition | None = None, precision: int = 2, view: str = "direct"):
+        self.record = record
+        self.rendition = rendition or wide()
+        self.story = story(record, precision, view)
+        text = self.rendition.text_px
+        frames = [self.story.frame(k) for k in range(self.story.count)]
+        self.captions = [frame.caption for frame in frames]
+        legend_rows = max(self._legend_rows(frame.legend, text) for frame in frames)
+        self.layout: Layout = plan(
+            self.rendition,
+            self.story.panels,
+            self.story.candidates(self.rendition),
+            self.story.title,
+            self.captions,
+            legend_rows,
+        )
+        self._base_cells = self.story.base()
+
+    @property
+    def text_px(self) -> int:
+        """Return the smallest text size drawn in these frames, in pixels."""
+        return self.layout.text_px
+
+    @property
+    def count(self) -> int:
+        """Return the number of frames."""
+        return self.story.count
+
+    def _cell_items(self, key: Key, cell: Cell) -> list[Item]:
+        panel, r, c = key
+        box = self.layout.cell_box(panel, r, c)
+        style = STYLES[cell.style]
+        items: list[Item] = [Rect(box, style.fill, style.border, style.width, style.hatch)]
+        if cell.text:
+            centre = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+            items.append(Text(centre, cell.text, self.layout.panels[panel].font, colour=style.ink))
+        return items
+
+    def static_items(self) -> list[Item]:
+        """Return what every frame shows: the title, the labels, and every cell as it starts."""
+        layout, text = self.layout, self.rendition.text_px
+        items: list[Item] = [Rect((0, 0, layout.width - 1, layout.height - 1), WHITE)]
+        for n, line in enumerate(layout.title_lines):
+            items.append(Text((layout.margin, layout.margin + n * layout.line), line, text, bold=True, anchor="lt"))
+        for placed in layout.panels.values():
+            x, y = placed.label_xy
+            for n, line in enumerate(placed.label_lines):
+                items.append(Text((x, y + n * round(text * 1.3)), line, text, bold=True, anchor="lt"))
+        for key, cell in self._base_cells.items():
+            items += self._cell_items(key, cell)
+        return items
+
+    def frame_items(self, k: int) -> list[Item]:
+        """Return what frame ``k`` draws over the static items: changed cells, outlines, step line, legend."""
+        frame = self.story.frame(k)
+        changed = [(key, cell) for key, cell in frame.cells.items() if cell != self._base_cells.get(key)]
+        changed.sort(key=lambda item: STYLES[item[1].style].width)  # thick borders last, on top
+        items: list[Item] = []
+        for key, cell in changed:
+            items += self._cell_items(key, cell)
+        for panel, first, last in frame.outlines:
+            dash = max(4, self.layout.panels[panel].cell // 6)
+            items.append(Rect(self.layout.span_box(panel, first, last, grow=3), None, SPAN, 3, dash=dash))
+        return items + self._caption_items(frame.caption) + self._legend_items(frame.legend)
+
+    def _caption_items(self, caption: str) -> list[Item]:
+        layout, text = self.layout, self.rendition.text_px
+        items: list[Item] = []
+        room = layout.width - 2 * layout.margin
+        for n, line in enumerate(wrap(caption, text, room)):
+            x, y = float(layout.margin), layout.caption_y + n * layout.line
+            for k, piece in enumerate(line.replace(PAD_CLOSE, PAD_OPEN).split(PAD_OPEN)):
+                if not piece:
+                    continue
+                width = text_width(piece, text)
+                if k % 2:  # a padding value: on a grey box, like the padding cells
+                    half = pad_room(text) / 2
+                    box = (round(x), y - round(text * 0.1), round(x + width + 2 * half), y + round(text * 1.15))
+                    items.append(Rect(box, PAD_FILL))
+                    items.append(Text((x + half, y), piece, text, colour=MUTED, anchor="lt"))
+                    x += width + 2 * half
+                else:
+                    items.append(Text((x, y), piece, text, anchor="lt"))
+                    x += width
+        return items
+
+    def _legend_layout(self, entries: list[str], text: int) -> list[tuple[int, int, str]]:
+        """Return (x, row, entry) for each legend entry, wrapping onto a new row when one is full."""
+        margin, width = round(text * 0.9), self.rendition.width
+        swatch = round(text * 1.3)
+        x, row, places = margin, 0, []
+        for entry in entries:
+            label = self.story.legend_texts[entry]
+            room = (0 if entry == "rounded" else swatch + text // 2) + round(text_width(label, text))
+            if x + room > width - margin and x > margin:
+                x, row = margin, row + 1
+            places.append((x, row, entry))
+            x += room + text * 2
+        return places
+
+    def _legend_rows(self, entries: list[str], text: int) -> int:
+        places = self._legend_layout(entries, text)
+        return places[-1][1] + 1 if places else 0
+
+    def _legend_items(self, entries: list[str]) -> list[Item]:
+        text, layout = self.rendition.text_px, self.layout
+        swatch = round(text * 1.3)
+        items: list[Item] = []
+        for x, row, entry in self._legend_layout(entries, text):
+            y = layout.legend_y + row * layout.line
+            label = self.story.legend_texts[entry]
+            if entry == "rounded":
+                items.append(Text((x, y + swatch / 2), label, text, colour=MUTED, anchor="lm"))
+                continue
+            box = (x, y, x + swatch, y + swatch)
+            if entry == "span":
+                items.append(Rect(box, None, SPAN, 2, dash=max(3, swatch // 5)))
+            else:
+                style = STYLES[entry]
+                items.append(Rect(box, style.fill, style.border, min(style.width, 3), style.hatch))
+            items.append(Text((x + swatch + text // 2, y + swatch / 2), label, text, anchor="lm"))
+        return items
+
+    def base_image(self) -> Image.Image:
+        """Return the static parts drawn once."""
+        image = Image.new("RGB", (self.layout.width, self.layout.height), WHITE)
+        draw_items(image, self.static_items())
+        return image
+
+    def frames(self) -> Iterator[Image.Image]:
+        """Yield every frame, one at a time: one per step, then the finished output."""
+        base = self.base_image()
+        for k in range(self.count):
+            frame = base.copy()
+            draw_items(frame, self.frame_items(k))
+            yield frame

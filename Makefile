@@ -14,8 +14,10 @@ STEP := $(BIN)/python scripts/buildstep.py run
 CATALOGUE := $(PYTHON) -m convlab.catalogue
 ANIM_DIR := docs/assets/anim
 ANIMATIONS := $(shell $(CATALOGUE) animations)
-ANIM_FILES := $(foreach name,$(ANIMATIONS),$(addprefix $(ANIM_DIR)/$(name).,gif json png))
-RENDER_SOURCES := convlab/arithmetic.py convlab/animate.py convlab/catalogue.py convlab/files.py convlab/errors.py
+ANIM_FILES := $(foreach name,$(ANIMATIONS),$(addprefix $(ANIM_DIR)/$(name).,gif json png narrow.gif narrow.png))
+RENDER_SOURCES := convlab/arithmetic.py convlab/transposed.py convlab/pooling.py convlab/records.py \
+	convlab/catalogue.py convlab/describe.py convlab/layout.py convlab/drawing.py convlab/painter.py \
+	convlab/animate.py convlab/files.py convlab/errors.py
 
 # Data, training and figures: each reruns only when its inputs change.
 DATA_ROOT := data
@@ -38,6 +40,7 @@ EXECUTED := $(NOTEBOOKS:%=docs/lesson/%.ipynb)
 READS_convolution :=
 READS_layers := $(MNIST_FILES)
 READS_cnn := $(RUN_FILES) $(MNIST_FILES)
+READS_pooling :=
 
 # KaTeX, from npm (package-lock.json pins it), served by the site itself.
 KATEX_DIR := docs/assets/katex
@@ -60,9 +63,12 @@ $(INSTALLED): requirements.txt requirements-nodeps.txt pyproject.toml
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $@
 
-# One rule renders one animation: its GIF, JSON sidecar and PNG still.
-$(ANIM_DIR)/%.gif $(ANIM_DIR)/%.json $(ANIM_DIR)/%.png: $(RENDER_SOURCES) | $(INSTALLED)
-	@$(STEP) anim-$* --inputs $(RENDER_SOURCES) --outputs $(ANIM_DIR)/$*.gif $(ANIM_DIR)/$*.json $(ANIM_DIR)/$*.png \
+# One rule renders one animation: its JSON sidecar, and the GIF and PNG still of each rendition (wide, narrow).
+# (Make matches %.narrow.gif to the rule with the shorter stem, so NAME.narrow.gif belongs to NAME.)
+ANIM_OUTPUTS = $(addprefix $(ANIM_DIR)/$*.,gif json png narrow.gif narrow.png)
+$(ANIM_DIR)/%.gif $(ANIM_DIR)/%.json $(ANIM_DIR)/%.png $(ANIM_DIR)/%.narrow.gif $(ANIM_DIR)/%.narrow.png: \
+		$(RENDER_SOURCES) | $(INSTALLED)
+	@$(STEP) anim-$* --inputs $(RENDER_SOURCES) --outputs $(ANIM_OUTPUTS) \
 		-- $(BIN)/convlab gifs --out $(ANIM_DIR) --only $* > /dev/null
 
 # `convlab data` also checks the files' MD5s itself and rewrites nothing that is intact.

@@ -3,6 +3,7 @@
 from convlab.arithmetic import Convolution, Geometry, convolve, convolve_channels, output_size
 from convlab.errors import UsageError
 from convlab.pooling import PoolGeometry, Pooling, pool, pool_output_size
+from convlab.records import Settings
 from convlab.transposed import TransposedConvolution, TransposedGeometry, conv_transpose, transposed_output_size
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "Geometry",
     "PoolGeometry",
     "Pooling",
+    "Settings",
     "TransposedConvolution",
     "TransposedGeometry",
     "UsageError",

@@ -6,7 +6,9 @@ so an animation and the text around it never disagree.
 
 from __future__ import annotations
 
-from convlab.arithmetic import Convolution, Pair, mean_divisor
+from urllib.parse import urlencode
+
+from convlab.arithmetic import Convolution, Pair, arange_grid, mean_divisor
 from convlab.pooling import MAX, Pooling
 from convlab.records import Record
 from convlab.transposed import TransposedConvolution
@@ -146,3 +148,40 @@ def alt_text(record: Record, view: str = "direct") -> str:
     if record.in_channels > 1:
         text += "Each output adds the weighted sums of every channel and the bias. "
     return text + out
+
+
+def _number(value: float) -> str:
+    """Return a number as the explorer's grammar writes it: whole numbers without a decimal point."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def rows_text(grid: list[list[float]]) -> str:
+    """Return a grid written as the command line and the explorer read it: ``1,2;3,4``."""
+    return ";".join(",".join(_number(v) for v in row) for row in grid)
+
+
+def explorer_query(record: Record) -> str | None:
+    """Return the explorer's URL query for the record's settings (``op``, sizes, ``weights`` and ``input``
+    where they are not the defaults), or None where the explorer cannot show it (several input channels)."""
+    if isinstance(record, Convolution) and record.in_channels > 1:
+        return None
+    g = record.geometry
+    fields = {"op": record.op}
+    fields |= {name: _pair_text(getattr(g, name)) for name in ("size", "kernel", "stride", "padding")}
+    if isinstance(record, TransposedConvolution):
+        fields["output_padding"] = _pair_text(g.output_padding)
+    if record.op != "avgpool":  # nn.AvgPool2d has no dilation
+        fields["dilation"] = _pair_text(g.dilation)
+    if isinstance(record, Pooling):
+        fields["ceil_mode"] = str(int(g.ceil_mode))
+    else:
+        kernel = record.kernel[0] if isinstance(record, Convolution) else record.kernel
+        fields["weights"] = "mean" if mean_divisor(kernel) else rows_text(kernel)
+    grid = record.input[0] if isinstance(record, Convolution) else record.input
+    if grid != arange_grid(g.size):
+        fields["input"] = rows_text(grid)
+    return urlencode(fields)
+
+
+def _pair_text(pair: Pair) -> str:
+    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"

@@ -94,7 +94,7 @@ def pytorch_line(record: Record) -> str:
             _argument("output_padding", g.output_padding, (0, 0)) if record.op == "transposed" else None,
             _argument("dilation", g.dilation, (1, 1)),
         ]
-        if isinstance(record, Convolution) and not record.bias:
+        if not getattr(record, "bias", 0):  # a transposed convolution here never has one
             arguments.append("bias=False")
     return f"nn.{LAYER[record.op]}({', '.join(a for a in arguments if a)})"
 

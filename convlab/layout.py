@@ -179,7 +179,7 @@ def _measure(arrangement: Arrangement, panels: dict[str, Panel], cells: dict[str
         panel, cell = panels[arrangement], cells[arrangement]
         rows, cols = panel.shape[0] + panel.reach[0], panel.shape[1] + panel.reach[1]
         longest_word = max(text_width(word, text, bold=True) for word in panel.label.split())
-        lines = wrap(panel.label, text, max(cols * cell, longest_word), bold=True)
+        lines = wrap(panel.label, text, max(cols * cell, longest_word, 6 * text), bold=True)
         width = max(cols * cell, *(round(text_width(t, text, bold=True)) for t in lines))
         label_height = len(lines) * label_line(text) + round(text * 0.3)
         return _Box(width, label_height + rows * cell, {arrangement: (0, label_height, cell, lines)})

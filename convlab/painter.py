@@ -63,8 +63,8 @@ STYLES = {
     "hole": Style(WHITE, FAINT_LINE),
     "pending": Style(PENDING),
     "unread": Style(UNREAD),
-    "tap": Style(TAP, INK, 3),
-    "tap-padding": Style(TAP, INK, 3, hatch=True, ink=MUTED),
+    "tap": Style(TAP),  # the window's one thick outline is drawn around them all
+    "tap-padding": Style(TAP, hatch=True, ink=MUTED),
     "winner": Style(WINNER, INK, 5),
     "current": Style(CURRENT, INK, 3),
 }
@@ -87,9 +87,18 @@ class Frame:
     the legend's entries."""
 
     cells: dict[Key, Cell]
-    outlines: list[tuple[str, Pair, Pair]]
+    outlines: list[tuple[str, Pair, Pair, str]]  # panel, first and last cell, WINDOW or SPAN
     caption: str
     legend: list[str]
+
+
+WINDOW, SPAN_OUTLINE = "window", "span"  # a solid outline around the cells read; a dashed one around a spread
+
+
+def window_outlines(panels: list[str], first: Pair, last: Pair, spread: bool) -> list[tuple[str, Pair, Pair, str]]:
+    """Return the outline of one window on each panel: solid around cells that touch, dashed blue around a
+    spread-out (dilated) kernel's span."""
+    return [(panel, first, last, SPAN_OUTLINE if spread else WINDOW) for panel in panels]
 
 
 def _terms(weights: list[float], values: list[str], precision: int) -> str:
@@ -275,10 +284,11 @@ class ConvStory(Story):
         for c in range(self.channels):
             for r, col in step.taps:
                 cells[f"input{c}", r, col] = Cell(base[f"input{c}", r, col].text, self._tap_style(r, col))
-        outlines = []
+        inputs = [f"input{c}" for c in range(self.channels)]
+        outlines = window_outlines(inputs, step.taps[0], step.taps[-1], g.dilated)
         if g.dilated:
-            outlines = [(f"input{c}", step.taps[0], step.taps[-1]) for c in range(self.channels)]
-            outlines += [(f"kernel{c}", (0, 0), (g.span[0] - 1, g.span[1] - 1)) for c in range(self.channels)]
+            kernels = [f"kernel{c}" for c in range(self.channels)]
+            outlines += window_outlines(kernels, (0, 0), (g.span[0] - 1, g.span[1] - 1), True)
         legend = self.common_legend(cells) + (["span"] if g.dilated else []) + self._rounded()
         return Frame(cells, outlines, self._step_caption(k), legend)
 
@@ -382,12 +392,10 @@ class TransposedStory(Story):
             cells["stretched", r, c] = Cell(base["stretched", r, c].text, "tap-padding" if kind == PADDING else "tap")
             if kind == INPUT:
                 cells["input", *source] = Cell(base["input", *source].text, "tap")
-        outlines = []
-        if g.direct.dilated:
-            outlines = [
-                ("stretched", step.taps[0], step.taps[-1]),
-                ("kernel", (0, 0), (g.direct.span[0] - 1, g.direct.span[1] - 1)),
-            ]
+        spread = g.direct.dilated
+        outlines = window_outlines(["stretched"], step.taps[0], step.taps[-1], spread)
+        if spread:
+            outlines += window_outlines(["kernel"], (0, 0), (g.direct.span[0] - 1, g.direct.span[1] - 1), True)
         legend = self.common_legend(cells) + (["span"] if g.direct.dilated else []) + self._rounded()
         return Frame(cells, outlines, self._step_caption(k), legend)
 
@@ -514,7 +522,7 @@ class PoolStory(Story):
             "current": "output being computed",
             "padding": "padding (−∞: never the maximum)" if self.maximum else "padding (zeros, counted)",
             "unread": "never read (the stride skips it)",
-            "span": f"the {size_text(g.kernel)} window",
+            "span": f"area the {size_text(g.kernel)} window spans",
             "rounded": f"values rounded to {precision} decimals",
         }
         texts = tuple(self.pad_text(r, c) for r in range(g.padded[0]) for c in range(g.padded[1]))
@@ -564,9 +572,9 @@ class PoolStory(Story):
         i, j = step.out
         first = (i * g.stride[0], j * g.stride[1])
         last = (first[0] + g.span[0] - 1, first[1] + g.span[1] - 1)
-        return Frame(
-            cells, [("input", first, last)], self._step_caption(k), [*self.common_legend(cells), "span", *rounded]
-        )
+        outlines = window_outlines(["input"], first, last, g.dilated)
+        legend = [*self.common_legend(cells), *(["span"] if g.dilated else []), *rounded]
+        return Frame(cells, outlines, self._step_caption(k), legend)
 
     def _step_caption(self, k: int) -> str:
         record, g = self.record, self.record.geometry
@@ -656,9 +664,12 @@ class Painter:
         items: list[Item] = []
         for key, cell in changed:
             items += self._cell_items(key, cell)
-        for panel, first, last in frame.outlines:
-            dash = max(4, self.layout.panels[panel].cell // 6)
-            items.append(Rect(self.layout.span_box(panel, first, last, grow=3), None, SPAN, 3, dash=dash))
+        for panel, first, last, kind in frame.outlines:
+            if kind == WINDOW:
+                items.append(Rect(self.layout.span_box(panel, first, last, grow=1), None, INK, 3))
+            else:
+                dash = max(4, self.layout.panels[panel].cell // 6)
+                items.append(Rect(self.layout.span_box(panel, first, last, grow=3), None, SPAN, 3, dash=dash))
         return items + self._caption_items(frame.caption) + self._legend_items(frame.legend)
 
     def _caption_items(self, caption: str) -> list[Item]:
@@ -715,7 +726,8 @@ class Painter:
                 items.append(Rect(box, None, SPAN, 2, dash=max(3, swatch // 5)))
             else:
                 style = STYLES[entry]
-                items.append(Rect(box, style.fill, style.border, min(style.width, 3), style.hatch))
+                border, width = (INK, 3) if entry == "tap" else (style.border, min(style.width, 3))
+                items.append(Rect(box, style.fill, border, width, style.hatch))
             items.append(Text((x + swatch + text // 2, y + swatch / 2), label, text, anchor="lm"))
         return items
 

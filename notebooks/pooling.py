@@ -252,7 +252,8 @@ for extra in (0, 1):
 # ### Every case of the guide
 #
 # Each convolution of the guide and its transposed counterpart, which turns the convolution's
-# output size back into its input size (the convolutions are in the [gallery](../../gallery/)):
+# output size back into its input size (the convolutions are in the [gallery](../../gallery/)).
+# Below the table, the remaining transposed cases: press **Play** to watch one.
 
 # %%
 cases = [
@@ -271,15 +272,15 @@ for name, size, k, s, p, extra in cases:
     print(f"{name:<24}{f'{size} -> {down}':>10}{f'{down} -> {back}':>12}")
 
 # %% [markdown]
-# {{ animation transposed_no_padding_no_strides }}
+# {{ still transposed_no_padding_no_strides }}
 #
-# {{ animation transposed_arbitrary_padding }}
+# {{ still transposed_arbitrary_padding }}
 #
-# {{ animation transposed_half_padding }}
+# {{ still transposed_half_padding }}
 #
-# {{ animation transposed_full_padding }}
+# {{ still transposed_full_padding }}
 #
-# {{ animation transposed_padding_strides }}
+# {{ still transposed_padding_strides }}
 #
 # ### Checkerboard artefacts
 #
@@ -314,43 +315,17 @@ from IPython.display import HTML, display
 
 
 def question(prompt, answer, record):
-    """Show a question whose answer opens on a click, with a link to its settings."""
+    """Return a question whose answer opens on a click, with a link to its settings."""
     link = "../../explorer/?" + explorer_query(record)
-    display(
-        HTML(
-            f'<details class="question"><summary>{prompt}</summary><p>{answer} '
-            f'<a href="{link}">Check it in the explorer</a>.</p></details>'
-        )
+    return (
+        f'<details class="question"><summary>{prompt}</summary><p>{answer} '
+        f'<a href="{link}">Check it in the explorer</a>.</p></details>'
     )
 
 
 seven_pool = Settings(op="maxpool", size=7, kernel=2).record()
-question(
-    "A 2×2 max pooling (stride 2) on a 7×7 input: how big is the output, and with "
-    "<code>ceil_mode=True</code>?",
-    f"{pool_output_size(7, 2)}×{pool_output_size(7, 2)}, and "
-    f"{pool_output_size(7, 2, ceil_mode=True)}×{pool_output_size(7, 2, ceil_mode=True)} "
-    "with ceil_mode: the last, incomplete window is kept.",
-    seven_pool,
-)
 dcgan = Settings(op="transposed", size=7, kernel=4, stride=2, padding=1).record()
-question(
-    "DCGAN's generator grows its maps with <code>nn.ConvTranspose2d(..., kernel_size=4, "
-    "stride=2, padding=1)</code>. What does a 7×7 map become?",
-    f"{transposed_output_size(7, 4, stride=2, padding=1)}×"
-    f"{transposed_output_size(7, 4, stride=2, padding=1)}: (7 − 1)×2 − 2×1 + 1×(4 − 1) + 1. "
-    "This layer doubles every size.",
-    dcgan,
-)
 corner_record = find("avgpool_3x3_pad_1").record()
-question(
-    "Average pooling, 3×3 window, stride 2, padding 1, on the 6×6 input above: what is "
-    "output[0, 0]?",
-    f"{corner_record.output[0][0]:.4f}: the four input cells of the corner add up to "
-    f"{window.sum().item():g}, and the divisor is {corner_record.divisors[0]}, padding "
-    "included.",
-    corner_record,
-)
 scattered = find("transposed_no_padding_strides").record()
 most = max(max(row) for row in scattered.overlaps)
 cells = [
@@ -359,12 +334,40 @@ cells = [
     for j, count in enumerate(row)
     if count == most
 ]
-question(
-    "A 3×3 kernel with stride 2 on a 2×2 input: which output cells add up the most "
-    "contributions, and how many?",
-    f"{', '.join(cells)}, with {most}: every input cell's 3×3 block covers it.",
-    scattered,
-)
+doubled = transposed_output_size(7, 4, stride=2, padding=1)
+questions = [
+    question(
+        "A 2×2 max pooling (stride 2) on a 7×7 input: how big is the output, and with "
+        "<code>ceil_mode=True</code>?",
+        f"{pool_output_size(7, 2)}×{pool_output_size(7, 2)}, and "
+        f"{pool_output_size(7, 2, ceil_mode=True)}×"
+        f"{pool_output_size(7, 2, ceil_mode=True)} with ceil_mode: the last, incomplete "
+        "window is kept.",
+        seven_pool,
+    ),
+    question(
+        "DCGAN's generator grows its maps with <code>nn.ConvTranspose2d(..., "
+        "kernel_size=4, stride=2, padding=1)</code>. What does a 7×7 map become?",
+        f"{doubled}×{doubled}: (7 − 1)×2 − 2×1 + 1×(4 − 1) + 0 + 1. This layer doubles "
+        "every size.",
+        dcgan,
+    ),
+    question(
+        "Average pooling, 3×3 window, stride 2, padding 1, on the 6×6 input above: what "
+        "is output[0, 0]?",
+        f"{corner_record.output[0][0]:.4f}: the four input cells of the corner add up to "
+        f"{window.sum().item():g}, and the divisor is {corner_record.divisors[0]}, "
+        "padding included.",
+        corner_record,
+    ),
+    question(
+        "A 3×3 kernel with stride 2 on a 2×2 input: which output cells add up the most "
+        "contributions, and how many?",
+        f"{', '.join(cells)}, with {most}: every input cell's 3×3 block covers it.",
+        scattered,
+    ),
+]
+display(HTML("".join(questions)))
 
 # %% [markdown]
 # ## Recap

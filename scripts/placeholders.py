@@ -5,7 +5,8 @@ every page, Markdown or notebook, with what the build computed, never with typed
 
 - ``{{ animation NAME }}``: an animation in its wide and narrow renditions with their reduced-motion
   stills, alt text, caption and explorer link, all read from its JSON sidecar (the record);
-- ``{{ gallery GROUP }}``: one group of the catalogue as stills that play on demand;
+- ``{{ still NAME }}``: an animation's still that plays on demand (a page stays light however many it has);
+- ``{{ gallery GROUP }}``: one group of the catalogue as such stills;
 - ``{{ figure NAME }}``: a figure of the trained run, with its alt text and caption from figures.json;
 - ``{{ metric NAME }}``: a number the run measured, e.g. ``test_accuracy`` (a field of convlab.run.Metrics).
 """
@@ -30,7 +31,7 @@ from convlab.run import Metrics, RunFolder
 ANIMATION_DIR = "assets/anim"
 FIGURE_DIR = "assets/figures"
 # A figure placeholder stands alone in its paragraph, which the figure replaces; a metric sits in text.
-BLOCK = re.compile(r"(?:<p>\s*)?\{\{\s*(animation|figure|gallery)\s+([A-Za-z0-9_]+)\s*\}\}(?:\s*</p>)?")
+BLOCK = re.compile(r"(?:<p>\s*)?\{\{\s*(animation|still|figure|gallery)\s+([A-Za-z0-9_]+)\s*\}\}(?:\s*</p>)?")
 INLINE = re.compile(r"\{\{\s*metric\s+([A-Za-z0-9_]+)\s*\}\}")
 
 UrlFor = Callable[[str], str]
@@ -105,18 +106,18 @@ def animation_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:
     )
 
 
-def gallery_item(name: str, docs_dir: Path, url_for: UrlFor) -> str:
-    """Return one animation for the gallery: its narrow still (legible in a column about 400 px wide), a
+def still_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:
+    """Return an animation that plays on demand: its narrow still (legible in a column 380 px wide or more), a
     link that plays it (gallery.js swaps the still for the GIF in place; without JavaScript the link opens
     the GIF), its caption and its explorer link."""
     data = _read_json(docs_dir / ANIMATION_DIR / f"{name}.json")
     _, narrow = _renditions(data)
     still, gif = (url_for(f"{ANIMATION_DIR}/{narrow[kind]}") for kind in ("still", "file"))
     size = f'width="{narrow["width"]}" height="{narrow["height"]}"'
-    play = f'<a class="convlab-play" href="{gif}" data-gif="{gif}" data-still="{still}">Play {name}</a>.'
+    play = f'<a class="convlab-play" href="{gif}" data-gif="{gif}" data-still="{still}">Play the animation</a>.'
     caption_html = html.escape(caption(from_json(data))) + _caption_links(data, url_for)
     return (
-        f'<figure class="convlab-figure convlab-gallery-item" id="animation-{name}">'
+        f'<figure class="convlab-figure convlab-still" id="animation-{name}">'
         f'<img src="{still}" alt="{html.escape(data["alt"])}" {size} loading="lazy">'
         f"<figcaption>{play} {caption_html}</figcaption></figure>"
     )
@@ -127,7 +128,7 @@ def gallery_block(group: str, docs_dir: Path, url_for: UrlFor) -> str:
     animations = in_group(group)
     if not animations:
         raise KeyError(f"no gallery group called {group!r}: choose from {', '.join(GROUPS)}")
-    return f'<div class="convlab-gallery">{"".join(gallery_item(a.name, docs_dir, url_for) for a in animations)}</div>'
+    return f'<div class="convlab-gallery">{"".join(still_figure(a.name, docs_dir, url_for) for a in animations)}</div>'
 
 
 def run_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:
@@ -167,7 +168,8 @@ def expand_placeholders(page_html: str, docs_dir: Path, run: RunFolder, url_for:
 
     def figure(match: re.Match) -> str:
         kind, name = match.groups()
-        make = {"animation": animation_figure, "figure": run_figure, "gallery": gallery_block}[kind]
+        makers = {"animation": animation_figure, "still": still_figure, "figure": run_figure, "gallery": gallery_block}
+        make = makers[kind]
         return make(name, docs_dir, url_for)
 
     page_html = BLOCK.sub(figure, page_html)

@@ -138,7 +138,7 @@ def test_a_dilated_kernel_is_drawn_over_its_span_with_holes():
     assert {rc for rc, cell in kernel.items() if cell.style == "hole"} == {
         (r, c) for r in range(5) for c in range(5) if r % 2 or c % 2
     }
-    assert ("kernel0", (0, 0), (4, 4)) in told.frame(0).outlines
+    assert ("kernel0", (0, 0), (4, 4), "span") in told.frame(0).outlines
 
 
 def test_the_legend_names_only_what_the_frame_shows():

@@ -66,7 +66,7 @@ print(where[0, 0])
 print("row, column of output[0, 0]'s maximum:", divmod(where[0, 0, 0, 0].item(), 6))
 
 # %% [markdown]
-# ### How big is the output?
+# ### The size of a pooled map
 #
 # Pooling uses the convolution's formula, with the stride $S$ defaulting to the window size $K$:
 #
@@ -226,7 +226,7 @@ print("same as the transposed convolution:", torch.equal(direct, by_hand))
 # multiplies the flattened input, a convolution with stride 2 is a wide matrix that shrinks the
 # input; this operation multiplies by the transpose of that matrix, which grows it back.)
 #
-# ### How big is the output?
+# ### The size of an upsampled map
 #
 # Running the convolution's formula backwards gives
 #

@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from buildstep import page_resources, page_weight
 
 from convlab.catalogue import CATALOGUE
@@ -116,3 +117,16 @@ def test_play_swaps_the_still_for_the_animation_and_back(browser, site_server):
     assert image.get_attribute("src").endswith("maxpool_2x2.narrow.png")
     assert link.get_attribute("aria-pressed") == "false"
     context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", ["lesson/pooling/", "gallery/"])
+def test_the_new_pages_have_no_serious_accessibility_problems(browser, site_server, path, scheme):
+    base, _ = site_server
+    context, page, _ = _open(browser, base + path, color_scheme=scheme)
+    violations = Axe().run(page).response["violations"]
+    context.close()
+    serious = [
+        (v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []

@@ -16,7 +16,7 @@ ANIM_DIR := docs/assets/anim
 ANIMATIONS := $(shell $(CATALOGUE) animations)
 ANIM_FILES := $(foreach name,$(ANIMATIONS),$(addprefix $(ANIM_DIR)/$(name).,gif json png narrow.gif narrow.png))
 RENDER_SOURCES := convlab/arithmetic.py convlab/transposed.py convlab/pooling.py convlab/records.py \
-	convlab/catalogue.py convlab/describe.py convlab/layout.py convlab/drawing.py convlab/painter.py \
+	convlab/catalogue.py convlab/describe.py convlab/layout.py convlab/drawing.py convlab/stories.py convlab/painter.py \
 	convlab/animate.py convlab/files.py convlab/errors.py
 
 # Data, training and figures: each reruns only when its inputs change.

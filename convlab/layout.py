@@ -111,11 +111,6 @@ def plain(text: str) -> str:
     return text.replace(PAD_OPEN, "").replace(PAD_CLOSE, "")
 
 
-def line_width(text: str, size: int) -> float:
-    """Return the drawn width of a caption line, the grey boxes behind padding values included."""
-    return text_width(plain(text), size) + text.count(PAD_OPEN) * pad_room(size)
-
-
 def pad_room(size: int) -> int:
     """Return the extra width a grey box behind a padding value takes in a caption."""
     return round(size * 0.5)

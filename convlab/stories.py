@@ -293,7 +293,7 @@ class TransposedStory(Story):
             Panel("kernel", kernel, g.direct.span, tuple(self.fmt(w) for row in record.flipped for w in row)),
             Panel(
                 "stretched",
-                f"Zeros inserted and around: {size_text(g.stretched)}",
+                f"{stretched_label(g)}: {size_text(g.stretched)}",
                 g.stretched,
                 tuple(self.fmt(v) for row in record.stretched for v in row),
             ),
@@ -371,6 +371,21 @@ class TransposedStory(Story):
         return f"{head}{_terms(weights, values, self.precision)} = {self.fmt(step.value)}{rest}"
 
 
+def stretched_label(g) -> str:
+    """Return what the direct view did to the input: zeros inserted (stride), around (padding), or edges cut off
+    (padding larger than the kernel's reach)."""
+    inserted = any(s > 1 for s in g.stride)
+    around = any(e > 0 for e in g.edge) or any(g.output_padding)
+    cut = any(e < 0 for e in g.edge)
+    if inserted:
+        words = "Zeros inserted and around" if around else "Zeros inserted"
+    else:
+        words = "Zeros around" if around else ""
+    if cut:
+        words = f"{words}, edges cut off" if words else "Edges cut off"
+    return words or "Input as the kernel reads it"
+
+
 class ScatterStory(Story):
     """A transposed convolution as its definition: each input cell in turn adds its value times the kernel
     into the output, and overlapping contributions add up."""
@@ -436,7 +451,8 @@ class ScatterStory(Story):
         for target in scatter.targets:
             if target is not None:
                 cells["output", *target] = Cell(cells["output", *target].text, "current")
-        return Frame(cells, [], self._step_caption(k), self.common_legend(cells) + rounded)
+        outlines = window_outlines(["input"], scatter.src, scatter.src, False)
+        return Frame(cells, outlines, self._step_caption(k), self.common_legend(cells) + rounded)
 
     def _step_caption(self, k: int) -> str:
         record = self.record

@@ -24,11 +24,14 @@ SHOWN = """[...document.querySelectorAll('figure.convlab-animation img, figure.c
 def _open(browser, url, **options):
     context = browser.new_context(**options)
     page = context.new_page()
-    requests = []
+    requests, errors = [], []
     page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(url, wait_until="networkidle")
     page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')")
     page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    assert errors == [], errors
     return context, page, requests
 
 

@@ -15,7 +15,8 @@ from convlab.describe import format_value
 from convlab.layout import PAD_OPEN
 from convlab.pooling import MAX
 from convlab.records import SCATTER
-from convlab.stories import step_arithmetic, story
+from convlab.stories import step_arithmetic, story, stretched_label
+from convlab.transposed import TransposedGeometry
 
 NAMES = [animation.name for animation in CATALOGUE]
 
@@ -133,3 +134,16 @@ def test_a_story_tells_the_record_it_is_given_and_computes_nothing_again():
     first = dataclasses.replace(record.steps[0], value=99.0)
     told = story(dataclasses.replace(record, steps=(first, *record.steps[1:])))
     assert told.frame(0).caption.endswith("/ 9 = 99")
+
+
+@pytest.mark.parametrize(
+    ("settings", "label"),
+    [
+        ({"size": 2, "kernel": 3, "stride": 2}, "Zeros inserted and around"),
+        ({"size": 5, "kernel": 3, "padding": 1}, "Zeros around"),
+        ({"size": 7, "kernel": 3, "padding": 2}, "Input as the kernel reads it"),
+        ({"size": 5, "kernel": 3, "stride": 2, "padding": 3}, "Zeros inserted, edges cut off"),
+    ],
+)
+def test_the_direct_views_grid_says_what_was_done_to_the_input(settings, label):
+    assert stretched_label(TransposedGeometry.of(**settings)) == label

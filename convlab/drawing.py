@@ -118,13 +118,12 @@ def draw_items(image: Image.Image, items: list[Item]) -> None:
 
 
 def palette() -> Image.Image:
-    """Return one fixed palette: the fills, the inks, and the anti-aliasing blends of ink on each fill."""
+    """Return one fixed palette: the fills, the inks, and a blend of each ink on each fill (anti-aliasing)."""
     colours = [WHITE, INK, MUTED, LINE, FAINT_LINE, HATCH, SPAN, *BACKGROUNDS]
     for background in BACKGROUNDS:
         for ink in INKS:
-            for step in (1, 2):  # two blends per pair: smooth enough, and far fewer bytes than eight
-                t = step / 3
-                colours.append(tuple(round(b + (i - b) * t) for b, i in zip(background, ink, strict=True)))
+            # One half-way blend per pair smooths the text's edges as well as more would, in fewer bytes.
+            colours.append(tuple(round((b + i) / 2) for b, i in zip(background, ink, strict=True)))
     unique = list(dict.fromkeys(colours))
     image = Image.new("P", (1, 1))
     image.putpalette([channel for colour in unique for channel in colour])  # < 256: a spare index for transparency

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from convlab.errors import UsageError
 from convlab.records import AVG, MAX, SCATTER, TRANSPOSED, Record, Settings
 
-LESSON, CONVOLUTION, TRANSPOSED_GROUP, POOLING = "lesson", "convolution", "transposed", "pooling"
+LESSON_GROUP, CONVOLUTION, TRANSPOSED_GROUP, POOLING = "lesson", "convolution", "transposed", "pooling"
 GROUPS = {
-    LESSON: "The lesson's animations",
+    LESSON_GROUP: "The lesson's animations",
     CONVOLUTION: "Convolution: padding, strides, dilation",
     TRANSPOSED_GROUP: "Transposed convolution",
     POOLING: "Pooling",
@@ -31,6 +31,11 @@ class Animation:
     name: str
     settings: Settings
     group: str
+
+    @property
+    def geometry(self):
+        """Return the checked geometry of this animation's settings."""
+        return self.settings.geometry()
 
     def record(self) -> Record:
         """Return this animation's record, computed once."""
@@ -77,15 +82,15 @@ def _transposed(name: str, size: int, kernel: int = 3, **settings) -> Animation:
 
 
 CATALOGUE = (
-    Animation("conv", Settings(), LESSON),
-    Animation("conv_stride_2", Settings(stride=2), LESSON),
-    Animation("conv_pad_1", Settings(padding=1), LESSON),
-    Animation("conv_dilation_2", Settings(dilation=2), LESSON),
-    Animation("conv_edge", Settings(input=STEP_EDGE, weights=SOBEL_X), LESSON),
+    Animation("conv", Settings(), LESSON_GROUP),
+    Animation("conv_stride_2", Settings(stride=2), LESSON_GROUP),
+    Animation("conv_pad_1", Settings(padding=1), LESSON_GROUP),
+    Animation("conv_dilation_2", Settings(dilation=2), LESSON_GROUP),
+    Animation("conv_edge", Settings(input=STEP_EDGE, weights=SOBEL_X), LESSON_GROUP),
     Animation(
         "conv_two_channels",
         Settings(size=3, in_channels=2, input=TWO_CHANNELS, weights=TWO_KERNELS, bias=1.0),
-        LESSON,
+        LESSON_GROUP,
     ),
     _guide("conv_no_padding_no_strides", 4),
     _guide("conv_arbitrary_padding", 5, kernel=4, padding=2),
@@ -107,6 +112,11 @@ CATALOGUE = (
     Animation("avgpool_2x2", Settings(op=AVG, kernel=2, input=DIGITS), POOLING),
     Animation("maxpool_3x3_pad_1", Settings(op=MAX, kernel=3, stride=2, padding=1, input=DIGITS), POOLING),
     Animation("avgpool_3x3_pad_1", Settings(op=AVG, kernel=3, stride=2, padding=1, input=DIGITS), POOLING),
+)
+
+# The four animations of the lesson's first page, in its order: stride, padding and dilation on the running example.
+LESSON = tuple(
+    animation for animation in CATALOGUE if animation.name in ("conv", "conv_stride_2", "conv_pad_1", "conv_dilation_2")
 )
 
 # The figures of a trained run, by name (as pages write `{{ figure NAME }}`), and the file each is drawn into.

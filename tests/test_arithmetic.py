@@ -152,7 +152,7 @@ def test_several_channels_add_their_sums_and_the_bias_as_torch_does(s, channels,
 
 
 def test_first_cell_of_the_lesson_is_7():
-    record = LESSON[0].convolution()
+    record = LESSON[0].record()
     first = record.steps[0]
     assert first.out == (0, 0)
     assert sorted(record.padded[0][r][c] for r, c in first.taps) == [0, 1, 2, 6, 7, 8, 12, 13, 14]

@@ -5,7 +5,7 @@ import itertools
 
 import pytest
 
-from convlab.catalogue import CATALOGUE, LESSON, find, in_group
+from convlab.catalogue import CATALOGUE, LESSON_GROUP, find, in_group
 from convlab.drawing import CURRENT, TAP, UNREAD, WINNER
 from convlab.layout import NARROW, wide
 from convlab.painter import Painter
@@ -45,7 +45,7 @@ def test_every_catalogue_animation_is_legible_where_the_site_shows_it(name, rend
 
 @pytest.mark.parametrize("rendition", RENDITIONS, ids=lambda r: r.name)
 def test_reading_order_is_input_then_kernel_then_output(rendition):
-    for animation in in_group(LESSON):
+    for animation in in_group(LESSON_GROUP):
         places = Painter(animation.record(), rendition).layout.panels
         order = [places[key].origin for key in ("input0", "kernel0", "output")]
         for (x0, y0), (x1, y1) in itertools.pairwise(order):

@@ -11,10 +11,10 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from convlab import output_size, pool_output_size, transposed_output_size
+from convlab.catalogue import LESSON
 from convlab.model import feature_sizes
 
 ROOT = Path(__file__).resolve().parent.parent
-LESSON_PAGE = ["conv", "conv_stride_2", "conv_pad_1", "conv_dilation_2"]  # the animations the first page shows
 
 
 class _Page(HTMLParser):
@@ -97,7 +97,8 @@ def test_animations_carry_alt_text_captions_and_reduced_motion_stills(built_site
     page = _parse(built_site / "lesson/convolution/index.html")
     animations = [f for f in page.figures if f["id"].startswith("animation-")]
     names = [f["id"].removeprefix("animation-") for f in animations]
-    assert [name for name in names if name in LESSON_PAGE] == LESSON_PAGE
+    lesson = [animation.name for animation in LESSON]
+    assert [name for name in names if name in lesson] == lesson
     for figure, name in zip(animations, names, strict=True):
         data = json.loads((built_site / f"assets/anim/{name}.json").read_text())
         assert figure["img"]["alt"] == data["alt"]

@@ -121,7 +121,7 @@ average = nn.AvgPool2d(kernel_size=2)
 print(average(x)[0, 0])
 
 # %% [markdown]
-# {{ animation avgpool_2x2 }}
+# {{ still avgpool_2x2 }}
 #
 # With padding, average pooling counts the padding cells as zeros *in the divisor*: PyTorch's
 # default `count_include_pad=True` divides every window by 9 for a 3×3 window, even in a corner

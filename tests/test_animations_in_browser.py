@@ -14,7 +14,7 @@ from convlab.catalogue import CATALOGUE
 
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "height": 800}}
 PAGES = ["lesson/convolution/", "lesson/layers/", "lesson/cnn/", "lesson/pooling/", "gallery/"]
-MAX_GALLERY_BYTES = 1_500_000
+MAX_PAGE_BYTES = 1_500_000  # as the main lesson page (tests/test_browser.py)
 SHOWN = """[...document.querySelectorAll('figure.convlab-animation img, figure.convlab-still img')].map(i => ({
     id: i.closest('figure').id, onDemand: i.closest('figure').classList.contains('convlab-still'),
     src: i.currentSrc, natural: i.naturalWidth, shown: i.getBoundingClientRect().width
@@ -84,24 +84,30 @@ def test_each_screen_downloads_only_its_own_rendition(browser, site_server, view
         assert not any(name.endswith(".narrow.gif") for name in gifs), gifs
 
 
-def test_the_gallery_shows_the_whole_catalogue_and_weighs_at_most_1_5_mb(browser, site_server, built_site):
-    base, sent = site_server
-    sent.clear()
+def test_the_gallery_shows_the_whole_catalogue_as_stills(browser, site_server):
+    base, _ = site_server
     context, page, requests = _open(browser, base + "gallery/", viewport=VIEWPORTS["laptop"])
     ids = page.evaluate("[...document.querySelectorAll('.convlab-gallery figure')].map(f => f.id)")
+    context.close()
     assert ids == [f"animation-{animation.name}" for animation in CATALOGUE]
     assert not any(url.endswith(".gif") for url in requests)  # stills only, until asked
+
+
+@pytest.mark.parametrize("path", ["gallery/", "lesson/pooling/"])
+def test_the_new_pages_weigh_at_most_1_5_mb_with_all_they_load(browser, site_server, built_site, path):
+    base, sent = site_server
+    sent.clear()
+    context, page, requests = _open(browser, base + path, viewport=VIEWPORTS["laptop"])
     page.wait_for_load_state("networkidle")
-    loaded = {urlsplit(url).path for url in requests}
-    measured = {
-        "/" + p.relative_to(built_site.resolve()).as_posix() for p in page_resources(built_site, "gallery/index.html")
-    }
-    measured |= {path.removesuffix("index.html") for path in measured}
-    assert loaded <= measured  # the bound counts everything the browser fetched
-    bound = page_weight(built_site, "gallery/index.html")
-    print(f"gallery: {sum(sent.values()) / 1e6:.2f} MB sent; bound {bound / 1e6:.2f} MB")
-    assert sum(sent.values()) <= bound <= MAX_GALLERY_BYTES
     context.close()
+    loaded = {urlsplit(url).path for url in requests}
+    resources = page_resources(built_site, path + "index.html")
+    measured = {"/" + file.relative_to(built_site.resolve()).as_posix() for file in resources}
+    measured |= {url.removesuffix("index.html") for url in measured}
+    assert loaded <= measured  # the bound counts everything the browser fetched
+    bound = page_weight(built_site, path + "index.html")
+    print(f"{path}: {sum(sent.values()) / 1e6:.2f} MB sent; bound {bound / 1e6:.2f} MB")
+    assert sum(sent.values()) <= bound <= MAX_PAGE_BYTES
 
 
 def test_play_swaps_the_still_for_the_animation_and_back(browser, site_server):

@@ -16,8 +16,10 @@ STEP := $(BIN)/python scripts/buildstep.py run
 CATALOGUE := $(PYTHON) -m convlab.catalogue
 ANIM_DIR := docs/assets/anim
 ANIMATIONS := $(shell $(CATALOGUE) animations)
-ANIM_FILES := $(foreach name,$(ANIMATIONS),$(addprefix $(ANIM_DIR)/$(name).,gif json png))
-RENDER_SOURCES := convlab/arithmetic.py convlab/animate.py convlab/catalogue.py convlab/files.py convlab/errors.py
+ANIM_FILES := $(foreach name,$(ANIMATIONS),$(addprefix $(ANIM_DIR)/$(name).,gif json png narrow.gif narrow.png))
+RENDER_SOURCES := convlab/arithmetic.py convlab/transposed.py convlab/pooling.py convlab/records.py \
+	convlab/catalogue.py convlab/describe.py convlab/layout.py convlab/drawing.py convlab/stories.py convlab/painter.py \
+	convlab/animate.py convlab/files.py convlab/errors.py
 
 # Data, training and figures.
 DATA_ROOT := data
@@ -39,6 +41,7 @@ EXECUTED := $(NOTEBOOKS:%=docs/lesson/%.ipynb)
 READS_convolution :=
 READS_layers := $(MNIST_FILES)
 READS_cnn := $(RUN_FILES) $(MNIST_FILES)
+READS_pooling :=
 
 # KaTeX, from npm (package-lock.json pins it), served by the site itself: its scripts, stylesheet and fonts.
 KATEX_DIR := docs/assets/katex
@@ -73,7 +76,7 @@ $(INSTALLED): requirements.txt requirements-nodeps.txt pyproject.toml
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $@
 
-# The lesson's animations: each one's GIF, JSON sidecar and PNG still.
+# The animations of the catalogue: each one's JSON sidecar, and the GIF and PNG still of each rendition.
 $(ANIM_FILES) &: $(RENDER_SOURCES) FORCE | $(INSTALLED)
 	@$(STEP) animations --inputs $(RENDER_SOURCES) --outputs $(ANIM_FILES) --owns $(ANIM_DIR) -- \
 		$(BIN)/convlab gifs --out $(ANIM_DIR) > /dev/null

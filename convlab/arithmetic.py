@@ -18,7 +18,7 @@ from convlab.errors import UsageError
 Pair = tuple[int, int]
 Grid = list[list[float]]
 
-_AXES = ("tall", "wide")
+AXES = ("tall", "wide")  # how an extent reads along each axis, in messages
 _FIELDS = ("size", "kernel", "stride", "padding", "dilation")
 
 
@@ -38,20 +38,30 @@ def span(kernel: int, dilation: int) -> int:
     return dilation * (kernel - 1) + 1
 
 
+def check_settings(at_least_one: dict[str, int], at_least_zero: dict[str, int]) -> None:
+    """Raise UsageError, saying what to change, for a setting below its least value (as torch refuses)."""
+    for name, value in at_least_one.items():
+        if value < 1:
+            raise UsageError(f"{name} must be at least 1, got {value}: {_ADVICE[name]}")
+    for name, value in at_least_zero.items():
+        if value < 0:
+            raise UsageError(f"{name} must be 0 or more, got {value}: use 0 for no {name}")
+
+
+_ADVICE = {
+    "input size": "the input needs at least one cell",
+    "kernel size": "the kernel needs at least one cell",
+    "stride": "use 1 to move one cell per step",
+    "dilation": "use 1 for a kernel whose taps touch",
+}
+
+
 def _check_axis(size: int, kernel: int, stride: int, padding: int, dilation: int, axis: int) -> None:
     """Raise UsageError, saying what to change, if torch would refuse these settings on one axis."""
-    at_least_one = (
-        ("input size", size, "the input needs at least one cell"),
-        ("kernel size", kernel, "the kernel needs at least one cell"),
-        ("stride", stride, "use 1 to move one cell per step"),
-        ("dilation", dilation, "use 1 for a kernel whose taps touch"),
+    check_settings(
+        {"input size": size, "kernel size": kernel, "stride": stride, "dilation": dilation}, {"padding": padding}
     )
-    for name, value, advice in at_least_one:
-        if value < 1:
-            raise UsageError(f"{name} must be at least 1, got {value}: {advice}")
-    if padding < 0:
-        raise UsageError(f"padding must be 0 or more, got {padding}: use 0 for no padding")
-    extent = _AXES[axis]
+    extent = AXES[axis]
     padded = size + 2 * padding
     covered = span(kernel, dilation)
     if covered > padded:
@@ -141,9 +151,12 @@ def output_size(size, kernel, stride=1, padding=0, dilation=1):
     (5, 7)
     """
     geometry = Geometry.of(size, kernel, stride, padding, dilation)
-    if any(isinstance(arg, tuple | list) for arg in (size, kernel, stride, padding, dilation)):
-        return geometry.output
-    return geometry.output[0]
+    return like_arguments(geometry.output, size, kernel, stride, padding, dilation)
+
+
+def like_arguments(pair: Pair, *arguments) -> Pair | int:
+    """Return ``pair`` if any argument was a pair, else its first number: ints in, an int out."""
+    return pair if any(isinstance(arg, tuple | list) for arg in arguments) else pair[0]
 
 
 def arange_grid(size: Pair) -> Grid:
@@ -174,90 +187,164 @@ def pad(grid: Grid, padding: Pair) -> Grid:
     return [list(row) for row in blank] + body + [list(row) for row in blank]
 
 
-@dataclass(frozen=True)
-class Step:
-    """One output cell: where it is, the padded-input cells it reads (row by row), and its value."""
-
-    out: Pair
-    taps: tuple[Pair, ...]
-    value: float
-
-
-@dataclass(frozen=True)
-class Convolution:
-    """A convolution computed once: settings, input, padded input, kernel, every step and the output."""
-
-    geometry: Geometry
-    input: Grid
-    kernel: Grid
-    padded: Grid
-    steps: tuple[Step, ...]
-
-    op = "conv"
-
-    @property
-    def output(self) -> Grid:
-        """Return the output grid, row by row, at full precision."""
-        cols = self.geometry.output[1]
-        values = [step.value for step in self.steps]
-        return [values[k : k + cols] for k in range(0, len(values), cols)]
-
-    @property
-    def formula(self) -> tuple[str, str]:
-        """Return the output-size formula for the height and the width, with this convolution's numbers."""
-        return (self.geometry.formula(0), self.geometry.formula(1))
-
-    def to_json(self) -> dict:
-        """Return the record as JSON-ready data: settings, grids, every step, the output and the formula."""
-        g = self.geometry
-        return {
-            "op": self.op,
-            "size": list(g.size),
-            "kernel_size": list(g.kernel),
-            "stride": list(g.stride),
-            "padding": list(g.padding),
-            "dilation": list(g.dilation),
-            "input": self.input,
-            "kernel": self.kernel,
-            "padded": self.padded,
-            "output": self.output,
-            "output_size": list(g.output),
-            "formula": list(self.formula),
-            "steps": [
-                {"out": list(step.out), "taps": [list(tap) for tap in step.taps], "value": step.value}
-                for step in self.steps
-            ],
-        }
-
-    @classmethod
-    def from_json(cls, data: dict) -> Convolution:
-        """Return the record that ``to_json`` wrote, steps and values as written (nothing is recomputed)."""
-        geometry = Geometry.of(*(tuple(data[key]) for key in ("size", "kernel_size", "stride", "padding", "dilation")))
-        steps = tuple(
-            Step(tuple(step["out"]), tuple(tuple(tap) for tap in step["taps"]), step["value"]) for step in data["steps"]
-        )
-        return cls(geometry, data["input"], data["kernel"], data["padded"], steps)
-
-
-def _check_shape(grid: Grid, shape: Pair, name: str) -> None:
+def check_shape(grid: Grid, shape: Pair, name: str) -> None:
     """Raise UsageError unless ``grid`` has ``shape`` (rows, columns) with every row the same length."""
     found = (len(grid), len(grid[0]) if grid else 0)
     if found != shape or any(len(row) != shape[1] for row in grid):
         raise UsageError(f"the {name} must be {shape[0]}×{shape[1]} for these settings, got {found[0]}×{found[1]}")
 
 
-def convolve(grid: Grid, weights: Grid, geometry: Geometry) -> Convolution:
-    """Return the record of sliding ``weights`` over ``grid`` (cross-correlation, as ``nn.Conv2d``)."""
-    _check_shape(grid, geometry.size, "input")
-    _check_shape(weights, geometry.kernel, "kernel")
-    padded = pad(grid, geometry.padding)
-    flat_weights = [w for row in weights for w in row]
+def floats(grid: Grid) -> Grid:
+    """Return a copy of ``grid`` holding floats."""
+    return [[float(v) for v in row] for row in grid]
+
+
+def weighted_sum(weights: list[float], values: list[float]) -> float:
+    """Return the sum of weight × value, correctly rounded (fsum), so 16 shows as 16 and not 15.999..."""
+    return math.fsum(w * v for w, v in zip(weights, values, strict=True))
+
+
+def flat(grid: Grid) -> list[float]:
+    """Return the grid's values row by row."""
+    return [v for row in grid for v in row]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One output cell: where it is, the cells it reads (row by row, in kernel order), its value, and, for a
+    convolution, the weighted sum of each input channel (the value is their total plus the bias)."""
+
+    out: Pair
+    taps: tuple[Pair, ...]
+    value: float
+    sums: tuple[float, ...] = ()
+
+
+def steps_to_json(steps: tuple[Step, ...]) -> list[dict]:
+    """Return the steps as JSON-ready data (``sums`` only where there are some)."""
+    written = []
+    for step in steps:
+        item = {"out": list(step.out), "taps": [list(tap) for tap in step.taps], "value": step.value}
+        if step.sums:
+            item["sums"] = list(step.sums)
+        written.append(item)
+    return written
+
+
+def steps_from_json(data: list[dict]) -> tuple[Step, ...]:
+    """Return the steps that ``steps_to_json`` wrote, values as written."""
+    return tuple(
+        Step(tuple(s["out"]), tuple(tuple(tap) for tap in s["taps"]), s["value"], tuple(s.get("sums", ())))
+        for s in data
+    )
+
+
+def output_grid(steps: tuple[Step, ...], cols: int) -> Grid:
+    """Return the steps' values as rows of ``cols`` (the steps run row by row)."""
+    values = [step.value for step in steps]
+    return [values[k : k + cols] for k in range(0, len(values), cols)]
+
+
+def geometry_json(geometry, fields: tuple[str, ...]) -> dict:
+    """Return the named settings of a geometry as lists (pairs), the way every sidecar writes them."""
+    return {("kernel_size" if name == "kernel" else name): list(getattr(geometry, name)) for name in fields}
+
+
+@dataclass(frozen=True)
+class Convolution:
+    """A convolution computed once: settings, input channels, their kernels and padded inputs, the bias,
+    every step and the output. One input channel is the lesson's case; ``nn.Conv2d(C, 1, ...)`` has C."""
+
+    geometry: Geometry
+    input: tuple[Grid, ...]  # (C, H, W): one grid per input channel
+    kernel: tuple[Grid, ...]  # (C, kH, kW): one kernel per input channel
+    padded: tuple[Grid, ...]
+    steps: tuple[Step, ...]
+    bias: float = 0.0
+
+    op = "conv"
+
+    @property
+    def in_channels(self) -> int:
+        """Return the number of input channels."""
+        return len(self.input)
+
+    @property
+    def output(self) -> Grid:
+        """Return the output grid, row by row, at full precision."""
+        return output_grid(self.steps, self.geometry.output[1])
+
+    @property
+    def formula(self) -> tuple[str, str]:
+        """Return the output-size formula for the height and the width, with this convolution's numbers."""
+        return (self.geometry.formula(0), self.geometry.formula(1))
+
+    def unread(self) -> set[Pair]:
+        """Return the cells of the input (not its padding) that no step reads: what a stride skips."""
+        read = {tap for step in self.steps for tap in step.taps}
+        rows, cols = self.geometry.padded
+        return {(r, c) for r in range(rows) for c in range(cols) if not self.geometry.is_padding(r, c)} - read
+
+    def to_json(self) -> dict:
+        """Return the record as JSON-ready data: settings, grids, every step, the output and the formula."""
+        g = self.geometry
+        return {
+            "op": self.op,
+            **geometry_json(g, ("size", "kernel", "stride", "padding", "dilation")),
+            "in_channels": self.in_channels,
+            "input": list(self.input),
+            "kernel": list(self.kernel),
+            "bias": self.bias,
+            "padded": list(self.padded),
+            "output": self.output,
+            "output_size": list(g.output),
+            "formula": list(self.formula),
+            "steps": steps_to_json(self.steps),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Convolution:
+        """Return the record that ``to_json`` wrote, steps and values as written (nothing is recomputed)."""
+        geometry = Geometry.of(*(tuple(data[key]) for key in ("size", "kernel_size", "stride", "padding", "dilation")))
+        steps = steps_from_json(data["steps"])
+        return cls(geometry, tuple(data["input"]), tuple(data["kernel"]), tuple(data["padded"]), steps, data["bias"])
+
+
+def convolve_channels(channels: list[Grid], kernels: list[Grid], geometry: Geometry, bias: float = 0.0) -> Convolution:
+    """Return the record of a convolution over several input channels into one output channel:
+    each kernel slides over its own channel and the output adds the channels' sums and the bias."""
+    if not channels or len(channels) != len(kernels):
+        raise UsageError(f"give one kernel per input channel: got {len(channels)} channels and {len(kernels)} kernels")
+    for c, (grid, weights) in enumerate(zip(channels, kernels, strict=True)):
+        name = "" if len(channels) == 1 else f" of channel {c}"
+        check_shape(grid, geometry.size, "input" + name)
+        check_shape(weights, geometry.kernel, "kernel" + name)
+    padded = tuple(pad(grid, geometry.padding) for grid in channels)
+    flat_kernels = [flat(weights) for weights in kernels]
     rows, cols = geometry.output
     steps = []
     for i in range(rows):
         for j in range(cols):
             taps = tuple(geometry.taps(i, j))
-            # fsum: the sum is correctly rounded, so 16 shows as 16 and not 15.999...
-            value = math.fsum(w * padded[r][c] for w, (r, c) in zip(flat_weights, taps, strict=True))
-            steps.append(Step((i, j), taps, value))
-    return Convolution(geometry, [[float(v) for v in row] for row in grid], weights, padded, tuple(steps))
+            sums = tuple(
+                weighted_sum(w, [grid[r][c] for r, c in taps]) for w, grid in zip(flat_kernels, padded, strict=True)
+            )
+            products = [
+                w * grid[r][c]
+                for ws, grid in zip(flat_kernels, padded, strict=True)
+                for w, (r, c) in zip(ws, taps, strict=True)
+            ]
+            steps.append(Step((i, j), taps, math.fsum([*products, bias]), sums))
+    return Convolution(
+        geometry,
+        tuple(floats(g) for g in channels),
+        tuple(floats(k) for k in kernels),
+        padded,
+        tuple(steps),
+        float(bias),
+    )
+
+
+def convolve(grid: Grid, weights: Grid, geometry: Geometry, bias: float = 0.0) -> Convolution:
+    """Return the record of sliding ``weights`` over ``grid`` (cross-correlation, as ``nn.Conv2d``)."""
+    return convolve_channels([grid], [weights], geometry, bias)

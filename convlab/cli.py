@@ -14,9 +14,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from convlab.arithmetic import Geometry, Grid, arange_grid, as_pair, convolve, mean_kernel
-from convlab.catalogue import LESSON
+from convlab.animate import LIMITS, MAX_INPUT, WIDTHS
+from convlab.arithmetic import Grid
+from convlab.catalogue import CATALOGUE
 from convlab.errors import UsageError
+from convlab.records import OPS, VIEWS, Settings
 from convlab.run import DEFAULT_DIR
 
 
@@ -84,28 +86,44 @@ def parse_grid(text: str, option: str = "--weights") -> Grid:
     return rows
 
 
-def check_width(width: int) -> None:
-    """Raise UsageError unless ``width`` is a frame width the renderer draws legibly."""
-    if not 200 <= width <= 4000:
-        raise UsageError(f"--width {width}: choose a frame width from 200 to 4000 pixels")
+def parse_number(text: str, option: str) -> float:
+    """Return one number written as the grammar allows (see NUMBER); UsageError, naming ``option``, else."""
+    rows = parse_grid(text, option)
+    if len(rows) != 1 or len(rows[0]) != 1:
+        raise UsageError(f"{option}: {text!r} is not one number: write e.g. 1 or -0.5")
+    return rows[0][0]
+
+
+def parse_channels(text: str, option: str) -> tuple[Grid, ...]:
+    """Return one grid per channel: grids written as for --weights, channels separated by '|'."""
+    return tuple(parse_grid(part, option) for part in text.split("|"))
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Return the settings the render flags ask for (checked when the record is computed)."""
+    return Settings(
+        op=args.op,
+        size=None if args.size is None else parse_size(args.size),
+        kernel=None if args.kernel is None else parse_size(args.kernel),
+        stride=None if args.stride is None else parse_size(args.stride),
+        padding=parse_size(args.padding),
+        dilation=parse_size(args.dilation),
+        output_padding=parse_size(args.output_padding),
+        ceil_mode=args.ceil_mode,
+        in_channels=args.in_channels,
+        input=None if args.input is None else parse_channels(args.input, "--input"),
+        weights=None if args.weights is None else parse_channels(args.weights, "--weights"),
+        bias=0.0 if args.bias is None else parse_number(args.bias, "--bias"),
+        view=args.view,
+    )
 
 
 def render_command(args: argparse.Namespace) -> list[Path]:
     """Render one animation with the given settings; return the files written."""
-    from convlab.animate import render
+    from convlab.animate import check_limits, check_width, render
 
-    weights = parse_grid(args.weights) if args.weights is not None else None
-    kernel = parse_size(args.kernel) if args.kernel else None
-    if weights is not None:
-        shape = (len(weights), len(weights[0]))
-        if kernel is not None and as_pair(kernel, "kernel size") != shape:
-            raise UsageError(
-                f"--weights is {shape[0]}x{shape[1]} but --kernel is {args.kernel}: drop --kernel or make them agree"
-            )
-        kernel = shape
-    sizes = (parse_size(text) for text in (args.size, args.stride, args.padding, args.dilation))
-    size, stride, padding, dilation = sizes
-    geometry = Geometry.of(size, 3 if kernel is None else kernel, stride, padding, dilation)
+    settings = settings_from(args)
+    check_limits(settings.geometry(), settings.view)
     check_width(args.width)
     if not 0 <= args.precision <= 6:
         raise UsageError(f"--precision {args.precision}: choose from 0 to 6 decimals")
@@ -114,19 +132,18 @@ def render_command(args: argparse.Namespace) -> list[Path]:
         raise UsageError(f"--out {args.out}: name a .gif file; the .json and .png are written beside it")
     if not out.parent.is_dir():
         raise UsageError(f"--out {args.out}: folder {out.parent} does not exist: create it or choose another")
-    record = convolve(arange_grid(geometry.size), weights or mean_kernel(geometry.kernel), geometry)
-    return render(out, record, width=args.width, precision=args.precision)
+    return render(out, settings.record(), width=args.width, precision=args.precision, view=settings.view)
 
 
 def gifs_command(args: argparse.Namespace) -> list[Path]:
-    """Render the lesson's animations (all, or those named) into a folder; return the files written."""
-    from convlab.animate import render_animation
-    from convlab.catalogue import lesson_animation
+    """Render the catalogue's animations (all, or those named) into a folder; return the files written."""
+    from convlab.animate import check_width, render_animation
+    from convlab.catalogue import find
 
     check_width(args.width)
     out = Path(args.out)
-    names = args.only or [animation.name for animation in LESSON]
-    animations = [lesson_animation(name) for name in names]
+    names = args.only or [animation.name for animation in CATALOGUE]
+    animations = [find(name) for name in names]
     return [path for animation in animations for path in render_animation(animation, out, args.width)]
 
 
@@ -172,35 +189,62 @@ def build_parser() -> argparse.ArgumentParser:
 
     render = commands.add_parser(
         "render",
-        help="animate a convolution with your own settings",
-        description="Animate a convolution over an input holding 0, 1, 2, ... row by row. "
-        "Writes OUT (GIF), and beside it OUT.json (every number) and OUT.png (the last frame).",
+        help="animate a convolution, transposed convolution or pooling with your own settings",
+        description="Animate one operation over an input holding 0, 1, 2, ... row by row (or --input). "
+        "Writes OUT (GIF) and OUT.png (its last frame) for wide screens, OUT.narrow.gif and OUT.narrow.png "
+        f"for phones, and OUT.json (every number). {LIMITS}",
     )
-    render.add_argument("--size", default="6", help="input size, N or HxW (default: 6)")
-    render.add_argument("--kernel", help="kernel size, N or HxW (default: 3, or the shape of --weights)")
-    render.add_argument("--stride", default="1", help="N or HxW (default: 1)")
+    render.add_argument("--op", default="conv", choices=OPS, help="the operation (default: conv)")
+    render.add_argument(
+        "--size", help=f"input size, N or HxW, at most {MAX_INPUT} (default: 6, or the shape of --input)"
+    )
+    render.add_argument(
+        "--kernel", help="kernel or window size, N or HxW (default: 3, 2 for pooling, or the shape of --weights)"
+    )
+    render.add_argument("--stride", help="N or HxW (default: 1; the window size for pooling)")
     render.add_argument("--padding", default="0", help="N or HxW (default: 0)")
     render.add_argument("--dilation", default="1", help="N or HxW (default: 1)")
     render.add_argument(
+        "--output-padding", default="0", help="extra rows/columns of a transposed convolution's output (default: 0)"
+    )
+    render.add_argument("--ceil-mode", action="store_true", help="pooling: round the output size up")
+    render.add_argument(
+        "--input",
+        help='input values, e.g. "1,2;3,4" (rows by ";", values by ","; channels by "|"); '
+        "default: 0, 1, 2, ... row by row",
+    )
+    render.add_argument(
         "--weights",
-        help='kernel weights, e.g. "1,2,3;4,5,6;7,8,9" (default: the mean kernel); '
+        help='kernel weights, e.g. "1,2,3;4,5,6;7,8,9" (default: the averaging kernel; ones for transposed); '
         'write --weights="-1,0,1;..." when the first value is negative',
     )
+    render.add_argument("--bias", help="convolution: a number added to every output (default: 0)")
+    render.add_argument(
+        "--in-channels", type=int, default=1, help="convolution: input channels, 1 to 4, added up (default: 1)"
+    )
+    render.add_argument(
+        "--view", default="direct", choices=VIEWS, help="transposed: direct convolution or scatter (default: direct)"
+    )
     render.add_argument("--out", required=True, help="the GIF to write, e.g. my_conv.gif")
-    render.add_argument("--width", type=int, default=1000, help="frame width in pixels (default: 1000)")
-    render.add_argument("--precision", type=int, default=2, help="decimals shown (default: 2)")
+    render.add_argument(
+        "--width", type=int, default=1000, help=f"wide frame width, {WIDTHS[0]} to {WIDTHS[1]} pixels (default: 1000)"
+    )
+    render.add_argument("--precision", type=int, default=2, help="decimals shown, 0 to 6 (default: 2)")
     render.set_defaults(handler=render_command)
 
     gifs = commands.add_parser(
         "gifs",
-        help="render the lesson's four animations",
-        description="Render the lesson's animations as NAME.gif, NAME.json and NAME.png.",
+        help="render the site's animations",
+        description="Render the catalogue's animations as NAME.gif, NAME.png, NAME.narrow.gif, NAME.narrow.png "
+        "and NAME.json.",
     )
     gifs.add_argument("--out", required=True, help="folder to write into (created if missing)")
     gifs.add_argument(
-        "--only", nargs="+", metavar="NAME", help=f"render only these: {', '.join(a.name for a in LESSON)}"
+        "--only", nargs="+", metavar="NAME", help=f"render only these: {', '.join(a.name for a in CATALOGUE)}"
     )
-    gifs.add_argument("--width", type=int, default=1000, help="frame width in pixels (default: 1000)")
+    gifs.add_argument(
+        "--width", type=int, default=1000, help=f"wide frame width, {WIDTHS[0]} to {WIDTHS[1]} pixels (default: 1000)"
+    )
     gifs.set_defaults(handler=gifs_command)
 
     data = commands.add_parser(
@@ -243,13 +287,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         for path in args.handler(args):
             print(path)
     except UsageError as error:
         print(f"convlab: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # Files are written to temporary names and renamed at the end: nothing half-written is left.
+        print("convlab: interrupted; nothing was left half-written", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -1,10 +1,11 @@
 """Benchmark: convlab's Pillow renderer against the usual matplotlib FuncAnimation + PillowWriter way.
 
-Both draw the same frames (the same grids, highlights, output values and captions, at the same pixel
-size) for the lesson's four animations, side by side in one run. Prints time and bytes and the ratios.
-Targets: convlab at least 5x faster and at most a third of the bytes.
+Both draw the same frames: convlab's painter describes each frame as boxes and texts (convlab.drawing),
+which convlab draws with Pillow and this script draws with matplotlib patches and texts at the same pixel
+size, for every animation of the catalogue in both renditions, side by side in one run. Prints time and
+bytes and the ratios. Targets: convlab at least 5x faster and at most a third of the bytes.
 
-    python scripts/bench_gifs.py [--width 1000] [--repeat 3]
+    python scripts/bench_gifs.py [--width 1000] [--repeat 1] [--only NAME ...]
 """
 
 from __future__ import annotations
@@ -21,93 +22,70 @@ import matplotlib.pyplot as plt
 from matplotlib.animation import FuncAnimation, PillowWriter
 from matplotlib.patches import Rectangle
 
-from convlab.animate import (
-    CURRENT,
-    PAD_FILL,
-    PENDING,
-    SPAN,
-    STEP_MS,
-    TAP,
-    WHITE,
-    Painter,
-    format_value,
-    render,
-    settings_text,
-)
-from convlab.catalogue import LESSON
+from convlab.animate import durations, render
+from convlab.catalogue import CATALOGUE, find
+from convlab.drawing import HATCH, Rect, Text
+from convlab.layout import NARROW, wide
+from convlab.painter import Painter
+
+# Pillow's text anchors as matplotlib's alignments.
+HORIZONTAL = {"l": "left", "m": "center", "r": "right"}
+VERTICAL = {"t": "top", "m": "center", "s": "baseline", "b": "bottom"}
+POINTS = 0.72  # pixels to points at 100 dpi
 
 
-def _rgb(colour: tuple[int, int, int]) -> tuple[float, float, float]:
-    return tuple(channel / 255 for channel in colour)
+def _rgb(colour):
+    return None if colour is None else tuple(channel / 255 for channel in colour)
+
+
+def _artist(ax, item):
+    """Add one convlab item to the axes as a matplotlib artist; return it."""
+    if isinstance(item, Text):
+        return ax.text(
+            *item.xy,
+            item.text,
+            fontsize=item.size * POINTS,
+            weight="bold" if item.bold else "normal",
+            color=_rgb(item.colour),
+            ha=HORIZONTAL[item.anchor[0]],
+            va=VERTICAL[item.anchor[1]],
+        )
+    assert isinstance(item, Rect)
+    x0, y0, x1, y1 = item.box
+    patch = Rectangle(
+        (x0, y0),
+        x1 - x0,
+        y1 - y0,
+        facecolor=_rgb(item.fill) or "none",
+        edgecolor=_rgb(item.outline) or "none",
+        linewidth=item.width * POINTS,
+        hatch="//" if item.hatch else None,
+        linestyle=(0, (item.dash / item.width, item.dash / item.width)) if item.dash else "-",
+    )
+    return ax.add_patch(patch)
 
 
 def render_with_matplotlib(painter: Painter, out: Path) -> None:
-    """Write the painter's frames as a GIF the way most tutorials do: patches, texts, FuncAnimation."""
-    layout, record = painter.layout, painter.record
-    geometry = record.geometry
+    """Write the painter's frames as a GIF the way most tutorials do: patches and texts, FuncAnimation."""
+    layout = painter.layout
+    plt.rcParams["hatch.color"] = _rgb(HATCH)
     fig = plt.figure(figsize=(layout.width / 100, layout.height / 100), dpi=100)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, layout.width)
     ax.set_ylim(layout.height, 0)
     ax.axis("off")
-    cell, points = layout.cell, painter.text_font.size * 0.72  # pixels -> points at 100 dpi
-
-    def square(origin, size, r, c, fill, text, hatch=None):
-        x, y = origin[0] + c * size, origin[1] + r * size
-        patch = ax.add_patch(Rectangle((x, y), size, size, facecolor=_rgb(fill), edgecolor="0.55", hatch=hatch))
-        label = ax.text(x + size / 2, y + size / 2, text, ha="center", va="center", fontsize=points)
-        return patch, label
-
-    ax.text(
-        layout.margin, layout.margin, f"Conv2d: {settings_text(geometry)}", fontsize=points, va="top", weight="bold"
-    )
-    for xy, text in ((layout.input_xy, "Input"), (layout.output_xy, "Output"), (layout.kernel_xy, "Kernel")):
-        ax.text(xy[0], xy[1] - 10, text, fontsize=points, weight="bold")
-    inputs = {}
-    for r, row in enumerate(record.padded):
-        for c, value in enumerate(row):
-            padding = geometry.is_padding(r, c)
-            fill = PAD_FILL if padding else WHITE
-            patch, _ = square(layout.input_xy, cell, r, c, fill, format_value(value), "//" if padding else None)
-            inputs[r, c] = (patch, fill)
-    for r, row in enumerate(painter.kernel_texts):
-        for c, text in enumerate(row):
-            square(layout.kernel_xy, layout.kernel_cell, r, c, WHITE, text)
-    outputs = {
-        (i, j): square(layout.output_xy, cell, i, j, PENDING, "")
-        for i in range(geometry.output[0])
-        for j in range(geometry.output[1])
-    }
-    span = ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, edgecolor=_rgb(SPAN), linestyle="--", visible=False))
-    caption = ax.text(layout.margin, layout.caption_y, "", va="top", fontsize=points, wrap=True)
-    ax.text(layout.margin, layout.legend_y, "read by the kernel    output being computed", fontsize=points * 0.8)
-
-    output = record.output
+    for item in painter.static_items():
+        _artist(ax, item)
+    shown = []
 
     def draw(k: int):
-        current = record.steps[k] if k < len(record.steps) else None
-        taps = set(current.taps) if current else set()
-        for tap, (patch, fill) in inputs.items():
-            patch.set_facecolor(_rgb(TAP if tap in taps else fill))
-            patch.set_linewidth(2.5 if tap in taps else 1)
-        for (i, j), (patch, text) in outputs.items():
-            done = current is None or (i, j) <= current.out
-            now = current is not None and (i, j) == current.out
-            patch.set_facecolor(_rgb(CURRENT if now else WHITE if done else PENDING))
-            patch.set_linewidth(2.5 if now else 1)
-            text.set_text(format_value(output[i][j]) if done else "")
-        if current and geometry.dilated:
-            (r0, c0), (r1, c1) = current.taps[0], current.taps[-1]
-            x, y = layout.input_xy[0] + c0 * cell, layout.input_xy[1] + r0 * cell
-            span.set_bounds(x, y, (c1 - c0 + 1) * cell, (r1 - r0 + 1) * cell)
-            span.set_visible(True)
-        else:
-            span.set_visible(False)
-        caption.set_text(painter.captions[k])
-        return []
+        while shown:
+            shown.pop().remove()
+        shown.extend(_artist(ax, item) for item in painter.frame_items(k))
+        return shown
 
-    animation = FuncAnimation(fig, draw, frames=len(painter.captions), blit=False)
-    animation.save(out, writer=PillowWriter(fps=1000 / STEP_MS))
+    animation = FuncAnimation(fig, draw, frames=painter.count, blit=False)
+    animation.save(out, writer=PillowWriter(fps=1000 / durations(painter.count)[0]))
     plt.close(fig)
 
 
@@ -119,9 +97,13 @@ def _timed(function) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--width", type=int, default=1000, help="frame width in pixels (default: 1000)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each, best time kept (default: 3)")
+    parser.add_argument("--width", type=int, default=1000, help="wide frame width in pixels (default: 1000)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each, best time kept (default: 1)")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="these animations only (default: all)")
     args = parser.parse_args()
+    animations = [find(name) for name in args.only] if args.only else list(CATALOGUE)
+    records = {animation.name: animation.record() for animation in animations}
+    views = {animation.name: animation.settings.view for animation in animations}
 
     with tempfile.TemporaryDirectory() as tmp:
         ours, theirs = Path(tmp, "convlab"), Path(tmp, "matplotlib")
@@ -129,13 +111,14 @@ def main() -> None:
         theirs.mkdir()
 
         def run_convlab() -> None:
-            for animation in LESSON:
-                render(ours / f"{animation.name}.gif", animation.convolution(), args.width)
+            for name, record in records.items():
+                render(ours / f"{name}.gif", record, args.width, view=views[name])
 
         def run_matplotlib() -> None:
-            for animation in LESSON:
-                painter = Painter(animation.convolution(), args.width)
-                render_with_matplotlib(painter, theirs / f"{animation.name}.gif")
+            for name, record in records.items():
+                for rendition in (wide(args.width), NARROW):
+                    painter = Painter(record, rendition, view=views[name])
+                    render_with_matplotlib(painter, theirs / f"{name}{rendition.suffix}.gif")
 
         run_convlab()  # warm caches (fonts, imports) for both before timing
         run_matplotlib()
@@ -144,7 +127,8 @@ def main() -> None:
         convlab_bytes = sum(p.stat().st_size for p in ours.glob("*.gif"))
         matplotlib_bytes = sum(p.stat().st_size for p in theirs.glob("*.gif"))
 
-    print(f"four lesson animations at {args.width} px wide, best of {args.repeat}")
+    count = len(records)
+    print(f"{count} animations, wide ({args.width} px) and narrow ({NARROW.width} px), best of {args.repeat}")
     print(f"{'renderer':<12}{'seconds':>10}{'KB':>10}")
     print(f"{'matplotlib':<12}{matplotlib_s:>10.2f}{matplotlib_bytes / 1000:>10.0f}")
     print(f"{'convlab':<12}{convlab_s:>10.2f}{convlab_bytes / 1000:>10.0f}")

@@ -3,8 +3,10 @@
 Pages write placeholders and the MkDocs hook (mkdocs_hooks.py) replaces them in the built HTML of
 every page, Markdown or notebook, with what the build computed, never with typed numbers:
 
-- ``{{ animation NAME }}``: an animation with its reduced-motion still, alt text and caption, all
-  read from its JSON sidecar (the convolution's record);
+- ``{{ animation NAME }}``: an animation in its wide and narrow renditions with their reduced-motion
+  stills, alt text, caption and explorer link, all read from its JSON sidecar (the record);
+- ``{{ still NAME }}``: an animation's still that plays on demand (a page stays light however many it has);
+- ``{{ gallery GROUP }}``: one group of the catalogue as such stills;
 - ``{{ figure NAME }}``: a figure of the trained run, with its alt text and caption from figures.json;
 - ``{{ metric NAME }}``: a number the run measured, e.g. ``test_accuracy`` (a field of convlab.run.Metrics).
 """
@@ -17,19 +19,19 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlencode
 
-from PIL import Image
-
-from convlab.animate import settings_text
-from convlab.arithmetic import Convolution, Geometry
-from convlab.catalogue import FIGURE_INDEX, FIGURE_SCHEMES
+from convlab.catalogue import FIGURE_INDEX, FIGURE_SCHEMES, GROUPS, in_group
+from convlab.describe import caption, explorer_query
+from convlab.records import from_json
 from convlab.run import Metrics, RunFolder
 
+# Below Material's 45em breakpoint (720 px) the text column is narrower than a wide animation or figure: windows
+# narrower than that get the narrow rendition.
+NARROW_SCREEN = "(max-width: 44.984375em)"
 ANIMATION_DIR = "assets/anim"
 FIGURE_DIR = "assets/figures"
 # A figure placeholder stands alone in its paragraph, which the figure replaces; a metric sits in text.
-BLOCK = re.compile(r"(?:<p>\s*)?\{\{\s*(animation|figure)\s+([A-Za-z0-9_]+)\s*\}\}(?:\s*</p>)?")
+BLOCK = re.compile(r"(?:<p>\s*)?\{\{\s*(animation|still|figure|gallery)\s+([A-Za-z0-9_]+)\s*\}\}(?:\s*</p>)?")
 INLINE = re.compile(r"\{\{\s*metric\s+([A-Za-z0-9_]+)\s*\}\}")
 
 UrlFor = Callable[[str], str]
@@ -55,37 +57,78 @@ def _figure_html(
     )
 
 
+def _renditions(data: dict) -> tuple[dict, dict]:
+    by_name = {entry["name"]: entry for entry in data["renditions"]}
+    return by_name["wide"], by_name["narrow"]
+
+
+def _picture(data: dict, url: Callable[[str], str]) -> str:
+    """Return a <picture> serving each reader one rendition: the narrow one in windows matching NARROW_SCREEN,
+    else the wide one, and their stills (last frames) for readers who prefer reduced motion. A browser
+    downloads only the source it picks."""
+    wide, narrow = _renditions(data)
+
+    def source(media: str, file: str, entry: dict) -> str:
+        return f'<source media="{media}" srcset="{url(file)}" width="{entry["width"]}" height="{entry["height"]}">'
+
+    reduce = "(prefers-reduced-motion: reduce)"
+    sources = [
+        source(f"{reduce} and {NARROW_SCREEN}", narrow["still"], narrow),
+        source(reduce, wide["still"], wide),
+        source(NARROW_SCREEN, narrow["file"], narrow),
+    ]
+    alt, size = html.escape(data["alt"]), f'width="{wide["width"]}" height="{wide["height"]}"'
+    return f'<picture>{"".join(sources)}<img src="{url(wide["file"])}" alt="{alt}" {size} loading="lazy"></picture>'
+
+
+def _caption_links(data: dict, url_for: UrlFor) -> str:
+    """Return what follows a caption: the PyTorch line, and a link to the explorer with these settings."""
+    more = f" <code>{html.escape(data['pytorch'])}</code>."
+    query = explorer_query(from_json(data))
+    if query is not None:
+        more += f' <a href="{html.escape(url_for("explorer/") + "?" + query)}">Try it in the explorer</a>.'
+    return more
+
+
 def animation_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:
-    """Return the HTML figure of an animation: GIF, still for reduced motion and caption, all from its sidecar."""
-    sidecar = docs_dir / ANIMATION_DIR / f"{name}.json"
-    data = _read_json(sidecar)
-    geometry = Convolution.from_json(data).geometry
-    with Image.open(sidecar.with_suffix(".png")) as still:
-        size = still.size
-    gif, png = (url_for(f"{ANIMATION_DIR}/{name}.{suffix}") for suffix in ("gif", "png"))
-    explore = (
-        f' <a href="{html.escape(url_for("explorer/") + "?" + explorer_query(geometry))}">Try it in the explorer</a>.'
+    """Return the HTML figure of an animation, all from its sidecar: a <picture> with the wide and the
+    narrow rendition and their stills, the caption with the PyTorch line, and a link to the explorer with
+    its settings."""
+    data = _read_json(docs_dir / ANIMATION_DIR / f"{name}.json")
+
+    def url(file: str) -> str:
+        return url_for(f"{ANIMATION_DIR}/{file}")
+
+    caption_html = html.escape(caption(from_json(data))) + _caption_links(data, url_for)
+    return (
+        f'<figure class="convlab-figure convlab-animation" id="animation-{name}">{_picture(data, url)}'
+        f"<figcaption>{caption_html}</figcaption></figure>"
     )
-    return _figure_html(f"animation-{name}", gif, data["alt"], _caption(geometry), size, still=png, more=explore)
 
 
-def explorer_query(geometry: Geometry) -> str:
-    """Return the explorer's URL query for these settings, with the averaging kernel."""
+def still_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:
+    """Return an animation that plays on demand: its narrow still (legible in a column 380 px wide or more), a
+    link that plays it (gallery.js swaps the still for the GIF in place; without JavaScript the link opens
+    the GIF), its caption and its explorer link."""
+    data = _read_json(docs_dir / ANIMATION_DIR / f"{name}.json")
+    _, narrow = _renditions(data)
+    still, gif = (url_for(f"{ANIMATION_DIR}/{narrow[kind]}") for kind in ("still", "file"))
+    size = f'width="{narrow["width"]}" height="{narrow["height"]}"'
+    play = f'<a class="convlab-play" href="{gif}" data-gif="{gif}" data-still="{still}">Play the animation</a>.'
+    caption_html = html.escape(caption(from_json(data))) + _caption_links(data, url_for)
+    return (
+        f'<figure class="convlab-figure convlab-still" id="animation-{name}">'
+        f'<img src="{still}" alt="{html.escape(data["alt"])}" {size} loading="lazy">'
+        f"<figcaption>{play} {caption_html}</figcaption></figure>"
+    )
 
-    def pair(values: tuple[int, int]) -> str:
-        return str(values[0]) if values[0] == values[1] else f"{values[0]}x{values[1]}"
 
-    fields = ("size", "kernel", "stride", "padding", "dilation")
-    return urlencode({**{field: pair(getattr(geometry, field)) for field in fields}, "weights": "mean"})
-
-
-def _caption(geometry: Geometry) -> str:
-    (rows, cols), (out_rows, out_cols) = geometry.size, geometry.output
-    return f"{settings_text(geometry).capitalize()}: the {rows}×{cols} input gives a {out_rows}×{out_cols} output."
-
-
-# Below Material's 45em breakpoint the text column is narrower than a wide figure: phones get the narrow one.
-NARROW_SCREEN = "(max-width: 44.984375em)"
+def gallery_block(group: str, docs_dir: Path, url_for: UrlFor) -> str:
+    """Return one group of the catalogue as stills that play on demand, each linked to the explorer."""
+    animations = in_group(group)
+    if not animations:
+        raise KeyError(f"no gallery group called {group!r}: choose from {', '.join(GROUPS)}")
+    return f'<div class="convlab-gallery">{"".join(still_figure(a.name, docs_dir, url_for) for a in animations)}</div>'
 
 
 def run_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:
@@ -136,7 +179,8 @@ def expand_placeholders(page_html: str, docs_dir: Path, run: RunFolder, url_for:
 
     def figure(match: re.Match) -> str:
         kind, name = match.groups()
-        make = animation_figure if kind == "animation" else run_figure
+        makers = {"animation": animation_figure, "still": still_figure, "figure": run_figure, "gallery": gallery_block}
+        make = makers[kind]
         return make(name, docs_dir, url_for)
 
     page_html = BLOCK.sub(figure, page_html)

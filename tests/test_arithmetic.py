@@ -12,7 +12,7 @@ from torch_reference import cells_torch_reads, torch_conv
 
 import convlab.arithmetic
 from convlab import Geometry, output_size
-from convlab.arithmetic import Convolution, arange_grid, convolve, mean_divisor, mean_kernel, pad
+from convlab.arithmetic import Convolution, arange_grid, convolve, convolve_channels, mean_divisor, mean_kernel, pad
 from convlab.catalogue import LESSON
 
 
@@ -123,21 +123,47 @@ def test_every_step_reads_the_cells_torch_reads_and_gets_its_value(s, data):
         assert len(set(step.taps)) == len(step.taps) == geometry.kernel[0] * geometry.kernel[1]
         assert step.value == pytest.approx(theirs[step.out].item(), rel=1e-12, abs=1e-9)
     torch.testing.assert_close(
-        torch.tensor(record.padded), F.pad(torch.tensor(grid), [geometry.padding[1]] * 2 + [geometry.padding[0]] * 2)
+        torch.tensor(record.padded[0]), F.pad(torch.tensor(grid), [geometry.padding[1]] * 2 + [geometry.padding[0]] * 2)
     )
 
 
+@settings(max_examples=100, deadline=None)
+@given(settings_strategy.filter(lambda s: torch_output(**s) is not None), st.integers(1, 3), st.data())
+def test_several_channels_add_their_sums_and_the_bias_as_torch_does(s, channels, data):
+    geometry = Geometry.of(**s)
+    values = st.floats(-100, 100, allow_nan=False, width=32)
+
+    def grid(shape):
+        rows, cols = shape
+        return data.draw(st.lists(st.lists(values, min_size=cols, max_size=cols), min_size=rows, max_size=rows))
+
+    inputs = [grid(geometry.size) for _ in range(channels)]
+    kernels = [grid(geometry.kernel) for _ in range(channels)]
+    bias = data.draw(values)
+    record = convolve_channels(inputs, kernels, geometry, bias)
+    theirs = torch_conv(inputs, kernels, geometry, bias)
+    torch.testing.assert_close(torch.tensor(record.output, dtype=torch.float64), theirs, rtol=1e-12, atol=1e-9)
+    for step in record.steps:
+        # Each channel's own sum is torch's single-channel convolution of that channel at this cell.
+        for c in range(channels):
+            alone = torch_conv(inputs[c], kernels[c], geometry)[step.out].item()
+            assert step.sums[c] == pytest.approx(alone, rel=1e-12, abs=1e-9)
+        assert step.value == pytest.approx(sum(step.sums) + bias, rel=1e-12, abs=1e-9)
+
+
 def test_first_cell_of_the_lesson_is_7():
-    record = LESSON[0].convolution()
+    record = LESSON[0].record()
     first = record.steps[0]
     assert first.out == (0, 0)
-    assert sorted(record.padded[r][c] for r, c in first.taps) == [0, 1, 2, 6, 7, 8, 12, 13, 14]
+    assert sorted(record.padded[0][r][c] for r, c in first.taps) == [0, 1, 2, 6, 7, 8, 12, 13, 14]
     assert first.value == pytest.approx(7, abs=1e-12)
     assert record.formula == ("⌊(6 + 2×0 − 1×(3 − 1) − 1) / 1⌋ + 1 = 4",) * 2
 
 
 def test_the_record_round_trips_through_json_without_recomputing():
-    record = convolve(arange_grid((5, 7)), [[1, 0, -1], [2, 0.5, -2]], Geometry.of((5, 7), (2, 3), 2, 1, (1, 2)))
+    record = convolve(
+        arange_grid((5, 7)), [[1, 0, -1], [2, 0.5, -2]], Geometry.of((5, 7), (2, 3), 2, 1, (1, 2)), bias=0.5
+    )
     data = record.to_json()
     assert Convolution.from_json(data) == record
     data["steps"][0]["value"] = 123.0  # read as written: a value in the file is never worked out again

@@ -1,15 +1,21 @@
 """The command line, run as a user runs it: a subprocess, its exit status, its output and its files."""
 
 import json
+import re
+import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import torch
+import torch.nn.functional as F
 from PIL import Image
 
-from convlab.catalogue import FIGURES, LESSON
+from convlab.catalogue import CATALOGUE, FIGURES
 from convlab.cli import parse_grid, parse_size
 from convlab.errors import UsageError
 
@@ -36,9 +42,10 @@ def test_render_writes_gif_json_and_png(tmp_path):
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["sobel.gif", "sobel.json", "sobel.png"]
+    names = ["sobel.gif", "sobel.json", "sobel.narrow.gif", "sobel.narrow.png", "sobel.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
     data = json.loads((tmp_path / "sobel.json").read_text())
-    assert data["kernel"] == [[-1, 0, 1], [-2, 0, 2]]
+    assert data["kernel"] == [[[-1, 0, 1], [-2, 0, 2]]]
     assert (data["stride"], data["padding"], data["dilation"]) == ([2, 1], [1, 1], [1, 2])
     assert data["output_size"] == [3, 5]  # floor((5+2-2)/2)+1, floor((7+2-2*2-1)/1)+1
     assert Image.open(tmp_path / "sobel.gif").n_frames == 3 * 5 + 1
@@ -52,23 +59,53 @@ def test_console_script_and_module_agree(tmp_path):
     assert (tmp_path / "a.gif").read_bytes() == (tmp_path / "b.gif").read_bytes()
 
 
-def test_gifs_renders_the_lesson_into_a_new_folder(tmp_path):
-    result = convlab("gifs", "--out", "anim/lesson", "--only", "conv", "conv_stride_2", cwd=tmp_path)
+@pytest.mark.parametrize(
+    ("args", "op", "output_size"),
+    [
+        (
+            ["--op", "transposed", "--size", "3", "--stride", "2", "--padding", "1", "--output-padding", "1"],
+            "transposed",
+            [6, 6],
+        ),
+        (
+            ["--op", "maxpool", "--input", "1,5,2;0,3,3;4,1,1", "--kernel", "2", "--stride", "1", "--ceil-mode"],
+            "maxpool",
+            [2, 2],
+        ),
+        (["--op", "avgpool", "--size", "5", "--kernel", "3", "--stride", "2", "--padding", "1"], "avgpool", [3, 3]),
+        (["--in-channels", "2", "--size", "3", "--kernel", "2", "--bias=-1"], "conv", [2, 2]),
+        (["--op", "transposed", "--size", "2", "--stride", "2", "--view", "scatter"], "transposed", [5, 5]),
+    ],
+)
+def test_render_draws_every_operation(tmp_path, args, op, output_size):
+    result = convlab("render", *args, "--out", "x.gif", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "x.json").read_text())
+    assert (data["op"], data["output_size"]) == (op, output_size)
+    assert Image.open(tmp_path / "x.narrow.gif").n_frames > 1
+
+
+def test_an_input_sets_the_size_and_its_values(tmp_path):
+    assert (
+        convlab("render", "--input", "1,2,3;4,5,6;7,8,9", "--kernel", "2", "--out", "x.gif", cwd=tmp_path).returncode
+        == 0
+    )
+    data = json.loads((tmp_path / "x.json").read_text())
+    assert data["size"] == [3, 3] and data["input"] == [[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]
+
+
+def test_gifs_renders_the_catalogue_into_a_new_folder(tmp_path):
+    result = convlab("gifs", "--out", "anim/lesson", "--only", "conv", "maxpool_2x2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in (tmp_path / "anim/lesson").iterdir())
-    assert names == [
-        "conv.gif",
-        "conv.json",
-        "conv.png",
-        "conv_stride_2.gif",
-        "conv_stride_2.json",
-        "conv_stride_2.png",
-    ]
+    assert names == sorted(
+        f"{n}{end}" for n in ("conv", "maxpool_2x2") for end in (".gif", ".json", ".png", ".narrow.gif", ".narrow.png")
+    )
 
 
 def test_catalogue_prints_the_names_for_the_makefile():
     result = subprocess.run([sys.executable, "-m", "convlab.catalogue"], capture_output=True, text=True, check=True)
-    assert result.stdout.split() == [animation.name for animation in LESSON]
+    assert result.stdout.split() == [animation.name for animation in CATALOGUE]
     figures = subprocess.run(
         [sys.executable, "-m", "convlab.catalogue", "figures"], capture_output=True, text=True, check=True
     )
@@ -98,7 +135,40 @@ def test_catalogue_prints_the_names_for_the_makefile():
         (["render", "--width", "50", "--out", "x.gif"], "choose a frame width"),
         (["render", "--width", "wide", "--out", "x.gif"], "invalid int value"),
         (["render"], "the following arguments are required: --out"),
-        (["gifs", "--out", ".", "--only", "nope"], "no lesson animation is called 'nope'"),
+        (["gifs", "--out", ".", "--only", "nope"], "no animation is called 'nope'"),
+        (["gifs", "--out", "a", "--width", "5"], "--width 5: choose a frame width from 200 to 2000"),
+        (["gifs", "--out", "a", "--width", "20000"], "--width 20000: choose a frame width from 200 to 2000"),
+        (["render", "--size", "40", "--out", "x.gif"], "an input of 40×40 is too large to animate: use at most 16"),
+        (["render", "--size", "1", "--padding", "100000", "--out", "x.gif"], "the padded input would be 200001×200001"),
+        (["render", "--width", "4000", "--out", "x.gif"], "--width 4000: choose a frame width from 200 to 2000"),
+        (["render", "--op", "pool", "--out", "x.gif"], "invalid choice: 'pool'"),
+        (["render", "--output-padding", "1", "--out", "x.gif"], "--output-padding does not apply to --op conv"),
+        (["render", "--ceil-mode", "--out", "x.gif"], "--ceil-mode does not apply to --op conv"),
+        (
+            ["render", "--op", "maxpool", "--weights", "1,2;3,4", "--out", "x.gif"],
+            "--weights does not apply to --op maxpool",
+        ),
+        (["render", "--op", "avgpool", "--bias", "1", "--out", "x.gif"], "--bias does not apply to --op avgpool"),
+        (["render", "--view", "scatter", "--out", "x.gif"], "--view scatter does not apply to --op conv"),
+        (["render", "--op", "avgpool", "--dilation", "2", "--out", "x.gif"], "average pooling has no dilation"),
+        (
+            ["render", "--op", "maxpool", "--kernel", "3", "--padding", "2", "--out", "x.gif"],
+            "padding 2 is more than half the 3-wide window",
+        ),
+        (
+            ["render", "--op", "transposed", "--output-padding", "1", "--out", "x.gif"],
+            "output padding 1 must be smaller than the stride (1)",
+        ),
+        (["render", "--in-channels", "5", "--out", "x.gif"], "--in-channels 5: choose from 1 to 4"),
+        (["render", "--in-channels", "2", "--weights", "1,0;0,1", "--out", "x.gif"], "--weights has 1 channel(s)"),
+        (["render", "--input", "1,2;3,4", "--size", "3", "--out", "x.gif"], "--input is 2x2 but --size is 3"),
+        (["render", "--input=", "--out", "x.gif"], "--input is empty"),
+        (
+            ["render", "--input", "1,2;3,4", "--weights", "1,2,3", "--stride", "1", "--out", "x.gif"],
+            "spans 3 cells but the padded input is only 2",
+        ),
+        (["render", "--bias", "1,2", "--out", "x.gif"], "--bias: '1,2' is not one number"),
+        (["render", "--input=1e307,1e307", "--weights=1e307", "--out", "x.gif"], "1e307 is outside the range"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_no_files(tmp_path, args, says):
@@ -131,9 +201,9 @@ def test_an_output_that_is_a_folder_is_refused_before_anything_is_replaced(tmp_p
     result = convlab("render", "--size", "5", "--out", "hw.gif", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("convlab: error: cannot write hw.json: it is a folder")
-    assert (tmp_path / "hw.gif").read_bytes() == before["hw.gif"]  # nothing replaced
-    assert (tmp_path / "hw.png").read_bytes() == before["hw.png"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["hw.gif", "hw.json", "hw.png"]  # no temporary files
+    for name in ("hw.gif", "hw.png", "hw.narrow.gif", "hw.narrow.png"):
+        assert (tmp_path / name).read_bytes() == before[name]  # nothing replaced
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(before)  # no temporary files
 
 
 def test_help_loads_neither_numpy_nor_torch():
@@ -184,3 +254,50 @@ def test_grids_follow_the_shared_grammar(text, expected):
         assert "\n" not in str(error.value) and str(error.value).startswith("--weights")
     else:
         assert parse_grid(text) == expected
+
+
+def test_help_states_the_limits():
+    result = convlab("render", "--help", cwd=Path.cwd())
+    text = " ".join(result.stdout.split())
+    assert "input up to 16 per side" in text and "at most 256 output cells" in text and "--width 200 to 2000" in text
+
+
+def test_ctrl_c_is_one_line_exit_130_and_leaves_nothing(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "convlab", "render", "--size", "16", "--kernel", "1", "--out", "x.gif"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 300
+    while not list(tmp_path.glob(".x.*.tmp")):  # drawing has begun: its temporary files exist
+        assert process.poll() is None and time.monotonic() < deadline, "render ended before it could be interrupted"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert stderr == "convlab: interrupted; nothing was left half-written\n" and stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_command_in_make_your_own_runs(tmp_path):
+    page = (Path(__file__).parent.parent / "docs/make-your-own.md").read_text()
+    commands = [line for block in re.findall(r"```bash\n(.*?)```", page, re.S) for line in block.splitlines()]
+    renders = [shlex.split(line) for line in commands if line.startswith("convlab render")]
+    assert len(renders) >= 8
+    for command in renders:
+        result = convlab(*command[1:], cwd=tmp_path)
+        assert result.returncode == 0, (command, result.stderr)
+        out = Path(tmp_path, command[command.index("--out") + 1])
+        assert out.is_file() and out.with_suffix(".json").is_file()
+
+
+def test_the_python_example_in_make_your_own_runs(tmp_path):
+    page = (Path(__file__).parent.parent / "docs/make-your-own.md").read_text()
+    code = re.findall(r"```python\n(.*?)```", page, re.S)[-1]
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    expected = F.max_pool2d(torch.arange(36.0).reshape(1, 1, 6, 6), 3, 2, 1)[0, 0].tolist()
+    assert result.stdout.strip() == str(expected)
+    assert (tmp_path / "pool.gif").is_file() and (tmp_path / "pool.narrow.gif").is_file()

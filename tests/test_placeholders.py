@@ -2,12 +2,14 @@
 
 import json
 import re
+from urllib.parse import unquote
 
 import pytest
-from placeholders import NARROW_SCREEN, animation_figure, expand_placeholders, metric_text, run_figure
+from placeholders import NARROW_SCREEN, animation_figure, expand_placeholders, metric_text, run_figure, still_figure
 
-from convlab.animate import render
+from convlab.animate import render, render_animation
 from convlab.arithmetic import Geometry, arange_grid, convolve
+from convlab.catalogue import find
 from convlab.run import EpochResult, Metrics, RunFolder, Runtime, TrainConfig
 
 METRICS = Metrics(
@@ -38,14 +40,60 @@ def docs(tmp_path):
     return tmp_path
 
 
-def test_an_animation_block_is_read_from_its_sidecar(docs):
+def _query(block):
+    return re.search(r'explorer/\?([^"]+)"', block).group(1).replace("&amp;", "&")
+
+
+def test_an_animation_block_serves_each_screen_its_rendition_from_the_sidecar(docs):
     data = json.loads((docs / "assets/anim/mine.json").read_text())
     block = animation_figure("mine", docs, _url_for)
+    wide, narrow = data["renditions"]
     assert 'id="animation-mine"' in block and f'alt="{data["alt"]}"' in block
-    assert '<source srcset="../assets/anim/mine.png" media="(prefers-reduced-motion: reduce)">' in block
+    narrow_still = f"(prefers-reduced-motion: reduce) and {NARROW_SCREEN}"
+    assert re.findall(r'<source media="([^"]+)" srcset="([^"]+)"', block) == [
+        (narrow_still, "../assets/anim/mine.narrow.png"),
+        ("(prefers-reduced-motion: reduce)", "../assets/anim/mine.png"),
+        (NARROW_SCREEN, "../assets/anim/mine.narrow.gif"),
+    ]
+    assert f'<img src="../assets/anim/mine.gif" alt="{data["alt"]}" width="{wide["width"]}"' in block
+    assert f'srcset="../assets/anim/mine.narrow.gif" width="{narrow["width"]}" height="{narrow["height"]}"' in block
     assert "the 5×7 input gives a 3×5 output." in block  # output_size from the sidecar: [3, 5]
-    query = re.search(r'explorer/\?([^"]+)"', block).group(1).replace("&amp;", "&")
-    assert query == "size=5x7&kernel=2x3&stride=2x1&padding=1&dilation=1x2&weights=mean"
+    assert (
+        "<code>nn.Conv2d(1, 1, kernel_size=(2, 3), stride=(2, 1), padding=1, dilation=(1, 2), bias=False)</code>"
+        in block
+    )
+    query = _query(block)
+    assert query == "op=conv&size=5x7&kernel=2x3&stride=2x1&padding=1&dilation=1x2&weights=1%2C0%2C-1%3B2%2C0%2C-2"
+
+
+@pytest.mark.parametrize(
+    ("name", "query"),
+    [
+        ("conv", "op=conv&size=6&kernel=3&stride=1&padding=0&dilation=1&weights=mean"),
+        (
+            "transposed_padding_strides_odd",
+            "op=transposed&size=3&kernel=3&stride=2&padding=1&output_padding=1&dilation=1"
+            "&weights=0,1,2;2,2,0;0,1,2&input=1,2,3;4,5,6;7,8,9",
+        ),
+        ("maxpool_2x2", "op=maxpool&size=6&kernel=2&stride=2&padding=0&dilation=1&ceil_mode=0&input=3,1,4,1,5,9;"),
+        ("avgpool_3x3_pad_1", "op=avgpool&size=6&kernel=3&stride=2&padding=1&ceil_mode=0&input=3,1,4,1,5,9;"),
+    ],
+)
+def test_explorer_links_carry_every_setting_of_each_operation(tmp_path, name, query):
+    (tmp_path / "assets/anim").mkdir(parents=True)
+    render_animation(find(name), tmp_path / "assets/anim")
+    found = unquote(_query(animation_figure(name, tmp_path, _url_for)))
+    assert found.startswith(query)
+
+
+def test_two_channels_have_no_explorer_link_and_a_still_plays_on_demand(tmp_path):
+    (tmp_path / "assets/anim").mkdir(parents=True)
+    render_animation(find("conv_two_channels"), tmp_path / "assets/anim")
+    assert "explorer/" not in animation_figure("conv_two_channels", tmp_path, _url_for)
+    still = still_figure("conv_two_channels", tmp_path, _url_for)
+    assert '<img src="../assets/anim/conv_two_channels.narrow.png"' in still
+    assert 'data-gif="../assets/anim/conv_two_channels.narrow.gif"' in still
+    assert ".gif" not in re.search(r"<img [^>]+>", still).group(0)  # the GIF is loaded only on demand
 
 
 def test_metrics_come_from_the_run_as_typed_fields(tmp_path):

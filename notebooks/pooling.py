@@ -1,0 +1,388 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+# ---
+
+# %% [markdown]
+# # Pooling and transposed convolution
+#
+# Our network on the [CNN page](../cnn/) made its **feature maps** (the grids a layer outputs,
+# one per channel) smaller with strided convolutions: 28 → 14 → 7 → 3. Two other layers change
+# the size of feature maps, and you will meet both in almost every vision model:
+#
+# - **Pooling** makes maps smaller (**downsampling**) with a fixed rule and no weights: the
+#   largest value of each window (max pooling) or their mean (average pooling).
+# - **Transposed convolution** makes maps larger (**upsampling**) with learned weights: it runs
+#   a convolution backwards, spreading each input value over a window of the output.
+#
+# Both slide a window with a kernel size, a stride and padding, like a convolution, and this
+# page works out their numbers the same way: by hand, in PyTorch, and in animations in which
+# every value was checked against PyTorch when the site was built.
+#
+# This page is a notebook. To run it yourself, download it with the button at the top; it needs
+# `torch`, `torchvision` and `convlab` (`pip install` this site's repository).
+
+# %%
+import torch
+import torchvision
+from convlab import output_size, pool_output_size, transposed_output_size
+from convlab.catalogue import find
+from torch import nn
+
+# The 6×6 input of the pooling animations below: small whole numbers in no order.
+digits = torch.tensor(find("maxpool_2x2").settings.input[0])
+x = digits[None, None]  # (N, C, H, W): one image, one channel
+print(digits.int())
+
+# %% [markdown]
+# ## Max pooling
+#
+# `nn.MaxPool2d(kernel_size=2)` cuts the input into 2×2 windows and keeps the largest value of
+# each. Its stride defaults to the window size, so the windows do not overlap and each side
+# halves:
+
+# %%
+pool = nn.MaxPool2d(kernel_size=2)
+print(pool)
+print(pool(x)[0, 0].int())
+
+# %% [markdown]
+# In the animation the orange cells are the window, the red one is its maximum, and the blue
+# cell is the output being written:
+#
+# {{ animation maxpool_2x2 }}
+#
+# Pooling has no weights to learn: it only picks. That makes the output a little insensitive to
+# where exactly a feature sits inside each window, and it quarters the work of every layer after
+# it. PyTorch can also tell you *where* each maximum came from, as an index into the flattened
+# input (training uses it to send the gradient back to that cell only):
+
+# %%
+values, where = nn.MaxPool2d(kernel_size=2, return_indices=True)(x)
+print(where[0, 0])
+print("row, column of output[0, 0]'s maximum:", divmod(where[0, 0, 0, 0].item(), 6))
+
+# %% [markdown]
+# ### The size of a pooled map
+#
+# Pooling uses the convolution's formula, with the stride $S$ defaulting to the window size $K$:
+#
+# $$H_{out} = \left\lfloor \frac{H_{in} + 2P - D (K - 1) - 1}{S} \right\rfloor + 1$$
+#
+# The floor drops a last, incomplete window. With `ceil_mode=True` PyTorch rounds up instead
+# and keeps it, with one rule: the last window must start inside the input (or its left
+# padding). A 7×7 input pooled 2×2:
+
+# %%
+seven = torch.zeros(1, 1, 7, 7)
+for ceil_mode in (False, True):
+    formula = pool_output_size(7, 2, ceil_mode=ceil_mode)
+    torch_says = nn.MaxPool2d(2, ceil_mode=ceil_mode)(seven).shape[-1]
+    print(f"ceil_mode={ceil_mode}: formula {formula}, torch {torch_says}")
+
+# %% [markdown]
+# And the rule at work: a 5-wide input with one cell of padding, pooled 2 by 2 with
+# `ceil_mode=True`. Rounding up gives 4 windows, but the fourth would start on the right-hand
+# padding, past the input, so PyTorch keeps 3:
+
+# %%
+rounded_up = -(-(5 + 2 * 1 - 2) // 2) + 1  # ceiling division
+kept = pool_output_size(5, 2, stride=2, padding=1, ceil_mode=True)
+torch_says = nn.MaxPool2d(2, stride=2, padding=1, ceil_mode=True)(
+    torch.zeros(1, 1, 5, 5)
+).shape[-1]
+print(f"rounded up: {rounded_up}; kept: {kept}; torch: {torch_says}")
+
+# %% [markdown]
+# Padding works differently from a convolution's. Max pooling pads with minus infinity, so a
+# padding cell is never the maximum; PyTorch also refuses padding larger than half the window.
+# A 3×3 window with stride 2 and padding 1 is the one ResNet uses right after its first
+# convolution:
+#
+# {{ animation maxpool_3x3_pad_1 }}
+
+# %%
+resnet = (
+    torchvision.models.resnet18()
+)  # the architecture only: no weights are downloaded
+print(resnet.maxpool)
+print(nn.MaxPool2d(kernel_size=3, stride=2, padding=1)(x)[0, 0].int())
+
+# %% [markdown]
+# ## Average pooling
+#
+# `nn.AvgPool2d` keeps the mean of each window instead of its maximum:
+
+# %%
+average = nn.AvgPool2d(kernel_size=2)
+print(average(x)[0, 0])
+
+# %% [markdown]
+# {{ still avgpool_2x2 }}
+#
+# With padding, average pooling counts the padding cells as zeros *in the divisor*: PyTorch's
+# default `count_include_pad=True` divides every window by 9 for a 3×3 window, even in a corner
+# where only 4 cells belong to the input. (Average pooling takes no dilation.)
+#
+# {{ animation avgpool_3x3_pad_1 }}
+
+# %%
+corner = {
+    include: nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=include)(x)[
+        0, 0, 0, 0
+    ].item()
+    for include in (True, False)
+}
+window = digits[:2, :2]
+print(f"corner window: {window.tolist()}, sum {window.sum().item():g}")
+print(f"count_include_pad=True:  {corner[True]:.4f}  (sum / 9)")
+print(f"count_include_pad=False: {corner[False]:.4f}  (sum / 4)")
+
+# %% [markdown]
+# ## Where pooling is used
+#
+# Image classifiers shrink their feature maps step by step while adding channels, and pooling
+# is the classic way to shrink: VGG puts a 2×2 max pooling after each block of convolutions,
+# ResNet one 3×3 max pooling after its first convolution, and ResNet ends with an average
+# pooling that turns each channel into one number for the classifier. Our MNIST network shrinks with
+# strided convolutions instead, which learn how to downsample rather than always taking the
+# maximum.
+
+# %%
+vgg = torchvision.models.vgg11()
+pools = [layer for layer in vgg.features if isinstance(layer, nn.MaxPool2d)]
+print(f"VGG-11: {len(pools)} max poolings, each {pools[0]}")
+print(f"ResNet-18 ends with {resnet.avgpool}")
+
+# %% [markdown]
+# ## Transposed convolution
+#
+# Some networks must make maps *larger*: segmentation models (fully convolutional networks,
+# U-Net) output one label per pixel of the input image, and image generators (the generator of
+# a DCGAN) grow a small grid of numbers into a picture. A **transposed convolution** does this
+# with learned weights. By definition, each input cell multiplies the whole kernel by its value
+# and **adds** the result into the output, at a place `stride` cells further on for each step:
+
+
+# %%
+def scatter(image, kernel, stride=1):
+    """Add value × kernel into the output for every input cell; return the sums."""
+    n, k = image.shape[0], kernel.shape[0]
+    size = (n - 1) * stride + k
+    out = torch.zeros(size, size)
+    for i in range(n):
+        for j in range(n):
+            top, left = i * stride, j * stride
+            out[top : top + k, left : left + k] += image[i, j] * kernel
+    return out
+
+
+small = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+kernel = torch.tensor([[0.0, 1.0, 2.0], [2.0, 2.0, 0.0], [0.0, 1.0, 2.0]])
+by_hand = scatter(small, kernel, stride=2)
+print(by_hand)
+
+# %% [markdown]
+# `nn.ConvTranspose2d` computes exactly that. Like `nn.Conv2d` it has `in_channels`,
+# `out_channels` and a bias; here one channel each and no bias, with our kernel as its weight:
+
+# %%
+up = nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2, bias=False)
+with torch.no_grad():
+    up.weight[0, 0] = kernel  # weight shape: (in_channels, out_channels, kH, kW)
+print(up)
+print("same as by hand:", torch.equal(up(small[None, None])[0, 0].detach(), by_hand))
+
+# %% [markdown]
+# Watch it: each step, one input cell (orange) adds its value times every weight into a 3×3
+# block of the output (blue). Where two blocks overlap, their products add up.
+#
+# {{ animation transposed_no_padding_strides_scatter }}
+#
+# ### The same numbers as a convolution
+#
+# There is a second way to get the same numbers, the one Dumoulin and Visin's guide to
+# convolution arithmetic draws: put `stride − 1` zeros between the input cells, surround them
+# with `kernel − 1 − padding` rings of zeros, and slide the kernel **flipped** (turned by 180°)
+# over the result with stride 1, as an ordinary convolution:
+
+# %%
+stretched = torch.zeros(3, 3)
+stretched[::2, ::2] = small  # a zero between neighbouring input cells
+stretched = nn.functional.pad(stretched, (2, 2, 2, 2))  # kernel - 1 - padding = 2 rings
+flipped = kernel.flip(0, 1)
+direct = nn.functional.conv2d(stretched[None, None], flipped[None, None])[0, 0]
+print(stretched.int())
+print("same as the transposed convolution:", torch.equal(direct, by_hand))
+
+# %% [markdown]
+# {{ animation transposed_no_padding_strides }}
+#
+# The step line lists only the taps that land on input values: every other tap reads one of the
+# inserted or padding zeros. (The name comes from linear algebra: written as a matrix that
+# multiplies the flattened input, a convolution with stride 2 is a wide matrix that shrinks the
+# input; this operation multiplies by the transpose of that matrix, which grows it back.)
+#
+# ### The size of an upsampled map
+#
+# Running the convolution's formula backwards gives
+#
+# $$H_{out} = (H_{in} - 1) S - 2P + D (K - 1) + P_{out} + 1$$
+#
+# where padding $P$ now *removes* cells from the border of the result, and $P_{out}$ is
+# `output_padding`, which adds cells on one side. Why would one add cells? Because a strided
+# convolution maps two input sizes to the same output size (the floor), and its transposed
+# counterpart must be told which one to give back:
+
+# %%
+print("conv, stride 2, padding 1: 5 ->", output_size(5, 3, stride=2, padding=1))
+print("conv, stride 2, padding 1: 6 ->", output_size(6, 3, stride=2, padding=1))
+for extra in (0, 1):
+    formula = transposed_output_size(3, 3, stride=2, padding=1, output_padding=extra)
+    layer = nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=extra)
+    torch_says = layer(torch.zeros(1, 1, 3, 3)).shape[-1]
+    print(f"transposed, output_padding={extra}: 3 -> {formula} (torch: {torch_says})")
+
+# %% [markdown]
+# {{ animation transposed_padding_strides_odd }}
+#
+# ### Every case of the guide
+#
+# Each convolution of the guide and its transposed counterpart, which turns the convolution's
+# output size back into its input size (the convolutions are in the [gallery](../../gallery/)).
+# Below the table, the remaining transposed cases: press **Play** to watch one.
+
+# %%
+cases = [
+    ("no padding, no strides", 4, 3, 1, 0, 0),
+    ("arbitrary padding", 5, 4, 1, 2, 0),
+    ("half padding", 5, 3, 1, 1, 0),
+    ("full padding", 5, 3, 1, 2, 0),
+    ("no padding, strides", 5, 3, 2, 0, 0),
+    ("padding, strides", 5, 3, 2, 1, 0),
+    ("padding, strides (odd)", 6, 3, 2, 1, 1),
+]
+print(f"{'case':<24}{'conv':>10}{'transposed':>12}")
+for name, size, k, s, p, extra in cases:
+    down = output_size(size, k, stride=s, padding=p)
+    back = transposed_output_size(down, k, stride=s, padding=p, output_padding=extra)
+    print(f"{name:<24}{f'{size} -> {down}':>10}{f'{down} -> {back}':>12}")
+
+# %% [markdown]
+# {{ still transposed_no_padding_no_strides }}
+#
+# {{ still transposed_arbitrary_padding }}
+#
+# {{ still transposed_half_padding }}
+#
+# {{ still transposed_full_padding }}
+#
+# {{ still transposed_padding_strides }}
+#
+# ### Checkerboard artefacts
+#
+# When the kernel size is not a multiple of the stride, some output cells receive more
+# contributions than their neighbours. Feed a transposed convolution whose weights are all 1 a
+# constant image, and the output counts how many input cells write into each cell:
+
+# %%
+ones = torch.ones(1, 1, 4, 4)
+for k, p in ((3, 0), (4, 1)):
+    layer = nn.ConvTranspose2d(1, 1, k, stride=2, padding=p, bias=False)
+    nn.init.ones_(layer.weight)
+    print(f"kernel {k}, stride 2, padding {p}:")
+    print(layer(ones)[0, 0].int())
+
+# %% [markdown]
+# With a 3×3 kernel and stride 2, the counts alternate 1, 2, 1, 2 along each axis, and 4 where
+# two such lines cross: an even input comes out as a grid pattern. In generated images this shows
+# as a faint checkerboard, which Odena, Dumoulin and Olah traced to exactly this uneven overlap
+# ("Deconvolution and Checkerboard Artifacts", Distill, 2016). A 4×4 kernel with stride 2 (as
+# DCGAN's generator uses) covers every inner cell equally often; resizing the image and then
+# applying an ordinary convolution avoids the problem altogether.
+#
+# ## Exercises
+#
+# Predict, then open the answer. Each links to the explorer with its settings.
+
+# %% tags=["hide-input"]
+from convlab import Settings
+from convlab.describe import explorer_query
+from IPython.display import HTML, display
+
+
+def question(prompt, answer, record):
+    """Return a question whose answer opens on a click, with a link to its settings."""
+    link = "../../explorer/?" + explorer_query(record)
+    return (
+        f'<details class="question"><summary>{prompt}</summary><p>{answer} '
+        f'<a href="{link}">Check it in the explorer</a>.</p></details>'
+    )
+
+
+seven_pool = Settings(op="maxpool", size=7, kernel=2).record()
+dcgan = Settings(op="transposed", size=7, kernel=4, stride=2, padding=1).record()
+corner_record = find("avgpool_3x3_pad_1").record()
+scattered = find("transposed_no_padding_strides").record()
+most = max(max(row) for row in scattered.overlaps)
+cells = [
+    f"output[{i}, {j}]"
+    for i, row in enumerate(scattered.overlaps)
+    for j, count in enumerate(row)
+    if count == most
+]
+doubled = transposed_output_size(7, 4, stride=2, padding=1)
+questions = [
+    question(
+        "A 2×2 max pooling (stride 2) on a 7×7 input: how big is the output, and with "
+        "<code>ceil_mode=True</code>?",
+        f"{pool_output_size(7, 2)}×{pool_output_size(7, 2)}, and "
+        f"{pool_output_size(7, 2, ceil_mode=True)}×"
+        f"{pool_output_size(7, 2, ceil_mode=True)} with ceil_mode: the last, incomplete "
+        "window is kept.",
+        seven_pool,
+    ),
+    question(
+        "DCGAN's generator grows its maps with <code>nn.ConvTranspose2d(..., "
+        "kernel_size=4, stride=2, padding=1)</code>. What does a 7×7 map become?",
+        f"{doubled}×{doubled}: (7 − 1)×2 − 2×1 + 1×(4 − 1) + 0 + 1. This layer doubles "
+        "every size.",
+        dcgan,
+    ),
+    question(
+        "Average pooling, 3×3 window, stride 2, padding 1, on the 6×6 input above: what "
+        "is output[0, 0]?",
+        f"{corner_record.output[0][0]:.4f}: the four input cells of the corner add up to "
+        f"{window.sum().item():g}, and the divisor is {corner_record.divisors[0]}, "
+        "padding included.",
+        corner_record,
+    ),
+    question(
+        "A 3×3 kernel with stride 2 on a 2×2 input: which output cells add up the most "
+        "contributions, and how many?",
+        f"{', '.join(cells)}, with {most}: every input cell's 3×3 block covers it.",
+        scattered,
+    ),
+]
+display(HTML("".join(questions)))
+
+# %% [markdown]
+# ## Recap
+#
+# - **Max pooling** keeps the largest value of each window, **average pooling** the mean (with
+#   padding counted in the divisor by default); neither has weights, and the stride defaults to
+#   the window size. The output size follows the convolution's formula, rounded up with
+#   `ceil_mode=True`.
+# - A **transposed convolution** adds each input value times the kernel into the output; the
+#   same numbers come from a convolution with the flipped kernel over the input with zeros
+#   inserted and around it. Its size is $(H_{in} - 1) S - 2P + D (K - 1) + P_{out} + 1$, and
+#   `output_padding` picks which of the sizes a strided convolution merges to give back.
+# - Classifiers downsample with pooling or strided convolutions; segmentation models and
+#   generators upsample with transposed convolutions, where uneven overlap can leave a
+#   checkerboard.
+#
+# Every animation of this page, and the convolutions of the guide, are in the
+# [gallery](../../gallery/).

@@ -1,0 +1,141 @@
+"""The animations on the built site, in Chromium: each screen gets its own rendition (and downloads only
+that), every animation's smallest text shows at 12 CSS px or more on a 390 px phone and a 1280 px laptop,
+reduced motion gets the stills, and the gallery stays light and plays on demand."""
+
+import json
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from buildstep import page_resources, page_weight
+
+from convlab.catalogue import CATALOGUE
+
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "height": 800}}
+PAGES = ["lesson/convolution/", "lesson/layers/", "lesson/cnn/", "lesson/pooling/", "gallery/"]
+MAX_PAGE_BYTES = 1_500_000  # as the main lesson page (tests/test_browser.py)
+SHOWN = """[...document.querySelectorAll('figure.convlab-animation img, figure.convlab-still img')].map(i => ({
+    id: i.closest('figure').id, onDemand: i.closest('figure').classList.contains('convlab-still'),
+    src: i.currentSrc, natural: i.naturalWidth, shown: i.getBoundingClientRect().width
+}))"""
+
+
+def _open(browser, url, **options):
+    context = browser.new_context(**options)
+    page = context.new_page()
+    requests, errors = [], []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url, wait_until="networkidle")
+    page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')")
+    page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    assert errors == [], errors
+    return context, page, requests
+
+
+def _rendition(built_site, src):
+    """Return the sidecar entry of the file a browser shows: a rendition's GIF or its still."""
+    name = PurePosixPath(urlsplit(src).path).name
+    stem = name.split(".")[0]
+    data = json.loads((built_site / "assets/anim" / f"{stem}.json").read_text())
+    for entry in data["renditions"]:
+        if name in (entry["file"], entry["still"]):
+            return entry
+    raise AssertionError(f"{name} is not a rendition listed in {stem}.json")
+
+
+@pytest.mark.parametrize("motion", ["no-preference", "reduce"])
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("path", PAGES)
+def test_every_animations_smallest_text_shows_at_12_css_px_or_more(
+    browser, site_server, built_site, path, viewport, motion
+):
+    base, _ = site_server
+    context, page, _ = _open(browser, base + path, viewport=VIEWPORTS[viewport], reduced_motion=motion)
+    shown = page.evaluate(SHOWN)
+    context.close()
+    if path == "lesson/convolution/" or path == "gallery/":
+        assert shown, f"no animation on {path}"
+    for figure in shown:
+        entry = _rendition(built_site, figure["src"])
+        assert figure["natural"] == entry["width"]
+        css_px = entry["text_px"] * figure["shown"] / figure["natural"]
+        assert css_px >= 12, f"{figure['id']} on {path} at {viewport}: smallest text {css_px:.1f} CSS px"
+        is_still = figure["src"].endswith(".png")
+        if figure["onDemand"]:  # the narrow still, until asked to play
+            assert entry["name"] == "narrow" and is_still, figure
+        else:
+            assert entry["name"] == ("narrow" if viewport == "phone" else "wide"), figure
+            assert is_still == (motion == "reduce"), figure
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_each_screen_downloads_only_its_own_rendition(browser, site_server, viewport):
+    base, _ = site_server
+    context, _, requests = _open(browser, base + "lesson/convolution/", viewport=VIEWPORTS[viewport])
+    context.close()
+    gifs = [PurePosixPath(urlsplit(url).path).name for url in requests if url.endswith(".gif")]
+    assert gifs, "the page loads its animations"
+    if viewport == "phone":
+        assert all(name.endswith(".narrow.gif") for name in gifs), gifs
+    else:
+        assert not any(name.endswith(".narrow.gif") for name in gifs), gifs
+
+
+def test_the_gallery_shows_the_whole_catalogue_as_stills(browser, site_server):
+    base, _ = site_server
+    context, page, requests = _open(browser, base + "gallery/", viewport=VIEWPORTS["laptop"])
+    ids = page.evaluate("[...document.querySelectorAll('.convlab-gallery figure')].map(f => f.id)")
+    context.close()
+    assert ids == [f"animation-{animation.name}" for animation in CATALOGUE]
+    assert not any(url.endswith(".gif") for url in requests)  # stills only, until asked
+
+
+@pytest.mark.parametrize("path", ["gallery/", "lesson/pooling/"])
+def test_the_new_pages_weigh_at_most_1_5_mb_with_all_they_load(browser, site_server, built_site, path):
+    base, sent = site_server
+    sent.clear()
+    context, page, requests = _open(browser, base + path, viewport=VIEWPORTS["laptop"])
+    page.wait_for_load_state("networkidle")
+    context.close()
+    loaded = {urlsplit(url).path for url in requests}
+    resources = page_resources(built_site, path + "index.html")
+    measured = {"/" + file.relative_to(built_site.resolve()).as_posix() for file in resources}
+    measured |= {url.removesuffix("index.html") for url in measured}
+    assert loaded <= measured  # the bound counts everything the browser fetched
+    bound = page_weight(built_site, path + "index.html")
+    print(f"{path}: {sum(sent.values()) / 1e6:.2f} MB sent; bound {bound / 1e6:.2f} MB")
+    assert sum(sent.values()) <= bound <= MAX_PAGE_BYTES
+
+
+def test_play_swaps_the_still_for_the_animation_and_back(browser, site_server):
+    base, _ = site_server
+    context, page, requests = _open(browser, base + "gallery/", viewport=VIEWPORTS["phone"])
+    figure = page.locator("#animation-maxpool_2x2")
+    link, image = figure.locator("a.convlab-play"), figure.locator("img")
+    assert image.get_attribute("src").endswith("maxpool_2x2.narrow.png")
+    link.click()
+    page.wait_for_function(
+        "document.querySelector('#animation-maxpool_2x2 img').currentSrc.endsWith('maxpool_2x2.narrow.gif')"
+    )
+    assert link.get_attribute("aria-pressed") == "true"
+    assert any(url.endswith("maxpool_2x2.narrow.gif") for url in requests)
+    link.click()
+    assert image.get_attribute("src").endswith("maxpool_2x2.narrow.png")
+    assert link.get_attribute("aria-pressed") == "false"
+    context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", ["lesson/pooling/", "gallery/"])
+def test_the_new_pages_have_no_serious_accessibility_problems(browser, site_server, path, scheme):
+    base, _ = site_server
+    context, page, _ = _open(browser, base + path, color_scheme=scheme)
+    violations = Axe().run(page).response["violations"]
+    context.close()
+    serious = [
+        (v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []

@@ -5,6 +5,7 @@ import functools
 import gzip
 import http.server
 import os
+import signal
 import threading
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from convlab.data import ensure_mnist
 from convlab.run import RunFolder
 
 ROOT = Path(__file__).resolve().parent.parent
+# A shell starts its background jobs with Ctrl-C (SIGINT) ignored, and children inherit that: a test run so
+# would see the commands it interrupts ignore it. A handler here becomes the default again in every child.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 SITE = ROOT / "site"
 
 

@@ -151,6 +151,7 @@ def train_command(args: argparse.Namespace) -> list[Path]:
         out=args.out,
         train_limit=args.train_limit,
         tensorboard=args.tensorboard,
+        float32=args.float32,
     )
     train(config, resume=args.resume, log=lambda line: print(line, file=sys.stderr))
     return RunFolder(args.out).files
@@ -227,6 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", default=DEFAULT_DIR, help=f"folder for the results (default: {DEFAULT_DIR})")
     train.add_argument("--train-limit", type=int, help="train on the first N images only, for a quick try")
     train.add_argument("--tensorboard", action="store_true", help="also write TensorBoard logs to OUT/tensorboard")
+    train.add_argument(
+        "--float32",
+        action="store_true",
+        help="no bfloat16 autocast, even on a CPU that computes bfloat16 natively (slower there)",
+    )
     train.add_argument(
         "--resume", action="store_true", help="continue the unfinished run in OUT from its last checkpoint"
     )

@@ -42,6 +42,7 @@ class TrainConfig:
     eval_batch_size: int = 1000
     train_limit: int | None = None  # use only the first N training images (smoke runs)
     tensorboard: bool = False
+    float32: bool = False  # no bfloat16 autocast, even where the CPU computes bfloat16 natively
 
     def check(self) -> None:
         """Raise UsageError, saying what to change, for settings the run cannot use."""
@@ -71,12 +72,15 @@ class TrainConfig:
         return self.recipe() == TrainConfig().recipe()
 
     def differences(self, other: TrainConfig) -> list[str]:
-        """Return the recipe settings in which ``other`` differs from this one, as flags with other's values."""
-        return [
+        """Return the settings that change the results in which ``other`` differs from this one, as other's flags."""
+        flags = [
             f"--{name.replace('_', '-')} {getattr(other, name)}"
             for name in RECIPE
             if getattr(self, name) != getattr(other, name)
         ]
+        if self.float32 != other.float32:
+            flags.append("--float32" if other.float32 else "no --float32")
+        return flags
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ class Runtime:
     threads: int
     channels_last: bool
     fused_adam: bool
-    dtype: str
+    dtype: str  # "float32", or "bfloat16": the training forward pass under bfloat16 autocast
     cpu: str
 
 

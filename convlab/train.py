@@ -2,15 +2,18 @@
 
 The recipe is the lesson's: the 10,000 test images split 70/30 into validation and test (seed 20),
 training batches of 64 shuffled by a seeded generator, CrossEntropyLoss, Adam with its default
-settings, 5 epochs, all in float32. ``train_one_epoch`` and ``evaluate`` are the loop the cnn page
-shows, word for word. What makes the run fast changes how the numbers are computed, not which
-(each choice is measured on the cnn page, the whole in scripts/bench_train.py):
+settings, 5 epochs. ``train_one_epoch`` and ``evaluate`` are the loop the cnn page shows, word for
+word. What makes the run fast (each choice is measured on the cnn page, the whole in
+scripts/bench_train.py):
 
 - the batches come from the images held in memory as bytes (``mnist_batches``), a whole batch at a
   time, instead of one PIL image and one ``ToTensor`` call per image; they are the same batches;
 - the model and its inputs use the channels-last memory layout;
 - Adam updates all the weights in one fused step;
-- validation and test run in batches of 1000.
+- validation and test run in batches of 1000;
+- on a CPU that computes bfloat16 natively, the training forward pass runs under bfloat16 autocast
+  (``BFloat16Forward``); weights, gradients, the loss and all evaluation stay float32. This one
+  changes the arithmetic, so ``--float32`` turns it off, and the cnn page shows what it changes.
 
 After every epoch but the last, the run writes a checkpoint, so a run that was stopped continues
 with ``--resume`` and ends exactly as if it had not been.
@@ -34,16 +37,37 @@ from convlab.model import MnistConvNet
 from convlab.run import Checkpoint, EpochResult, Metrics, RunFolder, Runtime, TrainConfig
 
 
-def choose_runtime() -> Runtime:
+def cpu_has_native_bf16() -> bool:
+    """Return True if the CPU computes bfloat16 in hardware (AMX or AVX-512 BF16), where autocast pays off."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def choose_runtime(float32: bool = False) -> Runtime:
     """Decide device, threads, memory layout and dtype, once (their effect is measured on the cnn page)."""
     return Runtime(
         device="cpu",
         threads=torch.get_num_threads(),
         channels_last=True,
         fused_adam=True,
-        dtype="float32",
+        dtype="float32" if float32 or not cpu_has_native_bf16() else "bfloat16",
         cpu=platform.processor() or platform.machine(),
     )
+
+
+class BFloat16Forward(nn.Module):
+    """The model's forward pass under bfloat16 autocast, returning float32 logits; the weights stay float32."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            return self.model(images).float()
 
 
 class _ImagesInMemory(Dataset):
@@ -166,7 +190,7 @@ def train(config: TrainConfig, resume: bool = False, log=print) -> Metrics:
     checkpoint = _checkpoint_to_resume(folder, config, resume)
     train_data, validation, test = _load_data(root, config.train_limit)
 
-    runtime = choose_runtime()
+    runtime = choose_runtime(config.float32)
     torch.manual_seed(config.seed)
     model = MnistConvNet()
     if runtime.channels_last:
@@ -187,10 +211,11 @@ def train(config: TrainConfig, resume: bool = False, log=print) -> Metrics:
         shuffle.set_state(checkpoint.shuffle_state)
         epochs, lines, seconds = list(checkpoint.epochs), list(checkpoint.log_lines), checkpoint.seconds
         log(f"Resuming after epoch {len(epochs)}/{config.epochs} from {folder.checkpoint_file}")
+    trained = BFloat16Forward(model) if runtime.dtype == "bfloat16" else model  # evaluation stays float32
     writer = None
     for epoch in range(len(epochs) + 1, config.epochs + 1):
         started = time.perf_counter()
-        train_loss, train_accuracy = train_one_epoch(model, train_loader, loss_fn, optimizer)
+        train_loss, train_accuracy = train_one_epoch(trained, train_loader, loss_fn, optimizer)
         val_loss, val_accuracy = evaluate(model, validation_loader, loss_fn)
         took = time.perf_counter() - started
         seconds += took

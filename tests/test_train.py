@@ -15,8 +15,8 @@ from torch.utils.data import DataLoader, random_split
 from torchvision import datasets, transforms
 
 from convlab import cli
-from convlab.errors import UsageError
 from convlab.data import split_indices
+from convlab.errors import UsageError
 from convlab.run import DEFAULT_DIR, EpochResult, RunFolder, TrainConfig
 from convlab.train import mnist_batches, train
 

@@ -67,6 +67,37 @@ def test_the_loop_on_the_cnn_page_is_the_loop_convlab_train_runs():
     assert page == _functions(ROOT / "convlab/train.py", names)
 
 
+def test_in_float32_convlab_train_computes_what_the_plain_loop_on_the_page_computes(mnist_root, tmp_path):
+    from convlab.model import MnistConvNet
+    from convlab.train import evaluate, train_one_epoch
+
+    train_set = datasets.MNIST(mnist_root, train=True, download=False, transform=transforms.ToTensor())
+    loader = DataLoader(
+        torch.utils.data.Subset(train_set, range(640)),
+        batch_size=64,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(0),
+    )
+    torch.manual_seed(0)
+    model = MnistConvNet()
+    optimizer = torch.optim.Adam(model.parameters())
+    loss, accuracy = train_one_epoch(model, loader, torch.nn.CrossEntropyLoss(), optimizer)
+
+    config = TrainConfig(epochs=1, data_root=str(mnist_root), out=str(tmp_path), train_limit=640, float32=True)
+    metrics = train(config, log=_quiet)
+    assert metrics.runtime.dtype == "float32"
+    (epoch,) = metrics.epochs
+    assert epoch.train_loss == pytest.approx(loss, rel=1e-4) and epoch.train_accuracy == accuracy
+    ours = RunFolder(tmp_path).load_model().state_dict()
+    for name, weights in model.state_dict().items():  # channels-last and fused Adam round differently, slightly
+        torch.testing.assert_close(ours[name], weights, rtol=1e-3, atol=1e-4)
+    test = datasets.MNIST(mnist_root, train=False, download=False, transform=transforms.ToTensor())
+    _, test_indices = split_indices(len(test))
+    plain_test = DataLoader(torch.utils.data.Subset(test, test_indices.tolist()), batch_size=64)
+    _, plain_accuracy = evaluate(model, plain_test, torch.nn.CrossEntropyLoss())
+    assert abs(plain_accuracy - metrics.test_accuracy) <= 2 / len(test_indices)
+
+
 def test_short_run_learns_and_writes_its_files(short_run):
     out, metrics = short_run
     first, second = metrics.epochs

@@ -39,7 +39,7 @@ class TrainConfig:
     seed: int = 0
     data_root: str = "data"
     out: str = DEFAULT_DIR
-    eval_batch_size: int = 1000
+    eval_batch_size: int = 64  # validation and test, as the lesson's DataLoaders
     train_limit: int | None = None  # use only the first N training images (smoke runs)
     tensorboard: bool = False
     float32: bool = False  # no bfloat16 autocast, even where the CPU computes bfloat16 natively

@@ -10,7 +10,6 @@ scripts/bench_train.py):
   time, instead of one PIL image and one ``ToTensor`` call per image; they are the same batches;
 - the model and its inputs use the channels-last memory layout;
 - Adam updates all the weights in one fused step;
-- validation and test run in batches of 1000;
 - on a CPU that computes bfloat16 natively, the training forward pass runs under bfloat16 autocast
   (``BFloat16Forward``); weights, gradients, the loss and all evaluation stay float32. This one
   changes the arithmetic, so ``--float32`` turns it off, and the cnn page shows what it changes.

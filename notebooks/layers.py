@@ -186,8 +186,8 @@ print(f"3 × 1 × 3 × 3 = {weights} weights + {conv.out_channels} biases")
 print("parameters:", sum(p.numel() for p in conv.parameters()))
 
 # %% [markdown]
-# That count does not depend on the image: the same 30 numbers handle a 28×28 digit or a photograph
-# of any size. The next page counts the parameters of the whole network.
+# That count does not depend on the image: the same weights handle a 28×28 digit or a photograph of
+# any size. The next page counts the parameters of the whole network.
 #
 # ## A kernel that finds edges
 #

@@ -223,7 +223,7 @@ def test_a_full_disk_is_one_line_naming_the_file_and_keeps_the_old_run(mnist_roo
 def test_the_lesson_recipe_is_the_defaults_wherever_the_run_is_written():
     assert TrainConfig().is_lesson_recipe()
     assert TrainConfig(out="elsewhere", data_root="/data", tensorboard=True).is_lesson_recipe()
-    for change in ({"epochs": 2}, {"batch_size": 32}, {"seed": 1}, {"eval_batch_size": 64}, {"train_limit": 500}):
+    for change in ({"epochs": 2}, {"batch_size": 32}, {"seed": 1}, {"eval_batch_size": 1000}, {"train_limit": 500}):
         assert not TrainConfig(**change).is_lesson_recipe(), change
     assert DEFAULT_DIR == "runs/mnist"
 

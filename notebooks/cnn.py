@@ -199,19 +199,15 @@ print(
 # that distance grows by each layer's stride:
 
 # %%
-field, step = (
-    1,
-    1,
-)  # a single pixel, and the distance between neighbouring cells in pixels
+# A single pixel, and the distance between neighbouring cells, in pixels:
+field, step = 1, 1
 fields = []
 for number, conv in enumerate(conv_layers(model), start=1):
     kernel, stride = conv.kernel_size[0], conv.stride[0]
     field += (kernel - 1) * step
     step *= stride
     fields.append(field)
-    print(
-        f"layer {number}: receptive field {field}×{field} pixels; its cells are {step} pixels apart"
-    )
+    print(f"layer {number}: sees {field}×{field} pixels; cells {step} pixels apart")
 
 # %% [markdown]
 # Autograd can check this. The gradient of one output cell with respect to the input is non-zero
@@ -236,8 +232,8 @@ for number, end in enumerate((2, 4, 6), start=1):  # after each conv + ReLU bloc
     height, width = rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
     reach.append(image.grad[0, 0] != 0)
     print(
-        f"layer {number}, cell ({middle}, {middle}): pixels {rows.min()}-{rows.max()} "
-        f"by {cols.min()}-{cols.max()}, {height}×{width}"
+        f"layer {number}, cell ({middle}, {middle}): rows {rows.min()}-{rows.max()}, "
+        f"columns {cols.min()}-{cols.max()}: {height}×{width}"
     )
     assert height == width == fields[number - 1]
 
@@ -286,8 +282,7 @@ for name, block, conv in (
 # %% [markdown]
 # Pooling computes the convolution at all 28 × 28 positions and then throws three quarters away; it
 # also lets a pattern shift by a pixel without changing the output much. Stride skips those positions
-# from the start and lets training decide how to summarise each step. For small images like these,
-# the strided network is cheaper and learns as well.
+# from the start and lets training decide how to summarise each step, at a quarter of the work.
 #
 # The next page shows pooling, and the transposed convolution that grows maps instead of shrinking
 # them, step by step.
@@ -406,13 +401,7 @@ print(f"test loss {test_loss:.4f}, test accuracy {test_accuracy:.4f}")
 # %% tags=["hide-input"]
 header = "".join(
     f"<th>{name}</th>"
-    for name in (
-        "epoch",
-        "train loss",
-        "train accuracy",
-        "validation loss",
-        "validation accuracy",
-    )
+    for name in ("epoch", "train loss", "train acc.", "val. loss", "val. acc.")
 )
 rows = "".join(
     f"<tr><td>{row[0]}</td>" + "".join(f"<td>{v:.4f}</td>" for v in row[1:]) + "</tr>"
@@ -433,7 +422,8 @@ if found:
     print(
         f"The run recorded test accuracy {metrics.test_accuracy:.4f}. It trained in "
         f"{metrics.seconds:.0f} s on the {runtime.device.upper()} ({runtime.cpu}, "
-        f"{runtime.threads} threads, {runtime.dtype}), torch {metrics.torch}, seed "
+        f"{runtime.threads} thread{'s' if runtime.threads > 1 else ''}, {runtime.dtype}), "
+        f"torch {metrics.torch}, seed "
         f"{metrics.config.seed}, finished {metrics.finished}."
     )
 
@@ -591,15 +581,16 @@ if cpu_has_native_bf16():
 rows, helped, did_not = "", [], []
 for choice, work, before, after in comparisons:
     slow, fast = best_time(before), best_time(after)
-    (helped if slow / fast >= 1.1 else did_not).append(choice)
+    ratio = round(slow / fast, 2)
+    (helped if ratio >= 1.1 else did_not).append(choice)
     rows += (
-        f"<tr><td>{choice}</td><td>{work}</td><td>{slow * 1000:.0f} ms</td>"
-        f"<td>{fast * 1000:.0f} ms</td><td>{slow / fast:.2f}×</td></tr>"
+        f"<tr><td>{choice}<br><small>{work}</small></td><td>{slow * 1000:.0f} ms</td>"
+        f"<td>{fast * 1000:.0f} ms</td><td>{ratio:.2f}×</td></tr>"
     )
 torch.set_num_threads(threads)
 display(
     HTML(
-        '<table id="speed"><tr><th>change</th><th>timed on</th><th>without</th><th>with</th>'
+        '<table id="speed"><tr><th>change (timed on)</th><th>without</th><th>with</th>'
         f"<th>faster</th></tr>{rows}</table>"
     )
 )
@@ -613,7 +604,8 @@ if not cpu_has_native_bf16():
 if found:
     verdict += (
         f" The build's run, with all of them, trained in {metrics.seconds:.0f} s for "
-        f"{len(metrics.epochs)} epochs on {runtime.threads} thread(s) ({runtime.dtype})."
+        f"{len(metrics.epochs)} epochs on {runtime.threads} "
+        f"thread{'s' if runtime.threads > 1 else ''} ({runtime.dtype})."
     )
 display(Markdown(verdict))
 
@@ -640,24 +632,30 @@ else:
 if compare:
     bf16_run = run.metrics()
     rows = "".join(
-        f"<tr><td>{ours.epoch}</td><td>{ours.val_accuracy:.4f}</td><td>{theirs.val_accuracy:.4f}</td></tr>"
+        f"<tr><td>epoch {ours.epoch}</td><td>{ours.val_accuracy:.4f}</td>"
+        f"<td>{theirs.val_accuracy:.4f}</td></tr>"
         for ours, theirs in zip(bf16_run.epochs, float32_run.epochs, strict=True)
     )
     rows += (
-        f"<tr><td>test</td><td>{bf16_run.test_accuracy:.4f}</td>"
+        f"<tr><td>test accuracy</td><td>{bf16_run.test_accuracy:.4f}</td>"
         f"<td>{float32_run.test_accuracy:.4f}</td></tr>"
     )
     display(
         HTML(
-            '<table id="bfloat16"><tr><th>epoch</th><th>validation accuracy, bfloat16</th>'
-            f"<th>validation accuracy, float32</th></tr>{rows}</table>"
+            '<table id="bfloat16"><tr><th>validation accuracy</th><th>bfloat16</th>'
+            f"<th>float32</th></tr>{rows}</table>"
         )
     )
     right = [round(m.test_accuracy * len(test_set)) for m in (bf16_run, float32_run)]
+    more = right[0] - right[1]
+    if more == 0:
+        outcome = "exactly as many"
+    else:
+        outcome = f"{abs(more)} image{'s' if abs(more) > 1 else ''} {'more' if more > 0 else 'fewer'}"
     display(
         Markdown(
             f"On the {len(test_set):,} test images, the bfloat16 run got **{right[0]:,}** right and "
-            f"the float32 run **{right[1]:,}**: a difference of {right[0] - right[1]:+d} images, "
+            f"the float32 run **{right[1]:,}**: bfloat16 got {outcome} right, "
             f"{bf16_run.test_accuracy - float32_run.test_accuracy:+.4f} in accuracy."
         )
     )
@@ -670,9 +668,12 @@ if compare:
 # tensorboard`) shows the logs:
 #
 # ```bash
-# convlab train --tensorboard                    # writes runs/mnist/tensorboard/ beside the run
-# tensorboard --logdir runs/mnist/tensorboard    # then open http://localhost:6006
+# convlab train --tensorboard
+# tensorboard --logdir runs
 # ```
+#
+# The first writes the logs into `runs/mnist/tensorboard/`, beside the run; the second serves every
+# log it finds under `runs/` at <http://localhost:6006>, which you open in your browser.
 #
 # In your own loop, a `SummaryWriter` does the same; add one line per curve inside the epoch loop:
 #

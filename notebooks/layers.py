@@ -141,7 +141,10 @@ w = torch.tensor(
     ]
 )
 bias = 1.0
+print("input, two channels of 3x3:\n", x)
+print("kernel, one 2x2 grid per input channel:\n", w)
 
+# %%
 # The first output cell, term by term: the top-left 2x2 window of each channel.
 sums = []
 for c in range(2):
@@ -176,13 +179,22 @@ print("equal:", torch.allclose(by_hand, layer(x[None])))
 # <!-- animation: conv_two_channels -->
 #
 # With more kernels, each one does this on its own: `nn.Conv2d(2, 5, 2)` holds five such pairs of
-# grids, a weight tensor of shape `[5, 2, 2, 2]`, and five biases. Counting them tells you the size
-# of any convolution layer: out × in × kernel height × kernel width weights, plus one bias per output
-# channel. For the layer at the top of this page:
+# grids, and five biases. Counting them tells you the size of any convolution layer: out × in ×
+# kernel height × kernel width weights, plus one bias per output channel.
 
 # %%
+five = nn.Conv2d(2, 5, kernel_size=2)
+print(
+    "nn.Conv2d(2, 5, 2): weight",
+    list(five.weight.shape),
+    " bias",
+    list(five.bias.shape),
+)
+# The layer at the top of this page:
 weights = conv.out_channels * conv.in_channels * 3 * 3
-print(f"3 × 1 × 3 × 3 = {weights} weights + {conv.out_channels} biases")
+print(
+    f"nn.Conv2d(1, 3, 3): 3 × 1 × 3 × 3 = {weights} weights + {conv.out_channels} biases"
+)
 print("parameters:", sum(p.numel() for p in conv.parameters()))
 
 # %% [markdown]
@@ -202,7 +214,7 @@ edge_detector = nn.Conv2d(1, 2, kernel_size=3, padding=1, bias=False)
 with torch.no_grad():
     edge_detector.weight.copy_(torch.stack([vertical, vertical.T])[:, None])
     edges = edge_detector(images[:1])  # [1, 2, 28, 28]
-print("digit", labels[0].item(), ":", images[:1].shape, "->", edges.shape)
+print(f"digit {labels[0].item()}: {list(images[:1].shape)} -> {list(edges.shape)}")
 print(f"values from {edges.min():.2f} to {edges.max():.2f}")
 
 # %% tags=["hide-input"]

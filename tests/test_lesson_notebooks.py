@@ -1,13 +1,21 @@
 """The notebooks a reader downloads run top to bottom in an empty folder, offline, with MNIST where torchvision's
 download puts it; the layers page gives the same numbers every time."""
 
+import re
 import shutil
+from html import unescape
+from pathlib import Path
+from urllib.parse import parse_qsl
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from convlab.arithmetic import Geometry, as_pair
+from convlab.cli import parse_grid, parse_size
 from convlab.data import MD5, raw_dir
+
+ROOT = Path(__file__).resolve().parent.parent
 
 NAMES = ["convolution", "layers", "cnn"]
 OFFLINE = "http://127.0.0.1:9"  # a port nothing listens on: any download attempt fails at once
@@ -72,3 +80,41 @@ def test_the_layers_page_gives_the_same_numbers_every_time(built_site, empty_fol
     first, second = (_text(_run(_downloaded(built_site, "layers"), empty_folder)) for _ in range(2))
     assert first == second
     assert any("negative values before ReLU" in text for text in first)
+
+
+def _cells(name):
+    import jupytext
+
+    return jupytext.read(ROOT / f"notebooks/{name}.py").cells
+
+
+def test_words_are_defined_in_bold_where_a_reader_first_meets_them():
+    markdown = "\n".join(cell.source for name in NAMES for cell in _cells(name) if cell.cell_type == "markdown")
+    prose = "\n".join(line for line in markdown.splitlines() if not line.startswith("#"))  # headings announce
+    for word in ("batch", "channel", "feature map", "logits", "tap", "epoch", "receptive field"):
+        first = re.search(rf"(\*\*)?\b{word}", prose, re.IGNORECASE)
+        assert first and first.group(1) == "**", f"{word!r} is first used without being defined"
+
+
+def test_the_code_a_reader_sees_is_the_recipe_not_the_page_layout():
+    for name in NAMES:
+        for cell in _cells(name):
+            if cell.cell_type == "code" and "hide-input" not in cell.metadata.get("tags", []):
+                for layout in ("inspect.getsource", "<table", "display(", "<details"):
+                    assert layout not in cell.source, f"{name}: a shown cell lays out the page ({layout})"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_page_ends_with_two_to_four_exercises_whose_links_open_the_explorer_with_valid_settings(built_site, name):
+    html = (built_site / f"lesson/{name}/index.html").read_text()
+    questions = re.findall(r'<details class="question"><summary>.+?</details>', html, re.S)
+    assert 2 <= len(questions) <= 4
+    for question in questions:
+        (link,) = re.findall(r'href="\.\./\.\./explorer/\?([^"]+)"', question)
+        settings = dict(parse_qsl(unescape(link)))
+        sizes = {key: parse_size(settings[key]) for key in ("size", "kernel", "stride", "padding", "dilation")}
+        if settings["weights"] != "mean":
+            weights = parse_grid(settings["weights"])
+            assert as_pair(sizes["kernel"], "kernel") == (len(weights), len(weights[0]))
+        Geometry.of(*sizes.values())  # raises if the explorer would refuse the settings
+    assert html.rindex('<details class="question">') > html.rindex("<h2")  # at the end, after the last heading

@@ -152,6 +152,7 @@ def train_command(args: argparse.Namespace) -> list[Path]:
         train_limit=args.train_limit,
         tensorboard=args.tensorboard,
         float32=args.float32,
+        threads=args.threads,
     )
     train(config, resume=args.resume, log=lambda line: print(line, file=sys.stderr))
     return RunFolder(args.out).files
@@ -232,6 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--float32",
         action="store_true",
         help="no bfloat16 autocast, even on a CPU that computes bfloat16 natively (slower there)",
+    )
+    train.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="CPU threads (default: 1; this small model gains little from more, and loses much on a busy machine)",
     )
     train.add_argument(
         "--resume", action="store_true", help="continue the unfinished run in OUT from its last checkpoint"

@@ -43,6 +43,7 @@ class TrainConfig:
     train_limit: int | None = None  # use only the first N training images (smoke runs)
     tensorboard: bool = False
     float32: bool = False  # no bfloat16 autocast, even where the CPU computes bfloat16 natively
+    threads: int = 1  # CPU threads; this small model gains little from more (see train.choose_runtime)
 
     def check(self) -> None:
         """Raise UsageError, saying what to change, for settings the run cannot use."""
@@ -56,6 +57,8 @@ class TrainConfig:
             raise UsageError(f"the evaluation batch size must be at least 1, got {self.eval_batch_size}")
         if self.train_limit is not None and self.train_limit < 1:
             raise UsageError(f"--train-limit must be at least 1, got {self.train_limit}")
+        if self.threads < 1:
+            raise UsageError(f"--threads must be at least 1, got {self.threads}")
 
     def recipe(self) -> dict:
         """Return the settings that decide what the run computes (not where it reads or writes)."""

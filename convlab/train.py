@@ -45,14 +45,20 @@ def cpu_has_native_bf16() -> bool:
     return "amx_bf16" in flags or "avx512_bf16" in flags
 
 
-def choose_runtime(float32: bool = False) -> Runtime:
-    """Decide device, threads, memory layout and dtype, once (their effect is measured on the cnn page)."""
+def choose_runtime(config: TrainConfig) -> Runtime:
+    """Decide device, threads, memory layout and dtype, once (their effect is measured on the cnn page).
+
+    Sets torch's thread count for this process to ``config.threads``. One thread is the default: on a
+    2-core machine this model trained as fast with one as with two, and with two it slowed down many
+    times over whenever other programs kept the cores busy (scripts/bench_train.py measures it).
+    """
+    torch.set_num_threads(config.threads)
     return Runtime(
         device="cpu",
         threads=torch.get_num_threads(),
         channels_last=True,
         fused_adam=True,
-        dtype="float32" if float32 or not cpu_has_native_bf16() else "bfloat16",
+        dtype="float32" if config.float32 or not cpu_has_native_bf16() else "bfloat16",
         cpu=platform.processor() or platform.machine(),
     )
 
@@ -189,7 +195,7 @@ def train(config: TrainConfig, resume: bool = False, log=print) -> Metrics:
     checkpoint = _checkpoint_to_resume(folder, config, resume)
     train_data, validation, test = _load_data(root, config.train_limit)
 
-    runtime = choose_runtime(config.float32)
+    runtime = choose_runtime(config)
     torch.manual_seed(config.seed)
     model = MnistConvNet()
     if runtime.channels_last:

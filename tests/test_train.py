@@ -242,6 +242,7 @@ def convlab_train(*args, cwd):
         (["--seed", "99999999999999999999999"], "--seed must be a whole number from 0 to 18446744073709551615"),
         (["--data-root", "/nonexistent"], "MNIST is not in /nonexistent/MNIST/raw"),
         (["--resume"], "holds no unfinished run to resume"),
+        (["--threads", "0"], "--threads must be at least 1, got 0"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2_and_creates_nothing(mnist_root, tmp_path, args, says):

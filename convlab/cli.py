@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-# What a number is, on the command line and in the explorer alike (docs/javascripts/conv.js follows these
+# What a number is, on the command line and in the explorer alike (the explorer's conv.js follows these
 # rules, and tests/grammar_cases.json holds the cases both are tested on): ASCII digits only, an optional
 # leading minus ("-" or the "−" the pages print), a decimal point and an exponent for values; no "+", no "_",
 # no hexadecimal, no other scripts' digits, no names such as "nan" or "inf".

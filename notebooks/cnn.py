@@ -238,6 +238,9 @@ for number, end in enumerate((2, 4, 6), start=1):  # after each conv + ReLU bloc
     assert height == width == fields[number - 1]
 
 # %% tags=["hide-input"]
+import base64
+import io
+
 figure, axes = plt.subplots(1, 3, figsize=(4.8, 1.9), layout="constrained")
 for number, (axis, mask) in enumerate(zip(axes, reach, strict=True), start=1):
     axis.imshow(mask, cmap="Blues", vmin=0, vmax=1.4)
@@ -247,7 +250,22 @@ for number, (axis, mask) in enumerate(zip(axes, reach, strict=True), start=1):
     )
     axis.set_xticks([])
     axis.set_yticks([])
-plt.show()
+picture = io.BytesIO()
+figure.savefig(picture, format="png")
+plt.close(figure)
+alt = (
+    "Three copies of a handwritten digit, each with a blue square over the pixels one middle cell "
+    "of a layer depends on: "
+    + ", ".join(
+        f"{size}×{size} for layer {k}" for k, size in enumerate(fields, start=1)
+    )
+    + "."
+)
+display(
+    HTML(
+        f'<img src="data:image/png;base64,{base64.b64encode(picture.getvalue()).decode()}" alt="{alt}">'
+    )
+)
 
 # %% [markdown]
 # Each blue square is the part of a 28×28 digit that one cell of that layer sees. By the third layer
@@ -684,16 +702,16 @@ if compare:
 # The first writes the logs into `runs/mnist/tensorboard/`, beside the run; the second serves every
 # log it finds under `runs/` at <http://localhost:6006>, which you open in your browser.
 #
-# In your own loop, a `SummaryWriter` does the same; add one line per curve inside the epoch loop:
+# In your own loop, a `SummaryWriter` does the same, one line per curve:
 #
 # ```python
 # from torch.utils.tensorboard import SummaryWriter
 #
 # writer = SummaryWriter("runs/my-try")
-# ...
-#     writer.add_scalars("loss", {"train": train_loss, "validation": val_loss}, epoch)
-#     writer.add_scalars("accuracy", {"train": train_accuracy, "validation": val_accuracy}, epoch)
-# ...
+# for epoch in range(1, 6):
+#     ...  # train and evaluate, as above
+#     writer.add_scalar("loss/train", train_loss, epoch)
+#     writer.add_scalar("loss/validation", val_loss, epoch)
 # writer.close()
 # ```
 #
@@ -724,8 +742,8 @@ if compare:
 #   `nn.ReLU` zeroes the negatives and `nn.Flatten` hands each sample to the linear layers as a vector.
 # - Our network's shapes, worked out by hand: 28 → 14 → 7 → 3, then 128 × 3 × 3 = 1152 → 128 → 10.
 #   Locality and weight sharing keep its convolutions small; stacked, they see large regions.
-# - The training loop is a dozen lines; trained for five epochs on a CPU, the network reaches a test
-#   accuracy of {{ metric test_accuracy }}.
+# - The training loop is a dozen lines; trained for five epochs on a CPU, the network reaches a
+#   test accuracy of {{ metric test_accuracy }}.
 #
 # ## Exercises
 #

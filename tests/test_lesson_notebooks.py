@@ -118,3 +118,10 @@ def test_each_page_ends_with_two_to_four_exercises_whose_links_open_the_explorer
             assert as_pair(sizes["kernel"], "kernel") == (len(weights), len(weights[0]))
         Geometry.of(*sizes.values())  # raises if the explorer would refuse the settings
     assert html.rindex('<details class="question">') > html.rindex("<h2")  # at the end, after the last heading
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_picture_a_notebook_draws_has_alt_text(built_site, name):
+    html = (built_site / f"lesson/{name}/index.html").read_text()
+    assert "No description has been provided for this image" not in html
+    assert all(re.search(r'\balt="[^"]{20,}"', tag) for tag in re.findall(r"<img\b[^>]*>", html))

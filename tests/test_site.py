@@ -23,7 +23,7 @@ class _Page(HTMLParser):
     def __init__(self):
         super().__init__()
         self.ids, self.links, self.figures = set(), [], []
-        self._caption = False
+        self._caption = self._in_figure = False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -36,12 +36,15 @@ class _Page(HTMLParser):
             self.links.append(attrs["srcset"])
         if tag == "figure" and "convlab-figure" in attrs.get("class", ""):
             self.figures.append({"id": attrs["id"], "caption": ""})
-        elif self.figures and tag in ("img", "source"):
+            self._in_figure = True
+        elif self._in_figure and tag in ("img", "source"):
             self.figures[-1][tag] = attrs
         self._caption = tag == "figcaption"
 
     def handle_endtag(self, tag):
         self._caption = False
+        if tag == "figure":
+            self._in_figure = False
 
     def handle_data(self, data):
         if self._caption:

@@ -251,7 +251,7 @@ for number, (axis, mask) in enumerate(zip(axes, reach, strict=True), start=1):
     axis.set_xticks([])
     axis.set_yticks([])
 picture = io.BytesIO()
-figure.savefig(picture, format="png")
+figure.savefig(picture, format="png", bbox_inches="tight")
 plt.close(figure)
 alt = (
     "Three copies of a handwritten digit, each with a blue square over the pixels one middle cell "

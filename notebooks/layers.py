@@ -205,8 +205,8 @@ print("parameters:", sum(p.numel() for p in conv.parameters()))
 #
 # On the first page a kernel with weights −1, 0, 1 found an edge in a tiny image. Set those weights
 # into a real `nn.Conv2d` and give it one digit. Two kernels make two output channels: one for
-# edges that go from dark to bright left to right (vertical strokes), and the same kernel turned
-# on its side for edges from top to bottom (horizontal strokes).
+# edges where the values change from left to right (the sides of vertical strokes), and the same
+# kernel turned on its side for changes from top to bottom (the edges of horizontal strokes).
 
 # %%
 vertical = torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]])
@@ -237,7 +237,7 @@ for axis, (picture, colours, low, high, title) in zip(axes, panels, strict=True)
 colour_bar = figure.colorbar(shown, ax=axes[1:], orientation="horizontal", shrink=0.8)
 colour_bar.ax.tick_params(labelsize=12)
 picture = io.BytesIO()
-figure.savefig(picture, format="png")
+figure.savefig(picture, format="png", bbox_inches="tight")
 plt.close(figure)
 alt = (
     f"A handwritten {labels[0].item()} and its two edge maps: vertical edges (values from left to "

@@ -168,8 +168,10 @@ def train_command(args: argparse.Namespace) -> list[Path]:
         out=args.out,
         train_limit=args.train_limit,
         tensorboard=args.tensorboard,
+        float32=args.float32,
+        threads=args.threads,
     )
-    train(config, log=lambda line: print(line, file=sys.stderr))
+    train(config, resume=args.resume, log=lambda line: print(line, file=sys.stderr))
     return RunFolder(args.out).files
 
 
@@ -260,15 +262,32 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="train the lesson's CNN on MNIST",
         description="Train the lesson's CNN with the lesson's recipe; write "
-        "OUT/metrics.json, OUT/train.log and OUT/model.pt.",
+        "OUT/metrics.json, OUT/train.log and OUT/model.pt. After each epoch but the last it writes "
+        "OUT/checkpoint.pt, so a run that was stopped continues with --resume.",
     )
     train.add_argument("--epochs", type=int, default=5, help="passes over the training set (default: 5)")
     train.add_argument("--batch-size", type=int, default=64, help="training batch size (default: 64)")
-    train.add_argument("--seed", type=int, default=0, help="seed for weights and shuffling (default: 0)")
+    train.add_argument(
+        "--seed", type=int, default=0, help="seed for weights and shuffling, 0 to 2**64 - 1 (default: 0)"
+    )
     train.add_argument("--data-root", default="data", help="where MNIST is (default: data)")
     train.add_argument("--out", default=DEFAULT_DIR, help=f"folder for the results (default: {DEFAULT_DIR})")
     train.add_argument("--train-limit", type=int, help="train on the first N images only, for a quick try")
     train.add_argument("--tensorboard", action="store_true", help="also write TensorBoard logs to OUT/tensorboard")
+    train.add_argument(
+        "--float32",
+        action="store_true",
+        help="no bfloat16 autocast, even on a CPU that computes bfloat16 natively (slower there)",
+    )
+    train.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="CPU threads (default: 1; this small model gains little from more, and loses much on a busy machine)",
+    )
+    train.add_argument(
+        "--resume", action="store_true", help="continue the unfinished run in OUT from its last checkpoint"
+    )
     train.set_defaults(handler=train_command)
 
     figures = commands.add_parser(

@@ -1,27 +1,31 @@
 """A training run's folder: what ``convlab train`` writes, and what figures, notebooks and pages read.
 
-    RUN/metrics.json  the run's settings (TrainConfig), how it used the machine (Runtime), every epoch's
-                      numbers and the test result: a ``Metrics`` value written out
-    RUN/train.log     the lines training printed
-    RUN/model.pt      the trained weights (the model's state dict)
+    RUN/metrics.json   the run's settings (TrainConfig), how it used the machine (Runtime), every epoch's
+                       numbers and the test result: a ``Metrics`` value written out
+    RUN/train.log      the lines training printed
+    RUN/model.pt       the trained weights (the model's state dict)
+    RUN/checkpoint.pt  only while a run is unfinished: everything needed to continue it (``--resume``)
 
-``RunFolder(path).write(...)`` writes the three files; ``RunFolder(path).metrics()`` and
-``.load_model()`` read them back as typed values, with a one-line error that names a missing or
+``RunFolder(path).write(...)`` writes the three files of a finished run; ``RunFolder(path).metrics()``
+and ``.load_model()`` read them back as typed values, with a one-line error that names a missing or
 damaged file and says what to run. Reading the metrics needs neither torch nor numpy (the page build
-reads them); only the model's weights import torch.
+reads them); only the weights import torch.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from convlab.errors import UsageError
-from convlab.files import atomic_paths
+from convlab.files import atomic_paths, make_dir
 
-DEFAULT_DIR = "build/run"
+DEFAULT_DIR = "runs/mnist"
+LARGEST_SEED = 2**64 - 1  # torch.manual_seed takes 64 bits
 # The settings that decide what a run computes; a run is the lesson's when they are the defaults.
 RECIPE = ("epochs", "batch_size", "seed", "eval_batch_size", "train_limit")
 
@@ -35,20 +39,26 @@ class TrainConfig:
     seed: int = 0
     data_root: str = "data"
     out: str = DEFAULT_DIR
-    eval_batch_size: int = 1000
+    eval_batch_size: int = 64  # validation and test, as the lesson's DataLoaders
     train_limit: int | None = None  # use only the first N training images (smoke runs)
     tensorboard: bool = False
+    float32: bool = False  # no bfloat16 autocast, even where the CPU computes bfloat16 natively
+    threads: int = 1  # CPU threads; this small model gains little from more (see train.choose_runtime)
 
     def check(self) -> None:
         """Raise UsageError, saying what to change, for settings the run cannot use."""
         if self.epochs < 1:
             raise UsageError(f"--epochs must be at least 1, got {self.epochs}")
-        if self.seed < 0:
-            raise UsageError(f"--seed must be 0 or more, got {self.seed}")
+        if not 0 <= self.seed <= LARGEST_SEED:
+            raise UsageError(f"--seed must be a whole number from 0 to {LARGEST_SEED} (2**64 - 1), got {self.seed}")
         if self.batch_size < 1:
             raise UsageError(f"--batch-size must be at least 1, got {self.batch_size}")
+        if self.eval_batch_size < 1:
+            raise UsageError(f"the evaluation batch size must be at least 1, got {self.eval_batch_size}")
         if self.train_limit is not None and self.train_limit < 1:
             raise UsageError(f"--train-limit must be at least 1, got {self.train_limit}")
+        if self.threads < 1:
+            raise UsageError(f"--threads must be at least 1, got {self.threads}")
 
     def recipe(self) -> dict:
         """Return the settings that decide what the run computes (not where it reads or writes)."""
@@ -66,11 +76,14 @@ class TrainConfig:
 
     def differences(self, other: TrainConfig) -> list[str]:
         """Return the settings that change the results in which ``other`` differs from this one, as other's flags."""
-        return [
+        flags = [
             f"--{name.replace('_', '-')} {getattr(other, name)}"
             for name in RECIPE
             if getattr(self, name) != getattr(other, name)
         ]
+        if self.float32 != other.float32:
+            flags.append("--float32" if other.float32 else "no --float32")
+        return flags
 
 
 @dataclass(frozen=True)
@@ -81,13 +94,13 @@ class Runtime:
     threads: int
     channels_last: bool
     fused_adam: bool
-    bf16_autocast: bool
+    dtype: str  # "float32", or "bfloat16": the training forward pass under bfloat16 autocast
     cpu: str
 
 
 @dataclass(frozen=True)
 class EpochResult:
-    """One epoch: the mean training loss and accuracy over its batches, then validation loss and accuracy."""
+    """One epoch: loss and accuracy averaged over its training batches, then validation loss and accuracy."""
 
     epoch: int
     train_loss: float
@@ -134,8 +147,65 @@ class Metrics:
 
 
 @dataclass(frozen=True)
+class Checkpoint:
+    """An unfinished run after its last completed epoch: enough to continue it exactly where it stopped."""
+
+    config: TrainConfig
+    epochs: tuple[EpochResult, ...]  # the epochs done so far
+    log_lines: tuple[str, ...]
+    seconds: float  # training time so far
+    model: dict  # the model's state dict
+    optimizer: dict  # the optimizer's state dict (Adam's running averages and step counts)
+    shuffle_state: object  # the state of the generator that shuffles the training batches (a uint8 tensor)
+
+    def to_state(self) -> dict:
+        """Return the checkpoint as plain data that ``torch.save`` writes and ``weights_only`` loading reads."""
+        return {
+            "config": dataclasses.asdict(self.config),
+            "epochs": [dataclasses.asdict(epoch) for epoch in self.epochs],
+            "log_lines": list(self.log_lines),
+            "seconds": self.seconds,
+            "model": self.model,
+            "optimizer": self.optimizer,
+            "shuffle_state": self.shuffle_state,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> Checkpoint:
+        """Return the checkpoint that ``to_state`` gave; KeyError or TypeError if a field is missing or wrong."""
+        return cls(
+            **{
+                **state,
+                "config": TrainConfig(**state["config"]),
+                "epochs": tuple(EpochResult(**epoch) for epoch in state["epochs"]),
+                "log_lines": tuple(state["log_lines"]),
+            }
+        )
+
+
+def _torch_bytes(value) -> bytes:
+    """Return what ``torch.save`` writes for ``value``, in memory (so that a failed write is an OSError)."""
+    import torch
+
+    buffer = io.BytesIO()
+    torch.save(value, buffer)
+    return buffer.getvalue()
+
+
+def _write_files(contents: dict[Path, bytes]) -> None:
+    """Write each file whole, and none unless all were written; UsageError naming the file that failed."""
+    make_dir(next(iter(contents)).parent)
+    with atomic_paths(*contents) as temps:
+        for temp, (target, data) in zip(temps, contents.items(), strict=True):
+            try:
+                temp.write_bytes(data)
+            except OSError as error:  # a full disk raises here, with no file name of its own
+                raise UsageError(f"cannot write {target}: {error.strerror or error}") from None
+
+
+@dataclass(frozen=True)
 class RunFolder:
-    """The folder of one training run: metrics.json, train.log and model.pt."""
+    """The folder of one training run: metrics.json, train.log and model.pt (and checkpoint.pt while unfinished)."""
 
     path: Path
 
@@ -155,18 +225,55 @@ class RunFolder:
         return self.path / "model.pt"
 
     @property
+    def checkpoint_file(self) -> Path:
+        return self.path / "checkpoint.pt"
+
+    @property
     def files(self) -> list[Path]:
-        """Return the run's three files, in the order they are written."""
+        """Return the finished run's three files, in the order they are written."""
         return [self.model_file, self.log_file, self.metrics_file]
+
+    def check_writable(self) -> None:
+        """Raise UsageError, naming the folder, if the run could not be written there; create nothing."""
+        existing = self.path
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir():
+            raise UsageError(f"cannot write {self.path}: {existing} is a file, not a folder; choose another --out")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise UsageError(f"cannot write {self.path}: {existing} is not writable; choose another --out")
 
     def write(self, state_dict: dict, metrics: Metrics, log_lines: list[str]) -> None:
         """Write the weights, the log and the metrics; each file whole, and none unless all three were written."""
+        log = "\n".join(log_lines) + "\n"
+        _write_files(
+            {
+                self.model_file: _torch_bytes(state_dict),
+                self.log_file: log.encode("utf-8"),
+                self.metrics_file: (json.dumps(metrics.to_json(), indent=1) + "\n").encode("utf-8"),
+            }
+        )
+
+    def write_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Write checkpoint.pt whole (replacing the previous epoch's)."""
+        _write_files({self.checkpoint_file: _torch_bytes(checkpoint.to_state())})
+
+    def checkpoint(self) -> Checkpoint | None:
+        """Return the unfinished run's checkpoint, None if there is none; UsageError naming a damaged file."""
         import torch
 
-        with atomic_paths(*self.files) as (model_path, log_path, metrics_path):
-            torch.save(state_dict, model_path)
-            log_path.write_text("\n".join(log_lines) + "\n", encoding="utf-8")
-            metrics_path.write_text(json.dumps(metrics.to_json(), indent=1) + "\n", encoding="utf-8")
+        path = self.checkpoint_file
+        if not path.is_file():
+            return None
+        try:
+            return Checkpoint.from_state(torch.load(path, weights_only=True))
+        except (RuntimeError, EOFError, ValueError, KeyError, TypeError) as error:
+            reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
+            raise UsageError(f"{path} is damaged ({reason}): delete it to train from the start") from None
+
+    def remove_checkpoint(self) -> None:
+        """Delete checkpoint.pt once the run it belongs to has finished."""
+        self.checkpoint_file.unlink(missing_ok=True)
 
     def _retrain(self) -> str:
         return f"run `convlab train --out {self.path}` to train it again"

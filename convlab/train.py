@@ -1,12 +1,23 @@
-"""Train the lesson's CNN on MNIST, the lesson's recipe unchanged, and log what happened.
+"""Train the lesson's CNN on MNIST, shaped like pytorch/examples' mnist, and log what happened.
 
-The recipe: 70/30 validation/test split of the 10,000 test images (seed 20), batches of 64 (training
-shuffled), CrossEntropyLoss, Adam with default settings, 5 epochs. What makes it fast changes none of
-that: the IDX bytes go straight into one uint8 tensor, batches are taken by index and scaled as
-ToTensor does, validation and test run in large batches, and the runtime settings (threads, memory
-format, bf16 autocast where the CPU computes bf16 natively) are chosen in one place and recorded.
+The recipe is the lesson's: the 10,000 test images split 70/30 into validation and test (seed 20),
+training batches of 64 shuffled by a seeded generator, CrossEntropyLoss, Adam with its default
+settings, 5 epochs. ``train_one_epoch`` and ``evaluate`` are the loop the cnn page shows, word for
+word. What makes the run fast (each choice is measured on the cnn page, the whole in
+scripts/bench_train.py):
 
-Read top to bottom: settings, runtime, data, one epoch, evaluation, the run, the files it writes.
+- the batches come from the images held in memory as bytes (``mnist_batches``), a whole batch at a
+  time, instead of one PIL image and one ``ToTensor`` call per image; they are the same batches;
+- the model and its inputs use the channels-last memory layout;
+- Adam updates all the weights in one fused step;
+- on a CPU that computes bfloat16 natively, the training forward pass runs under bfloat16 autocast
+  (``BFloat16Forward``); weights, gradients, the loss and all evaluation stay float32. This one
+  changes the arithmetic, so ``--float32`` turns it off, and the cnn page shows what it changes.
+
+After every epoch but the last, the run writes a checkpoint, so a run that was stopped continues
+with ``--resume`` and ends exactly as if it had not been.
+
+Read top to bottom: the machine, the data, one epoch, evaluation, the run.
 """
 
 from __future__ import annotations
@@ -17,16 +28,16 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from tqdm import tqdm
+from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
 
 from convlab.data import check_mnist, load_split, split_indices
-from convlab.files import make_dir, write_text_atomic
+from convlab.errors import UsageError
 from convlab.model import MnistConvNet
-from convlab.run import EpochResult, Metrics, RunFolder, Runtime, TrainConfig
+from convlab.run import Checkpoint, EpochResult, Metrics, RunFolder, Runtime, TrainConfig
 
 
 def cpu_has_native_bf16() -> bool:
-    """Return True if the CPU computes bf16 in hardware (AMX or AVX-512 BF16), where autocast pays off."""
+    """Return True if the CPU computes bfloat16 in hardware (AMX or AVX-512 BF16), where autocast pays off."""
     try:
         flags = Path("/proc/cpuinfo").read_text().split()
     except OSError:
@@ -34,77 +45,97 @@ def cpu_has_native_bf16() -> bool:
     return "amx_bf16" in flags or "avx512_bf16" in flags
 
 
-def choose_runtime() -> Runtime:
-    """Decide device, threads and dtype for this machine (measured in scripts/bench_train.py)."""
+def choose_runtime(config: TrainConfig) -> Runtime:
+    """Decide device, threads, memory layout and dtype, once (their effect is measured on the cnn page).
+
+    Sets torch's thread count for this process to ``config.threads``. One thread is the default: on a
+    2-core machine this model trained as fast with one as with two, and with two it slowed down many
+    times over whenever other programs kept the cores busy (scripts/bench_train.py measures it).
+    """
+    torch.set_num_threads(config.threads)
     return Runtime(
         device="cpu",
         threads=torch.get_num_threads(),
         channels_last=True,
         fused_adam=True,
-        bf16_autocast=cpu_has_native_bf16(),
+        dtype="float32" if config.float32 or not cpu_has_native_bf16() else "bfloat16",
         cpu=platform.processor() or platform.machine(),
     )
 
 
-def to_batch(images: torch.Tensor, runtime: Runtime) -> torch.Tensor:
-    """Return uint8 images (B, 28, 28) as floats in [0, 1] of shape (B, 1, 28, 28), exactly as ToTensor scales."""
-    x = images.unsqueeze(1).float().div_(255)
-    return x.contiguous(memory_format=torch.channels_last) if runtime.channels_last else x
+class BFloat16Forward(nn.Module):
+    """The model's forward pass under bfloat16 autocast, returning float32 logits; the weights stay float32."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            return self.model(images).float()
 
 
-def train_one_epoch(model, optimizer, images, labels, config: TrainConfig, runtime: Runtime, generator, label: str):
-    """Train for one epoch over shuffled batches; return (mean batch loss, accuracy)."""
+class _ImagesInMemory(Dataset):
+    """MNIST's uint8 images and labels, indexed a whole batch at a time."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, channels_last: bool) -> None:
+        self.images, self.labels, self.channels_last = images, labels, channels_last
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, batch: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.images[batch].unsqueeze(1).float().div_(255)  # (B, 1, 28, 28), scaled exactly as ToTensor
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return x, self.labels[batch]
+
+
+def mnist_batches(
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    batch_size: int,
+    shuffle: bool = False,
+    generator: torch.Generator | None = None,
+    channels_last: bool = False,
+) -> DataLoader:
+    """Return a DataLoader over uint8 images (N, 28, 28) that yields, in the same order, the very batches that
+    ``DataLoader(dataset, batch_size, shuffle, generator=generator)`` over a ToTensor dataset yields."""
+    dataset = _ImagesInMemory(images, labels, channels_last)
+    order = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+    # batch_size=None: the sampler hands over a whole batch of indices, and the dataset answers with one tensor.
+    return DataLoader(
+        dataset, sampler=BatchSampler(order, batch_size, drop_last=False), batch_size=None, generator=generator
+    )
+
+
+def train_one_epoch(model, loader, loss_fn, optimizer):
+    """Train on every batch of the loader once; return loss and accuracy, averaged while the model learned."""
     model.train()
-    loss_fn = nn.CrossEntropyLoss()
-    order = torch.randperm(len(labels), generator=generator)
-    images, labels = images[order], labels[order]  # shuffle once; each batch is then a slice, not a gather
-    total_loss, correct = torch.zeros(()), torch.zeros((), dtype=torch.long)
-    batches = range(0, len(labels), config.batch_size)
-    for start in tqdm(batches, desc=label, unit="batch", leave=False, disable=None):
-        x = to_batch(images[start : start + config.batch_size], runtime)
-        y = labels[start : start + config.batch_size]
+    total_loss, correct, seen = 0.0, 0, 0
+    for images, labels in loader:
         optimizer.zero_grad()
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=runtime.bf16_autocast):
-            logits = model(x)
-            loss = loss_fn(logits, y)
+        logits = model(images)
+        loss = loss_fn(logits, labels)
         loss.backward()
         optimizer.step()
-        total_loss += loss.detach()  # summed as tensors: no .item() sync on every step
-        correct += (logits.argmax(1) == y).sum()
-    return total_loss.item() / len(batches), correct.item() / len(labels)
+        total_loss += loss.item() * len(labels)
+        correct += (logits.argmax(1) == labels).sum().item()
+        seen += len(labels)
+    return total_loss / seen, correct / seen
 
 
-@torch.no_grad()
-def evaluate(model, images, labels, runtime: Runtime, batch_size: int = 1000):
-    """Return (mean loss, accuracy) over all images, in float32 and large batches."""
+def evaluate(model, loader, loss_fn):
+    """Return the loss and accuracy of the model on every batch of the loader, without training it."""
     model.eval()
-    loss_sum, correct = 0.0, 0
-    for start in range(0, len(labels), batch_size):
-        x, y = to_batch(images[start : start + batch_size], runtime), labels[start : start + batch_size]
-        logits = model(x)
-        loss_sum += nn.functional.cross_entropy(logits, y, reduction="sum").item()
-        correct += (logits.argmax(1) == y).sum().item()
-    return loss_sum / len(labels), correct / len(labels)
-
-
-def _check_output_folder(out: Path) -> None:
-    """Fail before training, not after, if the results cannot be written."""
-    make_dir(out)
-    write_text_atomic(out / ".write-test", "")
-    (out / ".write-test").unlink()
-
-
-def _load_data(root: Path):
-    """Return the training images and labels, and the validation and test splits, checked by MD5."""
-    check_mnist(root)
-    train_images, train_labels = load_split(root, train=True)
-    test_images, test_labels = load_split(root, train=False)
-    validation, test = split_indices(len(test_labels))
-    return (
-        (train_images, train_labels),
-        (test_images[validation], test_labels[validation]),
-        (test_images[test], test_labels[test]),
-    )
+    total_loss, correct, seen = 0.0, 0, 0
+    with torch.no_grad():
+        for images, labels in loader:
+            logits = model(images)
+            total_loss += loss_fn(logits, labels).item() * len(labels)
+            correct += (logits.argmax(1) == labels).sum().item()
+            seen += len(labels)
+    return total_loss / seen, correct / seen
 
 
 def epoch_line(result: EpochResult, epochs: int) -> str:
@@ -116,67 +147,130 @@ def epoch_line(result: EpochResult, epochs: int) -> str:
     )
 
 
-def train(config: TrainConfig, log=print) -> Metrics:
-    """Run the lesson's training; write metrics.json, train.log and model.pt into config.out; return the metrics."""
-    config.check()
-    out, root = Path(config.out), Path(config.data_root)
-    _check_output_folder(out)
-    (train_images, train_labels), validation, test = _load_data(root)
-    if config.train_limit is not None:
-        train_images, train_labels = train_images[: config.train_limit], train_labels[: config.train_limit]
+def _load_data(root: Path, train_limit: int | None):
+    """Return (train, validation, test), each a pair of uint8 images (N, 28, 28) and int64 labels (N,)."""
+    train_images, train_labels = load_split(root, train=True)
+    test_images, test_labels = load_split(root, train=False)
+    validation, test = split_indices(len(test_labels))
+    return (
+        (train_images[:train_limit], train_labels[:train_limit]),
+        (test_images[validation], test_labels[validation]),
+        (test_images[test], test_labels[test]),
+    )
 
-    runtime = choose_runtime()
+
+def _checkpoint_to_resume(folder: RunFolder, config: TrainConfig, resume: bool) -> Checkpoint | None:
+    """Return the checkpoint to continue from, or None to start; UsageError if that choice would lose work."""
+    checkpoint = folder.checkpoint()
+    if not resume:
+        if checkpoint is not None:
+            done = f"{len(checkpoint.epochs)} of {checkpoint.config.epochs} epochs done"
+            raise UsageError(
+                f"{folder.path} holds an unfinished run ({done}): add --resume to continue it, "
+                f"or delete {folder.checkpoint_file} to start again"
+            )
+        return None
+    if checkpoint is None:
+        raise UsageError(f"{folder.path} holds no unfinished run to resume: train without --resume")
+    differences = checkpoint.config.differences(config)
+    if differences:
+        started = " ".join(config.differences(checkpoint.config))
+        raise UsageError(
+            f"the unfinished run in {folder.path} was started with {started}, not {' '.join(differences)}: "
+            f"resume it with its own settings, or delete {folder.checkpoint_file} to start again"
+        )
+    return checkpoint
+
+
+def train(config: TrainConfig, resume: bool = False, log=print) -> Metrics:
+    """Run the lesson's training; write metrics.json, train.log and model.pt into config.out; return the metrics.
+
+    Everything the run needs is checked before anything is written. With ``resume``, continue the unfinished
+    run in config.out from its last checkpoint.
+    """
+    config.check()
+    root, folder = Path(config.data_root), RunFolder(config.out)
+    check_mnist(root)
+    folder.check_writable()
+    checkpoint = _checkpoint_to_resume(folder, config, resume)
+    train_data, validation, test = _load_data(root, config.train_limit)
+
+    runtime = choose_runtime(config)
     torch.manual_seed(config.seed)
-    generator = torch.Generator().manual_seed(config.seed)
     model = MnistConvNet()
     if runtime.channels_last:
         model = model.to(memory_format=torch.channels_last)
+    loss_fn = nn.CrossEntropyLoss()
     optimizer = torch.optim.Adam(model.parameters(), fused=runtime.fused_adam)  # default settings otherwise
-    writer = _tensorboard_writer(out) if config.tensorboard else None
+    shuffle = torch.Generator().manual_seed(config.seed)
+    train_loader = mnist_batches(*train_data, config.batch_size, True, shuffle, runtime.channels_last)
+    validation_loader, test_loader = (
+        mnist_batches(*split, config.eval_batch_size, channels_last=runtime.channels_last)
+        for split in (validation, test)
+    )
 
-    lines, epochs, started = [], [], time.perf_counter()
-    for epoch in range(1, config.epochs + 1):
-        epoch_start = time.perf_counter()
-        label = f"epoch {epoch}/{config.epochs}"
-        train_loss, train_accuracy = train_one_epoch(
-            model, optimizer, train_images, train_labels, config, runtime, generator, label
-        )
-        val_loss, val_accuracy = evaluate(model, *validation, runtime, config.eval_batch_size)
-        result = EpochResult(
-            epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds=time.perf_counter() - epoch_start
-        )
-        epochs.append(result)
-        lines.append(epoch_line(result, config.epochs))
+    epochs, lines, seconds = [], [], 0.0
+    if checkpoint is not None:
+        model.load_state_dict(checkpoint.model)
+        optimizer.load_state_dict(checkpoint.optimizer)
+        shuffle.set_state(checkpoint.shuffle_state)
+        epochs, lines, seconds = list(checkpoint.epochs), list(checkpoint.log_lines), checkpoint.seconds
+        log(f"Resuming after epoch {len(epochs)}/{config.epochs} from {folder.checkpoint_file}")
+    trained = BFloat16Forward(model) if runtime.dtype == "bfloat16" else model  # evaluation stays float32
+    writer = None
+    for epoch in range(len(epochs) + 1, config.epochs + 1):
+        started = time.perf_counter()
+        train_loss, train_accuracy = train_one_epoch(trained, train_loader, loss_fn, optimizer)
+        val_loss, val_accuracy = evaluate(model, validation_loader, loss_fn)
+        took = time.perf_counter() - started
+        seconds += took
+        epochs.append(EpochResult(epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds=took))
+        lines.append(epoch_line(epochs[-1], config.epochs))
         log(lines[-1])
-        if writer is not None:
+        if config.tensorboard:
+            writer = writer or _tensorboard_writer(folder.path)
             writer.add_scalars("loss", {"train": train_loss, "validation": val_loss}, epoch)
             writer.add_scalars("accuracy", {"train": train_accuracy, "validation": val_accuracy}, epoch)
-    test_loss, test_accuracy = evaluate(model, *test, runtime, config.eval_batch_size)
-    seconds = time.perf_counter() - started
-    lines.append(f"Test loss {test_loss:.4f}, test accuracy {test_accuracy:.4f} ({seconds:.1f} s in all)")
-    log(lines[-1])
+        if epoch < config.epochs:
+            state = Checkpoint(
+                config,
+                tuple(epochs),
+                tuple(lines),
+                seconds,
+                model.state_dict(),
+                optimizer.state_dict(),
+                shuffle.get_state(),
+            )
+            folder.write_checkpoint(state)
     if writer is not None:
         writer.close()
 
+    started = time.perf_counter()
+    test_loss, test_accuracy = evaluate(model, test_loader, loss_fn)
+    seconds += time.perf_counter() - started
+    lines.append(f"Test loss {test_loss:.4f}, test accuracy {test_accuracy:.4f} ({seconds:.1f} s in all)")
+    log(lines[-1])
     metrics = Metrics(
         config=config,
         runtime=runtime,
         epochs=tuple(epochs),
         test_loss=test_loss,
         test_accuracy=test_accuracy,
-        train_size=len(train_labels),
+        train_size=len(train_data[1]),
         validation_size=len(validation[1]),
         test_size=len(test[1]),
         seconds=seconds,
         torch=torch.__version__,
         finished=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     )
-    state = {name: tensor.contiguous() for name, tensor in model.state_dict().items()}
-    RunFolder(out).write(state, metrics, lines)
+    weights = {name: tensor.contiguous() for name, tensor in model.state_dict().items()}
+    folder.write(weights, metrics, lines)
+    folder.remove_checkpoint()
     return metrics
 
 
 def _tensorboard_writer(out: Path):
+    """Return a TensorBoard writer logging into OUT/tensorboard (imported only when asked for)."""
     from torch.utils.tensorboard import SummaryWriter
 
     return SummaryWriter(log_dir=str(out / "tensorboard"))

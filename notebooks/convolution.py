@@ -20,8 +20,10 @@
 # Our running example is a 6×6 "image" holding the numbers 0 to 35 row by row, and a 3×3 kernel
 # whose nine weights are all 1/9, so each weighted sum is the average of the nine values it covers.
 #
-# This page is a notebook: every output below was produced by running the code when the site was
-# built. To run it yourself, download it with the button at the top of the page.
+# This page is a notebook: every output below was produced by running its code when the site was
+# built. To run it yourself, download it with the button at the top of the page, install what it
+# imports with `pip install "convlab @ git+https://github.com/convlab/convlab"` (this brings NumPy
+# and PyTorch along), and open it in Jupyter.
 
 # %%
 import numpy as np
@@ -95,14 +97,21 @@ print("convlab.output_size(6, 3) =", output_size(6, 3))
 # simply learns the flipped weights), but it is worth knowing when you compare with a textbook.
 # With a kernel that is not symmetric, PyTorch matches our unflipped sliding, not the flipped one:
 
+#
+# PyTorch's `conv2d` works on a **batch** of images at once (several images processed together), and
+# each image may have several **channels** (one grid of numbers per colour: a grey image has one
+# channel, a colour image three). So it takes a tensor of shape `[N, C, H, W]`: N images of C
+# channels, H rows and W columns. The helper below wraps our 2-D arrays as a batch of one image with
+# one channel, and unwraps the result:
+
 # %%
 asymmetric = np.arange(1, 10).reshape(3, 3).astype(float)
 
 
 def torch_conv(image, kernel, **settings):
     """Run torch.nn.functional.conv2d on 2-D NumPy arrays; return a 2-D NumPy array."""
-    x = torch.tensor(image, dtype=torch.float64)[None, None]  # (N, C, H, W)
-    w = torch.tensor(kernel, dtype=torch.float64)[None, None]  # (C_out, C_in, kH, kW)
+    x = torch.tensor(image, dtype=torch.float64)[None, None]  # [N=1, C=1, H, W]
+    w = torch.tensor(kernel, dtype=torch.float64)[None, None]  # [out=1, in=1, kH, kW]
     return F.conv2d(x, w, **settings)[0, 0].numpy()
 
 
@@ -173,9 +182,10 @@ print("torch:", torch_conv(image, kernel, padding=1).shape)
 # %% [markdown]
 # ## Dilation
 #
-# **Dilation** spreads the kernel's taps apart, so the same nine weights cover a larger area. At
-# dilation 2 there is one cell of gap between neighbouring taps: a 3×3 kernel reaches over a 5×5
-# area, as if zeros had been inserted between its weights.
+# Each weight of the kernel, together with the input cell it multiplies, is called a **tap**: a 3×3
+# kernel has nine taps. **Dilation** spreads the taps apart, so the same nine weights cover a larger
+# area. At dilation 2 there is one cell of gap between neighbouring taps: a 3×3 kernel reaches over a
+# 5×5 area, as if zeros had been inserted between its weights.
 
 
 # %%
@@ -218,6 +228,35 @@ for name, options in settings.items():
     print(f"{name:<11} formula: {formula}x{formula}   torch: {actual[0]}x{actual[1]}")
 
 # %% [markdown]
+# ## A kernel that finds edges
+#
+# The averaging kernel treats every cell alike, so it blurs. A kernel whose weights differ responds to
+# a pattern. This one subtracts the column on the left of each window from the column on its right
+# (the middle row counts twice):
+#
+# $$\begin{bmatrix} -1 & 0 & 1 \\ -2 & 0 & 2 \\ -1 & 0 & 1 \end{bmatrix}$$
+#
+# Where the image is flat, the two columns cancel and the output is 0. Where it gets brighter from left
+# to right, the output is large. Try it on an image that is 0 on the left and 1 on the right, a
+# vertical **edge**:
+
+# %%
+edge_image = np.zeros((6, 6))
+edge_image[:, 3:] = 1  # dark on the left, bright on the right
+edge_kernel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+print(edge_image)
+edges = convolve(edge_image, edge_kernel)
+print(edges)
+print("torch agrees:", np.allclose(edges, torch_conv(edge_image, edge_kernel)))
+
+# %% [markdown]
+# Only the two middle columns of the output are non-zero: those are the windows that straddle the
+# edge. Nothing in the kernel says *where* to look; the same nine weights, slid everywhere, find the
+# edge wherever it is. On the next page the same kernel finds the strokes of a handwritten digit, and
+# a trained network learns dozens of kernels like it by itself.
+#
+# <!-- animation: conv_edge -->
+#
 # ## Recap
 #
 # - A convolution slides a kernel over an input and takes a weighted sum at each position;
@@ -226,6 +265,92 @@ for name, options in settings.items():
 #   the input so it shrinks less or not at all ("same" padding); **dilation** spreads the taps apart.
 # - One formula gives the output size, with the floor:
 #   $W_{out} = \lfloor (W_{in} + 2P_w - D_w (K_w - 1) - 1) / S_w \rfloor + 1$.
+# - A kernel with differing weights detects a pattern, such as an edge, wherever it occurs.
 #
 # Want to try other settings? [Make your own animation](../../make-your-own/) with one command.
+#
+# ## Exercises
+#
+# Predict the answer first, then open the question to check it. Every answer was computed when the
+# site was built, and each link opens the explorer with the question's settings.
+
+# %% tags=["hide-input"]
+from convlab.exercises import exercise, explorer_link
+from IPython.display import HTML, display
+
+# 1. The floor: 7x7 input, 3x3 kernel, stride 3.
+seven = np.arange(49).reshape(7, 7)
+strided = torch_conv(seven, np.ones((3, 3)), stride=3)
+read = np.zeros((7, 7), dtype=bool)
+for i in range(strided.shape[0]):
+    for j in range(strided.shape[1]):
+        read[3 * i : 3 * i + 3, 3 * j : 3 * j + 3] = True
+# The setup is square: the rows never read are also the columns never read.
+unread = [k for k in range(7) if not read[k].any()]
+display(
+    HTML(
+        exercise(
+            "A 7×7 input, a 3×3 kernel, stride 3: how big is the output, and which input cells does "
+            "no window ever read?",
+            f"{strided.shape[0]}×{strided.shape[1]}: ⌊(7 − 3) / 3⌋ + 1 = {output_size(7, 3, stride=3)}. "
+            f"The windows start at rows and columns 0 and 3, so row {' and '.join(map(str, unread))} and "
+            f"column {' and '.join(map(str, unread))} (counting from 0) are never read: "
+            f"{int((~read).sum())} of the 49 cells.",
+            explorer_link(7, stride=3),
+        )
+    )
+)
+
+# 2. The edge kernel on the 0..35 image.
+on_ramp = torch_conv(image, edge_kernel)
+step = image[0, 2] - image[0, 0]  # right column minus left column of a window
+display(
+    HTML(
+        exercise(
+            "The edge kernel above, on the 6×6 image holding 0 to 35: what does the 4×4 output hold?",
+            f"All {on_ramp.size} cells hold {on_ramp[0, 0]:g}"
+            f"{'' if np.unique(on_ramp).size == 1 else ' (not all equal!)'}. In every row of a "
+            f"window the right column is {step} more than the left one, and the right-hand weights add "
+            f"up to {edge_kernel[:, 2].sum()}: {edge_kernel[:, 2].sum()} × {step} = "
+            f"{edge_kernel[:, 2].sum() * step}. The image brightens at the same rate everywhere, so the "
+            "kernel finds the same 'edge' everywhere.",
+            explorer_link(6, weights=edge_kernel.tolist()),
+        )
+    )
+)
+
+# 3. More padding than "same".
+padded_two = torch_conv(image, kernel, padding=2)
+display(
+    HTML(
+        exercise(
+            "The 6×6 image, the 3×3 averaging kernel, padding 2: how big is the output?",
+            f"{padded_two.shape[0]}×{padded_two.shape[1]}, larger than the input: "
+            f"⌊(6 + 2×2 − 3) / 1⌋ + 1 = {output_size(6, 3, padding=2)}. Its bottom-right cell reads a "
+            f"single image cell, {image[-1, -1]}, and eight zeros of padding: {image[-1, -1]} / 9 = "
+            f"{padded_two[-1, -1]:.2f}.",
+            explorer_link(6, padding=2),
+        )
+    )
+)
+
+# 4. Dilation 3 does not fit without padding.
+try:
+    torch_conv(image, kernel, dilation=3)
+    refused = "PyTorch computes it"
+except RuntimeError:
+    refused = "PyTorch refuses it"
+display(
+    HTML(
+        exercise(
+            "The 6×6 image and a 3×3 kernel at dilation 3: what happens, and what does padding 1 change?",
+            f"At dilation 3 the kernel spans 3 × (3 − 1) + 1 = {3 * (3 - 1) + 1} cells, more than the 6 "
+            f"of the input, so {refused}. With padding 1 the padded input is {6 + 2 * 1} wide and the output is "
+            f"{output_size(6, 3, padding=1, dilation=3)}×{output_size(6, 3, padding=1, dilation=3)}.",
+            explorer_link(6, padding=1, dilation=3),
+        )
+    )
+)
+
+# %% [markdown]
 # Next: [Conv2d, ReLU and Flatten](../layers/) in PyTorch, on real MNIST digits.

@@ -10,34 +10,47 @@
 # # Conv2d, ReLU and Flatten
 #
 # Now the same ideas in PyTorch, on real handwritten digits. We load MNIST again, pass a batch
-# through a convolution layer, and meet the two small layers every convolutional network needs:
-# ReLU and Flatten.
+# through a convolution layer, see how a layer combines several channels, and meet the two small
+# layers every convolutional network needs: ReLU and Flatten.
+#
+# To run this page yourself, download it (the button at the top), install what it imports with
+# `pip install "convlab @ git+https://github.com/convlab/convlab"` (this brings PyTorch, torchvision
+# and Matplotlib along), and run it in Jupyter in any folder: the first cell downloads MNIST into
+# `data/` there.
 #
 # ## MNIST again
 #
 # As in the previous lesson, torchvision loads MNIST and `transforms.ToTensor()` turns each image
-# into a float tensor with values between 0 and 1. (This site's build puts the files in `data/` with
-# `convlab data`, without a download; on your own machine `download=True` fetches them.)
+# into a float tensor with values between 0 and 1. With `download=True` it fetches the four files
+# the first time and finds them in `data/MNIST/raw` afterwards. (This site's build puts them there
+# beforehand, from a package, so it never needs the network.)
 
 # %%
+import matplotlib.pyplot as plt
 import torch
+import torch.nn.functional as F
 from convlab import output_size
 from torch import nn
 from torch.utils.data import DataLoader, random_split
 from torchvision import datasets, transforms
 
 train_set = datasets.MNIST(
-    root="data", train=True, download=False, transform=transforms.ToTensor()
+    root="data", train=True, download=True, transform=transforms.ToTensor()
 )
 test_set = datasets.MNIST(
-    root="data", train=False, download=False, transform=transforms.ToTensor()
+    root="data", train=False, download=True, transform=transforms.ToTensor()
 )
 print(len(train_set), "training images,", len(test_set), "test images")
 
 # %% [markdown]
 # We keep the training set for training and split the 10,000 test images: 70% for validation
-# (checked after every epoch) and 30% for the final test. A seeded generator makes the split the
-# same every time.
+# (checked after every **epoch**, one pass of training over all the training images) and 30% for the
+# final test. A seeded generator makes the split the same every time.
+#
+# The model will not see the images one at a time. A **batch** is a group of images it processes in
+# one step; a `DataLoader` cuts a data set into batches, here of 64, and for training shuffles the
+# order first. It too gets a seeded generator, so the shuffled order, and the batch we look at below,
+# are the same on every run.
 
 # %%
 validation_set, test_set = random_split(
@@ -45,25 +58,28 @@ validation_set, test_set = random_split(
 )
 print(len(validation_set), "validation images,", len(test_set), "test images")
 
-train_loader = DataLoader(train_set, batch_size=64, shuffle=True)
+train_loader = DataLoader(
+    train_set, batch_size=64, shuffle=True, generator=torch.Generator().manual_seed(0)
+)
 validation_loader = DataLoader(validation_set, batch_size=64)
 test_loader = DataLoader(test_set, batch_size=64)
 
 images, labels = next(iter(train_loader))
 print("images:", images.shape)
-print("labels:", labels.shape)
+print("labels:", labels.shape, labels[:10].tolist(), "...")
 
 # %% [markdown]
-# A batch of images has four dimensions: 64 images, 1 colour channel, 28 rows, 28 columns. The labels
-# are one digit per image.
+# A batch of images has four dimensions: 64 images, 1 channel (grey values only), 28 rows,
+# 28 columns. The labels are one digit per image.
 #
 # ## The convolution layer
 #
 # `nn.Conv2d` is the layer version of the convolution from the first page. It holds its kernels as
-# learnable weights (plus one bias per output channel) and applies them to a whole batch at once.
+# learnable weights (plus one number per kernel, the bias, which we come to below) and applies them to
+# a whole batch at once.
 
 # %%
-# The weights start random; a seed makes this page the same on every build.
+# The weights start random; a seed makes them the same on every run.
 torch.manual_seed(0)
 conv = nn.Conv2d(
     in_channels=1, out_channels=3, kernel_size=3, stride=1, padding=1, dilation=1
@@ -78,7 +94,9 @@ print(images.shape, "->", feature_maps.shape)
 # Two numbers changed, for two reasons:
 #
 # - **3 channels instead of 1.** `out_channels=3` gives the layer three kernels. Each one slides over
-#   the image and produces its own output, a *feature map*; a layer with 32 kernels would give 32.
+#   the image and produces its own grid of outputs, called a **feature map**: it is large where the
+#   image looks like the kernel's pattern. The three feature maps are the three channels of the
+#   output; a layer with 32 kernels would give 32.
 # - **28 stays 28.** One cell of padding with a 3×3 kernel at stride 1 keeps the size, exactly as the
 #   formula says:
 
@@ -94,6 +112,150 @@ print(
 #
 # {{ figure conv_relu_demo }}
 #
+# ## Channels and the bias
+#
+# The weight tensor above has shape `[3, 1, 3, 3]`: **[out channels, in channels, kernel height,
+# kernel width]**. Our input had one channel, so each of the three kernels is a single 3×3 grid. But
+# the output has three channels, and the next layer has to read all of them. How does one kernel read
+# a stack of channels?
+#
+# It holds one 3×3 grid of weights *per input channel*. At each position it correlates each input
+# channel with its own grid, exactly as on the first page, adds the results up, and adds the
+# **bias**, one learned number per output channel. So a whole stack of input channels becomes one
+# output channel, and a layer with several kernels gives several output channels.
+#
+# Work it out by hand on the smallest case: an input with 2 channels of 3×3, one kernel of two 2×2
+# grids, and a bias of 1.
+
+# %%
+x = torch.tensor(
+    [
+        [[1.0, 2, 0], [0, 1, 2], [1, 0, 1]],  # input channel 0
+        [[0.0, 1, 1], [2, 0, 1], [1, 1, 0]],  # input channel 1
+    ]
+)
+w = torch.tensor(
+    [
+        [[1.0, 0], [0, 1]],  # the kernel's grid for channel 0
+        [[0.0, 1], [1, 0]],  # the kernel's grid for channel 1
+    ]
+)
+bias = 1.0
+print("input, two channels of 3x3:\n", x)
+print("kernel, one 2x2 grid per input channel:\n", w)
+
+# %%
+# The first output cell, term by term: the top-left 2x2 window of each channel.
+sums = []
+for c in range(2):
+    window = x[c, 0:2, 0:2]
+    terms = " + ".join(
+        f"{a:g}×{b:g}" for a, b in zip(window.flatten(), w[c].flatten(), strict=True)
+    )
+    sums.append((window * w[c]).sum().item())
+    print(f"channel {c}: {terms} = {sums[-1]:g}")
+print(
+    f"sum of channels + bias: {sums[0]:g} + {sums[1]:g} + {bias:g} = {sum(sums) + bias:g}"
+)
+
+# %% [markdown]
+# The same for every position, written as a loop over channels: correlate each input channel with
+# its own grid (`F.conv2d` on one channel), add the results, add the bias. `nn.Conv2d(2, 1, 2)` with
+# the same weights computes the same 2×2 output:
+
+# %%
+per_channel = [F.conv2d(x[None, c : c + 1], w[None, c : c + 1]) for c in range(2)]
+by_hand = per_channel[0] + per_channel[1] + bias  # shape [1, 1, 2, 2]
+
+layer = nn.Conv2d(in_channels=2, out_channels=1, kernel_size=2)
+with torch.no_grad():
+    layer.weight.copy_(w[None])  # weight shape [out=1, in=2, 2, 2]
+    layer.bias.fill_(bias)
+print("by hand:\n", by_hand[0, 0])
+print("nn.Conv2d:\n", layer(x[None])[0, 0].detach())
+print("equal:", torch.allclose(by_hand, layer(x[None])))
+
+# %% [markdown]
+# <!-- animation: conv_two_channels -->
+#
+# With more kernels, each one does this on its own: `nn.Conv2d(2, 5, 2)` holds five such pairs of
+# grids, and five biases. Counting them tells you the size of any convolution layer: out × in ×
+# kernel height × kernel width weights, plus one bias per output channel.
+
+# %%
+five = nn.Conv2d(2, 5, kernel_size=2)
+print(
+    "nn.Conv2d(2, 5, 2): weight",
+    list(five.weight.shape),
+    " bias",
+    list(five.bias.shape),
+)
+# The layer at the top of this page:
+weights = conv.out_channels * conv.in_channels * 3 * 3
+print(
+    f"nn.Conv2d(1, 3, 3): 3 × 1 × 3 × 3 = {weights} weights + {conv.out_channels} biases"
+)
+print("parameters:", sum(p.numel() for p in conv.parameters()))
+
+# %% [markdown]
+# That count does not depend on the image: the same weights handle a 28×28 digit or a photograph of
+# any size. The next page counts the parameters of the whole network.
+#
+# ## A kernel that finds edges
+#
+# On the first page a kernel with weights −1, 0, 1 found an edge in a tiny image. Set those weights
+# into a real `nn.Conv2d` and give it one digit. Two kernels make two output channels: one for
+# edges where the values change from left to right (the sides of vertical strokes), and the same
+# kernel turned on its side for changes from top to bottom (the edges of horizontal strokes).
+
+# %%
+vertical = torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+edge_detector = nn.Conv2d(1, 2, kernel_size=3, padding=1, bias=False)
+with torch.no_grad():
+    edge_detector.weight.copy_(torch.stack([vertical, vertical.T])[:, None])
+    edges = edge_detector(images[:1])  # [1, 2, 28, 28]
+print(f"digit {labels[0].item()}: {list(images[:1].shape)} -> {list(edges.shape)}")
+print(f"values from {edges.min():.2f} to {edges.max():.2f}")
+
+# %% tags=["hide-input"]
+import base64
+import io
+
+from IPython.display import HTML, display
+
+limit = edges.abs().max().item()
+figure, axes = plt.subplots(1, 3, figsize=(4.8, 2.2), layout="constrained")
+panels = [
+    (images[0, 0], "gray_r", 0, 1, f"digit {labels[0].item()}"),
+    (edges[0, 0], "PuOr", -limit, limit, "vertical edges"),
+    (edges[0, 1], "PuOr", -limit, limit, "horizontal edges"),
+]
+for axis, (picture, colours, low, high, title) in zip(axes, panels, strict=True):
+    shown = axis.imshow(picture, cmap=colours, vmin=low, vmax=high)
+    axis.set_title(title, fontsize=12)
+    axis.set_axis_off()
+colour_bar = figure.colorbar(shown, ax=axes[1:], orientation="horizontal", shrink=0.8)
+colour_bar.ax.tick_params(labelsize=12)
+picture = io.BytesIO()
+figure.savefig(picture, format="png", bbox_inches="tight")
+plt.close(figure)
+alt = (
+    f"A handwritten {labels[0].item()} and its two edge maps: vertical edges (values from left to "
+    "right) and horizontal edges (from top to bottom), purple where the values rise and orange where "
+    "they fall, on a colour bar from "
+    f"{-limit:.1f} to {limit:.1f}."
+)
+encoded = base64.b64encode(picture.getvalue()).decode()
+display(HTML(f'<img src="data:image/png;base64,{encoded}" alt="{alt}">'))
+
+# %% [markdown]
+# The strokes hold high values (drawn dark here) on a background of 0. Purple marks where the values
+# rise from left to right (or from top to bottom), entering a stroke; orange marks where they fall,
+# leaving it; flat areas, inside or outside a stroke, give 0. Each output cell read only the
+# 3×3 pixels around it, and the same nine weights were used at every position. Those two ideas,
+# **locality** and **weight sharing**, are why convolution suits images; the next page counts what
+# they save.
+#
 # ## ReLU
 #
 # A convolution only multiplies and adds, so stacking convolutions would still compute one big
@@ -106,13 +268,13 @@ print(
 
 # %%
 relu = nn.ReLU()
-x = torch.arange(-5, 6)
-print("x:      ", x)
-print("ReLU(x):", relu(x))
+numbers = torch.arange(-5, 6)
+print("numbers:      ", numbers)
+print("ReLU(numbers):", relu(numbers))
 
 # %% [markdown]
-# The bottom row of the figure above is the same three feature maps after ReLU: everything that was
-# negative (orange) is now 0.
+# The bottom row of the figure above is the three random feature maps after ReLU: everything that was
+# negative (orange) is now 0. On the whole batch:
 
 # %%
 activated = relu(feature_maps)
@@ -149,7 +311,63 @@ print(activated.shape, "->", nn.Flatten()(activated).shape)
 # - MNIST loads with torchvision and `ToTensor()`; the test images split 70/30 into validation and
 #   test with a seeded `random_split`; a batch is `[64, 1, 28, 28]` images and `[64]` labels.
 # - `nn.Conv2d(1, 3, kernel_size=3, padding=1)` turns `[64, 1, 28, 28]` into `[64, 3, 28, 28]`:
-#   three kernels give three channels, and padding 1 keeps 28.
+#   three kernels give three channels (feature maps), and padding 1 keeps 28.
+# - A kernel holds one grid per input channel, shape `[out, in, kH, kW]`; each output channel is
+#   the sum of the per-channel correlations plus a bias.
+# - Kernels with chosen weights detect patterns such as edges; in a network, training chooses them.
 # - ReLU sets negative values to 0; Flatten turns each sample into a vector, keeping the batch.
 #
-# Next: [a convolutional network for MNIST](../cnn/), its shapes worked out, and its training.
+# ## Exercises
+#
+# Predict, then open the question to check. The answers were computed when the site was built.
+
+# %% tags=["hide-input"]
+from convlab.exercises import exercise, explorer_link
+from IPython.display import HTML, display
+
+# 1. Shape and parameters of a colour layer.
+colour_layer = nn.Conv2d(3, 8, kernel_size=5)
+colour_out = colour_layer(torch.zeros(16, 3, 12, 12))
+display(
+    HTML(
+        exercise(
+            "<code>nn.Conv2d(3, 8, kernel_size=5)</code> on a batch of shape <code>[16, 3, 12, 12]</code>: "
+            "what shape comes out, and how many parameters does the layer have?",
+            f"<code>{list(colour_out.shape)}</code>: 8 kernels give 8 channels, and "
+            f"12 − 5 + 1 = {output_size(12, 5)}. Parameters: 8 × 3 × 5 × 5 = {8 * 3 * 5 * 5} weights "
+            f"and 8 biases, {sum(p.numel() for p in colour_layer.parameters())} in all.",
+            explorer_link(12, kernel=5),
+        )
+    )
+)
+
+# 2. The two-channel example without its second channel's kernel.
+without_channel_1 = w.clone()
+without_channel_1[1] = 0
+only_first = F.conv2d(x[None], without_channel_1[None])[0, 0] + bias
+display(
+    HTML(
+        exercise(
+            "In the two-channel example, set the kernel's grid for channel 1 to zeros. What is the "
+            "first output cell now?",
+            f"{only_first[0, 0]:g}: channel 1 adds nothing, so the cell is channel 0's sum plus the "
+            f"bias, {sums[0]:g} + {bias:g}. The whole output becomes {only_first.tolist()}.",
+            explorer_link(3, kernel=2, weights=w[0].tolist()),
+        )
+    )
+)
+
+# 3. ReLU after the edge detector.
+kept = (edges[0, 0] > 0).sum().item()
+zeroed_out = (edges[0, 0] < 0).sum().item()
+display(
+    HTML(
+        exercise(
+            "Apply ReLU to the vertical-edge map of the digit above. Which edges survive?",
+            "Only the edges where the values rise from left to right: the left side of each stroke. "
+            f"ReLU keeps those {kept} positive cells and sets the {zeroed_out} negative ones, the "
+            "right side of each stroke, to 0. A second kernel with its signs flipped would find those.",
+            explorer_link(6, weights=vertical.tolist()),
+        )
+    )
+)

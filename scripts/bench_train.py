@@ -1,8 +1,10 @@
 """Benchmark: the plain training recipe a reader would write against `convlab train`, in one run.
 
 Both train the lesson's model on MNIST for the same epochs with batch 64 and Adam; the plain one
-reads through torchvision's dataset (PIL image + ToTensor per item) and a DataLoader. Each runs in
-its own process, so peak memory is its own. Prints time, test accuracy, peak memory and the ratio.
+reads through torchvision's dataset (PIL image + ToTensor per item) and a DataLoader, with torch's
+default thread count, as a reader's code would; convlab train uses its defaults (one thread; the
+bfloat16 forward pass where the CPU computes bfloat16 natively). Each runs in its own process, so
+peak memory is its own. Prints time, test accuracy, peak memory and the ratio.
 Target: convlab at least 2x faster at test accuracy >= 0.985.
 
     python scripts/bench_train.py [--data-root data] [--epochs 5]

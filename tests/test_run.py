@@ -12,7 +12,7 @@ from convlab.run import EpochResult, Metrics, RunFolder, Runtime, TrainConfig
 
 METRICS = Metrics(
     config=TrainConfig(epochs=1),
-    runtime=Runtime("cpu", 2, True, True, False, "x86_64"),
+    runtime=Runtime("cpu", 2, True, True, "float32", "x86_64"),
     epochs=(EpochResult(1, 0.2, 0.9, 0.1, 0.95, 5.0),),
     test_loss=0.1,
     test_accuracy=0.96,

@@ -1,18 +1,26 @@
-"""Training: the recipe's split and scaling, a short real run, its files, seeding and bad input."""
+"""Training: the recipe's split and batches, the page's loop, a short real run, its files, seeding, checkpoints
+and --resume, and bad input."""
 
+import ast
+import errno
 import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
-from torch.utils.data import random_split
+from torch.utils.data import DataLoader, random_split
 from torchvision import datasets, transforms
 
+from convlab import cli
 from convlab.data import split_indices
-from convlab.run import EpochResult, RunFolder, TrainConfig
-from convlab.train import choose_runtime, to_batch, train
+from convlab.errors import UsageError
+from convlab.run import DEFAULT_DIR, EpochResult, RunFolder, TrainConfig
+from convlab.train import mnist_batches, train
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +38,64 @@ def test_split_is_the_lessons_random_split_with_seed_20(mnist_root):
     assert ours_validation.tolist() == validation.indices and ours_test.tolist() == test.indices
 
 
-def test_batches_are_scaled_exactly_as_to_tensor(mnist_root):
-    train_set = datasets.MNIST(mnist_root, train=True, download=False)
-    images = train_set.data[:64]
-    expected = torch.stack([transforms.ToTensor()(train_set[k][0]) for k in range(64)])
-    batch = to_batch(images, choose_runtime())
-    assert batch.shape == (64, 1, 28, 28)
-    torch.testing.assert_close(batch, expected, rtol=0, atol=0)
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_batches_are_the_plain_dataloaders_batches_in_the_same_order(mnist_root, shuffle):
+    train_set = datasets.MNIST(mnist_root, train=True, download=False, transform=transforms.ToTensor())
+    plain = DataLoader(train_set, batch_size=64, shuffle=shuffle, generator=torch.Generator().manual_seed(7))
+    ours = mnist_batches(
+        train_set.data, train_set.targets, 64, shuffle, torch.Generator().manual_seed(7), channels_last=True
+    )
+    assert len(ours) == len(plain) == 938
+    for epoch in range(2):  # the second epoch's order follows from the same generator in both
+        for step, ((x, y), (plain_x, plain_y)) in enumerate(zip(ours, plain, strict=False)):
+            assert x.shape == (64, 1, 28, 28) and x.is_contiguous(memory_format=torch.channels_last)
+            torch.testing.assert_close(x, plain_x, rtol=0, atol=0)
+            assert torch.equal(y, plain_y), (epoch, step)
+            if step == 2:
+                break
+
+
+def _functions(path: Path, names: set[str]) -> dict[str, str]:
+    tree = ast.parse(path.read_text())
+    return {node.name: ast.dump(node) for node in tree.body if isinstance(node, ast.FunctionDef) and node.name in names}
+
+
+def test_the_loop_on_the_cnn_page_is_the_loop_convlab_train_runs():
+    names = {"train_one_epoch", "evaluate"}
+    page = _functions(ROOT / "notebooks/cnn.py", names)
+    assert set(page) == names
+    assert page == _functions(ROOT / "convlab/train.py", names)
+
+
+def test_in_float32_convlab_train_computes_what_the_plain_loop_on_the_page_computes(mnist_root, tmp_path):
+    from convlab.model import MnistConvNet
+    from convlab.train import evaluate, train_one_epoch
+
+    train_set = datasets.MNIST(mnist_root, train=True, download=False, transform=transforms.ToTensor())
+    loader = DataLoader(
+        torch.utils.data.Subset(train_set, range(640)),
+        batch_size=64,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(0),
+    )
+    torch.manual_seed(0)
+    model = MnistConvNet()
+    optimizer = torch.optim.Adam(model.parameters())
+    loss, accuracy = train_one_epoch(model, loader, torch.nn.CrossEntropyLoss(), optimizer)
+
+    config = TrainConfig(epochs=1, data_root=str(mnist_root), out=str(tmp_path), train_limit=640, float32=True)
+    metrics = train(config, log=_quiet)
+    assert metrics.runtime.dtype == "float32"
+    (epoch,) = metrics.epochs
+    assert epoch.train_loss == pytest.approx(loss, rel=1e-4) and epoch.train_accuracy == accuracy
+    ours = RunFolder(tmp_path).load_model().state_dict()
+    for name, weights in model.state_dict().items():  # channels-last and fused Adam round differently, slightly
+        torch.testing.assert_close(ours[name], weights, rtol=1e-3, atol=1e-4)
+    test = datasets.MNIST(mnist_root, train=False, download=False, transform=transforms.ToTensor())
+    _, test_indices = split_indices(len(test))
+    plain_test = DataLoader(torch.utils.data.Subset(test, test_indices.tolist()), batch_size=64)
+    _, plain_accuracy = evaluate(model, plain_test, torch.nn.CrossEntropyLoss())
+    assert abs(plain_accuracy - metrics.test_accuracy) <= 2 / len(test_indices)
 
 
 def test_short_run_learns_and_writes_its_files(short_run):
@@ -60,6 +119,10 @@ def _without_times(metrics):
     data = metrics.to_json()
     drop = {"seconds", "finished", "config"}
     return {k: ([{**e, "seconds": 0} for e in v] if k == "epochs" else v) for k, v in data.items() if k not in drop}
+
+
+def _quiet(line):
+    pass
 
 
 def test_the_same_seed_gives_the_same_metrics(short_run, mnist_root, tmp_path):
@@ -87,11 +150,82 @@ def test_an_interrupted_run_leaves_no_half_written_results(mnist_root, tmp_path,
 
     monkeypatch.setattr("convlab.run.json.dumps", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        train(
-            TrainConfig(epochs=1, data_root=str(mnist_root), out=str(tmp_path), train_limit=64), log=lambda line: None
-        )
+        train(TrainConfig(epochs=1, data_root=str(mnist_root), out=str(tmp_path), train_limit=64), log=_quiet)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.json"]
     assert json.loads((tmp_path / "metrics.json").read_text()) == {"old": True}
+
+
+def _stopped_during(epoch: int):
+    """Return a log function that stops the run (as Ctrl-C would) when it reports the given epoch."""
+
+    def log(line):
+        if line.startswith(f"Epoch {epoch}/"):
+            raise KeyboardInterrupt
+
+    return log
+
+
+def test_a_stopped_run_resumes_and_ends_as_if_it_had_not_stopped(mnist_root, tmp_path):
+    settings = {"epochs": 3, "data_root": str(mnist_root), "train_limit": 640, "seed": 5}
+    whole = train(TrainConfig(**settings, out=str(tmp_path / "whole")), log=_quiet)
+    config = TrainConfig(**settings, out=str(tmp_path / "stopped"))
+    with pytest.raises(KeyboardInterrupt):
+        train(config, log=_stopped_during(3))
+    folder = RunFolder(tmp_path / "stopped")
+    assert sorted(p.name for p in folder.path.iterdir()) == ["checkpoint.pt"]  # epochs 1 and 2 kept
+    assert [e.epoch for e in folder.checkpoint().epochs] == [1, 2]
+
+    lines = []
+    resumed = train(config, resume=True, log=lines.append)
+    assert lines[0].startswith("Resuming after epoch 2/3") and lines[1].startswith("Epoch 3/3")
+    assert _without_times(resumed) == _without_times(whole)
+    ours, theirs = (torch.load(tmp_path / name / "model.pt", weights_only=True) for name in ("stopped", "whole"))
+    assert all(torch.equal(ours[name], theirs[name]) for name in theirs)
+    assert sorted(p.name for p in folder.path.iterdir()) == ["metrics.json", "model.pt", "train.log"]
+    assert len(folder.log_file.read_text().splitlines()) == 4  # three epochs and the test line, none twice
+
+
+def test_an_unfinished_run_is_never_overwritten_nor_resumed_with_other_settings(mnist_root, tmp_path):
+    config = TrainConfig(epochs=2, data_root=str(mnist_root), out=str(tmp_path), train_limit=64)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, log=_stopped_during(2))
+    checkpoint = (tmp_path / "checkpoint.pt").read_bytes()
+    with pytest.raises(UsageError, match=r"holds an unfinished run \(1 of 2 epochs done\): add --resume"):
+        train(config, log=_quiet)
+    with pytest.raises(UsageError, match="was started with --epochs 2 --train-limit 64, not --epochs 5 --train-limit"):
+        train(TrainConfig(data_root=str(mnist_root), out=str(tmp_path)), resume=True, log=_quiet)
+    assert (tmp_path / "checkpoint.pt").read_bytes() == checkpoint
+    resumed = train(config, resume=True, log=_quiet)
+    assert [e.epoch for e in resumed.epochs] == [1, 2] and not (tmp_path / "checkpoint.pt").exists()
+
+
+def test_a_full_disk_is_one_line_naming_the_file_and_keeps_the_old_run(mnist_root, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "model.pt").write_bytes(b"the old weights")
+    write_bytes = Path.write_bytes
+
+    def full_disk(path, data):
+        if path.name.startswith(".model.pt."):
+            raise OSError(errno.ENOSPC, "No space left on device")  # as write() reports it: no file name
+        return write_bytes(path, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    args = ["train", "--epochs", "1", "--train-limit", "64", "--data-root", str(mnist_root), "--out", str(out)]
+    assert cli.main(args) == 2
+    error = capsys.readouterr().err
+    assert error.endswith(f"\nconvlab: error: cannot write {out / 'model.pt'}: No space left on device\n")
+    assert "Traceback" not in error and error.count("error") == 1
+    assert sorted(p.name for p in out.iterdir()) == ["model.pt"]
+    assert (out / "model.pt").read_bytes() == b"the old weights"
+
+
+def test_the_lesson_recipe_is_the_defaults_wherever_the_run_is_written():
+    assert TrainConfig().is_lesson_recipe()
+    assert TrainConfig(out="elsewhere", data_root="/data", tensorboard=True).is_lesson_recipe()
+    for change in ({"epochs": 2}, {"batch_size": 32}, {"seed": 1}, {"eval_batch_size": 1000}, {"train_limit": 500}):
+        assert not TrainConfig(**change).is_lesson_recipe(), change
+    assert DEFAULT_DIR == "runs/mnist"
 
 
 def convlab_train(*args, cwd):
@@ -102,17 +236,30 @@ def convlab_train(*args, cwd):
     ("args", "says"),
     [
         (["--epochs", "0"], "--epochs must be at least 1, got 0"),
-        (["--seed", "-1"], "--seed must be 0 or more, got -1"),
+        (["--seed", "-1"], "--seed must be a whole number from 0 to 18446744073709551615 (2**64 - 1), got -1"),
         (["--data-root", "nowhere"], "MNIST is not in nowhere/MNIST/raw"),
-        (["--out", "blocker/run"], "cannot write blocker/run"),
+        (["--out", "blocker/run"], "cannot write blocker/run: blocker is a file"),
+        (["--seed", "99999999999999999999999"], "--seed must be a whole number from 0 to 18446744073709551615"),
+        (["--data-root", "/nonexistent"], "MNIST is not in /nonexistent/MNIST/raw"),
+        (["--resume"], "holds no unfinished run to resume"),
+        (["--threads", "0"], "--threads must be at least 1, got 0"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(mnist_root, tmp_path, args, says):
+def test_bad_input_is_one_line_and_exit_2_and_creates_nothing(mnist_root, tmp_path, args, says):
     (tmp_path / "blocker").write_text("a file where a folder should be")
     # Defaults first: argparse lets the case's own flags, which come later, override them.
     result = convlab_train("--epochs", "1", "--train-limit", "64", "--data-root", str(mnist_root), *args, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.splitlines()) == 1 and says in result.stderr and "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker"]
+
+
+def test_the_quick_try_writes_its_own_folder_not_the_builds(mnist_root, tmp_path):
+    result = convlab_train("--epochs", "1", "--train-limit", "64", "--data-root", str(mnist_root), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert written == [f"{DEFAULT_DIR}/{name}" for name in ("metrics.json", "model.pt", "train.log")]
+    assert not RunFolder(tmp_path / DEFAULT_DIR).metrics().config.is_lesson_recipe()
 
 
 def test_corrupt_data_names_the_file(mnist_root, tmp_path):

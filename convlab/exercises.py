@@ -1,0 +1,36 @@
+"""Predict-then-check exercises for the lesson notebooks: a question whose answer opens on a click.
+
+``exercise(question, answer, explore)`` returns the HTML of a collapsed question (the block Material for
+MkDocs writes for ``??? question``); the notebook computes the answer and displays the block. ``explore``
+is the explorer's address with the question's settings, from ``explorer_link``.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import urlencode
+
+# The explorer, as a lesson page (lesson/NAME/) links to it.
+EXPLORER = "../../explorer/"
+
+
+def explorer_link(size, kernel=3, stride=1, padding=0, dilation=1, weights="mean") -> str:
+    """Return the explorer's address set to these settings; ``weights`` is "mean" or rows of numbers.
+
+    >>> explorer_link(7, stride=3)
+    '../../explorer/?size=7&kernel=3&stride=3&padding=0&dilation=1&weights=mean'
+    >>> explorer_link(6, weights=[[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+    '../../explorer/?size=6&kernel=3&stride=1&padding=0&dilation=1&weights=-1,0,1;-2,0,2;-1,0,1'
+    """
+    if not isinstance(weights, str):
+        weights = ";".join(",".join(f"{value:g}" for value in row) for row in weights)
+    settings = {"size": size, "kernel": kernel, "stride": stride, "padding": padding, "dilation": dilation}
+    return f"{EXPLORER}?{urlencode({**settings, 'weights': weights}, safe=',;')}"
+
+
+def exercise(question: str, answer: str, explore: str) -> str:
+    """Return a collapsed question block: ``question`` shows, ``answer`` (HTML) and the explorer link open on click."""
+    return (
+        f'<details class="question"><summary>{question}</summary>'
+        f'<p>{answer}</p><p><a href="{escape(explore)}">Try it in the explorer</a></p></details>'
+    )

@@ -87,9 +87,10 @@ $(MNIST_FILES) &: convlab/data.py requirements-nodeps.txt FORCE | $(INSTALLED)
 	@$(STEP) data --no-copies --inputs convlab/data.py requirements-nodeps.txt --outputs $(MNIST_FILES) -- \
 		$(BIN)/convlab data --root $(DATA_ROOT) > /dev/null
 
+# --resume: a build stopped while training continues from the last finished epoch (or starts, if none).
 $(RUN_FILES) &: $(MNIST_FILES) $(MODEL_SOURCES) FORCE | $(INSTALLED)
 	@$(STEP) train --inputs $(MODEL_SOURCES) $(MNIST_FILES) --outputs $(RUN_FILES) -- \
-		$(BIN)/convlab train --data-root $(DATA_ROOT) --out $(CONVLAB_RUN) > /dev/null
+		$(BIN)/convlab train --resume --data-root $(DATA_ROOT) --out $(CONVLAB_RUN) > /dev/null
 
 $(FIGURE_FILES) &: $(RUN_FILES) $(MNIST_FILES) $(FIGURE_SOURCES) FORCE | $(INSTALLED)
 	@$(STEP) figures --inputs $(RUN_FILES) $(FIGURE_SOURCES) $(MNIST_FILES) --outputs $(FIGURE_FILES) --owns $(FIG_DIR) -- \

@@ -51,7 +51,7 @@ def counting(size: int, start: int = 0) -> tuple[list[list[float]], ...]:
 GUIDE_KERNEL = ([[0.0, 1.0, 2.0], [2.0, 2.0, 0.0], [0.0, 1.0, 2.0]],)
 ONES_4 = ([[1.0] * 4 for _ in range(4)],)
 SOBEL_X = ([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]],)  # finds vertical edges
-STEP_EDGE = ([[0.0, 0.0, 0.0, 9.0, 9.0, 9.0] for _ in range(6)],)  # dark left half, bright right half
+STEP_EDGE = ([[0.0, 0.0, 0.0, 1.0, 1.0, 1.0] for _ in range(6)],)  # dark left half, bright right half
 # Small whole numbers in no order, so each pooling window's maximum sits somewhere else.
 DIGITS = (
     [
@@ -63,11 +63,13 @@ DIGITS = (
         [9.0, 5.0, 0.0, 2.0, 8.0, 8.0],
     ],
 )
+# The layers page works this example by hand: two input channels of 3×3, a kernel of two 2×2 grids, bias 1.
 TWO_CHANNELS = (
-    [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]],
-    [[1.0, 0.0, 2.0], [0.0, 1.0, 0.0], [2.0, 0.0, 1.0]],
+    [[1.0, 2.0, 0.0], [0.0, 1.0, 2.0], [1.0, 0.0, 1.0]],
+    [[0.0, 1.0, 1.0], [2.0, 0.0, 1.0], [1.0, 1.0, 0.0]],
 )
-TWO_KERNELS = ([[1.0, 2.0], [0.0, -1.0]], [[-1.0, 0.0], [1.0, 1.0]])
+TWO_KERNELS = ([[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [1.0, 0.0]])
+TWO_CHANNELS_BIAS = 1.0
 
 
 def _guide(name: str, size: int, kernel: int = 3, **settings) -> Animation:
@@ -89,7 +91,7 @@ CATALOGUE = (
     Animation("conv_edge", Settings(input=STEP_EDGE, weights=SOBEL_X), LESSON_GROUP),
     Animation(
         "conv_two_channels",
-        Settings(size=3, in_channels=2, input=TWO_CHANNELS, weights=TWO_KERNELS, bias=1.0),
+        Settings(size=3, in_channels=2, input=TWO_CHANNELS, weights=TWO_KERNELS, bias=TWO_CHANNELS_BIAS),
         LESSON_GROUP,
     ),
     _guide("conv_no_padding_no_strides", 4),

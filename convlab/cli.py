@@ -286,7 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="CPU threads (default: 1; this small model gains little from more, and loses much on a busy machine)",
     )
     train.add_argument(
-        "--resume", action="store_true", help="continue the unfinished run in OUT from its last checkpoint"
+        "--resume", action="store_true", help="continue the unfinished run in OUT, if any, from its last checkpoint"
     )
     train.set_defaults(handler=train_command)
 

@@ -157,6 +157,7 @@ class Checkpoint:
     model: dict  # the model's state dict
     optimizer: dict  # the optimizer's state dict (Adam's running averages and step counts)
     shuffle_state: object  # the state of the generator that shuffles the training batches (a uint8 tensor)
+    code: str = ""  # digest of the training code that wrote it (see train.training_code_digest)
 
     def to_state(self) -> dict:
         """Return the checkpoint as plain data that ``torch.save`` writes and ``weights_only`` loading reads."""
@@ -168,6 +169,7 @@ class Checkpoint:
             "model": self.model,
             "optimizer": self.optimizer,
             "shuffle_state": self.shuffle_state,
+            "code": self.code,
         }
 
     @classmethod

@@ -22,6 +22,7 @@ Read top to bottom: the machine, the data, one epoch, evaluation, the run.
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import time
 from pathlib import Path
@@ -159,8 +160,20 @@ def _load_data(root: Path, train_limit: int | None):
     )
 
 
-def _checkpoint_to_resume(folder: RunFolder, config: TrainConfig, resume: bool) -> Checkpoint | None:
-    """Return the checkpoint to continue from, or None to start; UsageError if that choice would lose work."""
+def training_code_digest() -> str:
+    """Return a digest of the modules whose code decides a run's result (data, model, training)."""
+    digest = hashlib.sha256()
+    for module in ("data.py", "model.py", "train.py"):
+        digest.update((Path(__file__).parent / module).read_bytes())
+    return digest.hexdigest()
+
+
+def _checkpoint_to_resume(folder: RunFolder, config: TrainConfig, resume: bool, log) -> Checkpoint | None:
+    """Return the checkpoint to continue from, or None to start; UsageError if that choice would lose work.
+
+    A checkpoint that other training code wrote cannot be continued as this code would have run: the run
+    starts again (after a line saying so), since what it did is no part of this code's result.
+    """
     checkpoint = folder.checkpoint()
     if not resume:
         if checkpoint is not None:
@@ -170,8 +183,11 @@ def _checkpoint_to_resume(folder: RunFolder, config: TrainConfig, resume: bool) 
                 f"or delete {folder.checkpoint_file} to start again"
             )
         return None
-    if checkpoint is None:
-        raise UsageError(f"{folder.path} holds no unfinished run to resume: train without --resume")
+    if checkpoint is None:  # nothing to continue: start, as without --resume
+        return None
+    if checkpoint.code != training_code_digest():
+        log(f"{folder.checkpoint_file} was written by other convlab training code: starting from the first epoch")
+        return None
     differences = checkpoint.config.differences(config)
     if differences:
         started = " ".join(config.differences(checkpoint.config))
@@ -186,13 +202,13 @@ def train(config: TrainConfig, resume: bool = False, log=print) -> Metrics:
     """Run the lesson's training; write metrics.json, train.log and model.pt into config.out; return the metrics.
 
     Everything the run needs is checked before anything is written. With ``resume``, continue the unfinished
-    run in config.out from its last checkpoint.
+    run in config.out from its last checkpoint, if there is one.
     """
     config.check()
     root, folder = Path(config.data_root), RunFolder(config.out)
     check_mnist(root)
     folder.check_writable()
-    checkpoint = _checkpoint_to_resume(folder, config, resume)
+    checkpoint = _checkpoint_to_resume(folder, config, resume, log)
     train_data, validation, test = _load_data(root, config.train_limit)
 
     runtime = choose_runtime(config)
@@ -240,6 +256,7 @@ def train(config: TrainConfig, resume: bool = False, log=print) -> Metrics:
                 model.state_dict(),
                 optimizer.state_dict(),
                 shuffle.get_state(),
+                training_code_digest(),
             )
             folder.write_checkpoint(state)
     if writer is not None:

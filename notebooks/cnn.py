@@ -302,9 +302,8 @@ for name, block, conv in (
 # also lets a pattern shift by a pixel without changing the output much. Stride skips those positions
 # from the start and lets training decide how to summarise each step, at a quarter of the work.
 #
-# The next page shows pooling, and the transposed convolution that grows maps instead of shrinking
-# them, step by step.
-# <!-- link: [Pooling and transposed convolution](../pooling/) -->
+# The page after this one, [Pooling and transposed convolution](../pooling/), shows pooling, and the
+# transposed convolution that grows maps instead of shrinking them, step by step.
 #
 # ## Training
 #

@@ -250,12 +250,14 @@ print(edges)
 print("torch agrees:", np.allclose(edges, torch_conv(edge_image, edge_kernel)))
 
 # %% [markdown]
+# The animation works through every step, each weight times the cell under it:
+#
+# {{ animation conv_edge }}
+#
 # Only the two middle columns of the output are non-zero: those are the windows that straddle the
 # edge. Nothing in the kernel says *where* to look; the same nine weights, slid everywhere, find the
 # edge wherever it is. On the next page the same kernel finds the strokes of a handwritten digit, and
 # a trained network learns dozens of kernels like it by itself.
-#
-# <!-- animation: conv_edge -->
 #
 # ## Recap
 #

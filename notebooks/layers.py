@@ -128,19 +128,12 @@ print(
 # grids, and a bias of 1.
 
 # %%
-x = torch.tensor(
-    [
-        [[1.0, 2, 0], [0, 1, 2], [1, 0, 1]],  # input channel 0
-        [[0.0, 1, 1], [2, 0, 1], [1, 1, 0]],  # input channel 1
-    ]
-)
-w = torch.tensor(
-    [
-        [[1.0, 0], [0, 1]],  # the kernel's grid for channel 0
-        [[0.0, 1], [1, 0]],  # the kernel's grid for channel 1
-    ]
-)
-bias = 1.0
+from convlab.catalogue import TWO_CHANNELS, TWO_CHANNELS_BIAS, TWO_KERNELS
+
+# The same numbers as the animation below.
+x = torch.tensor(TWO_CHANNELS)  # [in channels, height, width] = [2, 3, 3]
+w = torch.tensor(TWO_KERNELS)  # one 2x2 grid per input channel: [2, 2, 2]
+bias = TWO_CHANNELS_BIAS
 print("input, two channels of 3x3:\n", x)
 print("kernel, one 2x2 grid per input channel:\n", w)
 
@@ -176,7 +169,7 @@ print("nn.Conv2d:\n", layer(x[None])[0, 0].detach())
 print("equal:", torch.allclose(by_hand, layer(x[None])))
 
 # %% [markdown]
-# <!-- animation: conv_two_channels -->
+# {{ animation conv_two_channels }}
 #
 # With more kernels, each one does this on its own: `nn.Conv2d(2, 5, 2)` holds five such pairs of
 # grids, and five biases. Counting them tells you the size of any convolution layer: out × in ×

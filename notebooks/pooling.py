@@ -247,7 +247,7 @@ for extra in (0, 1):
     print(f"transposed, output_padding={extra}: 3 -> {formula} (torch: {torch_says})")
 
 # %% [markdown]
-# {{ animation transposed_padding_strides_odd }}
+# {{ still transposed_padding_strides_odd }}
 #
 # ### Every case of the guide
 #

@@ -1,5 +1,6 @@
-"""MkDocs hooks: fill the pages' placeholders with what the build computed (see placeholders.py),
-and move the notebook pages' large inline stylesheet into one shared, cacheable file.
+"""MkDocs hooks: fill the pages' placeholders with what the build computed (see placeholders.py), in the
+pages and in the notebooks readers download, and move the notebook pages' large inline stylesheet into one
+shared, cacheable file.
 
 The training run whose numbers the pages show is the folder in the CONVLAB_RUN environment variable,
 which the Makefile sets (`make site`, `make serve`). The pages present it as the lesson's result, so a run
@@ -7,13 +8,14 @@ trained with other settings (a quick try with fewer epochs) stops the build with
 """
 
 import hashlib
+import json
 import os
 import re
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.utils import get_relative_url
-from placeholders import expand_placeholders
+from placeholders import expand_placeholders, placeholders_as_markdown
 
 from convlab.errors import UsageError
 from convlab.run import RunFolder, TrainConfig
@@ -73,3 +75,17 @@ def on_post_page(output, page, config):
         return f'<link rel="stylesheet" href="{get_relative_url(name, page.url)}">'
 
     return LARGE_STYLE.sub(to_file, output)
+
+
+def on_post_build(config):
+    # mkdocs-jupyter copies each executed notebook beside its page for download; a reader's Jupyter cannot
+    # fill the placeholders, so the copy gets each picture's description (linked to the page) and the numbers.
+    site, run = Path(config["site_dir"]), run_folder()
+    for path in sorted(site.glob("lesson/*/*.ipynb")):
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        page_url = config["site_url"].rstrip("/") + "/" + path.parent.relative_to(site).as_posix() + "/"
+        for cell in notebook["cells"]:
+            if cell["cell_type"] == "markdown":
+                text = "".join(cell["source"])
+                cell["source"] = placeholders_as_markdown(text, Path(config["docs_dir"]), run, page_url)
+        path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

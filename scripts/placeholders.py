@@ -43,20 +43,6 @@ def _read_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _figure_html(
-    element_id: str, image: str, alt: str, caption: str, size: tuple[int, int], still: str = "", more: str = ""
-) -> str:
-    """Return a <figure>: the image (linked to itself, for zooming on a phone), its caption and ``more`` HTML."""
-    source = f'<source srcset="{still}" media="(prefers-reduced-motion: reduce)">' if still else ""
-    width, height = size
-    return (
-        f'<figure class="convlab-figure" id="{element_id}">'
-        f'<a href="{image}"><picture>{source}'
-        f'<img src="{image}" alt="{html.escape(alt)}" width="{width}" height="{height}" loading="lazy">'
-        f"</picture></a><figcaption>{html.escape(caption)}{more}</figcaption></figure>"
-    )
-
-
 def _renditions(data: dict) -> tuple[dict, dict]:
     by_name = {entry["name"]: entry for entry in data["renditions"]}
     return by_name["wide"], by_name["narrow"]
@@ -184,7 +170,31 @@ def expand_placeholders(page_html: str, docs_dir: Path, run: RunFolder, url_for:
         return make(name, docs_dir, url_for)
 
     page_html = BLOCK.sub(figure, page_html)
-    if INLINE.search(page_html) is None:
-        return page_html
+    return _fill_metrics(page_html, run)
+
+
+def _fill_metrics(text: str, run: RunFolder) -> str:
+    if INLINE.search(text) is None:
+        return text
     metrics = run.metrics()
-    return INLINE.sub(lambda match: metric_text(match.group(1), metrics), page_html)
+    return INLINE.sub(lambda match: metric_text(match.group(1), metrics), text)
+
+
+# A notebook's Markdown names its pictures with block placeholders, written alone on their line.
+MARKDOWN_BLOCK = re.compile(r"\{\{\s*(animation|still|figure)\s+([A-Za-z0-9_]+)\s*\}\}")
+
+
+def placeholders_as_markdown(markdown: str, docs_dir: Path, run: RunFolder, page_url: str) -> str:
+    """Return a notebook cell's Markdown with each placeholder replaced for the downloadable notebook: a picture
+    by its description, linked to it on the lesson page at ``page_url``; a metric by its number."""
+
+    def described(match: re.Match) -> str:
+        kind, name = match.groups()
+        if kind == "figure":
+            alt, anchor = _read_json(docs_dir / FIGURE_DIR / FIGURE_INDEX)[name]["alt"], f"figure-{name}"
+        else:
+            alt, anchor = _read_json(docs_dir / ANIMATION_DIR / f"{name}.json")["alt"], f"animation-{name}"
+        shown = "Figure" if kind == "figure" else "Animation"
+        return f"*{shown} on [the lesson page]({page_url}#{anchor}): {alt}*"
+
+    return _fill_metrics(MARKDOWN_BLOCK.sub(described, markdown), run)

@@ -92,9 +92,16 @@ def test_no_page_links_resources_on_another_host(built_site):
             assert not re.search(r'(?:src|href|srcset)="(?:https?:)?//', tag), f"{path}: {tag}"
 
 
-def test_every_placeholder_was_filled(built_site):
+def test_every_placeholder_was_filled_in_the_pages_and_the_downloads(built_site):
     for path in _pages(built_site):
         assert "{{" not in path.read_text(encoding="utf-8").replace("{{ ", "{{"), path
+    downloads = sorted(built_site.glob("lesson/*/*.ipynb"))
+    assert len(downloads) == len(list((ROOT / "notebooks").glob("*.py")))
+    for path in downloads:
+        markdown = [
+            "".join(cell["source"]) for cell in json.loads(path.read_text())["cells"] if cell["cell_type"] == "markdown"
+        ]
+        assert not any("{{" in text for text in markdown), path
 
 
 def test_animations_carry_alt_text_captions_and_reduced_motion_stills(built_site):

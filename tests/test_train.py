@@ -18,7 +18,7 @@ from convlab import cli
 from convlab.data import split_indices
 from convlab.errors import UsageError
 from convlab.run import DEFAULT_DIR, EpochResult, RunFolder, TrainConfig
-from convlab.train import mnist_batches, train
+from convlab.train import mnist_batches, train, training_code_digest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -185,6 +185,30 @@ def test_a_stopped_run_resumes_and_ends_as_if_it_had_not_stopped(mnist_root, tmp
     assert len(folder.log_file.read_text().splitlines()) == 4  # three epochs and the test line, none twice
 
 
+def test_resume_with_nothing_to_resume_starts_from_the_first_epoch(mnist_root, tmp_path):
+    # The build always trains with --resume, so that a build killed while training continues where it was.
+    lines = []
+    config = TrainConfig(epochs=1, data_root=str(mnist_root), out=str(tmp_path), train_limit=64)
+    train(config, resume=True, log=lines.append)
+    assert lines[0].startswith("Epoch 1/1") and RunFolder(tmp_path).metrics().config == config
+
+
+def test_a_checkpoint_from_other_training_code_is_not_continued(mnist_root, tmp_path, monkeypatch):
+    # A maintainer edits the model while a build is stopped mid-training: the build's --resume starts again.
+    config = TrainConfig(epochs=2, data_root=str(mnist_root), out=str(tmp_path), train_limit=64)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, log=_stopped_during(2))
+    assert RunFolder(tmp_path).checkpoint().code == training_code_digest()
+    monkeypatch.setattr("convlab.train.training_code_digest", lambda: "code edited since")
+    lines = []
+    train(config, resume=True, log=lines.append)
+    assert (
+        lines[0]
+        == f"{tmp_path / 'checkpoint.pt'} was written by other convlab training code: starting from the first epoch"
+    )
+    assert lines[1].startswith("Epoch 1/2") and not (tmp_path / "checkpoint.pt").exists()
+
+
 def test_an_unfinished_run_is_never_overwritten_nor_resumed_with_other_settings(mnist_root, tmp_path):
     config = TrainConfig(epochs=2, data_root=str(mnist_root), out=str(tmp_path), train_limit=64)
     with pytest.raises(KeyboardInterrupt):
@@ -241,7 +265,6 @@ def convlab_train(*args, cwd):
         (["--out", "blocker/run"], "cannot write blocker/run: blocker is a file"),
         (["--seed", "99999999999999999999999"], "--seed must be a whole number from 0 to 18446744073709551615"),
         (["--data-root", "/nonexistent"], "MNIST is not in /nonexistent/MNIST/raw"),
-        (["--resume"], "holds no unfinished run to resume"),
         (["--threads", "0"], "--threads must be at least 1, got 0"),
     ],
 )

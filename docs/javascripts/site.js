@@ -12,6 +12,8 @@ document$.subscribe(({ body }) => {
     throwOnError: false,
   });
   fitToScreen(body);
+  // KaTeX's fonts arrive after the first layout and widen the formulas: measure again once they are in.
+  document.fonts.ready.then(() => fitToScreen(body));
 });
 
 let resizing;

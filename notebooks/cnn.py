@@ -741,7 +741,7 @@ if compare:
 #   `nn.ReLU` zeroes the negatives and `nn.Flatten` hands each sample to the linear layers as a vector.
 # - Our network's shapes, worked out by hand: 28 → 14 → 7 → 3, then 128 × 3 × 3 = 1152 → 128 → 10.
 #   Locality and weight sharing keep its convolutions small; stacked, they see large regions.
-# - The training loop is a dozen lines; trained for five epochs on a CPU, the network reaches a
+# - The training loop is about twenty lines; trained for five epochs on a CPU, the network reaches a
 #   test accuracy of {{ metric test_accuracy }}.
 #
 # ## Exercises

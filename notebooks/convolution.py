@@ -95,14 +95,13 @@ print("convlab.output_size(6, 3) =", output_size(6, 3))
 # slides. Deep-learning libraries, PyTorch's `nn.Conv2d` included, do not flip it: strictly, they
 # compute a **cross-correlation**. For a learned kernel the difference does not matter (the network
 # simply learns the flipped weights), but it is worth knowing when you compare with a textbook.
-# With a kernel that is not symmetric, PyTorch matches our unflipped sliding, not the flipped one:
-
 #
 # PyTorch's `conv2d` works on a **batch** of images at once (several images processed together), and
 # each image may have several **channels** (one grid of numbers per colour: a grey image has one
 # channel, a colour image three). So it takes a tensor of shape `[N, C, H, W]`: N images of C
 # channels, H rows and W columns. The helper below wraps our 2-D arrays as a batch of one image with
-# one channel, and unwraps the result:
+# one channel, and unwraps the result. With a kernel that is not symmetric, PyTorch matches our
+# unflipped sliding, not the flipped one:
 
 # %%
 asymmetric = np.arange(1, 10).reshape(3, 3).astype(float)

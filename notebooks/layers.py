@@ -266,8 +266,9 @@ print("numbers:      ", numbers)
 print("ReLU(numbers):", relu(numbers))
 
 # %% [markdown]
-# The bottom row of the figure above is the three random feature maps after ReLU: everything that was
-# negative (orange) is now 0. On the whole batch:
+# The bottom row of the figure in [the convolution layer](#the-convolution-layer) section showed the
+# three random feature maps after ReLU: everything that was negative (orange) became 0. On the whole
+# batch:
 
 # %%
 activated = relu(feature_maps)

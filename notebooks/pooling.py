@@ -22,8 +22,9 @@
 # page works out their numbers the same way: by hand, in PyTorch, and in animations in which
 # every value was checked against PyTorch when the site was built.
 #
-# This page is a notebook. To run it yourself, download it with the button at the top; it needs
-# `torch`, `torchvision` and `convlab` (`pip install` this site's repository).
+# This page is a notebook. To run it yourself, download it with the button at the top of the page,
+# install what it imports with `pip install "convlab @ git+https://github.com/convlab/convlab"`
+# (this brings NumPy and PyTorch along), and open it in Jupyter.
 
 # %%
 import torch

@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urljoin
 
 from convlab.catalogue import FIGURE_INDEX, FIGURE_SCHEMES, GROUPS, in_group
 from convlab.describe import caption, explorer_query
@@ -197,4 +198,14 @@ def placeholders_as_markdown(markdown: str, docs_dir: Path, run: RunFolder, page
         shown = "Figure" if kind == "figure" else "Animation"
         return f"*{shown} on [the lesson page]({page_url}#{anchor}): {alt}*"
 
-    return _fill_metrics(MARKDOWN_BLOCK.sub(described, markdown), run)
+    return _absolute_links(_fill_metrics(MARKDOWN_BLOCK.sub(described, markdown), run), page_url)
+
+
+# A Markdown link's target, when it is relative to the page (not a URL of its own, not an anchor).
+RELATIVE_LINK = re.compile(r"\]\((?![a-z][a-z0-9+.-]*:|#|/)([^)\s]+)\)")
+
+
+def _absolute_links(markdown: str, page_url: str) -> str:
+    """Return the Markdown with links relative to the lesson page made absolute: in a downloaded notebook
+    they would point into the reader's own folders."""
+    return RELATIVE_LINK.sub(lambda match: f"]({urljoin(page_url, match.group(1))})", markdown)

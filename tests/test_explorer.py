@@ -127,7 +127,7 @@ def test_the_page_refuses_bad_numbers_in_convlabs_words(page):
         elif min(expected) < 1:
             assert error_text(page).startswith("input size must be at least 1"), case
         else:
-            assert page.get_by_test_id("output-size").inner_text() == f"{expected[0]}x{expected[1]}", case
+            assert page.get_by_test_id("output-size").inner_text() == f"{expected[0]}×{expected[1]}", case
     for case, expected in CASES["grids"]:
         show(page, size="16", weights=case)
         if expected is None:
@@ -171,7 +171,7 @@ def test_the_limits_are_stated_and_each_is_refused_in_one_line_just_past_it(page
     show(page, op="transposed", size="16", kernel="8", stride="8")
     assert "more than the 40 per side" in error_text(page)
     show(page, op="transposed", size="16", kernel="4", stride="2", padding="1")  # DCGAN's upsampling fits
-    assert page.get_by_test_id("output-size").inner_text() == "32x32"
+    assert page.get_by_test_id("output-size").inner_text() == "32×32"
 
 
 @pytest.mark.parametrize(
@@ -252,7 +252,7 @@ def test_fifty_random_settings_per_operation_match_torch_and_its_refusals(page, 
             refused += 1
             continue
         assert error_text(page) is None, (settings, error_text(page))
-        assert page.get_by_test_id("output-size").inner_text() == f"{expected.shape[0]}x{expected.shape[1]}"
+        assert page.get_by_test_id("output-size").inner_text() == f"{expected.shape[0]}×{expected.shape[1]}"
         got = torch.tensor(output_values(page), dtype=torch.float64)
         torch.testing.assert_close(got, expected.flatten(), rtol=1e-12, atol=1e-9, equal_nan=False, msg=str(settings))
         compared += 1
@@ -419,7 +419,7 @@ def test_steppers_and_choices_write_the_address_and_come_back_on_reload(page):
     page.wait_for_selector("[data-testid=output-grid]")
     assert page.input_value("#explorer-size") == "5x7" and page.input_value("#explorer-weights") == "sharpen"
     rows, cols = Geometry.of((5, 7), 3, stride=2, dilation=(1, 2)).output
-    assert output_values(page) == before and page.get_by_test_id("output-size").inner_text() == f"{rows}x{cols}"
+    assert output_values(page) == before and page.get_by_test_id("output-size").inner_text() == f"{rows}×{cols}"
 
 
 def test_switching_operation_sets_aside_what_it_does_not_have(page):
@@ -427,7 +427,7 @@ def test_switching_operation_sets_aside_what_it_does_not_have(page):
     page.select_option("#explorer-op", "avgpool")
     assert error_text(page) is None and page.locator("#explorer-dilation").is_hidden()
     assert page.locator("#explorer-weights").is_hidden() and page.input_value("#explorer-stride") == "3"
-    assert page.get_by_test_id("output-size").inner_text() == "2x2"
+    assert page.get_by_test_id("output-size").inner_text() == "2×2"
     page.select_option("#explorer-op", "conv")
     query = {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
     assert query == {"op": "conv", "size": "6", "weights": "sobel-x", "dilation": "2"}

@@ -102,6 +102,9 @@ def test_every_placeholder_was_filled_in_the_pages_and_the_downloads(built_site)
             "".join(cell["source"]) for cell in json.loads(path.read_text())["cells"] if cell["cell_type"] == "markdown"
         ]
         assert not any("{{" in text for text in markdown), path
+        # Links lead to the site, not into the reader's folders (a relative "../layers/" would).
+        targets = [t for text in markdown for t in re.findall(r"\]\(([^)\s]+)\)", text)]
+        assert targets and all(t.startswith(("https://", "http://", "#")) for t in targets), path
 
 
 def test_animations_carry_alt_text_captions_and_reduced_motion_stills(built_site):

@@ -236,7 +236,7 @@ export function drawModel(view, model) {
   view.stage.replaceChildren(
     figure(text.input, input),
     figure(text.kernel, kernel),
-    figure("Output ", output, [element("span", { "data-testid": "output-size", text: `${g.output[0]}x${g.output[1]}` }), text.output]),
+    figure("Output ", output, [element("span", { "data-testid": "output-size", text: sizeText(g.output) }), text.output]),
   );
   view.stage.style.setProperty("--total-cols", input.cols + kernel.cols + output.cols);
   view.stage.style.setProperty("--rows", Math.max(g.canvas.input.size[0], g.kernel[0], g.canvas.output.size[0]));

@@ -11,6 +11,8 @@ rendition, beside alt text and a caption built from the numbers the figure shows
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 import json
 import re
@@ -581,6 +583,18 @@ def conv_relu_demo(image: torch.Tensor, label: int, out: Path) -> Figure:
 
 
 @torch.no_grad()
+def inline_picture(fig: plt.Figure, alt: str) -> str:
+    """Return an HTML <img> of a matplotlib figure for a notebook to display: the PNG inline, its alt text,
+    and its size in pixels (so the page keeps its place while the picture loads). Closes the figure."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(fig)
+    png = buffer.getvalue()
+    width, height = (int.from_bytes(png[start : start + 4], "big") for start in (16, 20))  # PNG's IHDR
+    source = base64.b64encode(png).decode()
+    return f'<img src="data:image/png;base64,{source}" alt="{html.escape(alt)}" width="{width}" height="{height}">'
+
+
 def predict(model: MnistConvNet, images: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
     """Return the predicted digit for each uint8 image (N, 28, 28)."""
     return torch.cat(

@@ -238,8 +238,7 @@ for number, end in enumerate((2, 4, 6), start=1):  # after each conv + ReLU bloc
     assert height == width == fields[number - 1]
 
 # %% tags=["hide-input"]
-import base64
-import io
+from convlab.figures import inline_picture
 
 figure, axes = plt.subplots(1, 3, figsize=(4.8, 1.9), layout="constrained")
 for number, (axis, mask) in enumerate(zip(axes, reach, strict=True), start=1):
@@ -250,9 +249,6 @@ for number, (axis, mask) in enumerate(zip(axes, reach, strict=True), start=1):
     )
     axis.set_xticks([])
     axis.set_yticks([])
-picture = io.BytesIO()
-figure.savefig(picture, format="png", bbox_inches="tight")
-plt.close(figure)
 alt = (
     "Three copies of a handwritten digit, each with a blue square over the pixels one middle cell "
     "of a layer depends on: "
@@ -261,11 +257,7 @@ alt = (
     )
     + "."
 )
-display(
-    HTML(
-        f'<img src="data:image/png;base64,{base64.b64encode(picture.getvalue()).decode()}" alt="{alt}">'
-    )
-)
+display(HTML(inline_picture(figure, alt)))
 
 # %% [markdown]
 # Each blue square is the part of a 28×28 digit that one cell of that layer sees. By the third layer

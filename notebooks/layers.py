@@ -211,9 +211,7 @@ print(f"digit {labels[0].item()}: {list(images[:1].shape)} -> {list(edges.shape)
 print(f"values from {edges.min():.2f} to {edges.max():.2f}")
 
 # %% tags=["hide-input"]
-import base64
-import io
-
+from convlab.figures import inline_picture
 from IPython.display import HTML, display
 
 limit = edges.abs().max().item()
@@ -228,18 +226,15 @@ for axis, (picture, colours, low, high, title) in zip(axes, panels, strict=True)
     axis.set_title(title, fontsize=12)
     axis.set_axis_off()
 colour_bar = figure.colorbar(shown, ax=axes[1:], orientation="horizontal", shrink=0.8)
+colour_bar.set_ticks([-limit, 0, limit], labels=[f"{-limit:.1f}", "0", f"{limit:.1f}"])
 colour_bar.ax.tick_params(labelsize=12)
-picture = io.BytesIO()
-figure.savefig(picture, format="png", bbox_inches="tight")
-plt.close(figure)
 alt = (
     f"A handwritten {labels[0].item()} and its two edge maps: vertical edges (values from left to "
     "right) and horizontal edges (from top to bottom), purple where the values rise and orange where "
     "they fall, on a colour bar from "
     f"{-limit:.1f} to {limit:.1f}."
 )
-encoded = base64.b64encode(picture.getvalue()).decode()
-display(HTML(f'<img src="data:image/png;base64,{encoded}" alt="{alt}">'))
+display(HTML(inline_picture(figure, alt)))
 
 # %% [markdown]
 # The strokes hold high values (drawn dark here) on a background of 0. Purple marks where the values

@@ -468,7 +468,7 @@ def test_the_pytorch_line_runs_and_gives_the_shape_shown(page, settings, line):
     layer = eval(line.replace("nn.", "torch.nn."))
     rows, cols = parse_size(settings["size"]) if "x" in settings["size"] else [int(settings["size"])] * 2
     out = layer(torch.zeros(1, 1, rows, cols))
-    assert page.get_by_test_id("output-size").inner_text() == f"{out.shape[2]}x{out.shape[3]}"
+    assert page.get_by_test_id("output-size").inner_text() == f"{out.shape[2]}×{out.shape[3]}"
     assert (
         f"gives output torch.Size([1, 1, {out.shape[2]}, {out.shape[3]}])"
         in page.locator(".explorer-shape").inner_text()
@@ -481,7 +481,7 @@ def test_lesson_animations_link_to_their_settings(page, built_site):
         geometry = animation.geometry
         link = html.split(f'id="animation-{animation.name}"')[1].split('href="../../explorer/?')[1].split('"')[0]
         show(page, **{k: v[0] for k, v in parse_qs(link.replace("&amp;", "&")).items()})
-        assert page.get_by_test_id("output-size").inner_text() == f"{geometry.output[0]}x{geometry.output[1]}"
+        assert page.get_by_test_id("output-size").inner_text() == f"{geometry.output[0]}×{geometry.output[1]}"
 
 
 # ---- layout: the first screen of a laptop, a phone, both schemes, accessibility ------------------------------------

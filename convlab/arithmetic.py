@@ -239,10 +239,21 @@ def steps_from_json(data: list[dict]) -> tuple[Step, ...]:
     )
 
 
-def output_grid(steps: tuple[Step, ...], cols: int) -> Grid:
-    """Return the steps' values as rows of ``cols`` (the steps run row by row)."""
-    values = [step.value for step in steps]
-    return [values[k : k + cols] for k in range(0, len(values), cols)]
+class SlidingRecord:
+    """What every operation's record (a convolution, a pooling, a transposed convolution) derives the same
+    way from its ``geometry`` and its ``steps``, which run row by row over the output."""
+
+    @property
+    def output(self) -> Grid:
+        """Return the output grid, row by row, at full precision."""
+        values = [step.value for step in self.steps]
+        cols = self.geometry.output[1]
+        return [values[k : k + cols] for k in range(0, len(values), cols)]
+
+    @property
+    def formula(self) -> tuple[str, str]:
+        """Return the output-size formula for the height and the width, with this operation's numbers."""
+        return (self.geometry.formula(0), self.geometry.formula(1))
 
 
 def geometry_json(geometry, fields: tuple[str, ...]) -> dict:
@@ -251,7 +262,7 @@ def geometry_json(geometry, fields: tuple[str, ...]) -> dict:
 
 
 @dataclass(frozen=True)
-class Convolution:
+class Convolution(SlidingRecord):
     """A convolution computed once: settings, input channels, their kernels and padded inputs, the bias,
     every step and the output. One input channel is the lesson's case; ``nn.Conv2d(C, 1, ...)`` has C."""
 
@@ -268,16 +279,6 @@ class Convolution:
     def in_channels(self) -> int:
         """Return the number of input channels."""
         return len(self.input)
-
-    @property
-    def output(self) -> Grid:
-        """Return the output grid, row by row, at full precision."""
-        return output_grid(self.steps, self.geometry.output[1])
-
-    @property
-    def formula(self) -> tuple[str, str]:
-        """Return the output-size formula for the height and the width, with this convolution's numbers."""
-        return (self.geometry.formula(0), self.geometry.formula(1))
 
     def unread(self) -> set[Pair]:
         """Return the cells of the input (not its padding) that no step reads: what a stride skips."""

@@ -20,6 +20,7 @@ from convlab.arithmetic import (
     AXES,
     Grid,
     Pair,
+    SlidingRecord,
     Step,
     as_pair,
     check_settings,
@@ -27,7 +28,6 @@ from convlab.arithmetic import (
     floats,
     geometry_json,
     like_arguments,
-    output_grid,
     pad,
     span,
     steps_from_json,
@@ -157,7 +157,7 @@ def pool_output_size(size, kernel, stride=None, padding=0, dilation=1, ceil_mode
 
 
 @dataclass(frozen=True)
-class Pooling:
+class Pooling(SlidingRecord):
     """A pooling computed once: settings, input, padded input, and every window. A step's taps are the
     cells its value comes from: for a max pool the input cells in the window, ``winners`` naming the one
     that holds the maximum; for an average pool every cell of the window inside the padded input (padding
@@ -170,16 +170,6 @@ class Pooling:
     steps: tuple[Step, ...]
     winners: tuple[Pair, ...] = ()
     divisors: tuple[int, ...] = ()
-
-    @property
-    def output(self) -> Grid:
-        """Return the output grid, row by row, at full precision."""
-        return output_grid(self.steps, self.geometry.output[1])
-
-    @property
-    def formula(self) -> tuple[str, str]:
-        """Return the output-size formula for the height and the width."""
-        return (self.geometry.formula(0), self.geometry.formula(1))
 
     def unread(self) -> set[Pair]:
         """Return the cells of the input (not its padding) that no window covers: what a stride skips."""

@@ -19,6 +19,7 @@ from convlab.arithmetic import (
     Geometry,
     Grid,
     Pair,
+    SlidingRecord,
     Step,
     as_pair,
     check_settings,
@@ -27,7 +28,6 @@ from convlab.arithmetic import (
     floats,
     geometry_json,
     like_arguments,
-    output_grid,
     steps_from_json,
     steps_to_json,
     weighted_sum,
@@ -163,7 +163,7 @@ class Scatter:
 
 
 @dataclass(frozen=True)
-class TransposedConvolution:
+class TransposedConvolution(SlidingRecord):
     """A transposed convolution computed once, in both views: the input, the kernel, the direct view's
     stretched grid and steps (one per output cell, reading with the flipped kernel), and the scatter
     view's turns (one per input cell). Both give the same output."""
@@ -181,16 +181,6 @@ class TransposedConvolution:
     def flipped(self) -> Grid:
         """Return the kernel turned by 180 degrees: what the direct view slides."""
         return [list(reversed(row)) for row in reversed(self.kernel)]
-
-    @property
-    def output(self) -> Grid:
-        """Return the output grid, row by row, at full precision."""
-        return output_grid(self.steps, self.geometry.output[1])
-
-    @property
-    def formula(self) -> tuple[str, str]:
-        """Return the output-size formula for the height and the width."""
-        return (self.geometry.formula(0), self.geometry.formula(1))
 
     @property
     def overlaps(self) -> list[list[int]]:

@@ -603,13 +603,13 @@ for choice, work, before, after in comparisons:
     (helped if ratio >= 1.1 else did_not).append(choice)
     rows += (
         f"<tr><td>{choice}<br><small>{work}</small></td>"
-        f"<td>{slow * 1000:.0f} → {fast * 1000:.0f} ms</td><td>{ratio:.2f}×</td></tr>"
+        f"<td>{ratio:.2f}×</td><td>{slow * 1000:.0f} → {fast * 1000:.0f} ms</td></tr>"
     )
 torch.set_num_threads(threads)
 display(
     HTML(
-        '<table id="speed"><tr><th>change, timed on</th><th>without → with</th>'
-        f"<th>faster</th></tr>{rows}</table>"
+        '<table id="speed"><tr><th>change, timed on</th><th>faster</th>'
+        f"<th>without → with</th></tr>{rows}</table>"
     )
 )
 verdict = f"Here, at least 10% faster with: {', '.join(helped) or 'none'}."

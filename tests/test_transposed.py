@@ -17,13 +17,17 @@ from convlab.transposed import INPUT, TransposedConvolution, TransposedGeometry,
 
 
 def torch_output(size, kernel, stride, padding, output_padding, dilation):
-    """Return torch's output (H, W), or None where torch refuses the settings."""
+    """Return torch's output (H, W), or None where torch refuses the settings.
+
+    Torch refuses an output with no cells ("Output size is too small"), except for a 1×1 input, where it
+    returns an empty tensor instead (one of its code paths skips the check); convlab always refuses it.
+    """
     try:
         x, w = torch.zeros(1, 1, *size), torch.zeros(1, 1, *kernel)
         out = F.conv_transpose2d(x, w, None, stride, padding, output_padding, 1, dilation)
     except (RuntimeError, ValueError):
         return None
-    return tuple(out.shape[2:])
+    return tuple(out.shape[2:]) if out.numel() else None
 
 
 pairs = st.tuples
@@ -61,6 +65,15 @@ def test_output_size_matches_torch_and_refuses_exactly_where_torch_does(s):
         assert ": " in str(error.value) and "\n" not in str(error.value)  # what is wrong: what to change
     else:
         assert transposed_output_size(**s) == expected
+
+
+def test_an_output_with_no_cells_is_refused_as_torch_refuses_it_on_all_but_a_1x1_input():
+    with pytest.raises(RuntimeError, match="Output size is too small"):
+        F.conv_transpose2d(torch.zeros(1, 1, 2, 2), torch.zeros(1, 1, 3, 3), padding=(0, 2))
+    assert F.conv_transpose2d(torch.zeros(1, 1, 1, 1), torch.zeros(1, 1, 4, 4), padding=(0, 2)).shape[2:] == (4, 0)
+    for size, kernel in ((2, 3), (1, 4)):
+        with pytest.raises(ValueError, match=r"^the output would be 0 wide \("):
+            transposed_output_size(size, kernel, padding=(0, 2))
 
 
 def test_single_ints_give_one_int_and_pairs_a_pair():

@@ -582,7 +582,6 @@ def conv_relu_demo(image: torch.Tensor, label: int, out: Path) -> Figure:
     )
 
 
-@torch.no_grad()
 def inline_picture(fig: plt.Figure, alt: str) -> str:
     """Return an HTML <img> of a matplotlib figure for a notebook to display: the PNG inline, its alt text,
     and its size in pixels (so the page keeps its place while the picture loads). Closes the figure."""
@@ -595,6 +594,7 @@ def inline_picture(fig: plt.Figure, alt: str) -> str:
     return f'<img src="data:image/png;base64,{source}" alt="{html.escape(alt)}" width="{width}" height="{height}">'
 
 
+@torch.no_grad()
 def predict(model: MnistConvNet, images: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
     """Return the predicted digit for each uint8 image (N, 28, 28)."""
     return torch.cat(

@@ -19,7 +19,6 @@ Pair = tuple[int, int]
 Grid = list[list[float]]
 
 AXES = ("tall", "wide")  # how an extent reads along each axis, in messages
-_FIELDS = ("size", "kernel", "stride", "padding", "dilation")
 
 
 def as_pair(value: int | tuple[int, int], name: str) -> Pair:
@@ -77,8 +76,29 @@ def _axis_output(size: int, kernel: int, stride: int, padding: int, dilation: in
     return (size + 2 * padding - span(kernel, dilation)) // stride + 1
 
 
+class SlidingGeometry:
+    """What the settings of a window sliding over a padded input (a convolution's kernel, a pooling's
+    window) give the same way along each axis."""
+
+    FIELDS = ("size", "kernel", "stride", "padding", "dilation")
+
+    def axis_settings(self, axis: int) -> tuple[int, int, int, int, int]:
+        """Return (size, kernel, stride, padding, dilation) along one axis (0 = height, 1 = width)."""
+        return tuple(getattr(self, name)[axis] for name in self.FIELDS)
+
+    @property
+    def padded(self) -> Pair:
+        """Return the size of the input once padding surrounds it."""
+        return (self.size[0] + 2 * self.padding[0], self.size[1] + 2 * self.padding[1])
+
+    @property
+    def span(self) -> Pair:
+        """Return the height and width the window covers (a dilated kernel's, holes included)."""
+        return (span(self.kernel[0], self.dilation[0]), span(self.kernel[1], self.dilation[1]))
+
+
 @dataclass(frozen=True)
-class Geometry:
+class Geometry(SlidingGeometry):
     """The shape side of a 2-D convolution: input size, kernel size, stride, padding and dilation."""
 
     size: Pair
@@ -101,20 +121,6 @@ class Geometry:
     def __post_init__(self) -> None:
         for axis in (1, 0):  # width first, so square settings are explained in terms of width
             _check_axis(*self.axis_settings(axis), axis=axis)
-
-    def axis_settings(self, axis: int) -> tuple[int, int, int, int, int]:
-        """Return (size, kernel, stride, padding, dilation) along one axis (0 = height, 1 = width)."""
-        return tuple(getattr(self, name)[axis] for name in _FIELDS)
-
-    @property
-    def padded(self) -> Pair:
-        """Return the size of the input once padding surrounds it."""
-        return (self.size[0] + 2 * self.padding[0], self.size[1] + 2 * self.padding[1])
-
-    @property
-    def span(self) -> Pair:
-        """Return the height and width the dilated kernel covers."""
-        return (span(self.kernel[0], self.dilation[0]), span(self.kernel[1], self.dilation[1]))
 
     @property
     def output(self) -> Pair:

@@ -20,6 +20,7 @@ from convlab.arithmetic import (
     AXES,
     Grid,
     Pair,
+    SlidingGeometry,
     SlidingRecord,
     Step,
     as_pair,
@@ -36,7 +37,6 @@ from convlab.arithmetic import (
 from convlab.errors import UsageError
 
 MAX, AVG = "maxpool", "avgpool"
-_FIELDS = ("size", "kernel", "stride", "padding", "dilation")
 
 
 def _axis_output(size: int, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool) -> int:
@@ -50,7 +50,7 @@ def _axis_output(size: int, kernel: int, stride: int, padding: int, dilation: in
 
 
 @dataclass(frozen=True)
-class PoolGeometry:
+class PoolGeometry(SlidingGeometry):
     """The shape side of a pooling layer: window size, stride, padding, dilation and ceil mode."""
 
     size: Pair
@@ -80,10 +80,6 @@ class PoolGeometry:
         for axis in (1, 0):
             self._check_axis(axis)
 
-    def axis_settings(self, axis: int) -> tuple[int, int, int, int, int]:
-        """Return (size, kernel, stride, padding, dilation) along one axis (0 = height, 1 = width)."""
-        return tuple(getattr(self, name)[axis] for name in _FIELDS)
-
     def _check_axis(self, axis: int) -> None:
         n, k, s, p, d = self.axis_settings(axis)
         check_settings({"input size": n, "kernel size": k, "stride": s, "dilation": d}, {"padding": p})
@@ -97,16 +93,6 @@ class PoolGeometry:
                 f"a {k}-{AXES[axis]} window at dilation {d} spans {span(k, d)} cells but the padded input is only "
                 f"{n + 2 * p} {AXES[axis]}: use a smaller window"
             )
-
-    @property
-    def padded(self) -> Pair:
-        """Return the size of the input once padding surrounds it."""
-        return (self.size[0] + 2 * self.padding[0], self.size[1] + 2 * self.padding[1])
-
-    @property
-    def span(self) -> Pair:
-        """Return the height and width one window covers."""
-        return (span(self.kernel[0], self.dilation[0]), span(self.kernel[1], self.dilation[1]))
 
     @property
     def output(self) -> Pair:
@@ -182,7 +168,7 @@ class Pooling(SlidingRecord):
         g = self.geometry
         data = {
             "op": self.op,
-            **geometry_json(g, _FIELDS),
+            **geometry_json(g, g.FIELDS),
             "ceil_mode": g.ceil_mode,
             "input": self.input,
             "padded": self.padded,

@@ -36,9 +36,7 @@ ANIMATION_DIR = "assets/anim"
 FIGURE_DIR = "assets/figures"
 MODEL_MANIFEST = "assets/model/model.json"
 # A figure placeholder stands alone in its paragraph, which the figure replaces; a metric sits in text.
-BLOCK = re.compile(
-    r"(?:<p>\s*)?\{\{\s*(animation|still|figure|gallery|exercises)\s+([A-Za-z0-9_]+)\s*\}\}(?:\s*</p>)?"
-)
+BLOCK = re.compile(r"(?:<p>\s*)?\{\{\s*(animation|still|figure|gallery|exercises)\s+([A-Za-z0-9_]+)\s*\}\}(?:\s*</p>)?")
 INLINE = re.compile(r"\{\{\s*metric\s+([A-Za-z0-9_]+)\s*\}\}")
 MODEL_NUMBER = re.compile(r"\{\{\s*model\s+([A-Za-z0-9_]+)\s*\}\}")
 

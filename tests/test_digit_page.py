@@ -200,6 +200,8 @@ def test_no_serious_accessibility_problems(browser, site_server, scheme):
     page = new_page(browser, site_server[0], viewport={"width": 390, "height": 844}, color_scheme=scheme)
     open_digit(page, "?digit=5")
     violations = Axe().run(page).response["violations"]
-    serious = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations if v["impact"] in ("serious", "critical")]
+    serious = [
+        (v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations if v["impact"] in ("serious", "critical")
+    ]
     assert serious == []
     page.context.close()

@@ -7,22 +7,25 @@ import { element } from "./explorer-view.js";
 
 const SURFACE = 280; // the drawing surface's pixels a side: ten per input pixel
 const STROKE = 20; // pen width, in those pixels: about two input pixels once scaled to the 20×20 box
-const LAYER_NAMES = ["first", "second", "third"];
 
 const percent = (p) => `${(100 * p).toFixed(1)}%`;
-const cssColour = (name) => getComputedStyle(document.body).getPropertyValue(name).trim() || "#000";
 
-/** Paint values (row by row) into a canvas of their size: 0 transparent, `scale` and above fully `colour`. */
-function paint(canvas, values, width, scale, colour) {
+/** Return the [r, g, b] of a colour the stylesheet names (a custom property), as the browser resolves it. */
+function cssColour(name) {
+  const context = document.createElement("canvas").getContext("2d");
+  context.fillStyle = getComputedStyle(document.body).getPropertyValue(name).trim() || "#000";
+  context.fillRect(0, 0, 1, 1);
+  return Array.from(context.getImageData(0, 0, 1, 1).data.slice(0, 3));
+}
+
+/** Paint values (row by row) into a canvas of their size: 0 transparent, `scale` and above fully `rgb`. */
+function paint(canvas, values, scale, rgb) {
   const context = canvas.getContext("2d");
-  context.clearRect(0, 0, canvas.width, canvas.height);
-  context.fillStyle = colour;
-  values.forEach((v, k) => {
-    if (v <= 0) return;
-    context.globalAlpha = Math.min(1, v / scale);
-    context.fillRect(k % width, Math.floor(k / width), 1, 1);
-  });
-  context.globalAlpha = 1;
+  const image = context.createImageData(canvas.width, canvas.height);
+  for (let k = 0; k < values.length; k++) {
+    image.data.set([...rgb, Math.round(255 * Math.min(1, Math.max(0, values[k] / scale)))], 4 * k);
+  }
+  context.putImageData(image, 0, 0);
 }
 
 /** The drawing surface: pointer events (mouse, touch, pen) draw round strokes; `onInk` runs once per frame. */
@@ -154,18 +157,23 @@ function filterView(conv, channel) {
   ]);
 }
 
-/** One conv layer's maps, on one colour scale, with the selected map's filter and receptive field. */
-function layerView(network, index) {
+/** One conv layer's maps, on one colour scale, with the selected map's filter and a cell's receptive field. */
+function layerView(network, index, colours) {
   const conv = network.convs[index];
   const [channels] = conv.shape;
   const [rows, cols] = conv.output;
+  const plane = rows * cols;
   const maps = Array.from({ length: channels }, (_, c) => {
     const canvas = element("canvas", { width: String(cols), height: String(rows), "data-testid": "feature-map", "data-layer": String(index + 1), "data-channel": String(c) });
     const button = element("button", { type: "button", class: "digit-map", "aria-label": `map ${c}`, "aria-pressed": "false" }, [canvas]);
     return { canvas, button };
   });
   const legendMax = element("span");
-  const detail = element("div", { class: "digit-detail", "aria-live": "polite" });
+  const summary = element("p");
+  const big = element("canvas", { width: String(cols), height: String(rows), class: "digit-big", role: "img" });
+  const field = element("canvas", { width: String(SIZE), height: String(SIZE), class: "digit-field", role: "img" });
+  const fieldCaption = element("figcaption");
+  const filter = element("div");
   const title =
     `Layer ${index + 1}: Conv2d(${conv.shape[1]}, ${channels}, ${conv.shape[2]}, stride=${conv.stride[0]}, ` +
     `padding=${conv.padding[0]}) and ReLU`;
@@ -176,58 +184,71 @@ function layerView(network, index) {
       element("span", { text: "0" }),
       element("span", { class: "digit-legend-ramp", "aria-hidden": "true" }),
       legendMax,
-      " (the layer's largest value). Select a map to see its filter and what one of its cells sees.",
+      " (the layer's largest value). Select a map to see its filter; select a cell of the enlarged map to see what it reads.",
     ]),
     element("div", { class: `digit-maps digit-maps-${index + 1}` }, maps.map((m) => m.button)),
-    detail,
-  ]);
-  let selected = null;
-  let current = null;
-  let input = null;
-  const showDetail = () => {
-    if (selected === null || current === null) return;
-    maps.forEach((m, c) => m.button.setAttribute("aria-pressed", String(c === selected)));
-    const values = current.data.slice(selected * rows * cols, (selected + 1) * rows * cols);
-    const best = values.indexOf(Math.max(...values));
-    const [row, col] = [Math.floor(best / cols), best % cols];
-    const field = receptiveField(network, index + 1, row, col);
-    const seen = element("canvas", { width: String(SIZE), height: String(SIZE), class: "digit-field", role: "img", "aria-label": `the input, with the ${field.bottom - field.top + 1}×${field.right - field.left + 1} window that cell (${row}, ${col}) reads outlined` });
-    paint(seen, input, SIZE, 1, cssColour("--convlab-ink"));
-    const context = seen.getContext("2d");
-    context.strokeStyle = cssColour("--convlab-field");
-    context.lineWidth = 1;
-    context.strokeRect(field.left + 0.5, field.top + 0.5, field.right - field.left, field.bottom - field.top);
-    const big = element("canvas", { width: String(cols), height: String(rows), class: "digit-big", role: "img", "aria-label": `map ${selected}, enlarged` });
-    paint(big, values, cols, Math.max(...current.data) || 1, cssColour("--convlab-map"));
-    const size = `${field.bottom - field.top + 1}×${field.right - field.left + 1}`;
-    detail.replaceChildren(
-      element("p", { text: `Map ${selected}: its largest value, ${values[best].toFixed(3)}, is at row ${row}, column ${col}.` }),
+    element("div", { class: "digit-detail" }, [
+      summary,
       element("div", { class: "digit-detail-row" }, [
-        element("figure", {}, [big, element("figcaption", { text: `Map ${selected}` })]),
-        element("figure", {}, [seen, element("figcaption", { text: `That cell reads input rows ${field.top} to ${field.bottom}, columns ${field.left} to ${field.right} (${size}, padding included)` })]),
+        element("figure", {}, [big, element("figcaption", { text: "The selected map, enlarged" })]),
+        element("figure", {}, [field, fieldCaption]),
       ]),
-      filterView(conv, selected),
-    );
+      filter,
+    ]),
+  ]);
+  const state = { selected: null, cell: null, tensor: null, pixels: null };
+
+  const showCell = () => {
+    const { selected, tensor, pixels } = state;
+    const values = tensor.data.subarray(selected * plane, (selected + 1) * plane);
+    const cell = state.cell ?? values.indexOf(Math.max(...values));
+    const [row, col] = [Math.floor(cell / cols), cell % cols];
+    const window = receptiveField(network, index + 1, row, col);
+    const size = `${window.bottom - window.top + 1}×${window.right - window.left + 1}`;
+    summary.textContent = `Map ${selected}: cell (${row}, ${col}) holds ${values[cell].toFixed(3)}` + (state.cell === null ? ", the map's largest value." : ".");
+    paint(big, values, Math.max(...tensor.data) || 1, colours.map);
+    const context = big.getContext("2d");
+    context.fillStyle = `rgb(${colours.field})`;
+    context.globalAlpha = 0.45;
+    context.fillRect(col, row, 1, 1);
+    context.globalAlpha = 1;
+    big.setAttribute("aria-label", `map ${selected}, enlarged, with cell (${row}, ${col}) marked`);
+    paint(field, pixels, 1, colours.ink);
+    const fieldContext = field.getContext("2d");
+    fieldContext.strokeStyle = `rgb(${colours.field})`;
+    fieldContext.strokeRect(window.left + 0.5, window.top + 0.5, window.right - window.left, window.bottom - window.top);
+    field.setAttribute("aria-label", `the input, with the ${size} window that cell (${row}, ${col}) reads outlined`);
+    fieldCaption.textContent = `Cell (${row}, ${col}) reads input rows ${window.top} to ${window.bottom}, columns ${window.left} to ${window.right} (${size}, padding included)`;
   };
-  maps.forEach((m, c) =>
-    m.button.addEventListener("click", () => {
-      selected = c;
-      showDetail();
-    }),
-  );
+  const select = (channel) => {
+    state.selected = channel;
+    state.cell = null;
+    maps.forEach((m, c) => m.button.setAttribute("aria-pressed", String(c === channel)));
+    filter.replaceChildren(filterView(conv, channel));
+    showCell();
+  };
+  maps.forEach((m, c) => m.button.addEventListener("click", () => select(c)));
+  big.addEventListener("click", (event) => {
+    const box = big.getBoundingClientRect();
+    const [row, col] = [Math.floor(((event.clientY - box.top) / box.height) * rows), Math.floor(((event.clientX - box.left) / box.width) * cols)];
+    state.cell = Math.min(rows - 1, Math.max(0, row)) * cols + Math.min(cols - 1, Math.max(0, col));
+    showCell();
+  });
+
   const show = (tensor, pixels) => {
-    current = tensor;
-    input = pixels;
+    Object.assign(state, { tensor, pixels });
     const scale = Math.max(...tensor.data) || 1;
     legendMax.textContent = scale.toFixed(2);
-    const colour = cssColour("--convlab-map");
+    let brightest = 0;
     maps.forEach(({ canvas }, c) => {
-      const values = tensor.data.slice(c * rows * cols, (c + 1) * rows * cols);
-      canvas.dataset.max = String(Math.max(...values));
-      paint(canvas, values, cols, scale, colour);
+      const values = tensor.data.subarray(c * plane, (c + 1) * plane);
+      const largest = Math.max(...values);
+      canvas.dataset.max = String(largest);
+      if (largest > Number(maps[brightest].canvas.dataset.max)) brightest = c;
+      paint(canvas, values, scale, colours.map);
     });
-    if (selected === null) selected = maps.reduce((b, _, c) => (Number(maps[c].canvas.dataset.max) > Number(maps[b].canvas.dataset.max) ? c : b), 0);
-    showDetail();
+    if (state.selected === null) select(brightest);
+    else showCell();
   };
   return { node, show };
 }
@@ -259,7 +280,11 @@ async function setup(root) {
   const status = element("p", { class: "digit-status", "aria-live": "polite" });
   const inputCanvas = element("canvas", { width: String(SIZE), height: String(SIZE), "data-testid": "digit-input", class: "digit-input", role: "img", "aria-label": "the 28×28 input the model gets" });
   const bars = probabilityBars();
-  const layers = network.convs.map((_, k) => layerView(network, k));
+  const colours = {};
+  const readColours = () =>
+    Object.assign(colours, { ink: cssColour("--convlab-ink"), map: cssColour("--convlab-map"), field: cssColour("--convlab-field") });
+  readColours();
+  const layers = network.convs.map((_, k) => layerView(network, k, colours));
   root.replaceChildren(
     element("div", { class: "digit-top" }, [
       element("div", { class: "digit-draw" }, [canvas, element("div", { class: "digit-buttons" }, [clear]), pick]),
@@ -270,20 +295,29 @@ async function setup(root) {
     ...layers.map((layer) => layer.node),
   );
 
+  let shown = null;
   const run = (pixels, source) => {
+    shown = pixels;
     status.textContent = source;
     if (pixels === null) {
       delete inputCanvas.dataset.values;
-      paint(inputCanvas, [], SIZE, 1, "#000");
+      inputCanvas.getContext("2d").clearRect(0, 0, SIZE, SIZE);
       bars.empty();
       return;
     }
     inputCanvas.dataset.values = Array.from(pixels).join(",");
-    paint(inputCanvas, pixels, SIZE, 1, cssColour("--convlab-ink"));
+    paint(inputCanvas, pixels, 1, colours.ink);
     const result = forward(network, pixels);
     layers.forEach((layer, k) => layer.show(result.maps[k], pixels));
     bars.show(result.probabilities.data);
   };
+  // Material's palette toggle changes the scheme without reloading: draw again in its colours.
+  const observer = new MutationObserver(() => {
+    if (!root.isConnected) return observer.disconnect(); // instant navigation has left the page
+    readColours();
+    if (shown !== null) run(shown, status.textContent);
+  });
+  observer.observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
   const surface = drawingSurface(canvas, () => run(prepare(surface.ink(), SURFACE, SURFACE), "Your drawing, cropped, scaled to fit 20×20 and centred by its centre of mass."));
 
   const showDigit = async (n) => {

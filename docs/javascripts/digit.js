@@ -9,6 +9,8 @@ const SURFACE = 280; // the drawing surface's pixels a side: ten per input pixel
 const STROKE = 20; // pen width, in those pixels: about two input pixels once scaled to the 20×20 box
 
 const percent = (p) => `${(100 * p).toFixed(1)}%`;
+/** Return v with d decimals, never "-0.00". */
+const fixed = (v, d) => (Math.abs(v) < 0.5 * 10 ** -d ? 0 : v).toFixed(d);
 
 /** Return the [r, g, b] of a colour the stylesheet names (a custom property), as the browser resolves it. */
 function cssColour(name) {
@@ -141,16 +143,16 @@ function filterView(conv, channel) {
       { class: "digit-kernel", title: `weights applied to map ${c} of the layer before` },
       Array.from(weights.slice(c * kH * kW, (c + 1) * kH * kW), (w) => {
         const cell = element("span", { class: w < 0 ? "digit-negative" : "digit-positive", "data-value": String(w) });
-        if (inChannels === 1) cell.textContent = w.toFixed(2);
+        if (inChannels === 1) cell.textContent = fixed(w, 2);
         cell.style.setProperty("--strength", String(Math.abs(w) / largest));
         return cell;
       }),
     );
   const note =
     inChannels === 1
-      ? `Its ${kH}×${kW} weights (bias ${conv.bias[channel].toFixed(2)}):`
+      ? `Its ${kH}×${kW} weights (bias ${fixed(conv.bias[channel], 3)}):`
       : `Its ${inChannels} kernels of ${kH}×${kW}, one for each map of the layer before (blue positive, orange ` +
-        `negative; bias ${conv.bias[channel].toFixed(2)}):`;
+        `negative; bias ${fixed(conv.bias[channel], 3)}):`;
   return element("div", { class: "digit-filter" }, [
     element("p", { text: note }),
     element("div", { class: `digit-kernels${inChannels === 1 ? " digit-kernels-one" : ""}` }, Array.from({ length: inChannels }, (_, c) => tile(c))),
@@ -288,9 +290,10 @@ async function setup(root) {
   root.replaceChildren(
     element("div", { class: "digit-top" }, [
       element("div", { class: "digit-draw" }, [canvas, element("div", { class: "digit-buttons" }, [clear]), pick]),
-      element("figure", { class: "digit-input-figure" }, [inputCanvas, element("figcaption", { text: "The 28×28 input the model gets" }), status]),
+      element("figure", { class: "digit-input-figure" }, [inputCanvas, element("figcaption", { text: "The 28×28 input the model gets" })]),
       bars.node,
     ]),
+    status,
     mistakes,
     ...layers.map((layer) => layer.node),
   );

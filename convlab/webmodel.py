@@ -176,8 +176,8 @@ def _mistakes(labels: torch.Tensor, page: torch.Tensor, float32: torch.Tensor) -
 
 
 def _exercises(layers: list[PageLayer], images: torch.Tensor, labels: torch.Tensor, maps) -> list[dict]:
-    """Predict-then-check questions, each answered by this build's model; each links to a page of the site
-    (a path from the site's root, with its query)."""
+    """Predict-then-check questions, each answered by this build's model; each names what to look at: a test
+    ``digit`` (its number), or the explorer's query (``explore``) with one layer's settings."""
     one = int(torch.nonzero(labels == 1)[0])
     brightest = maps[0][one].amax(dim=(1, 2))
     top = brightest.argsort(descending=True)[:3].tolist()
@@ -189,22 +189,19 @@ def _exercises(layers: list[PageLayer], images: torch.Tensor, labels: torch.Tens
             "answer": f"Maps {top[0]}, {top[1]} and {top[2]}, with largest values "
             + ", ".join(f"{brightest[c]:.2f}" for c in top)
             + ". Select one to see its filter: do its weights pick out an upright edge?",
-            "link": f"digit/?digit={one}",
-            "link_text": "Show this digit",
+            "digit": one,
         },
         {
             "question": "How much of the 28×28 input does the middle cell of a layer-3 map see?",
             "answer": f"Rows {t} to {b} and columns {left} to {right}: a {b - t + 1}×{right - left + 1} window, "
             "from kernel 3 and strides 2, 2 and 3 stacked. Select a layer-3 map to see its window on the input.",
-            "link": f"explorer/?{explorer_query(7, stride=3, padding=1)}",
-            "link_text": "Try the third layer's settings in the explorer",
+            "explore": explorer_query(7, stride=3, padding=1),
         },
         {
             "question": "How many multiply-adds does one forward pass take, and how many weights does it read?",
             "answer": f"{multiply_adds(layers):,} multiply-adds and {sum(counts):,} parameters: a convolution "
             "uses each of its weights at every position, a linear layer only once.",
-            "link": f"explorer/?{explorer_query(14, stride=2, padding=1)}",
-            "link_text": "Try the second layer's settings in the explorer",
+            "explore": explorer_query(14, stride=2, padding=1),
         },
     ]
 

@@ -4,7 +4,7 @@ thread, on the same test digits with the same int8 weights, side by side in one 
 A drawing updates the page once per animation frame, so the target is one forward pass within a frame
 (16.7 ms at 60 Hz) on this 2-core machine. Prints each side's median and range over the runs, and the ratios.
 
-    python scripts/bench_forward.py [--site site] [--run build/run] [--data-root data] [--repeat 50]
+    python scripts/bench_forward.py --run RUN [--site site] [--data-root data] [--repeat 50]
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def describe(name: str, times: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, default=Path("site"))
-    parser.add_argument("--run", type=Path, default=Path("build/run"))
+    parser.add_argument("--run", type=Path, required=True, help="the trained run the site shows")
     parser.add_argument("--data-root", type=Path, default=Path("data"))
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()

@@ -33,7 +33,7 @@ from convlab.run import RunFolder
 LARGEST_LEVEL = 127  # int8, symmetric: -127..127, so that 0 is exactly 0 and the scale is max|w| / 127
 MODEL_FILE = "model.json"
 WEIGHTS_FILE = "model.bin"
-DIGITS_PER_FILE = 100  # 78 kB a file: a static host sends binary files as they are, not gzipped
+DIGITS_PER_FILE = 50  # 39 kB a file: a static host sends binary files as they are, not gzipped
 MISTAKES_SHOWN = 6
 
 

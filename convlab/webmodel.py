@@ -119,7 +119,8 @@ def receptive_field(layers: list[PageLayer], layer: int, row: int, col: int) -> 
     """Return (top, left, bottom, right), inclusive, of the input cells that cell (row, col) of conv layer
     ``layer`` (1 = the first) reads; padding cells count, so the window can reach past the input's edge."""
     top, left, bottom, right = row, col, row, col
-    for conv in reversed([layer for layer in layers if layer.kind == "conv"][:layer]):
+    convs = [each for each in layers if each.kind == "conv"]
+    for conv in reversed(convs[:layer]):
         (s_h, s_w), (p_h, p_w), (d_h, d_w) = conv.stride, conv.padding, conv.dilation
         k_h, k_w = conv.levels.shape[2:]
         top, left = top * s_h - p_h, left * s_w - p_w
@@ -258,7 +259,7 @@ def write_web_model(run: Path, data_root: Path, out: Path) -> list[Path]:
     page, float32 = logits.softmax(1), _float32_probabilities(model, images)
 
     weights = b"".join(layer.levels.tobytes() for layer in layers)
-    offsets = np.cumsum([0] + [layer.levels.size for layer in layers]).tolist()
+    offsets = np.cumsum([0] + [layer.levels.size for layer in layers[:-1]]).tolist()  # where each layer starts
     outputs = iter([list(m.shape[2:]) for m in maps])
     digit_files = {
         f"digits-{k:02d}.bin": digits[s : s + DIGITS_PER_FILE].numpy().tobytes()
@@ -269,7 +270,7 @@ def write_web_model(run: Path, data_root: Path, out: Path) -> list[Path]:
         "quantisation": "int8, one scale per output channel: weight = level × scale, scale = max|w| / 127",
         "layers": [
             _layer_json(layer, offset, next(outputs) if layer.kind == "conv" else None)
-            for layer, offset in zip(layers, offsets, strict=False)
+            for layer, offset in zip(layers, offsets, strict=True)
         ],
         "test": {
             "count": len(labels),

@@ -94,9 +94,35 @@ def parse_number(text: str, option: str) -> float:
     return rows[0][0]
 
 
+def parse_bias(text: str, option: str = "--bias") -> list[float]:
+    """Return the biases written ``0.5,-1``: one number, or one per output channel; UsageError else.
+
+    >>> parse_bias("0.5,−1")
+    [0.5, -1.0]
+    """
+    rows = parse_grid(text, option)
+    if len(rows) != 1:
+        raise UsageError(
+            f"{option}: {text!r} is not one row: write one number, or one per output channel "
+            "separated by ',', e.g. 0.5,-1"
+        )
+    return rows[0]
+
+
 def parse_channels(text: str, option: str) -> tuple[Grid, ...]:
-    """Return one grid per channel: grids written as for --weights, channels separated by '|'."""
-    return tuple(parse_grid(part, option) for part in text.split("|"))
+    """Return one grid per channel: grids written as for --weights, separated by '|', every one the same shape.
+
+    >>> parse_channels("1,2|3,4", "--input")
+    ([[1.0, 2.0]], [[3.0, 4.0]])
+    """
+    grids = tuple(parse_grid(part, option) for part in text.split("|"))
+    shape = [f"{len(grid)}x{len(grid[0])}" for grid in grids]
+    for i, found in enumerate(shape):
+        if found != shape[0]:
+            raise UsageError(
+                f"{option}: grid {i} is {found} but grid 0 is {shape[0]}: every grid between '|' needs the same shape"
+            )
+    return grids
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

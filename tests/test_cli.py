@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from convlab.catalogue import CATALOGUE, FIGURES
-from convlab.cli import parse_grid, parse_size
+from convlab.cli import parse_bias, parse_channels, parse_grid, parse_size
 from convlab.errors import UsageError
 
 
@@ -254,6 +254,26 @@ def test_grids_follow_the_shared_grammar(text, expected):
         assert "\n" not in str(error.value) and str(error.value).startswith("--weights")
     else:
         assert parse_grid(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES["channels"])
+def test_channels_follow_the_shared_grammar(text, expected):
+    if expected is None:
+        with pytest.raises(UsageError) as error:
+            parse_channels(text, "--input")
+        assert "\n" not in str(error.value) and str(error.value).startswith("--input")
+    else:
+        assert list(parse_channels(text, "--input")) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES["biases"])
+def test_biases_follow_the_shared_grammar(text, expected):
+    if expected is None:
+        with pytest.raises(UsageError) as error:
+            parse_bias(text)
+        assert "\n" not in str(error.value) and str(error.value).startswith("--bias")
+    else:
+        assert parse_bias(text) == expected
 
 
 def test_help_states_the_limits():

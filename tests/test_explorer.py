@@ -18,7 +18,7 @@ from torch_reference import cells_torch_reads
 
 from convlab import Geometry
 from convlab.catalogue import LESSON
-from convlab.cli import parse_grid, parse_size
+from convlab.cli import parse_bias, parse_channels, parse_grid, parse_size
 
 CASES = json.loads((Path(__file__).parent / "grammar_cases.json").read_text())
 OPS = ("conv", "transposed", "maxpool", "avgpool")
@@ -116,6 +116,23 @@ def test_the_number_grammar_is_the_command_lines(page):
         assert (expected is None) == isinstance(got, str), case
     for (case, expected), got in zip(CASES["grids"], js[1], strict=True):
         assert got == python_outcome(parse_grid, case, "--input"), case
+        assert (expected is None) == isinstance(got, str), case
+
+
+def test_channels_and_biases_follow_the_command_lines_grammar(page):
+    js = page.evaluate(
+        """async ([path, channels, biases]) => {
+            const m = await import(new URL(path, location.href));
+            const run = (f) => (text) => { try { return f(text); } catch (e) { return e.message; } };
+            return [channels.map(run((t) => m.parseChannels(t, "--input"))), biases.map(run(m.parseBias))];
+        }""",
+        ["../javascripts/grammar.js", [c[0] for c in CASES["channels"]], [c[0] for c in CASES["biases"]]],
+    )
+    for (case, expected), got in zip(CASES["channels"], js[0], strict=True):
+        assert got == python_outcome(parse_channels, case, "--input"), case
+        assert (expected is None) == isinstance(got, str), case
+    for (case, expected), got in zip(CASES["biases"], js[1], strict=True):
+        assert got == python_outcome(parse_bias, case), case
         assert (expected is None) == isinstance(got, str), case
 
 
@@ -257,6 +274,193 @@ def test_fifty_random_settings_per_operation_match_torch_and_its_refusals(page, 
         torch.testing.assert_close(got, expected.flatten(), rtol=1e-12, atol=1e-9, equal_nan=False, msg=str(settings))
         compared += 1
     assert refused > 0 and page.errors == []
+
+
+# ---- channels, groups and bias against torch ----------------------------------------------------------------------
+
+
+def grids_text(grids):
+    return "|".join(text(grid) for grid in grids)
+
+
+def random_channel_settings(rng, op):
+    """Return explorer settings with channels, groups and maybe a bias, and the tensors torch is given."""
+    in_channels, out_channels = rng.randint(1, 4), rng.randint(1, 4)
+    common = [g for g in range(1, 5) if in_channels % g == 0 and out_channels % g == 0]
+    groups = rng.choice(common) if rng.random() < 0.8 else rng.randint(1, 4)  # some settings torch refuses
+    size, kernel = (rng.randint(1, 7), rng.randint(1, 7)), (rng.randint(1, 3), rng.randint(1, 3))
+    stride, padding, dilation = (
+        (rng.randint(1, 2), rng.randint(1, 2)),
+        (rng.randint(0, 1), rng.randint(0, 1)),
+        (1, rng.randint(1, 2)),
+    )
+    values = [-3, -1, -0.5, 0, 0.25, 1, 2, 7]
+    x = torch.tensor(
+        [[[rng.choice(values) for _ in range(size[1])] for _ in range(size[0])] for _ in range(in_channels)]
+    )
+    first, second = (
+        (in_channels, out_channels // groups) if op == "transposed" else (out_channels, in_channels // groups)
+    )
+    w = torch.tensor([rng.choice(values) for _ in range(max(first * max(second, 1), 1) * kernel[0] * kernel[1])])
+    w = w.reshape(first, max(second, 1), *kernel)
+    settings = {
+        "op": op,
+        "in_channels": str(in_channels),
+        "out_channels": str(out_channels),
+        "groups": str(groups),
+        "input": grids_text(x.tolist()),
+        "weights": grids_text(w.flatten(0, 1).tolist()),
+        "stride": pair(stride),
+        "padding": pair(padding),
+        "dilation": pair(dilation),
+    }
+    b = None
+    if rng.random() < 0.6:
+        b = torch.tensor([rng.choice([v for v in values if v]) for _ in range(out_channels)])  # bias=0 means none
+        settings["bias"] = ",".join(f"{v:g}" for v in b.tolist())
+    if op == "transposed":
+        settings["output_padding"] = pair((rng.randint(0, 1), rng.randint(0, 1)))
+    return settings, x.double(), w.double(), None if b is None else b.double()
+
+
+def torch_channels(settings, x, w, b):
+    """Return torch's output (C_out, H_out, W_out) for channel settings; raise where torch refuses them."""
+    in_channels, out_channels, groups = (int(settings[k]) for k in ("in_channels", "out_channels", "groups"))
+    layer = torch.nn.ConvTranspose2d if settings["op"] == "transposed" else torch.nn.Conv2d
+    layer(in_channels, out_channels, 1, groups=groups)  # nn.Conv2d's own checks of the channels and groups
+    s, p, d = (parse_size(settings[key]) for key in ("stride", "padding", "dilation"))
+    if settings["op"] == "transposed":
+        return F.conv_transpose2d(x[None], w, b, s, p, parse_size(settings["output_padding"]), groups, d)[0]
+    return F.conv2d(x[None], w, b, s, p, d, groups)[0]
+
+
+def shown_number(value, signed=False):
+    """Return a value as the page writes it: two decimals at most, a true minus, negatives bracketed if signed."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".").replace("-", "−")
+    return f"({text})" if signed and value < 0 else text
+
+
+def shown_tensor(page, testid, keys):
+    """Return the cells with this data-testid as a tensor indexed by the given data attributes."""
+    rows = page.eval_on_selector_all(
+        f"[data-testid={testid}]",
+        "(cells, keys) => cells.map(c => [...keys.map(k => Number(c.dataset[k])), Number(c.dataset.value)])",
+        keys,
+    )
+    shape = [max(r[i] for r in rows) + 1 for i in range(len(keys))]
+    tensor = torch.full(shape, float("nan"), dtype=torch.float64)
+    for *index, value in rows:
+        tensor[tuple(index)] = value
+    return tensor
+
+
+@pytest.mark.parametrize("op", ["conv", "transposed"])
+def test_fifty_random_settings_with_channels_groups_and_bias_match_torch(page, op):
+    rng = random.Random(f"channels-{op}")
+    compared = refused = 0
+    while compared < 50:
+        settings, x, w, b = random_channel_settings(rng, op)
+        show(page, **settings)
+        try:
+            expected = torch_channels(settings, x, w, b)
+        except ValueError as reason:  # groups that do not divide the channels: PyTorch's reason, in one line
+            assert error_text(page).startswith(str(reason)) and "\n" not in error_text(page), settings
+            refused += 1
+            continue
+        except RuntimeError:
+            assert error_text(page), settings
+            refused += 1
+            continue
+        assert error_text(page) is None, (settings, error_text(page))
+        torch.testing.assert_close(
+            shown_tensor(page, "output-cell", ["channel", "row", "col"]), expected, rtol=1e-12, atol=1e-9
+        )
+        assert torch.equal(shown_tensor(page, "input-cell", ["channel", "row", "col"]), x)
+        kernel_keys = ["in", "out"] if op == "transposed" else ["out", "in"]
+        assert torch.equal(shown_tensor(page, "kernel-cell", [*kernel_keys, "row", "col"]), w)
+        if b is None:
+            assert (
+                page.get_by_test_id("bias-cell").count() == 0
+                and "bias=False" in page.locator(".explorer-torch code").inner_text()
+            )
+        else:
+            assert torch.equal(shown_tensor(page, "bias-cell", ["channel"]), b)
+        compared += 1
+    assert refused > 0 and page.errors == []
+
+
+def test_groups_refused_by_pytorch_say_its_reason_and_what_to_change(page):
+    show(page, in_channels="3", out_channels="4", groups="2")
+    with pytest.raises(ValueError, match="in_channels must be divisible by groups") as reason:
+        torch.nn.Conv2d(3, 4, 3, groups=2)
+    fix = "choose groups 1 (a divisor of both 3 and 4)"
+    assert error_text(page) == f"{reason.value} (PyTorch's ValueError), got in_channels=3 with groups=2: {fix}"
+    show(page, in_channels="4", out_channels="2", groups="4")
+    assert error_text(page).startswith(
+        "out_channels must be divisible by groups"
+    ) and "choose groups 1, 2 " in error_text(page)
+
+
+def test_each_step_sums_every_input_channel_it_sees_then_adds_the_bias_as_torch(page):
+    x = torch.arange(2 * 36, dtype=torch.float64).reshape(2, 6, 6)
+    w = torch.tensor([[[[1, 0, -1]] * 3, [[0.5] * 3] * 3], [[[0, 1, 0]] * 3, [[2, 0, 0]] * 3]], dtype=torch.float64)
+    b = torch.tensor([0.5, -1.0], dtype=torch.float64)
+    show(page, in_channels="2", out_channels="2", bias="0.5,-1", weights=grids_text(w.flatten(0, 1).tolist()))
+    for step in (0, 7, 16 + 5, 31):
+        page.get_by_role("slider", name="Step").fill(str(step))
+        o, (i, j) = divmod(step, 16)[0], divmod(step % 16, 4)
+        partials = [F.conv2d(x[c][None, None], w[o, c][None, None])[0, 0, i, j].item() for c in range(2)]
+        shown = page.eval_on_selector_all("[data-testid=partial-sum]", "s => s.map(n => Number(n.dataset.value))")
+        assert shown == partials
+        total = F.conv2d(x[None], w, b)[0, o, i, j].item()
+        terms = " + ".join(shown_number(v, signed=True) for v in partials)
+        expected = (
+            f"output[{o}, {i}, {j}] = {terms} + bias {shown_number(b[o].item(), signed=True)} = {shown_number(total)}"
+        )
+        assert page.get_by_test_id("step-total").inner_text() == expected
+        assert cells(page, "output", "current") == [[i, j]]
+
+
+def test_with_groups_each_output_channel_reads_only_the_input_channels_torch_lets_it_see(page):
+    show(page, in_channels="4", out_channels="2", groups="2", size="5")
+    for o in range(2):
+        x = torch.zeros(1, 4, 5, 5, dtype=torch.float64, requires_grad=True)
+        F.conv2d(x, torch.ones(2, 2, 3, 3, dtype=torch.float64), groups=2)[0, o, 1, 2].backward()
+        seen = {c for c in range(4) if x.grad[0, c].abs().sum() > 0}
+        page.get_by_role("slider", name="Step").fill(str(o * 9 + 1 * 3 + 2))
+        read = page.eval_on_selector_all(
+            "[data-testid=input-grid]:has(.cell[data-state=read])", "grids => grids.map(g => Number(g.dataset.channel))"
+        )
+        assert set(read) == seen
+        groups = page.eval_on_selector_all(
+            ".explorer-channel[data-channel]:has([data-testid=input-grid])", "b => b.map(n => n.dataset.group)"
+        )
+        assert groups == ["0", "0", "1", "1"]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"in_channels": "2", "out_channels": "4", "groups": "2", "bias": "1", "size": "5x6"},
+        {"in_channels": "4", "out_channels": "4", "groups": "4", "kernel": "3", "padding": "1"},
+        {"op": "transposed", "in_channels": "2", "out_channels": "4", "groups": "2", "stride": "2", "bias": "0.5"},
+    ],
+)
+def test_the_pytorch_line_weight_shape_and_parameter_count_follow_the_channels(page, settings):
+    show(page, **settings)
+    line = page.locator(".explorer-torch code").inner_text()
+    layer = eval(line.replace("nn.", "torch.nn."))
+    rows, cols = (
+        parse_size(settings.get("size", "6"))
+        if "x" in settings.get("size", "6")
+        else [int(settings.get("size", "6"))] * 2
+    )
+    out = layer(torch.zeros(1, int(settings["in_channels"]), rows, cols))
+    count = sum(p.numel() for p in layer.parameters())
+    described = page.locator(".explorer-shape").inner_text()
+    assert f"gives output torch.Size([{', '.join(map(str, out.shape))}])" in described
+    assert f"Weight torch.Size([{', '.join(map(str, layer.weight.shape))}])" in described
+    assert described.endswith(f"= {count} parameters.")
 
 
 def test_each_step_reads_what_torch_reads(page):

@@ -714,6 +714,62 @@ def test_grids_and_arithmetic_fit_the_first_screen_of_a_laptop(page, settings):
     assert arithmetic["bottom"] <= 800, f"the arithmetic ends at {arithmetic['bottom']:.0f} px"
 
 
+def test_the_first_screen_of_a_laptop_holds_two_input_and_two_output_channels_with_their_sums(page):
+    weights = "1,0,-1;2,0,-2;1,0,-1|0,1,0;1,-4,1;0,1,0|1,1,1;1,1,1;1,1,1|0,0,0;0,1,0;0,0,0"
+    open_explorer(page, in_channels="2", out_channels="2", size="6", bias="0.5,-1", weights=weights)
+    assert page.viewport_size == {"width": 1280, "height": 800}
+    parts = "[data-testid=input-grid], [data-testid=kernel-grid], [data-testid=output-grid], [data-testid=bias-cell]"
+    shown = rectangles(page, f"{parts}, [data-testid=step-arithmetic], [data-testid=step-total]")
+    assert len(shown) == 2 + 4 + 2 + 2 + 2
+    assert all(r["top"] >= 0 and r["bottom"] <= 800 and r["right"] <= 1280 for r in shown), shown
+    assert page.get_by_test_id("output-size").inner_text() == "4×4"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def overlaps(page, selector):
+    """Return the pairs of elements matching selector whose boxes overlap (by more than half a pixel)."""
+    return page.eval_on_selector_all(
+        selector,
+        """nodes => {
+            const boxes = nodes.map(n => [n.className + ':' + (n.dataset.channel ?? ''), n.getBoundingClientRect()]);
+            const pairs = [];
+            boxes.forEach(([a, p], i) => boxes.slice(i + 1).forEach(([b, q]) => {
+                const x = Math.min(p.right, q.right) - Math.max(p.left, q.left);
+                const y = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
+                if (x > 0.5 && y > 0.5 && !(p.width === 0 || q.width === 0)) pairs.push([a, b]);
+            }));
+            return pairs;
+        }""",
+    )
+
+
+PHONE_CHANNELS = [
+    {"in_channels": "4", "out_channels": "4", "bias": "1,-2.5,0.25,3"},
+    {"in_channels": "4", "out_channels": "4", "groups": "2", "size": "8", "padding": "1"},
+    {"in_channels": "4", "out_channels": "4", "groups": "4", "size": "16", "kernel": "5", "bias": "-123.45"},
+    {"op": "transposed", "in_channels": "4", "out_channels": "4", "stride": "2", "size": "5", "bias": "0.5"},
+]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_on_a_phone_four_channels_stack_and_nothing_overlaps(browser, site_server, scheme):
+    page = new_page(browser, site_server[0], viewport={"width": 390, "height": 844}, color_scheme=scheme)
+    for settings in PHONE_CHANNELS:
+        open_explorer(page, **settings)
+        assert error_text(page) is None, settings
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, settings
+        parts = ".explorer-grid, .explorer-channel-label, .explorer-caption, .explorer-arithmetic, .explorer-torch"
+        assert overlaps(page, parts) == [], settings
+        assert overflowing_cells(page) == [], settings
+        small = page.eval_on_selector_all(
+            ".explorer-stage .value, .explorer-channel-label, .explorer-arithmetic",
+            "nodes => nodes.filter(n => n.textContent && parseFloat(getComputedStyle(n).fontSize) < 7).length",
+        )
+        assert small == 0, settings
+    assert page.errors == []
+    page.context.close()
+
+
 def overflowing_cells(page):
     """Return the cells whose text spills out of the cell, or whose mark touches its value."""
     return page.eval_on_selector_all(

@@ -103,7 +103,7 @@ function partLabel(model, { link, focus }) {
     return `input channel ${link.input} [${focus.sum.at.join(", ")}] = ${formatValue(focus.sum.x)}, times ${kernel}, into output channel ${link.output}: `;
   }
   if (focus.sum.kind === "reader") return `output channel ${link.output} (${kernel}): `;
-  return `input channel ${link.input} ∗ ${kernel}: `;
+  return `input channel ${link.input} ∗ ${kernel}`;
 }
 
 /**
@@ -113,7 +113,10 @@ function partLabel(model, { link, focus }) {
 function channelParts(model, focus) {
   const parts = focus.parts.map((part) => {
     const sub = linkModel(model, part.link);
-    return element("div", { class: "sum-part", "data-channel": String(part.link.input) }, SUMS[part.focus.sum.kind](sub, part.focus, partLabel(model, part)));
+    const [label, ...body] = SUMS[part.focus.sum.kind](sub, part.focus, partLabel(model, part));
+    return element("div", { class: "sum-part", "data-channel": String(part.link.input) }, [
+      element("span", { class: "sum-label", text: label }), element("span", { class: "sum-body" }, body),
+    ]);
   });
   if (!focus.total) return parts;
   const { channel, at, bias, value } = focus.total;

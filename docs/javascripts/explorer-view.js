@@ -304,7 +304,7 @@ function drawKernels(model) {
     const label = many(model) ? `w[${a}, :] (${model.g.op === "transposed" ? "input" : "output"} channel ${a})` : null;
     return block(label, element("div", { class: "explorer-kernel-row" }, row), groupOf(a, count, model.ch.groups));
   });
-  return { rows, grids, cols: second * model.g.kernel[1] + (second - 1) };
+  return { rows, grids, cols: second * model.g.kernel[1] + (second - 1) / 2 };
 }
 
 /** Draw a model: its grids (kept in view.grids), legend, size formula and PyTorch line. */
@@ -323,6 +323,23 @@ export function drawModel(view, model) {
     figure(["Output ", element("span", { "data-testid": "output-size", text: sizeText(g.output) }), text.output, many(model) ? ` × ${ch.outChannels} channels` : ""],
       outputs.map((grid, o) => block(outputLabel(model, o), grid.box, outGroup(o), o))),
   );
+  // On a phone, two channels side by side when there are several; each grid knows how many columns share its row.
+  const across = (count) => (count > 1 ? 2 : 1);
+  const share = (grids, cols, blocks, gaps) => {
+    const em = Math.max(...grids.map((grid) => Number(grid.box.style.getPropertyValue("--text-em")))); // one text size for all
+    grids.forEach((grid) => {
+      grid.box.style.setProperty("--row-cols", cols);
+      grid.box.style.setProperty("--row-extra", `${blocks * 12 + gaps * 10}px`);
+      grid.box.style.setProperty("--text-em", em.toFixed(3));
+    });
+  };
+  share(inputs, across(ch.inChannels) * inputs[0].cols, across(ch.inChannels), across(ch.inChannels) - 1);
+  share(outputs, across(ch.outChannels) * outputs[0].cols, across(ch.outChannels), across(ch.outChannels) - 1);
+  const second = weightShape(g, ch)[1];
+  share(kernels.grids, second * g.kernel[1], 1, second - 1);
+  const columns = view.stage.querySelectorAll(".explorer-column");
+  columns[0].dataset.across = String(across(ch.inChannels));
+  columns[2].dataset.across = String(across(ch.outChannels));
   const labelled = many(model) || ch.bias;
   view.stage.style.setProperty("--total-cols", inputs[0].cols + kernels.cols + outputs[0].cols);
   view.stage.style.setProperty("--rows", Math.max(ch.inChannels * g.canvas.input.size[0], kernels.rows.length * g.kernel[0], ch.outChannels * g.canvas.output.size[0]));

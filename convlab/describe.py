@@ -160,11 +160,9 @@ def rows_text(grid: list[list[float]]) -> str:
     return ";".join(",".join(_number(v) for v in row) for row in grid)
 
 
-def explorer_query(record: Record) -> str | None:
+def explorer_query(record: Record) -> str:
     """Return the explorer's URL query for the record's settings (``op``, sizes, ``weights`` and ``input``
-    where they are not the defaults), or None where the explorer cannot show it (several input channels)."""
-    if isinstance(record, Convolution) and record.in_channels > 1:
-        return None
+    where they are not the defaults; ``in_channels`` and ``bias`` for a convolution that has them)."""
     g = record.geometry
     fields = {"op": record.op}
     fields |= {name: _pair_text(getattr(g, name)) for name in ("size", "kernel", "stride", "padding")}
@@ -174,12 +172,20 @@ def explorer_query(record: Record) -> str | None:
         fields["dilation"] = _pair_text(g.dilation)
     if isinstance(record, Pooling):
         fields["ceil_mode"] = str(int(g.ceil_mode))
-    else:
-        kernel = record.kernel[0] if isinstance(record, Convolution) else record.kernel
-        fields["weights"] = "mean" if mean_divisor(kernel) else rows_text(kernel)
-    grid = record.input[0] if isinstance(record, Convolution) else record.input
-    if grid != arange_grid(g.size):
-        fields["input"] = rows_text(grid)
+    grids = list(record.input) if isinstance(record, Convolution) else [record.input]
+    if isinstance(record, Convolution) and record.in_channels > 1:
+        fields["in_channels"] = str(record.in_channels)
+    if isinstance(record, Convolution) and record.bias:
+        fields["bias"] = _number(record.bias)
+    if not isinstance(record, Pooling):
+        kernels = list(record.kernel) if isinstance(record, Convolution) else [record.kernel]
+        same = all(kernel == kernels[0] for kernel in kernels)
+        fields["weights"] = "mean" if same and mean_divisor(kernels[0]) else "|".join(map(rows_text, kernels))
+    counting = [
+        [[v + c * g.size[0] * g.size[1] for v in row] for row in arange_grid(g.size)] for c in range(len(grids))
+    ]
+    if grids != counting:
+        fields["input"] = "|".join(map(rows_text, grids))
     return urlencode(fields)
 
 

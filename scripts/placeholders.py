@@ -75,7 +75,6 @@ def _caption_links(data: dict, url_for: UrlFor) -> str:
     return more + f' <a href="{html.escape(url_for("explorer/") + "?" + query)}">Try it in the explorer</a>.'
 
 
-
 def animation_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:
     """Return the HTML figure of an animation, all from its sidecar: a <picture> with the wide and the
     narrow rendition and their stills, the caption with the PyTorch line, and a link to the explorer with

@@ -7,6 +7,8 @@ with that query does), so hundreds of settings take seconds."""
 
 import json
 import random
+import re
+from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -686,6 +688,29 @@ def test_lesson_animations_link_to_their_settings(page, built_site):
         link = html.split(f'id="animation-{animation.name}"')[1].split('href="../../explorer/?')[1].split('"')[0]
         show(page, **{k: v[0] for k, v in parse_qs(link.replace("&amp;", "&")).items()})
         assert page.get_by_test_id("output-size").inner_text() == f"{geometry.output[0]}×{geometry.output[1]}"
+
+
+def test_every_explorer_link_of_the_lesson_opens_a_view_torch_agrees_with(page, built_site):
+    """Every link from a lesson page (animations, exercises, the channel sections) opens without a refusal,
+    and where it sets channels, the page shows the output torch computes for those settings."""
+    links = set()
+    for html in sorted(built_site.glob("lesson/*/index.html")):
+        links |= {unescape(q) for q in re.findall(r'href="\.\./\.\./explorer/\?([^"]+)"', html.read_text())}
+    with_channels = [link for link in links if "in_channels" in link]
+    assert len(with_channels) >= 4, with_channels  # conv_two_channels, conv_1x1, the sections, the exercises
+    for link in sorted(links):
+        show(page, **{k: v[0] for k, v in parse_qs(link).items()})
+        assert error_text(page) is None, (link, error_text(page))
+        if link not in with_channels:
+            continue
+        settings = {k: v[0] for k, v in parse_qs(link).items()}
+        x = shown_tensor(page, "input-cell", ["channel", "row", "col"])
+        w = shown_tensor(page, "kernel-cell", ["out", "in", "row", "col"])
+        b = shown_tensor(page, "bias-cell", ["channel"]) if "bias" in settings else None
+        groups = int(settings.get("groups", "1"))
+        expected = F.conv2d(x[None], w, b, groups=groups, **{k: parse_size(settings[k]) for k in ("stride", "padding", "dilation")})
+        torch.testing.assert_close(shown_tensor(page, "output-cell", ["channel", "row", "col"]), expected[0])
+    assert page.errors == []
 
 
 # ---- layout: the first screen of a laptop, a phone, both schemes, accessibility ------------------------------------

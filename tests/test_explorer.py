@@ -708,7 +708,9 @@ def test_every_explorer_link_of_the_lesson_opens_a_view_torch_agrees_with(page, 
         w = shown_tensor(page, "kernel-cell", ["out", "in", "row", "col"])
         b = shown_tensor(page, "bias-cell", ["channel"]) if "bias" in settings else None
         groups = int(settings.get("groups", "1"))
-        expected = F.conv2d(x[None], w, b, groups=groups, **{k: parse_size(settings[k]) for k in ("stride", "padding", "dilation")})
+        expected = F.conv2d(
+            x[None], w, b, groups=groups, **{k: parse_size(settings[k]) for k in ("stride", "padding", "dilation")}
+        )
         torch.testing.assert_close(shown_tensor(page, "output-cell", ["channel", "row", "col"]), expected[0])
     assert page.errors == []
 

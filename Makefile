@@ -31,6 +31,12 @@ MODEL_SOURCES := convlab/data.py convlab/model.py convlab/train.py convlab/run.p
 	convlab/files.py convlab/errors.py
 FIG_DIR := docs/assets/figures
 FIGURE_FILES := $(addprefix $(FIG_DIR)/,$(shell $(CATALOGUE) figures))
+# The digit page's model: the run's weights in int8, and the test split's digits in small files (the page loads
+# one of them). The whole folder is the step's output.
+MODEL_DIR := docs/assets/model
+MODEL_FILES := $(addprefix $(MODEL_DIR)/,model.json model.bin)
+WEBMODEL_SOURCES := convlab/webmodel.py convlab/cli.py convlab/exercises.py convlab/run.py convlab/data.py \
+	convlab/model.py convlab/arithmetic.py convlab/files.py convlab/errors.py
 FIGURE_SOURCES := convlab/figures.py convlab/catalogue.py convlab/run.py convlab/data.py convlab/model.py \
 	convlab/arithmetic.py convlab/files.py convlab/errors.py
 
@@ -56,18 +62,18 @@ KATEX_VENDOR := npm ci --no-audit --no-fund --loglevel=error \
 # MkDocs builds into a fresh folder that replaces site/ only when it succeeded (scripts/pages.py).
 PAGE_INPUTS := mkdocs.yml docs overrides scripts/mkdocs_hooks.py scripts/placeholders.py scripts/pages.py \
 	$(CONVLAB_SOURCES) $(CONVLAB_RUN)/metrics.json requirements.txt
-GENERATED := $(ANIM_DIR) $(FIG_DIR) docs/lesson $(KATEX_DIR)
+GENERATED := $(ANIM_DIR) $(FIG_DIR) $(MODEL_DIR) docs/lesson $(KATEX_DIR)
 BUILD_START := $(shell date +%s.%N)
 
 .PHONY: site test lint serve bench screenshots clean FORCE
 
-site: $(ANIM_FILES) $(FIGURE_FILES) $(EXECUTED) $(KATEX_FILES) $(RUN_FILES) | $(INSTALLED)
+site: $(ANIM_FILES) $(FIGURE_FILES) $(MODEL_FILES) $(EXECUTED) $(KATEX_FILES) $(RUN_FILES) | $(INSTALLED)
 	@$(STEP) pages --inputs $(PAGE_INPUTS) --env SITE_URL REPO_URL EDIT_URI --outputs site -- \
 		$(BIN)/python scripts/pages.py --site site
 	@$(BIN)/python scripts/buildstep.py summary --since $(BUILD_START) --site site
 
 # The steps write their outputs whole (or the runner heals them next build): Make must not delete them on Ctrl-C.
-.PRECIOUS: $(ANIM_FILES) $(MNIST_FILES) $(RUN_FILES) $(FIGURE_FILES) $(EXECUTED) $(KATEX_FILES)
+.PRECIOUS: $(ANIM_FILES) $(MNIST_FILES) $(RUN_FILES) $(FIGURE_FILES) $(MODEL_FILES) $(EXECUTED) $(KATEX_FILES)
 
 $(INSTALLED): requirements.txt requirements-nodeps.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -95,6 +101,10 @@ $(RUN_FILES) &: $(MNIST_FILES) $(MODEL_SOURCES) FORCE | $(INSTALLED)
 $(FIGURE_FILES) &: $(RUN_FILES) $(MNIST_FILES) $(FIGURE_SOURCES) FORCE | $(INSTALLED)
 	@$(STEP) figures --inputs $(RUN_FILES) $(FIGURE_SOURCES) $(MNIST_FILES) --outputs $(FIGURE_FILES) --owns $(FIG_DIR) -- \
 		$(BIN)/convlab figures --run $(CONVLAB_RUN) --data-root $(DATA_ROOT) --out $(FIG_DIR) > /dev/null
+
+$(MODEL_FILES) &: $(RUN_FILES) $(MNIST_FILES) $(WEBMODEL_SOURCES) FORCE | $(INSTALLED)
+	@$(STEP) webmodel --inputs $(RUN_FILES) $(WEBMODEL_SOURCES) $(MNIST_FILES) --outputs $(MODEL_DIR) -- \
+		$(BIN)/convlab webmodel --run $(CONVLAB_RUN) --data-root $(DATA_ROOT) --out $(MODEL_DIR) > /dev/null
 
 .SECONDEXPANSION:
 docs/lesson/%.ipynb: notebooks/%.py scripts/notebooks.py $(CONVLAB_SOURCES) $$(READS_$$*) FORCE | $(INSTALLED)

@@ -210,6 +210,13 @@ def figures_command(args: argparse.Namespace) -> list[Path]:
     return [out / rendition.file for figure in figures for rendition in figure.renditions]
 
 
+def webmodel_command(args: argparse.Namespace) -> list[Path]:
+    """Write a trained run's model for the digit page (int8 weights) and the test split's digits."""
+    from convlab.webmodel import write_web_model
+
+    return write_web_model(Path(args.run), Path(args.data_root), Path(args.out))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for every subcommand."""
     parser = _Parser(prog="convlab", description="Convolution, animated and checked against torch.")
@@ -326,6 +333,18 @@ def build_parser() -> argparse.ArgumentParser:
     figures.add_argument("--data-root", default="data", help="where MNIST is (default: data)")
     figures.add_argument("--out", default="build/figures", help="folder for the figures (default: build/figures)")
     figures.set_defaults(handler=figures_command)
+
+    webmodel = commands.add_parser(
+        "webmodel",
+        help="write a trained run's model for a web page: int8 weights, and the test digits",
+        description="Write OUT/model.json (layers, scales, biases, the test split's labels and the digits the "
+        "model gets wrong), OUT/model.bin (int8 weights, one scale per output channel) and OUT/digits-NN.bin "
+        "(the test split's pixels), with the accuracy of those weights on the whole test split.",
+    )
+    webmodel.add_argument("--run", default=DEFAULT_DIR, help=f"the trained run (default: {DEFAULT_DIR})")
+    webmodel.add_argument("--data-root", default="data", help="where MNIST is (default: data)")
+    webmodel.add_argument("--out", required=True, help="folder to write into (created if missing)")
+    webmodel.set_defaults(handler=webmodel_command)
     return parser
 
 

@@ -71,3 +71,15 @@ def write_text_atomic(target: Path, text: str) -> None:
     """Write ``text`` to ``target`` atomically."""
     with atomic_paths(target) as (temp,):
         temp.write_text(text, encoding="utf-8")
+
+
+def write_files(contents: dict[Path, bytes]) -> None:
+    """Write each file whole (creating their folder), and none unless all were written; UsageError naming the
+    file that failed."""
+    make_dir(next(iter(contents)).parent)
+    with atomic_paths(*contents) as temps:
+        for temp, (target, data) in zip(temps, contents.items(), strict=True):
+            try:
+                temp.write_bytes(data)
+            except OSError as error:  # a full disk raises here, with no file name of its own
+                raise _cannot_write(target, error) from None

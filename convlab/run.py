@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from convlab.errors import UsageError
-from convlab.files import atomic_paths, make_dir
+from convlab.files import write_files
 
 DEFAULT_DIR = "runs/mnist"
 LARGEST_SEED = 2**64 - 1  # torch.manual_seed takes 64 bits
@@ -194,17 +194,6 @@ def _torch_bytes(value) -> bytes:
     return buffer.getvalue()
 
 
-def _write_files(contents: dict[Path, bytes]) -> None:
-    """Write each file whole, and none unless all were written; UsageError naming the file that failed."""
-    make_dir(next(iter(contents)).parent)
-    with atomic_paths(*contents) as temps:
-        for temp, (target, data) in zip(temps, contents.items(), strict=True):
-            try:
-                temp.write_bytes(data)
-            except OSError as error:  # a full disk raises here, with no file name of its own
-                raise UsageError(f"cannot write {target}: {error.strerror or error}") from None
-
-
 @dataclass(frozen=True)
 class RunFolder:
     """The folder of one training run: metrics.json, train.log and model.pt (and checkpoint.pt while unfinished)."""
@@ -248,7 +237,7 @@ class RunFolder:
     def write(self, state_dict: dict, metrics: Metrics, log_lines: list[str]) -> None:
         """Write the weights, the log and the metrics; each file whole, and none unless all three were written."""
         log = "\n".join(log_lines) + "\n"
-        _write_files(
+        write_files(
             {
                 self.model_file: _torch_bytes(state_dict),
                 self.log_file: log.encode("utf-8"),
@@ -258,7 +247,7 @@ class RunFolder:
 
     def write_checkpoint(self, checkpoint: Checkpoint) -> None:
         """Write checkpoint.pt whole (replacing the previous epoch's)."""
-        _write_files({self.checkpoint_file: _torch_bytes(checkpoint.to_state())})
+        write_files({self.checkpoint_file: _torch_bytes(checkpoint.to_state())})
 
     def checkpoint(self) -> Checkpoint | None:
         """Return the unfinished run's checkpoint, None if there is none; UsageError naming a damaged file."""

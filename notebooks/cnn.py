@@ -725,6 +725,10 @@ if compare:
 #
 # {{ figure mistakes }}
 #
+# These are digits the build picked. [Your digit, through the network](../../digit/) runs this very
+# network in the browser on a digit you draw (or on any test digit), and shows every map of its three
+# layers, the filter behind each, and the ten probabilities.
+#
 # ## Recap
 #
 # - Convolution slides a kernel and takes weighted sums; stride, padding and dilation change where

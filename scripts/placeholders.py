@@ -8,7 +8,9 @@ every page, Markdown or notebook, with what the build computed, never with typed
 - ``{{ still NAME }}``: an animation's still that plays on demand (a page stays light however many it has);
 - ``{{ gallery GROUP }}``: one group of the catalogue as such stills;
 - ``{{ figure NAME }}``: a figure of the trained run, with its alt text and caption from figures.json;
-- ``{{ metric NAME }}``: a number the run measured, e.g. ``test_accuracy`` (a field of convlab.run.Metrics).
+- ``{{ metric NAME }}``: a number the run measured, e.g. ``test_accuracy`` (a field of convlab.run.Metrics);
+- ``{{ model NAME }}``: a number of the digit page's model (``convlab webmodel``), e.g. ``page_accuracy``;
+- ``{{ exercises model }}``: the digit page's exercises, answered by the build's model.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from urllib.parse import urljoin
 
 from convlab.catalogue import FIGURE_INDEX, FIGURE_SCHEMES, GROUPS, in_group
 from convlab.describe import caption, explorer_query
+from convlab.exercises import exercise
 from convlab.records import from_json
 from convlab.run import Metrics, RunFolder
 
@@ -31,9 +34,13 @@ from convlab.run import Metrics, RunFolder
 NARROW_SCREEN = "(max-width: 44.984375em)"
 ANIMATION_DIR = "assets/anim"
 FIGURE_DIR = "assets/figures"
+MODEL_MANIFEST = "assets/model/model.json"
 # A figure placeholder stands alone in its paragraph, which the figure replaces; a metric sits in text.
-BLOCK = re.compile(r"(?:<p>\s*)?\{\{\s*(animation|still|figure|gallery)\s+([A-Za-z0-9_]+)\s*\}\}(?:\s*</p>)?")
+BLOCK = re.compile(
+    r"(?:<p>\s*)?\{\{\s*(animation|still|figure|gallery|exercises)\s+([A-Za-z0-9_]+)\s*\}\}(?:\s*</p>)?"
+)
 INLINE = re.compile(r"\{\{\s*metric\s+([A-Za-z0-9_]+)\s*\}\}")
+MODEL_NUMBER = re.compile(r"\{\{\s*model\s+([A-Za-z0-9_]+)\s*\}\}")
 
 UrlFor = Callable[[str], str]
 
@@ -147,6 +154,33 @@ def run_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:
     )
 
 
+def model_exercises(name: str, docs_dir: Path, url_for: UrlFor) -> str:
+    """Return the digit page's exercises (``{{ exercises model }}``), answered by the build's model, each linked
+    to the page it names."""
+    if name != "model":
+        raise KeyError(f"no exercises called {name!r}: write {{{{ exercises model }}}}")
+
+    def link(target: str) -> str:
+        path, _, query = target.partition("?")
+        return url_for(path) + (f"?{query}" if query else "")
+
+    entries = _read_json(docs_dir / MODEL_MANIFEST)["exercises"]
+    return "".join(exercise(e["question"], e["answer"], link(e["link"]), e["link_text"]) for e in entries)
+
+
+def _fill_model_numbers(text: str, docs_dir: Path) -> str:
+    if MODEL_NUMBER.search(text) is None:
+        return text
+    numbers = _read_json(docs_dir / MODEL_MANIFEST)["numbers"]
+
+    def number(match: re.Match) -> str:
+        if match.group(1) not in numbers:
+            raise KeyError(f"no model number called {match.group(1)!r}: choose from {', '.join(numbers)}")
+        return numbers[match.group(1)]
+
+    return MODEL_NUMBER.sub(number, text)
+
+
 def metric_text(name: str, metrics: Metrics) -> str:
     """Return one number the run measured, formatted as the pages print it (4 decimals)."""
     numbers = [field.name for field in dataclasses.fields(Metrics) if field.type in ("float", "int")]
@@ -164,12 +198,18 @@ def expand_placeholders(page_html: str, docs_dir: Path, run: RunFolder, url_for:
 
     def figure(match: re.Match) -> str:
         kind, name = match.groups()
-        makers = {"animation": animation_figure, "still": still_figure, "figure": run_figure, "gallery": gallery_block}
+        makers = {
+            "animation": animation_figure,
+            "still": still_figure,
+            "figure": run_figure,
+            "gallery": gallery_block,
+            "exercises": model_exercises,
+        }
         make = makers[kind]
         return make(name, docs_dir, url_for)
 
     page_html = BLOCK.sub(figure, page_html)
-    return _fill_metrics(page_html, run)
+    return _fill_model_numbers(_fill_metrics(page_html, run), docs_dir)
 
 
 def _fill_metrics(text: str, run: RunFolder) -> str:

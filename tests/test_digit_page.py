@@ -1,0 +1,205 @@
+"""The digit page in Chromium: a test digit by its number and a stroke drawn with a mouse (laptop) and a finger
+(phone), each checked against torch running the page's int8 weights; the keyboard; the weight of what it loads;
+its layout on a phone; accessibility."""
+
+import json
+
+import pytest
+import torch
+from axe_playwright_python.sync_playwright import Axe
+from test_explorer import new_page
+
+from convlab.data import load_split, split_indices
+from convlab.webmodel import page_forward, page_layers
+
+BUDGET = 600_000  # bytes the page and everything it loads may weigh, as a static host sends them
+IMPORT = "path => import(new URL(path, location.href))"
+
+
+@pytest.fixture(scope="module")
+def layers(build_run):
+    return page_layers(build_run.load_model())
+
+
+@pytest.fixture(scope="module")
+def test_digits(mnist_root):
+    images, labels = load_split(mnist_root, train=False)
+    _, index = split_indices(len(labels))
+    return images[index], labels[index]
+
+
+def open_digit(page, query=""):
+    page.goto(page.base + "digit/" + query)
+    page.wait_for_selector("#convlab-digit-page[data-ready]")
+
+
+def shown_input(page) -> torch.Tensor:
+    values = page.get_by_test_id("digit-input").get_attribute("data-values")
+    return torch.tensor([float(v) for v in values.split(",")], dtype=torch.float64).reshape(1, 1, 28, 28)
+
+
+def check_against_torch(page, layers, image: torch.Tensor):
+    """The page's maps (their maxima), probabilities and prediction are torch's on the input the page shows."""
+    maps, logits = page_forward(layers, image)
+    probabilities = logits.softmax(1)[0]
+    shown = page.eval_on_selector_all(
+        "[data-testid=digit-probability]", "rows => rows.map(r => [Number(r.dataset.class), Number(r.dataset.value)])"
+    )
+    assert [c for c, _ in shown] == list(range(10))
+    assert torch.allclose(torch.tensor([p for _, p in shown], dtype=torch.float64), probabilities, atol=1e-9)
+    assert page.get_by_test_id("digit-prediction").inner_text() == str(int(probabilities.argmax()))
+    maxima = page.eval_on_selector_all(
+        "[data-testid=feature-map]",
+        "maps => maps.map(m => [Number(m.dataset.layer), Number(m.dataset.channel), Number(m.dataset.max)])",
+    )
+    assert len(maxima) == sum(m.shape[1] for m in maps)
+    for layer, channel, largest in maxima:
+        assert abs(largest - float(maps[layer - 1][0, channel].max())) < 1e-9, (layer, channel)
+
+
+def draw(page, points, touch=False):
+    """Draw one stroke through points given as fractions of the drawing surface: with the mouse, or as a finger
+    does (touch events, which Chromium turns into pointer events)."""
+    box = page.get_by_test_id("digit-canvas").bounding_box()
+    at = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in points]
+    if touch:
+        cdp = page.context.new_cdp_session(page)
+        for kind, (x, y) in [("touchStart", at[0]), *[("touchMove", p) for p in at[1:]]]:
+            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    else:
+        page.mouse.move(*at[0])
+        page.mouse.down()
+        for x, y in at[1:]:
+            page.mouse.move(x, y, steps=4)
+        page.mouse.up()
+    page.wait_for_function("document.querySelector('[data-testid=digit-input]').dataset.values !== undefined")
+    page.wait_for_timeout(100)  # the forward pass runs on the next animation frame
+
+
+def check_prepared_like_mnist(image: torch.Tensor):
+    """A drawing reaches the model as MNIST's digits did: its ink fits 20×20, its centre of mass at (14, 14)."""
+    pixels = image[0, 0]
+    assert pixels.min() >= 0 and pixels.max() <= 1
+    ink = pixels > 0
+    rows, cols = torch.nonzero(ink.any(dim=1)).flatten(), torch.nonzero(ink.any(dim=0)).flatten()
+    height, width = int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
+    assert max(height, width) == 20, (height, width)
+    mass = pixels.sum()
+    centre = [(pixels.sum(dim=1) * torch.arange(28)).sum() / mass, (pixels.sum(dim=0) * torch.arange(28)).sum() / mass]
+    assert all(abs(float(c) - 14) <= 0.5 for c in centre), centre
+
+
+@pytest.fixture(scope="module")
+def page(browser, site_server):
+    page = new_page(browser, site_server[0], viewport={"width": 1280, "height": 800})
+    yield page
+    page.context.close()
+
+
+@pytest.mark.parametrize("n", [0, 141, 2999])
+def test_a_test_digit_by_its_number_is_the_datasets_pixels_and_torchs_answer(page, layers, test_digits, n):
+    open_digit(page, f"?digit={n}")
+    image = shown_input(page)
+    assert torch.equal(image[0, 0], test_digits[0][n].double() / 255)
+    check_against_torch(page, layers, image)
+    assert f"labelled {int(test_digits[1][n])}" in page.locator(".digit-status").inner_text()
+    assert page.errors == []
+
+
+def test_the_mistake_buttons_show_digits_the_model_gets_wrong(page, test_digits):
+    open_digit(page)
+    buttons = page.locator(".digit-mistakes button")
+    assert buttons.count() >= 3
+    buttons.nth(0).click()
+    page.wait_for_function("location.search.startsWith('?digit=')")
+    n = int(page.evaluate("location.search").split("=")[1])
+    assert page.get_by_test_id("digit-prediction").inner_text() != str(int(test_digits[1][n]))
+    assert page.errors == []
+
+
+def test_a_mouse_stroke_is_prepared_as_mnist_did_and_read_as_torch_reads_it(page, layers):
+    open_digit(page)
+    draw(page, [(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)])  # a 7
+    image = shown_input(page)
+    check_prepared_like_mnist(image)
+    check_against_torch(page, layers, image)
+    page.get_by_test_id("digit-clear").click()
+    assert page.get_by_test_id("digit-input").get_attribute("data-values") is None
+    assert page.get_by_test_id("digit-prediction").inner_text() == "–"
+    assert page.errors == []
+
+
+def test_a_finger_draws_on_a_phone_without_scrolling_the_page(browser, site_server, layers):
+    page = new_page(browser, site_server[0], viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    open_digit(page)
+    page.get_by_test_id("digit-canvas").scroll_into_view_if_needed()
+    before = page.evaluate("scrollY")
+    draw(page, [(0.5, 0.1), (0.5, 0.5), (0.52, 0.9)], touch=True)  # a 1, drawn downwards
+    assert page.evaluate("scrollY") == before
+    image = shown_input(page)
+    check_prepared_like_mnist(image)
+    check_against_torch(page, layers, image)
+    assert page.get_by_test_id("digit-prediction").inner_text() == "1"
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    assert page.errors == []
+    page.context.close()
+
+
+def test_the_picker_and_the_maps_work_from_the_keyboard(page, test_digits):
+    open_digit(page)
+    page.locator("#digit-number").focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("7")
+    page.keyboard.press("Enter")
+    page.wait_for_function("location.search === '?digit=7'")
+    assert "Test digit 7," in page.locator(".digit-status").inner_text()
+    second = page.locator("[data-layer='2'][data-channel='5']").locator("xpath=..")
+    second.focus()
+    page.keyboard.press("Enter")
+    assert second.get_attribute("aria-pressed") == "true"
+    assert page.locator(".digit-layer").nth(1).locator(".digit-detail").inner_text().startswith("Map 5:")
+    page.locator("#digit-number").fill("3000")
+    page.locator("#digit-number").press("Enter")
+    assert "choose a whole number from 0 to 2999" in page.locator(".digit-status").inner_text()
+    assert page.errors == []
+
+
+def test_the_detail_shows_the_filter_and_the_receptive_field_torch_computes(page, layers, build_run):
+    open_digit(page, "?digit=3")
+    page.locator("[data-layer='1'][data-channel='4']").locator("xpath=..").click()
+    detail = page.locator(".digit-layer").nth(0).locator(".digit-detail")
+    weights = detail.locator(".digit-kernel span").evaluate_all("cells => cells.map(c => Number(c.dataset.value))")
+    assert torch.allclose(torch.tensor(weights, dtype=torch.float64), layers[0].weight()[4].flatten(), atol=1e-15)
+    text = detail.inner_text()
+    assert "(3×3, padding included)" in text
+    page.locator("[data-layer='3'][data-channel='0']").locator("xpath=..").click()
+    assert "(15×15, padding included)" in page.locator(".digit-layer").nth(2).locator(".digit-detail").inner_text()
+
+
+def test_the_page_weighs_less_than_its_budget_and_the_model_loads_only_there(browser, site_server):
+    base, sent = site_server
+    page = new_page(browser, base, viewport={"width": 1280, "height": 800})
+    sent.clear()
+    open_digit(page, "?digit=1234")
+    draw(page, [(0.3, 0.3), (0.7, 0.7)])
+    page.wait_for_load_state("networkidle")
+    total = sum(sent.values())
+    assert total <= BUDGET, json.dumps(dict(sorted(sent.items(), key=lambda kv: -kv[1])[:8]))
+    assert any("assets/model/model.bin" in path for path in sent)
+    assert page.errors == []
+    sent.clear()
+    page.goto(base + "explorer/")
+    page.wait_for_load_state("networkidle")
+    assert not any("assets/model" in path for path in sent)
+    page.context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_serious_accessibility_problems(browser, site_server, scheme):
+    page = new_page(browser, site_server[0], viewport={"width": 390, "height": 844}, color_scheme=scheme)
+    open_digit(page, "?digit=5")
+    violations = Axe().run(page).response["violations"]
+    serious = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    page.context.close()

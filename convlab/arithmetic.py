@@ -355,3 +355,41 @@ def convolve_channels(channels: list[Grid], kernels: list[Grid], geometry: Geome
 def convolve(grid: Grid, weights: Grid, geometry: Geometry, bias: float = 0.0) -> Convolution:
     """Return the record of sliding ``weights`` over ``grid`` (cross-correlation, as ``nn.Conv2d``)."""
     return convolve_channels([grid], [weights], geometry, bias)
+
+
+def divisors(n: int) -> list[int]:
+    """Return the whole numbers that divide ``n``, smallest first."""
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def check_channels(in_channels: int, out_channels: int, groups: int) -> None:
+    """Raise UsageError, with PyTorch's reason and what to change, where ``nn.Conv2d`` refuses the channels
+    and groups (the explorer's conv.js words it the same)."""
+    if groups < 1:
+        raise UsageError(f"groups must be a positive integer, got {groups}: use 1 for an ordinary convolution")
+    common = ", ".join(str(d) for d in divisors(in_channels) if out_channels % d == 0)
+    for name, count in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if count % groups:
+            raise UsageError(
+                f"{name} must be divisible by groups (PyTorch's ValueError), got {name}={count} with "
+                f"groups={groups}: choose groups {common} (a divisor of both {in_channels} and {out_channels})"
+            )
+
+
+def convolve_layer(
+    channels: list[Grid], kernels: list[list[Grid]], geometry: Geometry, biases: list[float], groups: int = 1
+) -> tuple[Convolution, ...]:
+    """Return one record per output channel of ``nn.Conv2d(C_in, C_out, ..., groups)``: output channel o
+    correlates the input channels of its group with ``kernels[o]`` (the weight ``[out, in/groups, kH, kW]``)
+    and adds ``biases[o]``."""
+    check_channels(len(channels), len(kernels), groups)
+    per_group = len(channels) // groups
+    if any(len(row) != per_group for row in kernels) or len(biases) != len(kernels):
+        raise UsageError(
+            f"the weight must be [{len(kernels)}, {per_group}, kH, kW] with {len(kernels)} biases for these channels"
+        )
+    records = []
+    for o, (row, bias) in enumerate(zip(kernels, biases, strict=True)):
+        first = o // (len(kernels) // groups) * per_group
+        records.append(convolve_channels(channels[first : first + per_group], row, geometry, bias))
+    return tuple(records)

@@ -125,6 +125,15 @@ def parse_channels(text: str, option: str) -> tuple[Grid, ...]:
     return grids
 
 
+def _one_bias(values: list[float], out_channels: int) -> float:
+    """Return the bias every drawn output adds; UsageError for a count that fits no layer of these channels."""
+    if len(values) not in (1, out_channels):
+        raise UsageError(
+            f"--bias has {len(values)} values but --out-channels is {out_channels}: give one, or one per channel"
+        )
+    return values[0]
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     """Return the settings the render flags ask for (checked when the record is computed)."""
     return Settings(
@@ -137,9 +146,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
         output_padding=parse_size(args.output_padding),
         ceil_mode=args.ceil_mode,
         in_channels=args.in_channels,
+        out_channels=args.out_channels,
+        groups=args.groups,
         input=None if args.input is None else parse_channels(args.input, "--input"),
         weights=None if args.weights is None else parse_channels(args.weights, "--weights"),
-        bias=0.0 if args.bias is None else parse_number(args.bias, "--bias"),
+        bias=0.0 if args.bias is None else _one_bias(parse_bias(args.bias), args.out_channels),
         view=args.view,
     )
 
@@ -150,6 +161,11 @@ def render_command(args: argparse.Namespace) -> list[Path]:
 
     settings = settings_from(args)
     check_limits(settings.geometry(), settings.view)
+    if settings.out_channels > 1:
+        raise UsageError(
+            f"convlab render draws one output channel, got --out-channels {settings.out_channels}: "
+            f"the explorer draws every channel, at explorer/?{settings.explorer_channels(args.bias)}"
+        )
     check_width(args.width)
     if not 0 <= args.precision <= 6:
         raise UsageError(f"--precision {args.precision}: choose from 0 to 6 decimals")
@@ -256,6 +272,18 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--bias", help="convolution: a number added to every output (default: 0)")
     render.add_argument(
         "--in-channels", type=int, default=1, help="convolution: input channels, 1 to 4, added up (default: 1)"
+    )
+    render.add_argument(
+        "--out-channels",
+        type=int,
+        default=1,
+        help="convolution: output channels; render draws 1 (the explorer draws up to 4, and says where) (default: 1)",
+    )
+    render.add_argument(
+        "--groups",
+        type=int,
+        default=1,
+        help="convolution: groups, a divisor of both channel counts, as nn.Conv2d checks (default: 1)",
     )
     render.add_argument(
         "--view", default="direct", choices=VIEWS, help="transposed: direct convolution or scatter (default: direct)"

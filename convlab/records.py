@@ -8,8 +8,18 @@ from an animation's sidecar, by its ``op`` field.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
-from convlab.arithmetic import Convolution, Geometry, Grid, arange_grid, as_pair, convolve_channels, mean_kernel
+from convlab.arithmetic import (
+    Convolution,
+    Geometry,
+    Grid,
+    arange_grid,
+    as_pair,
+    check_channels,
+    convolve_channels,
+    mean_kernel,
+)
 from convlab.errors import UsageError
 from convlab.pooling import AVG, MAX, PoolGeometry, Pooling, pool
 from convlab.transposed import TransposedConvolution, TransposedGeometry, conv_transpose
@@ -40,6 +50,8 @@ class Settings:
     output_padding: int | tuple[int, int] = 0
     ceil_mode: bool = False
     in_channels: int = 1
+    out_channels: int = 1
+    groups: int = 1
     input: tuple[Grid, ...] | None = None
     weights: tuple[Grid, ...] | None = None
     bias: float = 0.0
@@ -57,13 +69,17 @@ class Settings:
             ("--weights", self.weights is not None, (CONV, TRANSPOSED)),
             ("--bias", self.bias != 0, (CONV,)),
             ("--in-channels", self.in_channels != 1, (CONV,)),
+            ("--out-channels", self.out_channels != 1, (CONV,)),
+            ("--groups", self.groups != 1, (CONV,)),
         ]
         for flag, given, ops in misplaced:
             if given and self.op not in ops:
                 raise UsageError(f"{flag} does not apply to --op {self.op}: it is for --op {' or '.join(ops)}")
-        if not 1 <= self.in_channels <= 4:
-            raise UsageError(f"--in-channels {self.in_channels}: choose from 1 to 4")
-        for name, grids in (("--input", self.input), ("--weights", self.weights)):
+        for flag, count in (("--in-channels", self.in_channels), ("--out-channels", self.out_channels)):
+            if not 1 <= count <= 4:
+                raise UsageError(f"{flag} {count}: choose from 1 to 4")
+        check_channels(self.in_channels, self.out_channels, self.groups)
+        for name, grids in (("--input", self.input), ("--weights", self.weights if self.out_channels == 1 else None)):
             if grids is not None and len(grids) != self.in_channels:
                 raise UsageError(
                     f"{name} has {len(grids)} channel(s) but --in-channels is {self.in_channels}: "
@@ -122,15 +138,34 @@ class Settings:
             return [[[1.0] * kernel[1] for _ in range(kernel[0])]]
         return [mean_kernel(kernel) for _ in range(self.in_channels)]
 
+    def explorer_channels(self, bias: str | None = None) -> str:
+        """Return the explorer's URL query with these sizes and channels (and ``bias``, as written)."""
+        return _channels_query(self, bias)
+
     def record(self) -> Record:
         """Return the record of these settings, computed once."""
         geometry = self.geometry()
         channels = self.inputs(geometry.size)
         if self.op == CONV:
+            if self.out_channels > 1:
+                raise UsageError(
+                    f"convlab render draws one output channel, got --out-channels {self.out_channels}: "
+                    f"the explorer draws every channel, at explorer/?{self.explorer_channels()}"
+                )
             return convolve_channels(channels, self.kernels(geometry.kernel), geometry, self.bias)
         if self.op == TRANSPOSED:
             return conv_transpose(channels[0], self.kernels(geometry.kernel)[0], geometry)
         return pool(self.op, channels[0], geometry)
+
+
+def _channels_query(settings: Settings, bias: str | None) -> str:
+    """Return the explorer's query for these settings' sizes and channels (its own default input and weights)."""
+    g = settings.geometry()
+    pair = lambda p: str(p[0]) if p[0] == p[1] else f"{p[0]}x{p[1]}"  # noqa: E731
+    fields = {"size": pair(g.size), "kernel": pair(g.kernel), "stride": pair(g.stride)}
+    fields |= {"padding": pair(g.padding), "dilation": pair(g.dilation), "in_channels": settings.in_channels}
+    fields |= {"out_channels": settings.out_channels, "groups": settings.groups}
+    return urlencode(fields | ({"bias": bias} if bias else {}), safe=",")
 
 
 def _text(size) -> str:

@@ -167,7 +167,21 @@ def test_catalogue_prints_the_names_for_the_makefile():
             ["render", "--input", "1,2;3,4", "--weights", "1,2,3", "--stride", "1", "--out", "x.gif"],
             "spans 3 cells but the padded input is only 2",
         ),
-        (["render", "--bias", "1,2", "--out", "x.gif"], "--bias: '1,2' is not one number"),
+        (["render", "--bias", "1,2", "--out", "x.gif"], "--bias has 2 values but --out-channels is 1"),
+        (["render", "--bias", "1;2", "--out", "x.gif"], "--bias: '1;2' is not one row"),
+        (
+            ["render", "--in-channels", "3", "--out-channels", "4", "--groups", "2", "--out", "x.gif"],
+            "in_channels must be divisible by groups (PyTorch's ValueError), got in_channels=3 with groups=2",
+        ),
+        (["render", "--in-channels", "2", "--groups", "2", "--out", "x.gif"], "out_channels must be divisible"),
+        (["render", "--groups", "0", "--out", "x.gif"], "groups must be a positive integer, got 0"),
+        (["render", "--out-channels", "5", "--out", "x.gif"], "--out-channels 5: choose from 1 to 4"),
+        (["render", "--op", "maxpool", "--groups", "2", "--out", "x.gif"], "--groups does not apply to --op maxpool"),
+        (
+            ["render", "--in-channels", "2", "--out-channels", "2", "--groups", "2", "--bias=0.5,-1", "--out", "x.gif"],
+            "the explorer draws every channel, at explorer/?size=6&kernel=3&stride=1&padding=0&dilation=1"
+            "&in_channels=2&out_channels=2&groups=2&bias=0.5,-1",
+        ),
         (["render", "--input=1e307,1e307", "--weights=1e307", "--out", "x.gif"], "1e307 is outside the range"),
     ],
 )

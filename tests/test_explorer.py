@@ -19,8 +19,10 @@ from axe_playwright_python.sync_playwright import Axe
 from torch_reference import cells_torch_reads
 
 from convlab import Geometry
+from convlab.arithmetic import check_channels
 from convlab.catalogue import LESSON
 from convlab.cli import parse_bias, parse_channels, parse_grid, parse_size
+from convlab.records import Settings
 
 CASES = json.loads((Path(__file__).parent / "grammar_cases.json").read_text())
 OPS = ("conv", "transposed", "maxpool", "avgpool")
@@ -136,6 +138,27 @@ def test_channels_and_biases_follow_the_command_lines_grammar(page):
     for (case, expected), got in zip(CASES["biases"], js[1], strict=True):
         assert got == python_outcome(parse_bias, case), case
         assert (expected is None) == isinstance(got, str), case
+
+
+def test_channel_counts_are_refused_in_the_command_lines_words(page):
+    cases = [case[:3] for case in CASES["channel_counts"]]
+    js = page.evaluate(
+        """async ([path, cases]) => {
+            const m = await import(new URL(path, location.href));
+            return cases.map(([inChannels, outChannels, groups]) => {
+                try { m.checkChannels({ inChannels, outChannels, groups }); return null; }
+                catch (e) { return e.message; }
+            });
+        }""",
+        ["../javascripts/conv.js", cases],
+    )
+    for (in_channels, out_channels, groups, accepted), got in zip(CASES["channel_counts"], js, strict=True):
+        try:
+            check_channels(in_channels, out_channels, groups)
+            expected = None
+        except ValueError as error:
+            expected = str(error)
+        assert got == expected and (got is None) == accepted, (in_channels, out_channels, groups)
 
 
 def test_the_page_refuses_bad_numbers_in_convlabs_words(page):
@@ -690,6 +713,20 @@ def test_lesson_animations_link_to_their_settings(page, built_site):
         assert page.get_by_test_id("output-size").inner_text() == f"{geometry.output[0]}×{geometry.output[1]}"
 
 
+def assert_channels_match_torch(page, link):
+    """Open an explorer link with channels and check that its outputs are what torch computes from the input,
+    weights and bias the page shows."""
+    settings = {k: v[0] for k, v in parse_qs(link).items()}
+    show(page, **settings)
+    assert error_text(page) is None, (link, error_text(page))
+    x = shown_tensor(page, "input-cell", ["channel", "row", "col"])
+    w = shown_tensor(page, "kernel-cell", ["out", "in", "row", "col"])
+    b = shown_tensor(page, "bias-cell", ["channel"]) if "bias" in settings else None
+    sizes = {k: parse_size(settings[k]) for k in ("stride", "padding", "dilation") if k in settings}
+    expected = F.conv2d(x[None], w, b, groups=int(settings.get("groups", "1")), **sizes)
+    torch.testing.assert_close(shown_tensor(page, "output-cell", ["channel", "row", "col"]), expected[0])
+
+
 def test_every_explorer_link_of_the_lesson_opens_a_view_torch_agrees_with(page, built_site):
     """Every link from a lesson page (animations, exercises, the channel sections) opens without a refusal,
     and where it sets channels, the page shows the output torch computes for those settings."""
@@ -699,20 +736,18 @@ def test_every_explorer_link_of_the_lesson_opens_a_view_torch_agrees_with(page, 
     with_channels = [link for link in links if "in_channels" in link]
     assert len(with_channels) >= 4, with_channels  # conv_two_channels, conv_1x1, the sections, the exercises
     for link in sorted(links):
-        show(page, **{k: v[0] for k, v in parse_qs(link).items()})
-        assert error_text(page) is None, (link, error_text(page))
-        if link not in with_channels:
-            continue
-        settings = {k: v[0] for k, v in parse_qs(link).items()}
-        x = shown_tensor(page, "input-cell", ["channel", "row", "col"])
-        w = shown_tensor(page, "kernel-cell", ["out", "in", "row", "col"])
-        b = shown_tensor(page, "bias-cell", ["channel"]) if "bias" in settings else None
-        groups = int(settings.get("groups", "1"))
-        expected = F.conv2d(
-            x[None], w, b, groups=groups, **{k: parse_size(settings[k]) for k in ("stride", "padding", "dilation")}
-        )
-        torch.testing.assert_close(shown_tensor(page, "output-cell", ["channel", "row", "col"]), expected[0])
+        if link in with_channels:
+            assert_channels_match_torch(page, link)
+        else:
+            show(page, **{k: v[0] for k, v in parse_qs(link).items()})
+            assert error_text(page) is None, (link, error_text(page))
     assert page.errors == []
+
+
+def test_the_command_lines_link_for_several_output_channels_opens_them_in_the_explorer(page):
+    settings = Settings(size=5, padding=1, in_channels=4, out_channels=2, groups=2)
+    assert_channels_match_torch(page, settings.explorer_channels("0.5,-1"))
+    assert page.get_by_test_id("output-cell").count() == 2 * 5 * 5
 
 
 # ---- layout: the first screen of a laptop, a phone, both schemes, accessibility ------------------------------------

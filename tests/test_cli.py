@@ -260,34 +260,24 @@ def test_sizes_follow_the_shared_grammar(text, expected):
         assert (list(size) if isinstance(size, tuple) else [size, size]) == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), CASES["grids"])
-def test_grids_follow_the_shared_grammar(text, expected):
+PARSERS = {
+    "grids": (parse_grid, "--weights"),
+    "channels": (parse_channels, "--input"),
+    "biases": (parse_bias, "--bias"),
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"), [(kind, *case) for kind in PARSERS for case in CASES[kind]], ids=repr
+)
+def test_grids_channels_and_biases_follow_the_shared_grammar(kind, text, expected):
+    parse, option = PARSERS[kind]
     if expected is None:
         with pytest.raises(UsageError) as error:
-            parse_grid(text)
-        assert "\n" not in str(error.value) and str(error.value).startswith("--weights")
+            parse(text, option)
+        assert "\n" not in str(error.value) and str(error.value).startswith(option)
     else:
-        assert parse_grid(text) == expected
-
-
-@pytest.mark.parametrize(("text", "expected"), CASES["channels"])
-def test_channels_follow_the_shared_grammar(text, expected):
-    if expected is None:
-        with pytest.raises(UsageError) as error:
-            parse_channels(text, "--input")
-        assert "\n" not in str(error.value) and str(error.value).startswith("--input")
-    else:
-        assert list(parse_channels(text, "--input")) == expected
-
-
-@pytest.mark.parametrize(("text", "expected"), CASES["biases"])
-def test_biases_follow_the_shared_grammar(text, expected):
-    if expected is None:
-        with pytest.raises(UsageError) as error:
-            parse_bias(text)
-        assert "\n" not in str(error.value) and str(error.value).startswith("--bias")
-    else:
-        assert parse_bias(text) == expected
+        assert list(parse(text, option)) == expected
 
 
 def test_help_states_the_limits():

@@ -38,7 +38,8 @@ MAX_STEPS = 256  # output cells (frames)
 WIDTHS = (200, 2000)  # frame width of the wide rendition, in pixels
 LIMITS = (
     f"Limits: input up to {MAX_INPUT} per side; padded input, kernel span and output up to {MAX_GRID} per side; "
-    f"at most {MAX_STEPS} output cells; --width {WIDTHS[0]} to {WIDTHS[1]}."
+    f"at most {MAX_STEPS} output cells; --width {WIDTHS[0]} to {WIDTHS[1]}; --in-channels 1 to 4 and one output "
+    "channel drawn (for several, and groups, render names the explorer's address that draws them all)."
 )
 
 

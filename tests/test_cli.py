@@ -284,6 +284,7 @@ def test_help_states_the_limits():
     result = convlab("render", "--help", cwd=Path.cwd())
     text = " ".join(result.stdout.split())
     assert "input up to 16 per side" in text and "at most 256 output cells" in text and "--width 200 to 2000" in text
+    assert "--in-channels 1 to 4 and one output channel drawn" in text and "--groups" in text
 
 
 def test_ctrl_c_is_one_line_exit_130_and_leaves_nothing(tmp_path):

@@ -879,6 +879,8 @@ def test_no_serious_accessibility_problems_in_any_operation(browser, site_server
         {"op": "maxpool", "ceil_mode": "1", "size": "7"},
         {"op": "avgpool"},
         {"size": "0"},
+        {"in_channels": "4", "out_channels": "2", "groups": "2", "bias": "1,-0.5"},
+        {"op": "transposed", "in_channels": "2", "out_channels": "2", "stride": "2"},
     ]:
         open_explorer(page, **settings)
         violations = Axe().run(page).response["violations"]

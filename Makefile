@@ -129,9 +129,10 @@ serve: site
 screenshots: site
 	$(BIN)/python scripts/screenshots.py --site site --out build/screenshots
 
-bench: $(MNIST_FILES) | $(INSTALLED)
+bench: site
 	$(BIN)/python scripts/bench_gifs.py
 	$(BIN)/python scripts/bench_train.py --data-root $(DATA_ROOT)
+	$(BIN)/python scripts/bench_forward.py --site site --run $(CONVLAB_RUN) --data-root $(DATA_ROOT)
 
 clean:
 	rm -rf site build $(GENERATED) .cache .pytest_cache .ruff_cache .hypothesis

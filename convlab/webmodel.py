@@ -127,16 +127,17 @@ def receptive_field(layers: list[PageLayer], layer: int, row: int, col: int) -> 
     return top, left, bottom, right
 
 
-def multiply_adds(layers: list[PageLayer]) -> int:
-    """Return the multiplications (each added into a sum) of one forward pass of one image."""
+def multiply_adds(layers: list[PageLayer]) -> list[int]:
+    """Return each layer's multiplications (each added into a sum) in one forward pass of one image: its
+    outputs times the weights each output reads."""
     maps, _ = page_forward(layers, torch.zeros(1, 1, IMAGE_SIZE, IMAGE_SIZE))
     conv_outputs = iter(maps)
-    total = 0
+    counts = []
     for layer in layers:
         per_output = int(np.prod(layer.levels.shape[1:]))
         outputs = next(conv_outputs)[0].numel() if layer.kind == "conv" else layer.levels.shape[0]
-        total += outputs * per_output
-    return total
+        counts.append(outputs * per_output)
+    return counts
 
 
 @torch.no_grad()
@@ -176,35 +177,36 @@ def _mistakes(labels: torch.Tensor, page: torch.Tensor, float32: torch.Tensor) -
 
 
 def _exercises(layers: list[PageLayer], images: torch.Tensor, labels: torch.Tensor, maps) -> list[dict]:
-    """Predict-then-check questions, each answered by this build's model; each links to a page of the site
-    (a path from the site's root, with its query)."""
+    """Predict-then-check questions, each answered by this build's model; each names what to look at: a test
+    ``digit`` (its number), or the explorer's query (``explore``) with one layer's settings."""
     one = int(torch.nonzero(labels == 1)[0])
     brightest = maps[0][one].amax(dim=(1, 2))
     top = brightest.argsort(descending=True)[:3].tolist()
     t, left, b, right = receptive_field(layers, 3, 1, 1)
-    counts = [layer.levels.size + layer.bias.size for layer in layers]
+    work = multiply_adds(layers)
+    conv, linear = layers[1], layers[3]  # the second convolution and the first linear layer
+    positions = work[1] // int(np.prod(conv.levels.shape))
     return [
         {
             "question": f"Test digit {one} is a 1: one upright stroke. Which layer-1 maps will be brightest?",
             "answer": f"Maps {top[0]}, {top[1]} and {top[2]}, with largest values "
             + ", ".join(f"{brightest[c]:.2f}" for c in top)
             + ". Select one to see its filter: do its weights pick out an upright edge?",
-            "link": f"digit/?digit={one}",
-            "link_text": "Show this digit",
+            "digit": one,
         },
         {
             "question": "How much of the 28×28 input does the middle cell of a layer-3 map see?",
             "answer": f"Rows {t} to {b} and columns {left} to {right}: a {b - t + 1}×{right - left + 1} window, "
             "from kernel 3 and strides 2, 2 and 3 stacked. Select a layer-3 map to see its window on the input.",
-            "link": f"explorer/?{explorer_query(7, stride=3, padding=1)}",
-            "link_text": "Try the third layer's settings in the explorer",
+            "explore": explorer_query(7, stride=3, padding=1),
         },
         {
-            "question": "How many multiply-adds does one forward pass take, and how many weights does it read?",
-            "answer": f"{multiply_adds(layers):,} multiply-adds and {sum(counts):,} parameters: a convolution "
-            "uses each of its weights at every position, a linear layer only once.",
-            "link": f"explorer/?{explorer_query(14, stride=2, padding=1)}",
-            "link_text": "Try the second layer's settings in the explorer",
+            "question": f"Which does more multiply-adds: the second convolution ({conv.levels.size:,} weights) or "
+            f"the first linear layer ({linear.levels.size:,} weights)?",
+            "answer": f"The second convolution: {work[1]:,} multiply-adds, against {work[3]:,}, of {sum(work):,} "
+            f"for the whole pass. A convolution uses each weight at every output position ({positions} of them "
+            "here); a linear layer uses each weight once.",
+            "explore": explorer_query(14, stride=2, padding=1),
         },
     ]
 
@@ -225,14 +227,17 @@ def _numbers(layers, page: torch.Tensor, float32: torch.Tensor, labels: torch.Te
     parameters = sum(layer.levels.size + layer.bias.size for layer in layers)
     return {
         "page_accuracy": f"{float((page.argmax(1) == labels).double().mean()):.4f}",
+        "wrong": f"{int((page.argmax(1) != labels).sum())}",
         "float32_accuracy": f"{float((float32.argmax(1) == labels).double().mean()):.4f}",
         "test_digits": f"{len(labels):,}",
         "agree": f"{agree:,}",
         "largest_difference": f"{float((page - float32.double()).abs().max()):.3f}",
         "parameters": f"{parameters:,}",
+        "weights": f"{sum(layer.levels.size for layer in layers):,}",
+        "biases": f"{sum(layer.bias.size for layer in layers):,}",
         "weights_kb": f"{weight_bytes / 1000:.0f}",
         "float32_kb": f"{4 * sum(layer.levels.size for layer in layers) / 1000:.0f}",
-        "multiply_adds": f"{multiply_adds(layers):,}",
+        "multiply_adds": f"{sum(multiply_adds(layers)):,}",
         "centre_row": f"{centre[0]:.2f}",
         "centre_col": f"{centre[1]:.2f}",
     }

@@ -36,9 +36,7 @@ ANIMATION_DIR = "assets/anim"
 FIGURE_DIR = "assets/figures"
 MODEL_MANIFEST = "assets/model/model.json"
 # A figure placeholder stands alone in its paragraph, which the figure replaces; a metric sits in text.
-BLOCK = re.compile(
-    r"(?:<p>\s*)?\{\{\s*(animation|still|figure|gallery|exercises)\s+([A-Za-z0-9_]+)\s*\}\}(?:\s*</p>)?"
-)
+BLOCK = re.compile(r"(?:<p>\s*)?\{\{\s*(animation|still|figure|gallery|exercises)\s+([A-Za-z0-9_]+)\s*\}\}(?:\s*</p>)?")
 INLINE = re.compile(r"\{\{\s*metric\s+([A-Za-z0-9_]+)\s*\}\}")
 MODEL_NUMBER = re.compile(r"\{\{\s*model\s+([A-Za-z0-9_]+)\s*\}\}")
 
@@ -156,16 +154,18 @@ def run_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:
 
 def model_exercises(name: str, docs_dir: Path, url_for: UrlFor) -> str:
     """Return the digit page's exercises (``{{ exercises model }}``), answered by the build's model, each linked
-    to the page it names."""
+    to the test digit or the explorer settings it names."""
     if name != "model":
         raise KeyError(f"no exercises called {name!r}: write {{{{ exercises model }}}}")
 
-    def link(target: str) -> str:
-        path, _, query = target.partition("?")
-        return url_for(path) + (f"?{query}" if query else "")
+    def block(entry: dict) -> str:
+        if "digit" in entry:
+            link, text = f"{url_for('digit/')}?digit={entry['digit']}", f"Show test digit {entry['digit']}"
+        else:
+            link, text = f"{url_for('explorer/')}?{entry['explore']}", "Try these settings in the explorer"
+        return exercise(entry["question"], entry["answer"], link, text)
 
-    entries = _read_json(docs_dir / MODEL_MANIFEST)["exercises"]
-    return "".join(exercise(e["question"], e["answer"], link(e["link"]), e["link_text"]) for e in entries)
+    return "".join(block(entry) for entry in _read_json(docs_dir / MODEL_MANIFEST)["exercises"])
 
 
 def _fill_model_numbers(text: str, docs_dir: Path) -> str:

@@ -3,6 +3,7 @@
 its layout on a phone; accessibility."""
 
 import json
+import re
 
 import pytest
 import torch
@@ -73,8 +74,8 @@ def draw(page, points, touch=False):
         for x, y in at[1:]:
             page.mouse.move(x, y, steps=4)
         page.mouse.up()
-    page.wait_for_function("document.querySelector('[data-testid=digit-input]').dataset.values !== undefined")
-    page.wait_for_timeout(100)  # the forward pass runs on the next animation frame
+    # The forward pass runs on the next animation frame, and says where its input came from.
+    page.wait_for_function("document.querySelector('.digit-status').textContent.startsWith('Your drawing')")
 
 
 def check_prepared_like_mnist(image: torch.Tensor):
@@ -118,8 +119,9 @@ def test_the_mistake_buttons_show_digits_the_model_gets_wrong(page, test_digits)
     assert page.errors == []
 
 
-def test_a_mouse_stroke_is_prepared_as_mnist_did_and_read_as_torch_reads_it(page, layers):
-    open_digit(page)
+def test_a_mouse_stroke_is_prepared_as_mnist_did_and_read_as_torch_reads_it(page, layers, test_digits):
+    open_digit(page)  # a first visit shows test digit 0; the first stroke replaces it
+    assert torch.equal(shown_input(page)[0, 0], test_digits[0][0].double() / 255)
     draw(page, [(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)])  # a 7
     image = shown_input(page)
     check_prepared_like_mnist(image)
@@ -127,6 +129,18 @@ def test_a_mouse_stroke_is_prepared_as_mnist_did_and_read_as_torch_reads_it(page
     page.get_by_test_id("digit-clear").click()
     assert page.get_by_test_id("digit-input").get_attribute("data-values") is None
     assert page.get_by_test_id("digit-prediction").inner_text() == "–"
+    assert page.locator("[data-testid=feature-map][data-max]").count() == 0
+    assert page.locator(".digit-detail:not([hidden])").count() == 0
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("asked", ["abc", "-1", "1.5", "", "3000"])
+def test_a_digit_that_is_not_in_the_test_split_is_refused_in_one_line(page, asked):
+    open_digit(page, f"?digit={asked}")
+    status = page.locator(".digit-status").inner_text()
+    assert "choose a whole number from 0 to 2999" in status and "NaN" not in status and "\n" not in status
+    if asked:
+        assert f"“{asked}”" in status
     assert page.errors == []
 
 
@@ -154,11 +168,25 @@ def test_the_picker_and_the_maps_work_from_the_keyboard(page, test_digits):
     page.keyboard.press("Enter")
     page.wait_for_function("location.search === '?digit=7'")
     assert "Test digit 7," in page.locator(".digit-status").inner_text()
-    second = page.locator("[data-layer='2'][data-channel='5']").locator("xpath=..")
-    second.focus()
+    layer = page.locator(".digit-layer").nth(1)
+    layer.locator(".digit-map[tabindex='0']").focus()  # one Tab stop per layer: its selected map
+    layer.locator(".digit-map").nth(0).focus()
+    for key in ["ArrowRight"] * 5 + ["ArrowDown", "ArrowUp"]:
+        page.keyboard.press(key)
     page.keyboard.press("Enter")
-    assert second.get_attribute("aria-pressed") == "true"
-    assert page.locator(".digit-layer").nth(1).locator(".digit-detail").inner_text().startswith("Map 5:")
+    fifth = layer.locator("[data-channel='5']").locator("xpath=..")
+    assert fifth.get_attribute("aria-pressed") == "true" and fifth.get_attribute("tabindex") == "0"
+    assert layer.locator(".digit-detail").inner_text().startswith("Map 5:")
+    assert layer.locator(".digit-map[tabindex='0']").count() == 1
+    summary = layer.locator(".digit-detail p").first
+    row, col = map(int, re.search(r"cell \((\d+), (\d+)\)", summary.inner_text()).groups())
+    layer.locator(".digit-big").focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowLeft")
+    assert f"cell ({min(6, row + 1)}, {max(0, col - 1)})" in summary.inner_text()
+    assert (
+        f"Cell ({min(6, row + 1)}, {max(0, col - 1)}) reads input rows" in layer.locator(".digit-detail").inner_text()
+    )
     page.locator("#digit-number").fill("3000")
     page.locator("#digit-number").press("Enter")
     assert "choose a whole number from 0 to 2999" in page.locator(".digit-status").inner_text()
@@ -171,10 +199,15 @@ def test_the_detail_shows_the_filter_and_the_receptive_field_torch_computes(page
     detail = page.locator(".digit-layer").nth(0).locator(".digit-detail")
     weights = detail.locator(".digit-kernel span").evaluate_all("cells => cells.map(c => Number(c.dataset.value))")
     assert torch.allclose(torch.tensor(weights, dtype=torch.float64), layers[0].weight()[4].flatten(), atol=1e-15)
-    text = detail.inner_text()
-    assert "(3×3, padding included)" in text
+    assert "a 3×3 window." in detail.inner_text() or "its 3×3 window reaches past the edge" in detail.inner_text()
     page.locator("[data-layer='3'][data-channel='0']").locator("xpath=..").click()
-    assert "(15×15, padding included)" in page.locator(".digit-layer").nth(2).locator(".digit-detail").inner_text()
+    third = page.locator(".digit-layer").nth(2).locator(".digit-detail")
+    big = third.locator(".digit-big")
+    box = big.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 6, box["y"] + box["height"] / 6)  # cell (0, 0)
+    assert "Cell (0, 0) reads input rows 0 to 7, columns 0 to 7: its 15×15 window reaches past" in third.inner_text()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # cell (1, 1)
+    assert "Cell (1, 1) reads input rows 5 to 19, columns 5 to 19: a 15×15 window." in third.inner_text()
 
 
 def test_the_page_weighs_less_than_its_budget_and_the_model_loads_only_there(browser, site_server):
@@ -200,6 +233,8 @@ def test_no_serious_accessibility_problems(browser, site_server, scheme):
     page = new_page(browser, site_server[0], viewport={"width": 390, "height": 844}, color_scheme=scheme)
     open_digit(page, "?digit=5")
     violations = Axe().run(page).response["violations"]
-    serious = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations if v["impact"] in ("serious", "critical")]
+    serious = [
+        (v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations if v["impact"] in ("serious", "critical")
+    ]
     assert serious == []
     page.context.close()

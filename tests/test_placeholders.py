@@ -138,3 +138,17 @@ def test_a_run_figure_shows_each_scheme_its_wide_and_its_narrow_rendition(tmp_pa
     assert block.endswith("<figcaption>Loss &amp; accuracy</figcaption></figure>")
     with pytest.raises(KeyError, match=r"no figure called 'loss': figures\.json has curves"):
         run_figure("loss", tmp_path, _url_for)
+
+
+def test_the_digit_pages_numbers_and_exercises_come_from_the_build_model(built_site, build_run):
+    docs = built_site.parent / "docs"
+    manifest = json.loads((docs / "assets/model/model.json").read_text())
+    page = "<p>int8: {{ model page_accuracy }}, float32: {{model float32_accuracy}}</p>\n<p>{{ exercises model }}</p>"
+    html = expand_placeholders(page, docs, build_run, _url_for)
+    numbers = manifest["numbers"]
+    assert f"int8: {numbers['page_accuracy']}, float32: {numbers['float32_accuracy']}" in html
+    assert html.count('<details class="question">') == len(manifest["exercises"])
+    digit = next(e["digit"] for e in manifest["exercises"] if "digit" in e)
+    assert f'href="../digit/?digit={digit}"' in html and 'href="../explorer/?size=' in html
+    with pytest.raises(KeyError, match="no model number called 'nope': choose from page_accuracy"):
+        expand_placeholders("{{ model nope }}", docs, build_run, _url_for)

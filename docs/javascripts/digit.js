@@ -4,25 +4,30 @@
 import { forward, loadNetwork, receptiveField } from "./network.js";
 import { SIZE, prepare } from "./mnist.js";
 import { element } from "./explorer-view.js";
+import { formatValue } from "./conv.js";
 
 const SURFACE = 280; // the drawing surface's pixels a side: ten per input pixel
 const STROKE = 20; // pen width, in those pixels: about two input pixels once scaled to the 20×20 box
-const LAYER_NAMES = ["first", "second", "third"];
 
 const percent = (p) => `${(100 * p).toFixed(1)}%`;
-const cssColour = (name) => getComputedStyle(document.body).getPropertyValue(name).trim() || "#000";
 
-/** Paint values (row by row) into a canvas of their size: 0 transparent, `scale` and above fully `colour`. */
-function paint(canvas, values, width, scale, colour) {
+
+/** Return the [r, g, b] of a colour the stylesheet names (a custom property), as the browser resolves it. */
+function cssColour(name) {
+  const context = document.createElement("canvas").getContext("2d");
+  context.fillStyle = getComputedStyle(document.body).getPropertyValue(name).trim() || "#000";
+  context.fillRect(0, 0, 1, 1);
+  return Array.from(context.getImageData(0, 0, 1, 1).data.slice(0, 3));
+}
+
+/** Paint values (row by row) into a canvas of their size: 0 transparent, `scale` and above fully `rgb`. */
+function paint(canvas, values, scale, rgb) {
   const context = canvas.getContext("2d");
-  context.clearRect(0, 0, canvas.width, canvas.height);
-  context.fillStyle = colour;
-  values.forEach((v, k) => {
-    if (v <= 0) return;
-    context.globalAlpha = Math.min(1, v / scale);
-    context.fillRect(k % width, Math.floor(k / width), 1, 1);
-  });
-  context.globalAlpha = 1;
+  const image = context.createImageData(canvas.width, canvas.height);
+  for (let k = 0; k < values.length; k++) {
+    image.data.set([...rgb, Math.round(255 * Math.min(1, Math.max(0, values[k] / scale)))], 4 * k);
+  }
+  context.putImageData(image, 0, 0);
 }
 
 /** The drawing surface: pointer events (mouse, touch, pen) draw round strokes; `onInk` runs once per frame. */
@@ -30,6 +35,7 @@ function drawingSurface(canvas, onInk) {
   const context = canvas.getContext("2d");
   let last = null;
   let pending = false;
+  let showing = false; // a test digit is on the surface: the next stroke starts a drawing of one's own
   const point = (event) => {
     const box = canvas.getBoundingClientRect();
     return [((event.clientX - box.left) * SURFACE) / box.width, ((event.clientY - box.top) * SURFACE) / box.height];
@@ -53,6 +59,8 @@ function drawingSurface(canvas, onInk) {
   canvas.addEventListener("pointerdown", (event) => {
     event.preventDefault();
     canvas.setPointerCapture(event.pointerId);
+    if (showing) context.clearRect(0, 0, SURFACE, SURFACE);
+    showing = false;
     last = point(event);
     stroke(last, last);
   });
@@ -68,9 +76,13 @@ function drawingSurface(canvas, onInk) {
   return {
     /** The ink, 0 to 1 per pixel, from the canvas's alpha channel. */
     ink: () => Array.from(context.getImageData(0, 0, SURFACE, SURFACE).data.filter((_, k) => k % 4 === 3), (a) => a / 255),
-    clear: () => context.clearRect(0, 0, SURFACE, SURFACE),
+    clear: () => {
+      showing = false;
+      context.clearRect(0, 0, SURFACE, SURFACE);
+    },
     /** Draw 28×28 pixels on the surface, ten surface pixels each (a test digit shown where one draws). */
     show: (pixels) => {
+      showing = true;
       context.clearRect(0, 0, SURFACE, SURFACE);
       context.fillStyle = "#000";
       pixels.forEach((v, k) => {
@@ -138,34 +150,78 @@ function filterView(conv, channel) {
       { class: "digit-kernel", title: `weights applied to map ${c} of the layer before` },
       Array.from(weights.slice(c * kH * kW, (c + 1) * kH * kW), (w) => {
         const cell = element("span", { class: w < 0 ? "digit-negative" : "digit-positive", "data-value": String(w) });
-        if (inChannels === 1) cell.textContent = w.toFixed(2);
+        if (inChannels === 1) cell.textContent = formatValue(w, 2);
         cell.style.setProperty("--strength", String(Math.abs(w) / largest));
         return cell;
       }),
     );
+  const bias = `blue positive, orange negative; bias ${formatValue(conv.bias[channel], 3)}`;
   const note =
     inChannels === 1
-      ? `Its ${kH}×${kW} weights (bias ${conv.bias[channel].toFixed(2)}):`
-      : `Its ${inChannels} kernels of ${kH}×${kW}, one for each map of the layer before (blue positive, orange ` +
-        `negative; bias ${conv.bias[channel].toFixed(2)}):`;
+      ? `Its ${kH}×${kW} weights, applied to the input (${bias}):`
+      : `Its ${inChannels} kernels of ${kH}×${kW}, one for each map of the layer before (${bias}):`;
   return element("div", { class: "digit-filter" }, [
     element("p", { text: note }),
     element("div", { class: `digit-kernels${inChannels === 1 ? " digit-kernels-one" : ""}` }, Array.from({ length: inChannels }, (_, c) => tile(c))),
   ]);
 }
 
-/** One conv layer's maps, on one colour scale, with the selected map's filter and receptive field. */
-function layerView(network, index) {
+/** Return the text of a receptive field: the input rows and columns it covers, and how much is padding. */
+function fieldText({ top, left, bottom, right }, [row, col]) {
+  const size = `${bottom - top + 1}×${right - left + 1}`;
+  const [t, l, b, r] = [Math.max(0, top), Math.max(0, left), Math.min(SIZE - 1, bottom), Math.min(SIZE - 1, right)];
+  const padded = t !== top || l !== left || b !== bottom || r !== right;
+  return (
+    `Cell (${row}, ${col}) reads input rows ${t} to ${b}, columns ${l} to ${r}: ` +
+    (padded ? `its ${size} window reaches past the edge, into the padding.` : `a ${size} window.`)
+  );
+}
+
+/** Move focus among a grid's buttons with the arrow keys; only the pressed one is a Tab stop. */
+function arrowKeys(grid, buttons) {
+  grid.addEventListener("keydown", (event) => {
+    const step = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: "up", ArrowDown: "down" }[event.key];
+    const at = buttons.indexOf(document.activeElement);
+    if (step === undefined || at < 0) return;
+    event.preventDefault();
+    const columns = getComputedStyle(grid).gridTemplateColumns.split(" ").length;
+    const next = at + (step === "up" ? -columns : step === "down" ? columns : step);
+    buttons[Math.min(buttons.length - 1, Math.max(0, next))].focus();
+  });
+}
+
+/** One conv layer's maps, on one colour scale, with the selected map's filter and a cell's receptive field. */
+function layerView(network, index, colours) {
   const conv = network.convs[index];
   const [channels] = conv.shape;
   const [rows, cols] = conv.output;
+  const plane = rows * cols;
   const maps = Array.from({ length: channels }, (_, c) => {
     const canvas = element("canvas", { width: String(cols), height: String(rows), "data-testid": "feature-map", "data-layer": String(index + 1), "data-channel": String(c) });
-    const button = element("button", { type: "button", class: "digit-map", "aria-label": `map ${c}`, "aria-pressed": "false" }, [canvas]);
+    const button = element("button", { type: "button", class: "digit-map", "aria-label": `map ${c}`, "aria-pressed": "false", tabindex: c === 0 ? "0" : "-1" }, [canvas]);
     return { canvas, button };
   });
-  const legendMax = element("span");
-  const detail = element("div", { class: "digit-detail", "aria-live": "polite" });
+  const buttons = maps.map((m) => m.button);
+  const grid = element("div", { class: `digit-maps digit-maps-${index + 1}`, role: "group", "aria-label": `the ${channels} maps of layer ${index + 1}` }, buttons);
+  arrowKeys(grid, buttons);
+  const legendMax = element("span", { text: "–" });
+  const summary = element("p");
+  const big = element("canvas", { width: String(cols), height: String(rows), class: "digit-big", role: "img", tabindex: "0" });
+  const mark = element("span", { class: "digit-cell-mark", "aria-hidden": "true" });
+  const field = element("canvas", { width: String(SIZE), height: String(SIZE), class: "digit-field", role: "img" });
+  const fieldCaption = element("figcaption");
+  const filter = element("div");
+  const detail = element("div", { class: "digit-detail", hidden: "" }, [
+    summary,
+    element("div", { class: "digit-detail-row" }, [
+      element("figure", {}, [
+        element("div", { class: "digit-big-frame" }, [big, mark]),
+        element("figcaption", { text: "The selected map, enlarged: click a cell, or focus it and use the arrow keys" }),
+      ]),
+      element("figure", {}, [field, fieldCaption]),
+    ]),
+    filter,
+  ]);
   const title =
     `Layer ${index + 1}: Conv2d(${conv.shape[1]}, ${channels}, ${conv.shape[2]}, stride=${conv.stride[0]}, ` +
     `padding=${conv.padding[0]}) and ReLU`;
@@ -176,60 +232,85 @@ function layerView(network, index) {
       element("span", { text: "0" }),
       element("span", { class: "digit-legend-ramp", "aria-hidden": "true" }),
       legendMax,
-      " (the layer's largest value). Select a map to see its filter and what one of its cells sees.",
+      " (the layer's largest value). Select a map to see its filter and what one of its cells reads.",
     ]),
-    element("div", { class: `digit-maps digit-maps-${index + 1}` }, maps.map((m) => m.button)),
+    grid,
     detail,
   ]);
-  let selected = null;
-  let current = null;
-  let input = null;
-  const showDetail = () => {
-    if (selected === null || current === null) return;
-    maps.forEach((m, c) => m.button.setAttribute("aria-pressed", String(c === selected)));
-    const values = current.data.slice(selected * rows * cols, (selected + 1) * rows * cols);
-    const best = values.indexOf(Math.max(...values));
-    const [row, col] = [Math.floor(best / cols), best % cols];
-    const field = receptiveField(network, index + 1, row, col);
-    const seen = element("canvas", { width: String(SIZE), height: String(SIZE), class: "digit-field", role: "img", "aria-label": `the input, with the ${field.bottom - field.top + 1}×${field.right - field.left + 1} window that cell (${row}, ${col}) reads outlined` });
-    paint(seen, input, SIZE, 1, cssColour("--convlab-ink"));
-    const context = seen.getContext("2d");
-    context.strokeStyle = cssColour("--convlab-field");
-    context.lineWidth = 1;
-    context.strokeRect(field.left + 0.5, field.top + 0.5, field.right - field.left, field.bottom - field.top);
-    const big = element("canvas", { width: String(cols), height: String(rows), class: "digit-big", role: "img", "aria-label": `map ${selected}, enlarged` });
-    paint(big, values, cols, Math.max(...current.data) || 1, cssColour("--convlab-map"));
-    const size = `${field.bottom - field.top + 1}×${field.right - field.left + 1}`;
-    detail.replaceChildren(
-      element("p", { text: `Map ${selected}: its largest value, ${values[best].toFixed(3)}, is at row ${row}, column ${col}.` }),
-      element("div", { class: "digit-detail-row" }, [
-        element("figure", {}, [big, element("figcaption", { text: `Map ${selected}` })]),
-        element("figure", {}, [seen, element("figcaption", { text: `That cell reads input rows ${field.top} to ${field.bottom}, columns ${field.left} to ${field.right} (${size}, padding included)` })]),
-      ]),
-      filterView(conv, selected),
-    );
+  const state = { selected: null, cell: null, tensor: null, pixels: null };
+
+  const showCell = () => {
+    const { selected, tensor, pixels } = state;
+    const values = tensor.data.subarray(selected * plane, (selected + 1) * plane);
+    const cell = state.cell ?? values.indexOf(Math.max(...values));
+    const at = [Math.floor(cell / cols), cell % cols];
+    const window = receptiveField(network, index + 1, ...at);
+    const largest = state.cell === null ? ", the map's largest value" : "";
+    summary.textContent = `Map ${selected}: cell (${at[0]}, ${at[1]}) holds ${formatValue(values[cell], 3)}${largest}.`;
+    paint(big, values, Math.max(...tensor.data) || 1, colours.map);
+    Object.assign(mark.style, { top: `${(100 * at[0]) / rows}%`, left: `${(100 * at[1]) / cols}%`, width: `${100 / cols}%`, height: `${100 / rows}%` });
+    big.setAttribute("aria-label", `map ${selected}, enlarged, with cell (${at[0]}, ${at[1]}) marked`);
+    paint(field, pixels, 1, colours.ink);
+    const context = field.getContext("2d");
+    context.strokeStyle = `rgb(${colours.field})`;
+    context.strokeRect(window.left + 0.5, window.top + 0.5, window.right - window.left, window.bottom - window.top);
+    fieldCaption.textContent = fieldText(window, at);
+    field.setAttribute("aria-label", `the input, with the window cell (${at[0]}, ${at[1]}) reads outlined`);
   };
-  maps.forEach((m, c) =>
-    m.button.addEventListener("click", () => {
-      selected = c;
-      showDetail();
-    }),
-  );
-  const show = (tensor, pixels) => {
-    current = tensor;
-    input = pixels;
-    const scale = Math.max(...tensor.data) || 1;
-    legendMax.textContent = scale.toFixed(2);
-    const colour = cssColour("--convlab-map");
-    maps.forEach(({ canvas }, c) => {
-      const values = tensor.data.slice(c * rows * cols, (c + 1) * rows * cols);
-      canvas.dataset.max = String(Math.max(...values));
-      paint(canvas, values, cols, scale, colour);
+  const moveCell = (row, col) => {
+    state.cell = Math.min(rows - 1, Math.max(0, row)) * cols + Math.min(cols - 1, Math.max(0, col));
+    showCell();
+  };
+  const select = (channel) => {
+    state.selected = channel;
+    state.cell = null;
+    buttons.forEach((button, c) => {
+      button.setAttribute("aria-pressed", String(c === channel));
+      button.tabIndex = c === channel ? 0 : -1;
     });
-    if (selected === null) selected = maps.reduce((b, _, c) => (Number(maps[c].canvas.dataset.max) > Number(maps[b].canvas.dataset.max) ? c : b), 0);
-    showDetail();
+    filter.replaceChildren(filterView(conv, channel));
+    showCell();
   };
-  return { node, show };
+  buttons.forEach((button, c) => button.addEventListener("click", () => select(c)));
+  big.addEventListener("click", (event) => {
+    const box = big.getBoundingClientRect();
+    moveCell(Math.floor(((event.clientY - box.top) / box.height) * rows), Math.floor(((event.clientX - box.left) / box.width) * cols));
+  });
+  big.addEventListener("keydown", (event) => {
+    const move = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[event.key];
+    if (move === undefined || state.tensor === null) return;
+    event.preventDefault();
+    const values = state.tensor.data.subarray(state.selected * plane, (state.selected + 1) * plane);
+    const cell = state.cell ?? values.indexOf(Math.max(...values));
+    moveCell(Math.floor(cell / cols) + move[0], (cell % cols) + move[1]);
+  });
+
+  const show = (tensor, pixels) => {
+    Object.assign(state, { tensor, pixels });
+    const scale = Math.max(...tensor.data) || 1;
+    legendMax.textContent = formatValue(scale, 2);
+    let brightest = 0;
+    maps.forEach(({ canvas }, c) => {
+      const values = tensor.data.subarray(c * plane, (c + 1) * plane);
+      const largest = Math.max(...values);
+      canvas.dataset.max = String(largest);
+      if (largest > Number(maps[brightest].canvas.dataset.max)) brightest = c;
+      paint(canvas, values, scale, colours.map);
+    });
+    detail.hidden = false;
+    if (state.selected === null) select(brightest);
+    else showCell();
+  };
+  const empty = () => {
+    state.tensor = null;
+    legendMax.textContent = "–";
+    detail.hidden = true;
+    maps.forEach(({ canvas }) => {
+      delete canvas.dataset.max;
+      canvas.getContext("2d").clearRect(0, 0, cols, rows);
+    });
+  };
+  return { node, show, empty };
 }
 
 /** Fill the page's root with the drawing surface, the picker, the model's input, the layers and the bars. */
@@ -251,7 +332,7 @@ async function setup(root) {
     element("button", { type: "submit", text: "Show" }),
   ]);
   const mistakes = element("p", { class: "digit-mistakes" }, [
-    "Digits the model gets wrong: ",
+    `${manifest.mistakes.length} of the ${manifest.numbers.wrong} test digits the model gets wrong: `,
     ...manifest.mistakes.map((m) =>
       element("button", { type: "button", "data-digit": String(m.digit), text: `${m.digit}: a ${m.label} read as ${m.predicted}` }),
     ),
@@ -259,36 +340,54 @@ async function setup(root) {
   const status = element("p", { class: "digit-status", "aria-live": "polite" });
   const inputCanvas = element("canvas", { width: String(SIZE), height: String(SIZE), "data-testid": "digit-input", class: "digit-input", role: "img", "aria-label": "the 28×28 input the model gets" });
   const bars = probabilityBars();
-  const layers = network.convs.map((_, k) => layerView(network, k));
+  const colours = {};
+  const readColours = () =>
+    Object.assign(colours, { ink: cssColour("--convlab-ink"), map: cssColour("--convlab-map"), field: cssColour("--convlab-field") });
+  readColours();
+  const layers = network.convs.map((_, k) => layerView(network, k, colours));
   root.replaceChildren(
     element("div", { class: "digit-top" }, [
       element("div", { class: "digit-draw" }, [canvas, element("div", { class: "digit-buttons" }, [clear]), pick]),
-      element("figure", { class: "digit-input-figure" }, [inputCanvas, element("figcaption", { text: "The 28×28 input the model gets" }), status]),
+      element("figure", { class: "digit-input-figure" }, [inputCanvas, element("figcaption", { text: "The 28×28 input the model gets" })]),
       bars.node,
     ]),
+    status,
     mistakes,
     ...layers.map((layer) => layer.node),
   );
 
+  let shown = null;
   const run = (pixels, source) => {
+    shown = pixels;
     status.textContent = source;
     if (pixels === null) {
       delete inputCanvas.dataset.values;
-      paint(inputCanvas, [], SIZE, 1, "#000");
+      inputCanvas.getContext("2d").clearRect(0, 0, SIZE, SIZE);
       bars.empty();
+      layers.forEach((layer) => layer.empty());
       return;
     }
     inputCanvas.dataset.values = Array.from(pixels).join(",");
-    paint(inputCanvas, pixels, SIZE, 1, cssColour("--convlab-ink"));
+    paint(inputCanvas, pixels, 1, colours.ink);
     const result = forward(network, pixels);
     layers.forEach((layer, k) => layer.show(result.maps[k], pixels));
     bars.show(result.probabilities.data);
   };
+  // Material's palette toggle changes the scheme without reloading: draw again in its colours.
+  const observer = new MutationObserver(() => {
+    if (!root.isConnected) return observer.disconnect(); // instant navigation has left the page
+    readColours();
+    if (shown !== null) run(shown, status.textContent);
+  });
+  observer.observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
   const surface = drawingSurface(canvas, () => run(prepare(surface.ink(), SURFACE, SURFACE), "Your drawing, cropped, scaled to fit 20×20 and centred by its centre of mass."));
 
-  const showDigit = async (n) => {
-    if (!Number.isInteger(n) || n < 0 || n >= test.count) {
-      status.textContent = `There is no test digit ${n}: choose a whole number from 0 to ${test.count - 1}.`;
+  /** Show the test digit a reader asked for by its number, written as text (the address, the box). */
+  const showDigit = async (text, { remember = true } = {}) => {
+    const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+    if (!(n < test.count)) {
+      const asked = text.trim() === "" ? "Write the number of a test digit" : `There is no test digit “${text.slice(0, 20)}”`;
+      status.textContent = `${asked}: choose a whole number from 0 to ${test.count - 1}.`;
       return;
     }
     const file = Math.floor(n / test.per_file);
@@ -297,9 +396,9 @@ async function setup(root) {
     const offset = (n % test.per_file) * SIZE * SIZE;
     const pixels = Array.from(bytes.slice(offset, offset + SIZE * SIZE), (v) => v / 255);
     number.value = String(n);
-    history.replaceState(history.state, "", `${location.pathname}?digit=${n}`);
+    if (remember) history.replaceState(history.state, "", `${location.pathname}?digit=${n}`);
     surface.show(pixels);
-    run(pixels, `Test digit ${n}, labelled ${test.labels[n]}: the dataset's own pixels.`);
+    run(pixels, `Test digit ${n}, labelled ${test.labels[n]}: the dataset's own pixels. Draw in the box to try your own.`);
   };
   clear.addEventListener("click", () => {
     surface.clear();
@@ -308,15 +407,16 @@ async function setup(root) {
   });
   pick.addEventListener("submit", (event) => {
     event.preventDefault();
-    showDigit(Number(number.value));
+    showDigit(number.value);
   });
   mistakes.addEventListener("click", (event) => {
     const button = event.target.closest("button[data-digit]");
-    if (button) showDigit(Number(button.dataset.digit));
+    if (button) showDigit(button.dataset.digit);
   });
   const asked = new URLSearchParams(location.search).get("digit");
-  if (asked === null) run(null, "Draw a digit in the box, or pick a test digit.");
-  else await showDigit(/^\d+$/.test(asked) ? Number(asked) : NaN);
+  // A first visit shows test digit 0, so the layers have something to show; a stroke starts a drawing.
+  run(null, "Draw a digit in the box, or pick a test digit.");
+  await showDigit(asked ?? "0", { remember: asked !== null });
   root.dataset.ready = "";
 }
 

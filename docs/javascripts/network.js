@@ -19,31 +19,46 @@ export function loadNetwork(manifest, weightBytes) {
   return { layers, convs: layers.filter((layer) => layer.kind === "conv") };
 }
 
-/** Return nn.Conv2d's output for one image: every output channel reads every input channel (groups = 1). */
+/** Return the input with `pH` rows of zeros above and below each channel and `pW` columns on either side. */
+export function zeroPad(x, [pH, pW]) {
+  const [channels, height, width] = x.shape;
+  const [paddedH, paddedW] = [height + 2 * pH, width + 2 * pW];
+  const data = new Float64Array(channels * paddedH * paddedW);
+  for (let c = 0; c < channels; c++) {
+    for (let row = 0; row < height; row++) {
+      const from = (c * height + row) * width;
+      data.set(x.data.subarray(from, from + width), (c * paddedH + row + pH) * paddedW + pW);
+    }
+  }
+  return { shape: [channels, paddedH, paddedW], data };
+}
+
+/** Return nn.Conv2d's output for one image: every output channel reads every input channel (groups = 1).
+ * Output cell (i, j) of channel o is bias[o] plus, for every input channel c and kernel cell (u, v),
+ * weight[o, c, u, v] × padded[c, i·stride + u·dilation, j·stride + v·dilation]: the explorer's sum. */
 export function conv2d(x, layer) {
   const [outChannels, inChannels, kH, kW] = layer.shape;
-  const [, height, width] = x.shape;
   const [outH, outW] = layer.output;
   const [sH, sW] = layer.stride;
-  const [pH, pW] = layer.padding;
   const [dH, dW] = layer.dilation;
+  const padded = zeroPad(x, layer.padding);
+  const [, paddedH, paddedW] = padded.shape;
+  const { weight, bias } = layer;
+  const input = padded.data;
   const out = new Float64Array(outChannels * outH * outW);
   for (let o = 0; o < outChannels; o++) {
-    for (let i = 0; i < outH; i++) {
-      for (let j = 0; j < outW; j++) {
-        let sum = layer.bias[o];
-        for (let c = 0; c < inChannels; c++) {
-          for (let u = 0; u < kH; u++) {
-            const row = i * sH - pH + u * dH;
-            if (row < 0 || row >= height) continue; // a padding cell: zero
-            for (let v = 0; v < kW; v++) {
-              const col = j * sW - pW + v * dW;
-              if (col < 0 || col >= width) continue;
-              sum += layer.weight[((o * inChannels + c) * kH + u) * kW + v] * x.data[(c * height + row) * width + col];
-            }
+    const plane = o * outH * outW;
+    out.fill(bias[o], plane, plane + outH * outW);
+    for (let c = 0; c < inChannels; c++) {
+      for (let u = 0; u < kH; u++) {
+        for (let v = 0; v < kW; v++) {
+          const w = weight[((o * inChannels + c) * kH + u) * kW + v];
+          for (let i = 0; i < outH; i++) {
+            const from = (c * paddedH + i * sH + u * dH) * paddedW + v * dW;
+            const to = plane + i * outW;
+            for (let j = 0; j < outW; j++) out[to + j] += w * input[from + j * sW];
           }
         }
-        out[(o * outH + i) * outW + j] = sum;
       }
     }
   }
@@ -53,10 +68,12 @@ export function conv2d(x, layer) {
 /** Return nn.Linear's output: weight @ x + bias. */
 export function linear(x, layer) {
   const [outFeatures, inFeatures] = layer.shape;
+  const { weight, bias } = layer;
+  const input = x.data;
   const out = new Float64Array(outFeatures);
   for (let o = 0; o < outFeatures; o++) {
-    let sum = layer.bias[o];
-    for (let k = 0; k < inFeatures; k++) sum += layer.weight[o * inFeatures + k] * x.data[k];
+    let sum = bias[o];
+    for (let k = 0; k < inFeatures; k++) sum += weight[o * inFeatures + k] * input[k];
     out[o] = sum;
   }
   return { shape: [outFeatures], data: out };

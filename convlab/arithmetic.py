@@ -376,12 +376,87 @@ def check_channels(in_channels: int, out_channels: int, groups: int) -> None:
             )
 
 
+@dataclass(frozen=True)
+class Layer(SlidingRecord):
+    """``nn.Conv2d`` with several output channels (and groups): every input channel, and one ``Convolution``
+    per output channel over the input channels of its group, with its kernels and its bias. Its steps run
+    output channel after output channel."""
+
+    geometry: Geometry
+    input: tuple[Grid, ...]  # (C_in, H, W)
+    padded: tuple[Grid, ...]
+    channels: tuple[Convolution, ...]  # one per output channel
+    groups: int = 1
+
+    op = "conv"
+
+    @property
+    def in_channels(self) -> int:
+        """Return the number of input channels."""
+        return len(self.input)
+
+    @property
+    def out_channels(self) -> int:
+        """Return the number of output channels."""
+        return len(self.channels)
+
+    def first_input(self, o: int) -> int:
+        """Return the first input channel that output channel ``o`` reads (its group's first)."""
+        per_group = self.in_channels // self.groups
+        return o // (self.out_channels // self.groups) * per_group
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """Return every step, output channel after output channel."""
+        return tuple(step for channel in self.channels for step in channel.steps)
+
+    @property
+    def kernel(self) -> tuple[tuple[Grid, ...], ...]:
+        """Return the weight as [out][in/groups] grids, as ``nn.Conv2d`` holds it."""
+        return tuple(channel.kernel for channel in self.channels)
+
+    @property
+    def bias(self) -> tuple[float, ...]:
+        """Return one bias per output channel."""
+        return tuple(channel.bias for channel in self.channels)
+
+    @property
+    def output(self) -> list[Grid]:
+        """Return every output channel, row by row, at full precision."""
+        return [channel.output for channel in self.channels]
+
+    def to_json(self) -> dict:
+        """Return the record as JSON-ready data: the layer's settings and grids, and each output channel's record."""
+        g = self.geometry
+        return {
+            "op": self.op,
+            **geometry_json(g, ("size", "kernel", "stride", "padding", "dilation")),
+            "in_channels": self.in_channels,
+            "out_channels": self.out_channels,
+            "groups": self.groups,
+            "input": list(self.input),
+            "kernel": [list(k) for k in self.kernel],
+            "bias": list(self.bias),
+            "padded": list(self.padded),
+            "output": self.output,
+            "output_size": list(g.output),
+            "formula": list(self.formula),
+            "channels": [channel.to_json() for channel in self.channels],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Layer:
+        """Return the record that ``to_json`` wrote, values as written."""
+        geometry = Geometry.of(*(tuple(data[key]) for key in ("size", "kernel_size", "stride", "padding", "dilation")))
+        channels = tuple(Convolution.from_json(channel) for channel in data["channels"])
+        return cls(geometry, tuple(data["input"]), tuple(data["padded"]), channels, data["groups"])
+
+
 def convolve_layer(
     channels: list[Grid], kernels: list[list[Grid]], geometry: Geometry, biases: list[float], groups: int = 1
-) -> tuple[Convolution, ...]:
-    """Return one record per output channel of ``nn.Conv2d(C_in, C_out, ..., groups)``: output channel o
-    correlates the input channels of its group with ``kernels[o]`` (the weight ``[out, in/groups, kH, kW]``)
-    and adds ``biases[o]``."""
+) -> Layer:
+    """Return the record of ``nn.Conv2d(C_in, C_out, ..., groups)``: output channel o correlates the input
+    channels of its group with ``kernels[o]`` (the weight ``[out, in/groups, kH, kW]``) and adds ``biases[o]``."""
     check_channels(len(channels), len(kernels), groups)
     per_group = len(channels) // groups
     if any(len(row) != per_group for row in kernels) or len(biases) != len(kernels):
@@ -392,4 +467,5 @@ def convolve_layer(
     for o, (row, bias) in enumerate(zip(kernels, biases, strict=True)):
         first = o // (len(kernels) // groups) * per_group
         records.append(convolve_channels(channels[first : first + per_group], row, geometry, bias))
-    return tuple(records)
+    padded = tuple(pad(grid, geometry.padding) for grid in channels)
+    return Layer(geometry, tuple(floats(grid) for grid in channels), padded, tuple(records), groups)

@@ -86,14 +86,6 @@ def parse_grid(text: str, option: str = "--weights") -> Grid:
     return rows
 
 
-def parse_number(text: str, option: str) -> float:
-    """Return one number written as the grammar allows (see NUMBER); UsageError, naming ``option``, else."""
-    rows = parse_grid(text, option)
-    if len(rows) != 1 or len(rows[0]) != 1:
-        raise UsageError(f"{option}: {text!r} is not one number: write e.g. 1 or -0.5")
-    return rows[0][0]
-
-
 def parse_bias(text: str, option: str = "--bias") -> list[float]:
     """Return the biases written ``0.5,-1``: one number, or one per output channel; UsageError else.
 
@@ -125,15 +117,6 @@ def parse_channels(text: str, option: str) -> tuple[Grid, ...]:
     return grids
 
 
-def _one_bias(values: list[float], out_channels: int) -> float:
-    """Return the bias every drawn output adds; UsageError for a count that fits no layer of these channels."""
-    if len(values) not in (1, out_channels):
-        raise UsageError(
-            f"--bias has {len(values)} values but --out-channels is {out_channels}: give one, or one per channel"
-        )
-    return values[0]
-
-
 def settings_from(args: argparse.Namespace) -> Settings:
     """Return the settings the render flags ask for (checked when the record is computed)."""
     return Settings(
@@ -150,7 +133,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         groups=args.groups,
         input=None if args.input is None else parse_channels(args.input, "--input"),
         weights=None if args.weights is None else parse_channels(args.weights, "--weights"),
-        bias=0.0 if args.bias is None else _one_bias(parse_bias(args.bias), args.out_channels),
+        bias=0.0 if args.bias is None else tuple(parse_bias(args.bias)),
         view=args.view,
     )
 
@@ -160,12 +143,7 @@ def render_command(args: argparse.Namespace) -> list[Path]:
     from convlab.animate import check_limits, check_width, render
 
     settings = settings_from(args)
-    check_limits(settings.geometry(), settings.view)
-    if settings.out_channels > 1:
-        raise UsageError(
-            f"convlab render draws one output channel, got --out-channels {settings.out_channels}: "
-            f"the explorer draws every channel, at explorer/?{settings.explorer_channels(args.bias)}"
-        )
+    check_limits(settings.geometry(), settings.view, settings.out_channels)
     check_width(args.width)
     if not 0 <= args.precision <= 6:
         raise UsageError(f"--precision {args.precision}: choose from 0 to 6 decimals")
@@ -269,7 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
         help='kernel weights, e.g. "1,2,3;4,5,6;7,8,9" (default: the averaging kernel; ones for transposed); '
         'write --weights="-1,0,1;..." when the first value is negative',
     )
-    render.add_argument("--bias", help="convolution: a number added to every output (default: 0)")
+    render.add_argument(
+        "--bias", help='convolution: one number added to every output, or one per output channel, "0.5,-1" (default: 0)'
+    )
     render.add_argument(
         "--in-channels", type=int, default=1, help="convolution: input channels, 1 to 4, added up (default: 1)"
     )
@@ -277,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out-channels",
         type=int,
         default=1,
-        help="convolution: output channels; render draws 1 (the explorer draws up to 4, and says where) (default: 1)",
+        help="convolution: output channels, 1 to 4, drawn one after another (default: 1)",
     )
     render.add_argument(
         "--groups",

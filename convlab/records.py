@@ -8,23 +8,24 @@ from an animation's sidecar, by its ``op`` field.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from convlab.arithmetic import (
     Convolution,
     Geometry,
     Grid,
+    Layer,
     arange_grid,
     as_pair,
     check_channels,
     convolve_channels,
+    convolve_layer,
     mean_kernel,
 )
 from convlab.errors import UsageError
 from convlab.pooling import AVG, MAX, PoolGeometry, Pooling, pool
 from convlab.transposed import TransposedConvolution, TransposedGeometry, conv_transpose
 
-Record = Convolution | TransposedConvolution | Pooling
+Record = Convolution | Layer | TransposedConvolution | Pooling
 CONV, TRANSPOSED = "conv", "transposed"
 OPS = (CONV, TRANSPOSED, MAX, AVG)
 DIRECT, SCATTER = "direct", "scatter"  # the two views of a transposed convolution
@@ -54,7 +55,7 @@ class Settings:
     groups: int = 1
     input: tuple[Grid, ...] | None = None
     weights: tuple[Grid, ...] | None = None
-    bias: float = 0.0
+    bias: float | tuple[float, ...] = 0.0  # one value for every output channel, or one per channel
     view: str = DIRECT
 
     def __post_init__(self) -> None:
@@ -67,7 +68,7 @@ class Settings:
             ("--view scatter", self.view != DIRECT, (TRANSPOSED,)),
             ("--ceil-mode", self.ceil_mode, (MAX, AVG)),
             ("--weights", self.weights is not None, (CONV, TRANSPOSED)),
-            ("--bias", self.bias != 0, (CONV,)),
+            ("--bias", any(v != 0 for v in (self.bias if isinstance(self.bias, tuple) else (self.bias,))), (CONV,)),
             ("--in-channels", self.in_channels != 1, (CONV,)),
             ("--out-channels", self.out_channels != 1, (CONV,)),
             ("--groups", self.groups != 1, (CONV,)),
@@ -79,12 +80,28 @@ class Settings:
             if not 1 <= count <= 4:
                 raise UsageError(f"{flag} {count}: choose from 1 to 4")
         check_channels(self.in_channels, self.out_channels, self.groups)
-        for name, grids in (("--input", self.input), ("--weights", self.weights if self.out_channels == 1 else None)):
-            if grids is not None and len(grids) != self.in_channels:
-                raise UsageError(
-                    f"{name} has {len(grids)} channel(s) but --in-channels is {self.in_channels}: "
-                    "separate one grid per channel with '|'"
-                )
+        if self.input is not None and len(self.input) != self.in_channels:
+            raise UsageError(
+                f"--input has {len(self.input)} channel(s) but --in-channels is {self.in_channels}: "
+                "separate one grid per channel with '|'"
+            )
+        kernels = self.out_channels * self.in_channels // self.groups
+        if self.weights is not None and len(self.weights) != kernels and self.out_channels == 1:
+            raise UsageError(
+                f"--weights has {len(self.weights)} channel(s) but --in-channels is {self.in_channels}: "
+                "separate one grid per channel with '|'"
+            )
+        if self.weights is not None and len(self.weights) != kernels:
+            raise UsageError(
+                f"--weights has {len(self.weights)} grids but the weight [{self.out_channels}, "
+                f"{self.in_channels // self.groups}, kH, kW] holds {kernels}: give them in its order, separated by '|'"
+            )
+        biases = self.bias if isinstance(self.bias, tuple) else (self.bias,)
+        if len(biases) not in (1, self.out_channels):
+            raise UsageError(
+                f"--bias has {len(biases)} values but --out-channels is {self.out_channels}: "
+                "give one, or one per channel"
+            )
 
     @property
     def input_size(self) -> tuple[int, int]:
@@ -136,36 +153,27 @@ class Settings:
             return [list(grid) for grid in self.weights]
         if self.op == TRANSPOSED:
             return [[[1.0] * kernel[1] for _ in range(kernel[0])]]
-        return [mean_kernel(kernel) for _ in range(self.in_channels)]
+        return [mean_kernel(kernel) for _ in range(self.out_channels * self.in_channels // self.groups)]
 
-    def explorer_channels(self, bias: str | None = None) -> str:
-        """Return the explorer's URL query with these sizes and channels (and ``bias``, as written)."""
-        return _channels_query(self, bias)
+    def biases(self) -> list[float]:
+        """Return one bias per output channel (one value given stands for every channel)."""
+        values = list(self.bias) if isinstance(self.bias, tuple) else [self.bias]
+        return values * self.out_channels if len(values) == 1 else values
 
     def record(self) -> Record:
         """Return the record of these settings, computed once."""
         geometry = self.geometry()
         channels = self.inputs(geometry.size)
+        if self.op == CONV and self.out_channels > 1:
+            flat = self.kernels(geometry.kernel)
+            per = self.in_channels // self.groups
+            table = [flat[o * per : (o + 1) * per] for o in range(self.out_channels)]  # [out][in/groups]
+            return convolve_layer(channels, table, geometry, self.biases(), self.groups)
         if self.op == CONV:
-            if self.out_channels > 1:
-                raise UsageError(
-                    f"convlab render draws one output channel, got --out-channels {self.out_channels}: "
-                    f"the explorer draws every channel, at explorer/?{self.explorer_channels()}"
-                )
-            return convolve_channels(channels, self.kernels(geometry.kernel), geometry, self.bias)
+            return convolve_channels(channels, self.kernels(geometry.kernel), geometry, self.biases()[0])
         if self.op == TRANSPOSED:
             return conv_transpose(channels[0], self.kernels(geometry.kernel)[0], geometry)
         return pool(self.op, channels[0], geometry)
-
-
-def _channels_query(settings: Settings, bias: str | None) -> str:
-    """Return the explorer's query for these settings' sizes and channels (its own default input and weights)."""
-    g = settings.geometry()
-    pair = lambda p: str(p[0]) if p[0] == p[1] else f"{p[0]}x{p[1]}"  # noqa: E731
-    fields = {"size": pair(g.size), "kernel": pair(g.kernel), "stride": pair(g.stride)}
-    fields |= {"padding": pair(g.padding), "dilation": pair(g.dilation), "in_channels": settings.in_channels}
-    fields |= {"out_channels": settings.out_channels, "groups": settings.groups}
-    return urlencode(fields | ({"bias": bias} if bias else {}), safe=",")
 
 
 def _text(size) -> str:
@@ -176,7 +184,7 @@ def from_json(data: dict) -> Record:
     """Return the record a sidecar holds, whatever its operation (values as written)."""
     op = data.get("op")
     if op == CONV:
-        return Convolution.from_json(data)
+        return Layer.from_json(data) if "channels" in data else Convolution.from_json(data)
     if op == TRANSPOSED:
         return TransposedConvolution.from_json(data)
     if op in (MAX, AVG):

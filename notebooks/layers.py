@@ -300,22 +300,22 @@ print(activated.shape, "->", nn.Flatten()(activated).shape)
 # A kernel of size 1×1 reads a single pixel, so it cannot see a pattern in space. What it still
 # does is what every kernel does across channels: at each pixel it multiplies each input channel by
 # its own weight and adds them up. A 1×1 convolution is a linear layer over channels, applied at
-# every pixel with the same weights. Here, three input channels of 3×3 (the animation's numbers)
-# and weights 1, 0.5 and −1:
+# every pixel with the same weights. Here, three input channels of 3×3 become two output channels
+# (the animation's numbers): the first weighs the inputs 1, 0.5 and −1, the second 0, 1 and 1.
 
 # %%
 from convlab.catalogue import find
 
 mix = find("conv_1x1").record()
 x3 = torch.tensor(mix.input)  # [in channels, height, width] = [3, 3, 3]
-w3 = torch.tensor(mix.kernel)  # one 1x1 weight per input channel: [3, 1, 1]
-one_by_one = nn.Conv2d(3, 1, kernel_size=1, bias=False)
+w3 = torch.tensor(mix.kernel)  # the weight [out=2, in=3, 1, 1]
+one_by_one = nn.Conv2d(3, 2, kernel_size=1, bias=False)
 with torch.no_grad():
-    one_by_one.weight.copy_(w3[None])  # weight shape [out=1, in=3, 1, 1]
-by_layer = one_by_one(x3[None])[0, 0].detach()
-print("nn.Conv2d(3, 1, kernel_size=1):\n", by_layer)
-# The same numbers as a matrix product: the weights [1, 3] times the pixels as columns [3, 9].
-by_matmul = (w3.reshape(1, 3) @ x3.reshape(3, 9)).reshape(3, 3)
+    one_by_one.weight.copy_(w3)
+by_layer = one_by_one(x3[None])[0].detach()  # [2, 3, 3]
+print("nn.Conv2d(3, 2, kernel_size=1):\n", by_layer)
+# The same numbers as a matrix product: the weights [2, 3] times the pixels as columns [3, 9].
+by_matmul = (w3.reshape(2, 3) @ x3.reshape(3, 9)).reshape(2, 3, 3)
 print("weights @ pixels, the same:", torch.equal(by_layer, by_matmul))
 print("and the same as the animation's record:", by_layer.tolist() == mix.output)
 
@@ -356,26 +356,25 @@ print(
 
 # %% [markdown]
 # With as many groups as channels (`groups=in_channels`), each input channel gets its own kernel and
-# nothing is mixed: a **depthwise** convolution. Each of its output channels is a plain one-channel
-# convolution, like the one animated below (the second of two channels, with its own kernel):
+# nothing is mixed: a **depthwise** convolution. Here, two channels of 3×3, each with its own 2×2
+# kernel (the animation below):
 
 # %%
-one_channel = find("conv_depthwise_channel").record()
+depthwise_record = find("conv_depthwise").record()
 depthwise_demo = nn.Conv2d(2, 2, kernel_size=2, groups=2, bias=False)
 with torch.no_grad():
-    depthwise_demo.weight.zero_()  # weight shape [2, 1, 2, 2]: one 2x2 kernel per channel
-    depthwise_demo.weight[1, 0] = torch.tensor(one_channel.kernel[0])
-two = torch.stack([torch.zeros(3, 3), torch.tensor(one_channel.input[0])])  # [2, 3, 3]
+    depthwise_demo.weight.copy_(torch.tensor(depthwise_record.kernel))  # [2, 1, 2, 2]
+two = torch.tensor(depthwise_record.input)  # [2, 3, 3]
 out = depthwise_demo(two[None])[0].detach()
-print("output channel 1:", out[1].tolist())
-print("the animation's output:", one_channel.output)
+print("nn.Conv2d(2, 2, kernel_size=2, groups=2):\n", out)
+print("the same as the animation's record:", out.tolist() == depthwise_record.output)
 other = two.clone()
 other[0] = torch.randn(3, 3)  # change input channel 0 only
 unchanged = torch.equal(depthwise_demo(other[None])[0, 1].detach(), out[1])
 print("output channel 1 ignores input channel 0:", unchanged)
 
 # %% [markdown]
-# {{ animation conv_depthwise_channel }}
+# {{ animation conv_depthwise }}
 #
 # A depthwise layer looks at space but never mixes channels; a 1×1 layer mixes channels but never
 # looks at space. One after the other, they do both: a **depthwise-separable** convolution, the

@@ -260,10 +260,10 @@ def test_a_layer_with_groups_and_bias_matches_torch_and_refuses_as_nn_conv2d_doe
             "choose groups" in str(refused.value) or "use 1" in str(refused.value)
         )
         return
-    records = convolve_layer(x.tolist(), w.tolist(), geometry, b.tolist(), s["groups"])
+    layer = convolve_layer(x.tolist(), w.tolist(), geometry, b.tolist(), s["groups"])
     expected = F.conv2d(x[None], w, b, s["stride"], s["padding"], groups=s["groups"])[0]
-    got = torch.tensor([record.output for record in records], dtype=torch.float64)
-    torch.testing.assert_close(got, expected, rtol=0, atol=1e-12)
+    torch.testing.assert_close(torch.tensor(layer.output, dtype=torch.float64), expected, rtol=0, atol=1e-12)
+    assert type(layer).from_json(layer.to_json()) == layer
 
 
 CHANNEL_COUNTS = json.loads((Path(__file__).parent / "grammar_cases.json").read_text())["channel_counts"]

@@ -22,6 +22,7 @@ from convlab import Geometry
 from convlab.arithmetic import check_channels
 from convlab.catalogue import LESSON
 from convlab.cli import parse_bias, parse_channels, parse_grid, parse_size
+from convlab.describe import explorer_query
 from convlab.records import Settings
 
 CASES = json.loads((Path(__file__).parent / "grammar_cases.json").read_text())
@@ -744,10 +745,13 @@ def test_every_explorer_link_of_the_lesson_opens_a_view_torch_agrees_with(page, 
     assert page.errors == []
 
 
-def test_the_command_lines_link_for_several_output_channels_opens_them_in_the_explorer(page):
-    settings = Settings(size=5, padding=1, in_channels=4, out_channels=2, groups=2)
-    assert_channels_match_torch(page, settings.explorer_channels("0.5,-1"))
-    assert page.get_by_test_id("output-cell").count() == 2 * 5 * 5
+def test_a_layer_the_command_line_draws_links_to_the_same_layer_in_the_explorer(page):
+    weights = tuple([[float(k), -1.0], [0.5, 2.0]] for k in range(4))
+    record = Settings(
+        size=5, kernel=2, padding=1, in_channels=4, out_channels=2, groups=2, weights=weights, bias=(0.5, -1.0)
+    ).record()
+    assert_channels_match_torch(page, explorer_query(record))
+    assert shown_tensor(page, "output-cell", ["channel", "row", "col"]).tolist() == record.output
 
 
 # ---- layout: the first screen of a laptop, a phone, both schemes, accessibility ------------------------------------

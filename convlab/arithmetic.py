@@ -178,10 +178,11 @@ def mean_kernel(kernel: Pair) -> Grid:
 
 
 def mean_divisor(weights: Grid) -> int | None:
-    """Return n if every weight is 1/n (an averaging kernel), else None."""
+    """Return n if every weight is 1/n (an averaging kernel of n > 1 weights), else None: a lone weight of 1 is
+    shown as 1, not 1/1."""
     count = sum(len(row) for row in weights)
     uniform = all(w == weights[0][0] for row in weights for w in row)
-    return count if uniform and math.isclose(weights[0][0] * count, 1.0) else None
+    return count if count > 1 and uniform and math.isclose(weights[0][0] * count, 1.0) else None
 
 
 def pad(grid: Grid, padding: Pair) -> Grid:

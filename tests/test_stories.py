@@ -169,3 +169,12 @@ def test_a_story_tells_the_record_it_is_given_and_computes_nothing_again():
 )
 def test_the_direct_views_grid_says_what_was_done_to_the_input(settings, label):
     assert stretched_label(TransposedGeometry.of(**settings)) == label
+
+
+def test_a_lone_weight_of_one_is_shown_as_1_and_an_averaging_kernel_as_1_over_n():
+    layer = story(find("conv_1x1").record())  # the second output channel weighs its inputs 0, 1, 1
+    texts = {cell.text for (panel, _, _), cell in layer.frame(9).cells.items() if panel.startswith("kernel")}
+    assert texts == {"0", "1"}
+    assert {cell.text for (panel, _, _), cell in story(find("conv").record()).base().items() if panel == "kernel0"} == {
+        "1/9"
+    }

@@ -216,10 +216,10 @@ export function modelOf(raw) {
   };
 }
 
-/** Return n if every weight is 1/n (an averaging kernel), else null: as convlab's mean_divisor. */
+/** Return n if every weight is 1/n (an averaging kernel of n > 1 weights), else null: as convlab's mean_divisor. */
 export function meanDivisor(weights) {
   const flat = weights.flat();
-  const uniform = flat.length > 0 && flat.every((w) => w === flat[0]) && Math.abs(flat[0] * flat.length - 1) < 1e-9;
+  const uniform = flat.length > 1 && flat.every((w) => w === flat[0]) && Math.abs(flat[0] * flat.length - 1) < 1e-9;
   return uniform ? flat.length : null;
 }
 

@@ -498,46 +498,22 @@ display(
     )
 )
 
-# 4. Parameters of a grouped layer.
+# 4. Parameters of a grouped layer and of a 1x1 layer.
 grouped = nn.Conv2d(64, 128, kernel_size=3, groups=4)
+pointwise = nn.Conv2d(64, 128, kernel_size=1)
 display(
     HTML(
         exercise(
-            "How many parameters does <code>nn.Conv2d(64, 128, kernel_size=3, groups=4)</code> have, "
-            "and how many does it have without <code>groups</code>?",
+            "How many parameters does <code>nn.Conv2d(64, 128, kernel_size=3, groups=4)</code> have? "
+            "And without <code>groups</code>, and as a 1×1 layer, <code>nn.Conv2d(64, 128, kernel_size=1)</code>?",
             f"Its weight is <code>{list(grouped.weight.shape)}</code>: 128 × 64/4 × 3 × 3 = "
             f"{grouped.weight.numel()} weights and 128 biases, "
             f"{sum(p.numel() for p in grouped.parameters())} in all. Without groups, "
             f"{sum(p.numel() for p in nn.Conv2d(64, 128, kernel_size=3).parameters())}: four groups "
-            "divide the weights by four.",
+            "divide the weights by four. The 1×1 layer has one weight per input and output channel, "
+            f"<code>{list(pointwise.weight.shape)}</code>, "
+            f"{sum(p.numel() for p in pointwise.parameters())} parameters with its biases.",
             explorer_link(6, in_channels=4, out_channels=4, groups=4),
-        )
-    )
-)
-
-# 5. A 1x1 layer on the two-channel example.
-from convlab.describe import rows_text
-
-swap = nn.Conv2d(2, 2, kernel_size=1, bias=False)
-with torch.no_grad():
-    swap.weight.copy_(torch.tensor([[0.0, 1.0], [1.0, 0.0]])[:, :, None, None])
-swapped = swap(x[None])[0].detach()
-display(
-    HTML(
-        exercise(
-            "Give a 1×1 <code>nn.Conv2d(2, 2, 1)</code> the weights [[0, 1], [1, 0]] and no bias, and "
-            "feed it the two-channel input above. What comes out?",
-            "The same two channels, swapped: output channel 0 is input channel 1 "
-            f"({swapped[0].tolist()}) and output channel 1 is input channel 0. A 1×1 layer can "
-            "only mix the channels of each pixel.",
-            explorer_link(
-                3,
-                kernel=1,
-                weights="0|1|1|0",
-                in_channels=2,
-                out_channels=2,
-                input="|".join(rows_text(grid) for grid in x.tolist()),
-            ),
         )
     )
 )

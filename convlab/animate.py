@@ -38,7 +38,8 @@ MAX_STEPS = 256  # output cells (frames)
 WIDTHS = (200, 2000)  # frame width of the wide rendition, in pixels
 LIMITS = (
     f"Limits: input up to {MAX_INPUT} per side; padded input, kernel span and output up to {MAX_GRID} per side; "
-    f"at most {MAX_STEPS} output cells; --width {WIDTHS[0]} to {WIDTHS[1]}."
+    f"at most {MAX_STEPS} output cells (all output channels together); --width {WIDTHS[0]} to {WIDTHS[1]}; "
+    "--in-channels and --out-channels 1 to 4, with --groups dividing both."
 )
 
 
@@ -57,7 +58,7 @@ def _grids(geometry) -> dict[str, tuple[int, int]]:
     return {"input": geometry.size, **grids, "output": geometry.output}
 
 
-def check_limits(geometry, view: str = DIRECT) -> None:
+def check_limits(geometry, view: str = DIRECT, channels: int = 1) -> None:
     """Raise UsageError, saying what to change, if an animation of this geometry (any operation's) would be
     too large to draw (see LIMITS). Cheap: call it before computing the record."""
     grids = _grids(geometry)
@@ -71,10 +72,9 @@ def check_limits(geometry, view: str = DIRECT) -> None:
                 "(less padding, dilation or stride)"
             )
     cells = grids["input"] if view == SCATTER else grids["output"]
-    if cells[0] * cells[1] > MAX_STEPS:
-        raise UsageError(
-            f"{cells[0] * cells[1]} steps are too many to animate: use settings with at most {MAX_STEPS} of them"
-        )
+    steps = cells[0] * cells[1] * channels  # a layer's output channels are drawn one after another
+    if steps > MAX_STEPS:
+        raise UsageError(f"{steps} steps are too many to animate: use settings with at most {MAX_STEPS} of them")
 
 
 def _size(pair: tuple[int, int]) -> str:
@@ -162,7 +162,7 @@ def render(out: Path, record: Record, width: int = 1000, precision: int = 2, vie
     """
     out = Path(out)
     check_width(width)
-    check_limits(record.geometry, view)
+    check_limits(record.geometry, view, getattr(record, "out_channels", 1))
     renditions = (wide(width), NARROW)
     targets = [out, out.with_suffix(".json"), rendition_path(out, renditions[0], ".png")]
     targets += [rendition_path(out, NARROW, suffix) for suffix in (".gif", ".png")]

@@ -178,10 +178,11 @@ def mean_kernel(kernel: Pair) -> Grid:
 
 
 def mean_divisor(weights: Grid) -> int | None:
-    """Return n if every weight is 1/n (an averaging kernel), else None."""
+    """Return n if every weight is 1/n (an averaging kernel of n > 1 weights), else None: a lone weight of 1 is
+    shown as 1, not 1/1."""
     count = sum(len(row) for row in weights)
     uniform = all(w == weights[0][0] for row in weights for w in row)
-    return count if uniform and math.isclose(weights[0][0] * count, 1.0) else None
+    return count if count > 1 and uniform and math.isclose(weights[0][0] * count, 1.0) else None
 
 
 def pad(grid: Grid, padding: Pair) -> Grid:
@@ -355,3 +356,117 @@ def convolve_channels(channels: list[Grid], kernels: list[Grid], geometry: Geome
 def convolve(grid: Grid, weights: Grid, geometry: Geometry, bias: float = 0.0) -> Convolution:
     """Return the record of sliding ``weights`` over ``grid`` (cross-correlation, as ``nn.Conv2d``)."""
     return convolve_channels([grid], [weights], geometry, bias)
+
+
+def divisors(n: int) -> list[int]:
+    """Return the whole numbers that divide ``n``, smallest first."""
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def check_channels(in_channels: int, out_channels: int, groups: int) -> None:
+    """Raise UsageError, with PyTorch's reason and what to change, where ``nn.Conv2d`` refuses the channels
+    and groups (the explorer's conv.js words it the same)."""
+    if groups < 1:
+        raise UsageError(f"groups must be a positive integer, got {groups}: use 1 for an ordinary convolution")
+    common = ", ".join(str(d) for d in divisors(in_channels) if out_channels % d == 0)
+    for name, count in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if count % groups:
+            raise UsageError(
+                f"{name} must be divisible by groups (PyTorch's ValueError), got {name}={count} with "
+                f"groups={groups}: choose groups {common} (a divisor of both {in_channels} and {out_channels})"
+            )
+
+
+@dataclass(frozen=True)
+class Layer(SlidingRecord):
+    """``nn.Conv2d`` with several output channels (and groups): every input channel, and one ``Convolution``
+    per output channel over the input channels of its group, with its kernels and its bias. Its steps run
+    output channel after output channel."""
+
+    geometry: Geometry
+    input: tuple[Grid, ...]  # (C_in, H, W)
+    padded: tuple[Grid, ...]
+    channels: tuple[Convolution, ...]  # one per output channel
+    groups: int = 1
+
+    op = "conv"
+
+    @property
+    def in_channels(self) -> int:
+        """Return the number of input channels."""
+        return len(self.input)
+
+    @property
+    def out_channels(self) -> int:
+        """Return the number of output channels."""
+        return len(self.channels)
+
+    def first_input(self, o: int) -> int:
+        """Return the first input channel that output channel ``o`` reads (its group's first)."""
+        per_group = self.in_channels // self.groups
+        return o // (self.out_channels // self.groups) * per_group
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """Return every step, output channel after output channel."""
+        return tuple(step for channel in self.channels for step in channel.steps)
+
+    @property
+    def kernel(self) -> tuple[tuple[Grid, ...], ...]:
+        """Return the weight as [out][in/groups] grids, as ``nn.Conv2d`` holds it."""
+        return tuple(channel.kernel for channel in self.channels)
+
+    @property
+    def bias(self) -> tuple[float, ...]:
+        """Return one bias per output channel."""
+        return tuple(channel.bias for channel in self.channels)
+
+    @property
+    def output(self) -> list[Grid]:
+        """Return every output channel, row by row, at full precision."""
+        return [channel.output for channel in self.channels]
+
+    def to_json(self) -> dict:
+        """Return the record as JSON-ready data: the layer's settings and grids, and each output channel's record."""
+        g = self.geometry
+        return {
+            "op": self.op,
+            **geometry_json(g, ("size", "kernel", "stride", "padding", "dilation")),
+            "in_channels": self.in_channels,
+            "out_channels": self.out_channels,
+            "groups": self.groups,
+            "input": list(self.input),
+            "kernel": [list(k) for k in self.kernel],
+            "bias": list(self.bias),
+            "padded": list(self.padded),
+            "output": self.output,
+            "output_size": list(g.output),
+            "formula": list(self.formula),
+            "channels": [channel.to_json() for channel in self.channels],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Layer:
+        """Return the record that ``to_json`` wrote, values as written."""
+        geometry = Geometry.of(*(tuple(data[key]) for key in ("size", "kernel_size", "stride", "padding", "dilation")))
+        channels = tuple(Convolution.from_json(channel) for channel in data["channels"])
+        return cls(geometry, tuple(data["input"]), tuple(data["padded"]), channels, data["groups"])
+
+
+def convolve_layer(
+    channels: list[Grid], kernels: list[list[Grid]], geometry: Geometry, biases: list[float], groups: int = 1
+) -> Layer:
+    """Return the record of ``nn.Conv2d(C_in, C_out, ..., groups)``: output channel o correlates the input
+    channels of its group with ``kernels[o]`` (the weight ``[out, in/groups, kH, kW]``) and adds ``biases[o]``."""
+    check_channels(len(channels), len(kernels), groups)
+    per_group = len(channels) // groups
+    if any(len(row) != per_group for row in kernels) or len(biases) != len(kernels):
+        raise UsageError(
+            f"the weight must be [{len(kernels)}, {per_group}, kH, kW] with {len(kernels)} biases for these channels"
+        )
+    records = []
+    for o, (row, bias) in enumerate(zip(kernels, biases, strict=True)):
+        first = o // (len(kernels) // groups) * per_group
+        records.append(convolve_channels(channels[first : first + per_group], row, geometry, bias))
+    padded = tuple(pad(grid, geometry.padding) for grid in channels)
+    return Layer(geometry, tuple(floats(grid) for grid in channels), padded, tuple(records), groups)

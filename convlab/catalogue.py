@@ -70,6 +70,11 @@ TWO_CHANNELS = (
 )
 TWO_KERNELS = ([[1.0, 0.0], [0.0, 1.0]], [[0.0, 1.0], [1.0, 0.0]])
 TWO_CHANNELS_BIAS = 1.0
+# A 1×1 convolution mixes channels at each pixel: three input channels (0, 1, ... 26) into two output channels,
+# the weight [2, 3, 1, 1] in its order: 1, 0.5, −1 for the first, 0, 1, 1 for the second.
+ONE_BY_ONE = ([[1.0]], [[0.5]], [[-1.0]], [[0.0]], [[1.0]], [[1.0]])
+# A depthwise convolution (groups = channels): each of two input channels has its own 2×2 kernel.
+DEPTHWISE_KERNELS = ([[1.0, -1.0], [0.0, 2.0]], [[0.5, 0.5], [-1.0, 1.0]])
 
 
 def _guide(name: str, size: int, kernel: int = 3, **settings) -> Animation:
@@ -92,6 +97,12 @@ CATALOGUE = (
     Animation(
         "conv_two_channels",
         Settings(size=3, in_channels=2, input=TWO_CHANNELS, weights=TWO_KERNELS, bias=TWO_CHANNELS_BIAS),
+        LESSON_GROUP,
+    ),
+    Animation("conv_1x1", Settings(size=3, kernel=1, in_channels=3, out_channels=2, weights=ONE_BY_ONE), LESSON_GROUP),
+    Animation(
+        "conv_depthwise",
+        Settings(size=3, in_channels=2, out_channels=2, groups=2, weights=DEPTHWISE_KERNELS),
         LESSON_GROUP,
     ),
     _guide("conv_no_padding_no_strides", 4),

@@ -86,17 +86,35 @@ def parse_grid(text: str, option: str = "--weights") -> Grid:
     return rows
 
 
-def parse_number(text: str, option: str) -> float:
-    """Return one number written as the grammar allows (see NUMBER); UsageError, naming ``option``, else."""
+def parse_bias(text: str, option: str = "--bias") -> list[float]:
+    """Return the biases written ``0.5,-1``: one number, or one per output channel; UsageError else.
+
+    >>> parse_bias("0.5,−1")
+    [0.5, -1.0]
+    """
     rows = parse_grid(text, option)
-    if len(rows) != 1 or len(rows[0]) != 1:
-        raise UsageError(f"{option}: {text!r} is not one number: write e.g. 1 or -0.5")
-    return rows[0][0]
+    if len(rows) != 1:
+        raise UsageError(
+            f"{option}: {text!r} is not one row: write one number, or one per output channel "
+            "separated by ',', e.g. 0.5,-1"
+        )
+    return rows[0]
 
 
 def parse_channels(text: str, option: str) -> tuple[Grid, ...]:
-    """Return one grid per channel: grids written as for --weights, channels separated by '|'."""
-    return tuple(parse_grid(part, option) for part in text.split("|"))
+    """Return one grid per channel: grids written as for --weights, separated by '|', every one the same shape.
+
+    >>> parse_channels("1,2|3,4", "--input")
+    ([[1.0, 2.0]], [[3.0, 4.0]])
+    """
+    grids = tuple(parse_grid(part, option) for part in text.split("|"))
+    shape = [f"{len(grid)}x{len(grid[0])}" for grid in grids]
+    for i, found in enumerate(shape):
+        if found != shape[0]:
+            raise UsageError(
+                f"{option}: grid {i} is {found} but grid 0 is {shape[0]}: every grid between '|' needs the same shape"
+            )
+    return grids
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -111,9 +129,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
         output_padding=parse_size(args.output_padding),
         ceil_mode=args.ceil_mode,
         in_channels=args.in_channels,
+        out_channels=args.out_channels,
+        groups=args.groups,
         input=None if args.input is None else parse_channels(args.input, "--input"),
         weights=None if args.weights is None else parse_channels(args.weights, "--weights"),
-        bias=0.0 if args.bias is None else parse_number(args.bias, "--bias"),
+        bias=0.0 if args.bias is None else tuple(parse_bias(args.bias)),
         view=args.view,
     )
 
@@ -123,7 +143,7 @@ def render_command(args: argparse.Namespace) -> list[Path]:
     from convlab.animate import check_limits, check_width, render
 
     settings = settings_from(args)
-    check_limits(settings.geometry(), settings.view)
+    check_limits(settings.geometry(), settings.view, settings.out_channels)
     check_width(args.width)
     if not 0 <= args.precision <= 6:
         raise UsageError(f"--precision {args.precision}: choose from 0 to 6 decimals")
@@ -227,9 +247,23 @@ def build_parser() -> argparse.ArgumentParser:
         help='kernel weights, e.g. "1,2,3;4,5,6;7,8,9" (default: the averaging kernel; ones for transposed); '
         'write --weights="-1,0,1;..." when the first value is negative',
     )
-    render.add_argument("--bias", help="convolution: a number added to every output (default: 0)")
+    render.add_argument(
+        "--bias", help='convolution: one number added to every output, or one per output channel, "0.5,-1" (default: 0)'
+    )
     render.add_argument(
         "--in-channels", type=int, default=1, help="convolution: input channels, 1 to 4, added up (default: 1)"
+    )
+    render.add_argument(
+        "--out-channels",
+        type=int,
+        default=1,
+        help="convolution: output channels, 1 to 4, drawn one after another (default: 1)",
+    )
+    render.add_argument(
+        "--groups",
+        type=int,
+        default=1,
+        help="convolution: groups, a divisor of both channel counts, as nn.Conv2d checks (default: 1)",
     )
     render.add_argument(
         "--view", default="direct", choices=VIEWS, help="transposed: direct convolution or scatter (default: direct)"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from convlab.arithmetic import Convolution, Pair, arange_grid, mean_divisor
+from convlab.arithmetic import Convolution, Layer, Pair, arange_grid, mean_divisor
 from convlab.pooling import MAX, Pooling
 from convlab.records import Record
 from convlab.transposed import TransposedConvolution
@@ -52,6 +52,11 @@ def settings_text(record: Record) -> str:
     if isinstance(record, TransposedConvolution):
         text += f", output padding {setting_text(g.output_padding)}"
     text += f", dilation {setting_text(g.dilation)}"
+    if isinstance(record, Layer):
+        groups = f", groups {record.groups}" if record.groups > 1 else ""
+        biases = sorted(set(record.bias))
+        bias = "" if biases == [0] else f", bias {', '.join(format_value(b) for b in record.bias)}"
+        return text + f", {record.in_channels} → {record.out_channels} channels{groups}{bias}"
     if isinstance(record, Convolution) and record.in_channels > 1:
         text += f", {record.in_channels} input channels"
     if isinstance(record, Convolution) and record.bias:
@@ -85,7 +90,7 @@ def pytorch_line(record: Record) -> str:
             "ceil_mode=True" if g.ceil_mode else None,
         ]
     else:
-        channels = f"{record.in_channels}, 1" if isinstance(record, Convolution) else "1, 1"
+        channels = f"{record.in_channels}, {getattr(record, 'out_channels', 1)}" if record.op == "conv" else "1, 1"
         arguments = [
             channels,
             f"kernel_size={kernel}",
@@ -93,8 +98,11 @@ def pytorch_line(record: Record) -> str:
             _argument("padding", g.padding, (0, 0)),
             _argument("output_padding", g.output_padding, (0, 0)) if record.op == "transposed" else None,
             _argument("dilation", g.dilation, (1, 1)),
+            f"groups={record.groups}" if getattr(record, "groups", 1) > 1 else None,
         ]
-        if not getattr(record, "bias", 0):  # a transposed convolution here never has one
+        if (isinstance(record, Layer) and not any(record.bias)) or (
+            not isinstance(record, Layer) and not getattr(record, "bias", 0)
+        ):
             arguments.append("bias=False")
     return f"nn.{LAYER[record.op]}({', '.join(a for a in arguments if a)})"
 
@@ -113,7 +121,7 @@ def caption(record: Record) -> str:
 
 def _input_words(record: Record) -> str:
     g = record.geometry
-    if isinstance(record, Convolution) and record.in_channels > 1:
+    if isinstance(record, Convolution | Layer) and record.in_channels > 1:
         return f"{record.in_channels} input channels of {size_text(g.size)}"
     return f"a {size_text(g.size)} input"
 
@@ -138,6 +146,13 @@ def alt_text(record: Record, view: str = "direct") -> str:
             f"{_input_words(record)}, giving {size_text(g.stretched)} cells, and the flipped {size_text(g.kernel)} "
             f"kernel slides over them ({settings_text(record)}). " + out
         )
+    if isinstance(record, Layer):
+        groups = f" in {record.groups} groups" if record.groups > 1 else ""
+        return (
+            f"A {size_text(g.kernel)} convolution from {_input_words(record)} to {record.out_channels} output channels"
+            f"{groups} ({settings_text(record)}): each output channel in turn slides its own kernels over the input "
+            "channels of its group, adds their weighted sums and its bias. " + out
+        )
     kernel = "averaging kernel" if all(mean_divisor(k) for k in record.kernel) else "kernel"
     text = f"A {size_text(g.kernel)} {kernel} slides over {_input_words(record)}"
     if any(g.padding):
@@ -160,11 +175,9 @@ def rows_text(grid: list[list[float]]) -> str:
     return ";".join(",".join(_number(v) for v in row) for row in grid)
 
 
-def explorer_query(record: Record) -> str | None:
+def explorer_query(record: Record) -> str:
     """Return the explorer's URL query for the record's settings (``op``, sizes, ``weights`` and ``input``
-    where they are not the defaults), or None where the explorer cannot show it (several input channels)."""
-    if isinstance(record, Convolution) and record.in_channels > 1:
-        return None
+    where they are not the defaults; ``in_channels`` and ``bias`` for a convolution that has them)."""
     g = record.geometry
     fields = {"op": record.op}
     fields |= {name: _pair_text(getattr(g, name)) for name in ("size", "kernel", "stride", "padding")}
@@ -174,12 +187,25 @@ def explorer_query(record: Record) -> str | None:
         fields["dilation"] = _pair_text(g.dilation)
     if isinstance(record, Pooling):
         fields["ceil_mode"] = str(int(g.ceil_mode))
-    else:
-        kernel = record.kernel[0] if isinstance(record, Convolution) else record.kernel
-        fields["weights"] = "mean" if mean_divisor(kernel) else rows_text(kernel)
-    grid = record.input[0] if isinstance(record, Convolution) else record.input
-    if grid != arange_grid(g.size):
-        fields["input"] = rows_text(grid)
+    grids = list(record.input) if isinstance(record, Convolution | Layer) else [record.input]
+    if isinstance(record, Convolution | Layer) and record.in_channels > 1:
+        fields["in_channels"] = str(record.in_channels)
+    if isinstance(record, Layer):
+        fields["out_channels"] = str(record.out_channels)
+        fields["groups"] = str(record.groups)
+    biases = record.bias if isinstance(record, Layer) else (getattr(record, "bias", 0),)
+    if any(biases):
+        fields["bias"] = ",".join(_number(b) for b in (biases if len(set(biases)) > 1 else biases[:1]))
+    if not isinstance(record, Pooling):
+        kernels = [k for row in record.kernel for k in row] if isinstance(record, Layer) else None
+        kernels = kernels or (list(record.kernel) if isinstance(record, Convolution) else [record.kernel])
+        same = all(kernel == kernels[0] for kernel in kernels)
+        fields["weights"] = "mean" if same and mean_divisor(kernels[0]) else "|".join(map(rows_text, kernels))
+    counting = [
+        [[v + c * g.size[0] * g.size[1] for v in row] for row in arange_grid(g.size)] for c in range(len(grids))
+    ]
+    if grids != counting:
+        fields["input"] = "|".join(map(rows_text, grids))
     return urlencode(fields)
 
 

@@ -9,12 +9,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from convlab.arithmetic import Convolution, Geometry, Grid, arange_grid, as_pair, convolve_channels, mean_kernel
+from convlab.arithmetic import (
+    Convolution,
+    Geometry,
+    Grid,
+    Layer,
+    arange_grid,
+    as_pair,
+    check_channels,
+    convolve_channels,
+    convolve_layer,
+    mean_kernel,
+)
 from convlab.errors import UsageError
 from convlab.pooling import AVG, MAX, PoolGeometry, Pooling, pool
 from convlab.transposed import TransposedConvolution, TransposedGeometry, conv_transpose
 
-Record = Convolution | TransposedConvolution | Pooling
+Record = Convolution | Layer | TransposedConvolution | Pooling
 CONV, TRANSPOSED = "conv", "transposed"
 OPS = (CONV, TRANSPOSED, MAX, AVG)
 DIRECT, SCATTER = "direct", "scatter"  # the two views of a transposed convolution
@@ -40,9 +51,11 @@ class Settings:
     output_padding: int | tuple[int, int] = 0
     ceil_mode: bool = False
     in_channels: int = 1
+    out_channels: int = 1
+    groups: int = 1
     input: tuple[Grid, ...] | None = None
     weights: tuple[Grid, ...] | None = None
-    bias: float = 0.0
+    bias: float | tuple[float, ...] = 0.0  # one value for every output channel, or one per channel
     view: str = DIRECT
 
     def __post_init__(self) -> None:
@@ -55,20 +68,40 @@ class Settings:
             ("--view scatter", self.view != DIRECT, (TRANSPOSED,)),
             ("--ceil-mode", self.ceil_mode, (MAX, AVG)),
             ("--weights", self.weights is not None, (CONV, TRANSPOSED)),
-            ("--bias", self.bias != 0, (CONV,)),
+            ("--bias", any(v != 0 for v in (self.bias if isinstance(self.bias, tuple) else (self.bias,))), (CONV,)),
             ("--in-channels", self.in_channels != 1, (CONV,)),
+            ("--out-channels", self.out_channels != 1, (CONV,)),
+            ("--groups", self.groups != 1, (CONV,)),
         ]
         for flag, given, ops in misplaced:
             if given and self.op not in ops:
                 raise UsageError(f"{flag} does not apply to --op {self.op}: it is for --op {' or '.join(ops)}")
-        if not 1 <= self.in_channels <= 4:
-            raise UsageError(f"--in-channels {self.in_channels}: choose from 1 to 4")
-        for name, grids in (("--input", self.input), ("--weights", self.weights)):
-            if grids is not None and len(grids) != self.in_channels:
-                raise UsageError(
-                    f"{name} has {len(grids)} channel(s) but --in-channels is {self.in_channels}: "
-                    "separate one grid per channel with '|'"
-                )
+        for flag, count in (("--in-channels", self.in_channels), ("--out-channels", self.out_channels)):
+            if not 1 <= count <= 4:
+                raise UsageError(f"{flag} {count}: choose from 1 to 4")
+        check_channels(self.in_channels, self.out_channels, self.groups)
+        if self.input is not None and len(self.input) != self.in_channels:
+            raise UsageError(
+                f"--input has {len(self.input)} channel(s) but --in-channels is {self.in_channels}: "
+                "separate one grid per channel with '|'"
+            )
+        kernels = self.out_channels * self.in_channels // self.groups
+        if self.weights is not None and len(self.weights) != kernels and self.out_channels == 1:
+            raise UsageError(
+                f"--weights has {len(self.weights)} channel(s) but --in-channels is {self.in_channels}: "
+                "separate one grid per channel with '|'"
+            )
+        if self.weights is not None and len(self.weights) != kernels:
+            raise UsageError(
+                f"--weights has {len(self.weights)} grids but the weight [{self.out_channels}, "
+                f"{self.in_channels // self.groups}, kH, kW] holds {kernels}: give them in its order, separated by '|'"
+            )
+        biases = self.bias if isinstance(self.bias, tuple) else (self.bias,)
+        if len(biases) not in (1, self.out_channels):
+            raise UsageError(
+                f"--bias has {len(biases)} values but --out-channels is {self.out_channels}: "
+                "give one, or one per channel"
+            )
 
     @property
     def input_size(self) -> tuple[int, int]:
@@ -120,14 +153,24 @@ class Settings:
             return [list(grid) for grid in self.weights]
         if self.op == TRANSPOSED:
             return [[[1.0] * kernel[1] for _ in range(kernel[0])]]
-        return [mean_kernel(kernel) for _ in range(self.in_channels)]
+        return [mean_kernel(kernel) for _ in range(self.out_channels * self.in_channels // self.groups)]
+
+    def biases(self) -> list[float]:
+        """Return one bias per output channel (one value given stands for every channel)."""
+        values = list(self.bias) if isinstance(self.bias, tuple) else [self.bias]
+        return values * self.out_channels if len(values) == 1 else values
 
     def record(self) -> Record:
         """Return the record of these settings, computed once."""
         geometry = self.geometry()
         channels = self.inputs(geometry.size)
+        if self.op == CONV and self.out_channels > 1:
+            flat = self.kernels(geometry.kernel)
+            per = self.in_channels // self.groups
+            table = [flat[o * per : (o + 1) * per] for o in range(self.out_channels)]  # [out][in/groups]
+            return convolve_layer(channels, table, geometry, self.biases(), self.groups)
         if self.op == CONV:
-            return convolve_channels(channels, self.kernels(geometry.kernel), geometry, self.bias)
+            return convolve_channels(channels, self.kernels(geometry.kernel), geometry, self.biases()[0])
         if self.op == TRANSPOSED:
             return conv_transpose(channels[0], self.kernels(geometry.kernel)[0], geometry)
         return pool(self.op, channels[0], geometry)
@@ -141,7 +184,7 @@ def from_json(data: dict) -> Record:
     """Return the record a sidecar holds, whatever its operation (values as written)."""
     op = data.get("op")
     if op == CONV:
-        return Convolution.from_json(data)
+        return Layer.from_json(data) if "channels" in data else Convolution.from_json(data)
     if op == TRANSPOSED:
         return TransposedConvolution.from_json(data)
     if op in (MAX, AVG):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from convlab.arithmetic import Convolution, Pair, mean_divisor
+from convlab.arithmetic import Convolution, Layer, Pair, mean_divisor
 from convlab.describe import format_value, is_rounded, output_text, size_text, title
 from convlab.layout import PAD_CLOSE, PAD_OPEN, Arrangement, Panel, Rendition
 from convlab.pooling import MAX, Pooling
@@ -266,6 +266,94 @@ class ConvStory(Story):
         sums = " + ".join(f"({self._channel_terms(k, c)})" for c in range(self.channels))
         totals = " + ".join(self.fmt(s) for s in step.sums)
         return f"{head}{sums}{bias} = {totals}{bias} = {self.fmt(step.value)}"
+
+
+class LayerStory(Story):
+    """A layer with several output channels (and groups): every input channel, the kernels of the output
+    channel being computed, and every output channel, filled one after another. Each output channel's frames
+    are its own ConvStory's, drawn on the layer's panels."""
+
+    def __init__(self, record: Layer, precision: int) -> None:
+        super().__init__(record, precision)
+        g = record.geometry
+        self.stories = [ConvStory(channel, precision) for channel in record.channels]
+        self.positions = len(record.channels[0].steps)
+        per_group = record.in_channels // record.groups
+        first = self.stories[0]
+        self.legend_texts = first.legend_texts | {"tap": "read by the kernels"}
+        self.panels = []
+        for c in range(record.in_channels):
+            label = f"Input channel {c}, {size_text(g.size)}"
+            if any(g.padding):
+                label += f", padded to {size_text(g.padded)}"
+            texts = tuple(self.fmt(v) for row in record.padded[c] for v in row)
+            self.panels.append(Panel(f"input{c}", label, g.padded, texts))
+        for i in range(per_group):
+            label = f"Kernel w[o, {i}]" + (f", spread over {size_text(g.span)}" if g.dilated else "")
+            texts = tuple(t for story in self.stories for row in story.kernel_texts(i) for t in row)
+            self.panels.append(Panel(f"kernel{i}", label, g.span, texts))
+        for o, channel in enumerate(record.channels):
+            bias = f", bias {self.fmt(channel.bias)}" if channel.bias else ""
+            texts = tuple(self.fmt(step.value) for step in channel.steps)
+            self.panels.append(Panel(f"output{o}", f"Output channel {o}, {size_text(g.output)}{bias}", g.output, texts))
+        self.count = len(record.steps) + 1
+
+    def _key(self, o: int, key: Key) -> Key:
+        """Return where a key of output channel ``o``'s own story goes on the layer's panels."""
+        panel, r, c = key
+        if panel.startswith("input"):
+            return (f"input{self.record.first_input(o) + int(panel[5:])}", r, c)
+        return (f"output{o}", r, c) if panel == "output" else key
+
+    def _cells(self, o: int, cells: dict[Key, Cell]) -> dict[Key, Cell]:
+        return {self._key(o, key): cell for key, cell in cells.items()}
+
+    def base(self) -> dict[Key, Cell]:
+        cells = {}
+        for o, story in enumerate(self.stories):  # every input channel, at rest; the last output's kernels
+            cells |= self._cells(o, story.base())
+        return cells | self._outputs(len(self.stories), 0)
+
+    def _outputs(self, o: int, done: int, current: int | None = None) -> dict[Key, Cell]:
+        """Return every output panel: channels before ``o`` done, ``o`` with ``done`` cells, later ones pending."""
+        cells = {}
+        for n, story in enumerate(self.stories):
+            shown = story.output_cells(len(story.record.steps), None) if n < o else story.output_cells(0, None)
+            if n == o:
+                shown = story.output_cells(done, current)
+            cells |= self._cells(n, shown)
+        return cells
+
+    def frame(self, k: int) -> Frame:
+        if k == len(self.record.steps):
+            cells = self.base()
+            legend = [*self.common_legend(cells), *(["rounded"] if self.rounded() else [])]
+            return Frame(cells, [], self.final_caption(), legend)
+        o, n = divmod(k, self.positions)
+        own = self.stories[o].frame(n)
+        cells = self.base() | self._cells(o, own.cells) | self._outputs(o, n, n)
+        outlines = [(self._key(o, (panel, 0, 0))[0], first, last, kind) for panel, first, last, kind in own.outlines]
+        caption = own.caption.replace(
+            f"Step {n + 1} of {self.positions}: output[", f"Step {k + 1} of {self.count - 1}: output[{o}, "
+        )
+        return Frame(cells, outlines, caption, own.legend)
+
+    def rounded(self) -> bool:
+        return any(story.rounded() for story in self.stories)
+
+    def final_caption(self) -> str:
+        return (
+            f"Output {self.record.out_channels} × {size_text(self.record.geometry.output)}: {output_text(self.record)}"
+        )
+
+    def candidates(self, rendition: Rendition) -> list[Arrangement]:
+        record = self.record
+        inputs = [f"input{c}" for c in range(record.in_channels)]
+        kernels = [f"kernel{i}" for i in range(record.in_channels // record.groups)]
+        outputs = [f"output{o}" for o in range(record.out_channels)]
+        rows = ("column", ("row", *inputs), ("row", *kernels), ("row", *outputs))
+        columns = ("row", ("column", *inputs), ("column", *kernels), ("column", *outputs))
+        return [columns, rows] if rendition.name == "wide" else [rows, ("column", *inputs, *kernels, *outputs)]
 
 
 class TransposedStory(Story):
@@ -559,6 +647,8 @@ def story(record: Record, precision: int = 2, view: str = "direct") -> Story:
     """Return the story that shows ``record`` (a transposed convolution in its direct or scatter view)."""
     if isinstance(record, Convolution):
         return ConvStory(record, precision)
+    if isinstance(record, Layer):
+        return LayerStory(record, precision)
     if isinstance(record, TransposedConvolution):
         return ScatterStory(record, precision) if view == SCATTER else TransposedStory(record, precision)
     return PoolStory(record, precision)

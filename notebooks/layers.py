@@ -295,6 +295,140 @@ print(flat)
 print(activated.shape, "->", nn.Flatten()(activated).shape)
 
 # %% [markdown]
+# ## 1×1 convolution: mixing channels at each pixel
+#
+# A kernel of size 1×1 reads a single pixel, so it cannot see a pattern in space. What it still
+# does is what every kernel does across channels: at each pixel it multiplies each input channel by
+# its own weight and adds them up. A 1×1 convolution is a linear layer over channels, applied at
+# every pixel with the same weights. Here, three input channels of 3×3 become two output channels
+# (the animation's numbers): the first weighs the inputs 1, 0.5 and −1, the second 0, 1 and 1.
+
+# %%
+from convlab.catalogue import find
+
+mix = find("conv_1x1").record()
+x3 = torch.tensor(mix.input)  # [in channels, height, width] = [3, 3, 3]
+w3 = torch.tensor(mix.kernel)  # the weight [out=2, in=3, 1, 1]
+one_by_one = nn.Conv2d(3, 2, kernel_size=1, bias=False)
+with torch.no_grad():
+    one_by_one.weight.copy_(w3)
+by_layer = one_by_one(x3[None])[0].detach()  # [2, 3, 3]
+print("nn.Conv2d(3, 2, kernel_size=1):\n", by_layer)
+# The same numbers as a matrix product: the weights [2, 3] times the pixels as columns [3, 9].
+by_matmul = (w3.reshape(2, 3) @ x3.reshape(3, 9)).reshape(2, 3, 3)
+print("weights @ pixels, the same:", torch.equal(by_layer, by_matmul))
+print("and the same as the animation's record:", by_layer.tolist() == mix.output)
+
+# %% [markdown]
+# {{ animation conv_1x1 }}
+#
+# Checking it against a matrix product is where most explanations stop. In a network, a 1×1 layer
+# is the cheap way to change the number of channels. On the feature maps of this page's layer
+# (three channels of 28×28), a 1×1 layer with two outputs mixes them into two new maps without
+# changing their size, and costs one weight per input channel per output, plus the biases:
+
+# %%
+squeeze = nn.Conv2d(3, 2, kernel_size=1)
+mixed = squeeze(activated)
+print(list(activated.shape), "->", list(mixed.shape))
+print(
+    f"parameters: 2 × 3 × 1 × 1 = {2 * 3} weights + 2 biases =",
+    sum(p.numel() for p in squeeze.parameters()),
+)
+
+# %% [markdown]
+# ## Groups and depthwise-separable convolution
+#
+# So far every output channel read *every* input channel. With `groups=g`, `nn.Conv2d` splits the
+# input channels and the output channels into g groups, and each output channel reads only the input
+# channels of its own group: the weight shrinks to `[out, in/g, kH, kW]`. Both channel counts must
+# be divisible by g; PyTorch refuses otherwise:
+
+# %%
+try:
+    nn.Conv2d(3, 4, kernel_size=3, groups=2)
+except ValueError as error:
+    print("nn.Conv2d(3, 4, kernel_size=3, groups=2):", error)
+print(
+    "weight of nn.Conv2d(4, 6, 3, groups=2):",
+    list(nn.Conv2d(4, 6, 3, groups=2).weight.shape),
+)
+
+# %% [markdown]
+# With as many groups as channels (`groups=in_channels`), each input channel gets its own kernel and
+# nothing is mixed: a **depthwise** convolution. Here, two channels of 3×3, each with its own 2×2
+# kernel (the animation below):
+
+# %%
+depthwise_record = find("conv_depthwise").record()
+depthwise_demo = nn.Conv2d(2, 2, kernel_size=2, groups=2, bias=False)
+with torch.no_grad():
+    depthwise_demo.weight.copy_(torch.tensor(depthwise_record.kernel))  # [2, 1, 2, 2]
+two = torch.tensor(depthwise_record.input)  # [2, 3, 3]
+out = depthwise_demo(two[None])[0].detach()
+print("nn.Conv2d(2, 2, kernel_size=2, groups=2):\n", out)
+print("the same as the animation's record:", out.tolist() == depthwise_record.output)
+other = two.clone()
+other[0] = torch.randn(3, 3)  # change input channel 0 only
+unchanged = torch.equal(depthwise_demo(other[None])[0, 1].detach(), out[1])
+print("output channel 1 ignores input channel 0:", unchanged)
+
+# %% [markdown]
+# {{ animation conv_depthwise }}
+#
+# A depthwise layer looks at space but never mixes channels; a 1×1 layer mixes channels but never
+# looks at space. One after the other, they do both: a **depthwise-separable** convolution, the
+# building block of MobileNet. Here is what it would save on this lesson's network, whose second
+# layer is `nn.Conv2d(32, 64, kernel_size=3, stride=2, padding=1)` on 32 channels of 14×14:
+
+# %%
+plain = nn.Conv2d(32, 64, kernel_size=3, stride=2, padding=1)
+separable = nn.Sequential(
+    nn.Conv2d(32, 32, kernel_size=3, stride=2, padding=1, groups=32),  # depthwise
+    nn.Conv2d(32, 64, kernel_size=1),  # pointwise: 1x1
+)
+features = torch.zeros(1, 32, 14, 14)
+print("plain:    ", list(features.shape), "->", list(plain(features).shape))
+print("separable:", list(features.shape), "->", list(separable(features).shape))
+plain_count = sum(p.numel() for p in plain.parameters())
+depthwise_count = sum(p.numel() for p in separable[0].parameters())
+pointwise_count = sum(p.numel() for p in separable[1].parameters())
+print(f"plain:     64 × 32 × 3 × 3 + 64 = {plain_count} parameters")
+print(f"depthwise: 32 × 1 × 3 × 3 + 32 = {depthwise_count}")
+print(f"1×1:       64 × 32 × 1 × 1 + 64 = {pointwise_count}")
+separable_count = depthwise_count + pointwise_count
+print(
+    f"separable: {separable_count} parameters, {plain_count / separable_count:.1f} times fewer"
+)
+# Multiplications per image: each weight is used once per output position (7 x 7 here).
+positions = 7 * 7
+plain_mults = 64 * 32 * 9 * positions
+separable_mults = (32 * 9 + 64 * 32) * positions
+print(
+    f"multiplications per image: {plain_mults} against {separable_mults}, "
+    f"{plain_mults / separable_mults:.1f} times fewer"
+)
+
+# %% [markdown]
+# Nothing was trained with the separable pair for this page: whether it costs this network any
+# accuracy on MNIST was not measured here, so no number is given. What the counts say is what it
+# costs to run and to store.
+
+# %% tags=["hide-input"]
+from convlab.exercises import explorer_link
+from IPython.display import HTML, display
+
+groups_link = explorer_link(6, in_channels=4, out_channels=4, groups=2, bias=0.5)
+depthwise_link = explorer_link(6, in_channels=2, out_channels=2, groups=2)
+display(
+    HTML(
+        f'<p>In the explorer: <a href="{groups_link}">4 channels in 2 groups</a> (each output '
+        "channel's partial sums come only from the input channels of its colour), and "
+        f'<a href="{depthwise_link}">a depthwise convolution</a> (groups = channels).</p>'
+    )
+)
+
+# %% [markdown]
 # ## Recap
 #
 # - MNIST loads with torchvision and `ToTensor()`; the test images split 70/30 into validation and
@@ -305,6 +439,9 @@ print(activated.shape, "->", nn.Flatten()(activated).shape)
 #   the sum of the per-channel correlations plus a bias.
 # - Kernels with chosen weights detect patterns such as edges; in a network, training chooses them.
 # - ReLU sets negative values to 0; Flatten turns each sample into a vector, keeping the batch.
+# - A 1×1 convolution mixes channels at each pixel; `groups` makes each output channel read only
+#   its group's input channels, and `groups=in_channels` is a depthwise convolution. A depthwise
+#   layer followed by a 1×1 layer is a depthwise-separable convolution, far fewer parameters.
 #
 # ## Exercises
 #
@@ -357,6 +494,26 @@ display(
             f"ReLU keeps those {kept} positive cells and sets the {zeroed_out} negative ones, the "
             "right side of each stroke, to 0. A second kernel with its signs flipped would find those.",
             explorer_link(6, weights=vertical.tolist()),
+        )
+    )
+)
+
+# 4. Parameters of a grouped layer and of a 1x1 layer.
+grouped = nn.Conv2d(64, 128, kernel_size=3, groups=4)
+pointwise = nn.Conv2d(64, 128, kernel_size=1)
+display(
+    HTML(
+        exercise(
+            "How many parameters does <code>nn.Conv2d(64, 128, kernel_size=3, groups=4)</code> have? "
+            "And without <code>groups</code>, and as a 1×1 layer, <code>nn.Conv2d(64, 128, kernel_size=1)</code>?",
+            f"Its weight is <code>{list(grouped.weight.shape)}</code>: 128 × 64/4 × 3 × 3 = "
+            f"{grouped.weight.numel()} weights and 128 biases, "
+            f"{sum(p.numel() for p in grouped.parameters())} in all. Without groups, "
+            f"{sum(p.numel() for p in nn.Conv2d(64, 128, kernel_size=3).parameters())}: four groups "
+            "divide the weights by four. The 1×1 layer has one weight per input and output channel, "
+            f"<code>{list(pointwise.weight.shape)}</code>, "
+            f"{sum(p.numel() for p in pointwise.parameters())} parameters with its biases.",
+            explorer_link(6, in_channels=4, out_channels=4, groups=4),
         )
     )
 )

@@ -77,9 +77,7 @@ def _caption_links(data: dict, url_for: UrlFor) -> str:
     """Return what follows a caption: the PyTorch line, and a link to the explorer with these settings."""
     more = f" <code>{html.escape(data['pytorch'])}</code>."
     query = explorer_query(from_json(data))
-    if query is not None:
-        more += f' <a href="{html.escape(url_for("explorer/") + "?" + query)}">Try it in the explorer</a>.'
-    return more
+    return more + f' <a href="{html.escape(url_for("explorer/") + "?" + query)}">Try it in the explorer</a>.'
 
 
 def animation_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:

@@ -1,6 +1,7 @@
 """convlab.arithmetic against torch.nn.functional.conv2d and the lesson's hand-worked numbers."""
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,19 @@ from torch_reference import cells_torch_reads, torch_conv
 
 import convlab.arithmetic
 from convlab import Geometry, output_size
-from convlab.arithmetic import Convolution, arange_grid, convolve, convolve_channels, mean_divisor, mean_kernel, pad
+from convlab.arithmetic import (
+    Convolution,
+    arange_grid,
+    check_channels,
+    convolve,
+    convolve_channels,
+    convolve_layer,
+    mean_divisor,
+    mean_kernel,
+    pad,
+)
 from convlab.catalogue import LESSON
+from convlab.errors import UsageError
 
 
 def torch_output(size, kernel, stride, padding, dilation):
@@ -209,3 +221,67 @@ def test_arithmetic_imports_no_torch():
         "dataclasses",
         "convlab.errors",
     }
+
+
+# ---- a layer: several output channels, groups, a bias per output channel --------------------------------------------
+
+layer_strategy = st.fixed_dictionaries(
+    {
+        "in_channels": st.integers(1, 4),
+        "out_channels": st.integers(1, 4),
+        "groups": st.integers(0, 4),
+        "size": pairs(st.integers(2, 6), st.integers(2, 6)),
+        "kernel": pairs(st.integers(1, 2), st.integers(1, 2)),
+        "stride": st.integers(1, 2),
+        "padding": st.integers(0, 1),
+        "seed": st.integers(0, 2**16),
+    }
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(layer_strategy)
+def test_a_layer_with_groups_and_bias_matches_torch_and_refuses_as_nn_conv2d_does(s):
+    try:
+        torch.nn.Conv2d(s["in_channels"], s["out_channels"], 1, groups=s["groups"])
+        reason = None
+    except ValueError as error:
+        reason = str(error)
+    generator = torch.Generator().manual_seed(s["seed"])
+    per_group = s["in_channels"] // max(s["groups"], 1)
+    x = torch.randint(-4, 5, (s["in_channels"], *s["size"]), generator=generator).double()  # (C, H, W)
+    w = torch.randint(-3, 4, (s["out_channels"], max(per_group, 1), *s["kernel"]), generator=generator).double()
+    b = torch.randint(-2, 3, (s["out_channels"],), generator=generator).double()
+    geometry = Geometry.of(s["size"], s["kernel"], s["stride"], s["padding"])
+    if reason is not None:
+        with pytest.raises(UsageError) as refused:
+            convolve_layer(x.tolist(), w.tolist(), geometry, b.tolist(), s["groups"])
+        assert str(refused.value).startswith(reason) and (
+            "choose groups" in str(refused.value) or "use 1" in str(refused.value)
+        )
+        return
+    layer = convolve_layer(x.tolist(), w.tolist(), geometry, b.tolist(), s["groups"])
+    expected = F.conv2d(x[None], w, b, s["stride"], s["padding"], groups=s["groups"])[0]
+    torch.testing.assert_close(torch.tensor(layer.output, dtype=torch.float64), expected, rtol=0, atol=1e-12)
+    assert type(layer).from_json(layer.to_json()) == layer
+
+
+CHANNEL_COUNTS = json.loads((Path(__file__).parent / "grammar_cases.json").read_text())["channel_counts"]
+
+
+@pytest.mark.parametrize(("in_channels", "out_channels", "groups", "accepted"), CHANNEL_COUNTS)
+def test_channel_counts_are_refused_where_nn_conv2d_refuses_them_in_its_words(
+    in_channels, out_channels, groups, accepted
+):
+    try:
+        torch.nn.Conv2d(in_channels, out_channels, 1, groups=groups)
+        reason = None
+    except ValueError as error:
+        reason = str(error)
+    assert (reason is None) == accepted
+    if accepted:
+        check_channels(in_channels, out_channels, groups)
+        return
+    with pytest.raises(UsageError) as refused:
+        check_channels(in_channels, out_channels, groups)
+    assert str(refused.value).startswith(reason) and "\n" not in str(refused.value)

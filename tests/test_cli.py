@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from convlab.catalogue import CATALOGUE, FIGURES
-from convlab.cli import parse_grid, parse_size
+from convlab.cli import parse_bias, parse_channels, parse_grid, parse_size
 from convlab.errors import UsageError
 
 
@@ -83,6 +83,36 @@ def test_render_draws_every_operation(tmp_path, args, op, output_size):
     data = json.loads((tmp_path / "x.json").read_text())
     assert (data["op"], data["output_size"]) == (op, output_size)
     assert Image.open(tmp_path / "x.narrow.gif").n_frames > 1
+
+
+@pytest.mark.parametrize(
+    ("in_channels", "out_channels", "groups", "bias"),
+    [(2, 2, 1, "0.5,-1"), (4, 2, 2, "1"), (3, 3, 3, None), (1, 4, 1, None)],
+)
+def test_render_draws_a_layer_with_channels_groups_and_bias_as_torch_computes_it(
+    tmp_path, in_channels, out_channels, groups, bias
+):
+    generator = torch.Generator().manual_seed(in_channels * 10 + out_channels)
+    x = torch.randint(-3, 4, (in_channels, 4, 5), generator=generator).double()  # (C_in, H, W)
+    w = torch.randint(-2, 3, (out_channels, in_channels // groups, 2, 3), generator=generator).double()
+    grids = lambda t: "|".join(";".join(",".join(f"{v:g}" for v in row) for row in grid) for grid in t.tolist())  # noqa: E731
+    args = ["--in-channels", str(in_channels), "--out-channels", str(out_channels), "--groups", str(groups)]
+    args += [f"--input={grids(x)}", f"--weights={grids(w.flatten(0, 1))}", "--padding", "1"]
+    args += [f"--bias={bias}"] if bias else []
+    result = convlab("render", *args, "--out", "layer.gif", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "layer.json").read_text())
+    b = (
+        None
+        if bias is None
+        else torch.tensor([float(v) for v in bias.split(",")] * (out_channels if "," not in bias else 1))
+    )
+    expected = F.conv2d(x[None], w, None if b is None else b.double(), padding=1, groups=groups)[0]
+    assert torch.equal(torch.tensor(data["output"], dtype=torch.float64), expected)
+    layer = eval(data["pytorch"], {"nn": torch.nn})
+    assert list(layer.weight.shape) == list(w.shape) and (layer.bias is None) == (bias is None)
+    frames = Image.open(tmp_path / "layer.narrow.gif").n_frames
+    assert frames == out_channels * expected.shape[1] * expected.shape[2] + 1  # every output cell, then the whole
 
 
 def test_an_input_sets_the_size_and_its_values(tmp_path):
@@ -167,7 +197,37 @@ def test_catalogue_prints_the_names_for_the_makefile():
             ["render", "--input", "1,2;3,4", "--weights", "1,2,3", "--stride", "1", "--out", "x.gif"],
             "spans 3 cells but the padded input is only 2",
         ),
-        (["render", "--bias", "1,2", "--out", "x.gif"], "--bias: '1,2' is not one number"),
+        (["render", "--bias", "1,2", "--out", "x.gif"], "--bias has 2 values but --out-channels is 1"),
+        (["render", "--bias", "1;2", "--out", "x.gif"], "--bias: '1;2' is not one row"),
+        (
+            ["render", "--in-channels", "3", "--out-channels", "4", "--groups", "2", "--out", "x.gif"],
+            "in_channels must be divisible by groups (PyTorch's ValueError), got in_channels=3 with groups=2",
+        ),
+        (["render", "--in-channels", "2", "--groups", "2", "--out", "x.gif"], "out_channels must be divisible"),
+        (["render", "--groups", "0", "--out", "x.gif"], "groups must be a positive integer, got 0"),
+        (["render", "--out-channels", "5", "--out", "x.gif"], "--out-channels 5: choose from 1 to 4"),
+        (["render", "--op", "maxpool", "--groups", "2", "--out", "x.gif"], "--groups does not apply to --op maxpool"),
+        (
+            ["render", "--in-channels", "4", "--out-channels", "4", "--size", "11", "--out", "x.gif"],
+            "324 steps are too many",
+        ),
+        (
+            [
+                "render",
+                "--in-channels",
+                "2",
+                "--out-channels",
+                "2",
+                "--weights",
+                "1|2|3",
+                "--kernel",
+                "1",
+                "--out",
+                "x.gif",
+            ],
+            "--weights has 3 grids but the weight [2, 2, kH, kW] holds 4",
+        ),
+        (["render", "--out-channels", "2", "--bias", "1,2,3", "--out", "x.gif"], "--bias has 3 values"),
         (["render", "--input=1e307,1e307", "--weights=1e307", "--out", "x.gif"], "1e307 is outside the range"),
     ],
 )
@@ -246,20 +306,31 @@ def test_sizes_follow_the_shared_grammar(text, expected):
         assert (list(size) if isinstance(size, tuple) else [size, size]) == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), CASES["grids"])
-def test_grids_follow_the_shared_grammar(text, expected):
+PARSERS = {
+    "grids": (parse_grid, "--weights"),
+    "channels": (parse_channels, "--input"),
+    "biases": (parse_bias, "--bias"),
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"), [(kind, *case) for kind in PARSERS for case in CASES[kind]], ids=repr
+)
+def test_grids_channels_and_biases_follow_the_shared_grammar(kind, text, expected):
+    parse, option = PARSERS[kind]
     if expected is None:
         with pytest.raises(UsageError) as error:
-            parse_grid(text)
-        assert "\n" not in str(error.value) and str(error.value).startswith("--weights")
+            parse(text, option)
+        assert "\n" not in str(error.value) and str(error.value).startswith(option)
     else:
-        assert parse_grid(text) == expected
+        assert list(parse(text, option)) == expected
 
 
 def test_help_states_the_limits():
     result = convlab("render", "--help", cwd=Path.cwd())
     text = " ".join(result.stdout.split())
     assert "input up to 16 per side" in text and "at most 256 output cells" in text and "--width 200 to 2000" in text
+    assert "--in-channels and --out-channels 1 to 4, with --groups dividing both" in text
 
 
 def test_ctrl_c_is_one_line_exit_130_and_leaves_nothing(tmp_path):

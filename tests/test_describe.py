@@ -38,11 +38,14 @@ def test_the_pytorch_line_builds_the_layer_that_computes_the_record(animation):
     layer = layer.double()
     if record.op in ("conv", "transposed"):
         with torch.no_grad():
-            kernel = torch.tensor(record.kernel, dtype=torch.float64)
-            layer.weight.copy_(kernel[None] if kernel.dim() == 3 else kernel[None, None])
+            kernel = torch.tensor(record.kernel, dtype=torch.float64)  # a layer's is already [out, in/groups, kH, kW]
+            layer.weight.copy_(
+                kernel if kernel.dim() == 4 else kernel[None] if kernel.dim() == 3 else kernel[None, None]
+            )
             if layer.bias is not None:
-                layer.bias.fill_(record.bias)
-    torch.testing.assert_close(layer(x)[0, 0].detach(), torch.tensor(record.output, dtype=torch.float64))
+                layer.bias.copy_(torch.tensor(record.bias, dtype=torch.float64).expand_as(layer.bias))
+    expected = torch.tensor(record.output, dtype=torch.float64)
+    torch.testing.assert_close(layer(x)[0].detach() if expected.dim() == 3 else layer(x)[0, 0].detach(), expected)
 
 
 def test_descriptions_name_the_layer_and_settings():

@@ -7,6 +7,8 @@ with that query does), so hundreds of settings take seconds."""
 
 import json
 import random
+import re
+from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -17,8 +19,11 @@ from axe_playwright_python.sync_playwright import Axe
 from torch_reference import cells_torch_reads
 
 from convlab import Geometry
+from convlab.arithmetic import check_channels
 from convlab.catalogue import LESSON
-from convlab.cli import parse_grid, parse_size
+from convlab.cli import parse_bias, parse_channels, parse_grid, parse_size
+from convlab.describe import explorer_query
+from convlab.records import Settings
 
 CASES = json.loads((Path(__file__).parent / "grammar_cases.json").read_text())
 OPS = ("conv", "transposed", "maxpool", "avgpool")
@@ -117,6 +122,44 @@ def test_the_number_grammar_is_the_command_lines(page):
     for (case, expected), got in zip(CASES["grids"], js[1], strict=True):
         assert got == python_outcome(parse_grid, case, "--input"), case
         assert (expected is None) == isinstance(got, str), case
+
+
+def test_channels_and_biases_follow_the_command_lines_grammar(page):
+    js = page.evaluate(
+        """async ([path, channels, biases]) => {
+            const m = await import(new URL(path, location.href));
+            const run = (f) => (text) => { try { return f(text); } catch (e) { return e.message; } };
+            return [channels.map(run((t) => m.parseChannels(t, "--input"))), biases.map(run(m.parseBias))];
+        }""",
+        ["../javascripts/grammar.js", [c[0] for c in CASES["channels"]], [c[0] for c in CASES["biases"]]],
+    )
+    for (case, expected), got in zip(CASES["channels"], js[0], strict=True):
+        assert got == python_outcome(parse_channels, case, "--input"), case
+        assert (expected is None) == isinstance(got, str), case
+    for (case, expected), got in zip(CASES["biases"], js[1], strict=True):
+        assert got == python_outcome(parse_bias, case), case
+        assert (expected is None) == isinstance(got, str), case
+
+
+def test_channel_counts_are_refused_in_the_command_lines_words(page):
+    cases = [case[:3] for case in CASES["channel_counts"]]
+    js = page.evaluate(
+        """async ([path, cases]) => {
+            const m = await import(new URL(path, location.href));
+            return cases.map(([inChannels, outChannels, groups]) => {
+                try { m.checkChannels({ inChannels, outChannels, groups }); return null; }
+                catch (e) { return e.message; }
+            });
+        }""",
+        ["../javascripts/conv.js", cases],
+    )
+    for (in_channels, out_channels, groups, accepted), got in zip(CASES["channel_counts"], js, strict=True):
+        try:
+            check_channels(in_channels, out_channels, groups)
+            expected = None
+        except ValueError as error:
+            expected = str(error)
+        assert got == expected and (got is None) == accepted, (in_channels, out_channels, groups)
 
 
 def test_the_page_refuses_bad_numbers_in_convlabs_words(page):
@@ -257,6 +300,193 @@ def test_fifty_random_settings_per_operation_match_torch_and_its_refusals(page, 
         torch.testing.assert_close(got, expected.flatten(), rtol=1e-12, atol=1e-9, equal_nan=False, msg=str(settings))
         compared += 1
     assert refused > 0 and page.errors == []
+
+
+# ---- channels, groups and bias against torch ----------------------------------------------------------------------
+
+
+def grids_text(grids):
+    return "|".join(text(grid) for grid in grids)
+
+
+def random_channel_settings(rng, op):
+    """Return explorer settings with channels, groups and maybe a bias, and the tensors torch is given."""
+    in_channels, out_channels = rng.randint(1, 4), rng.randint(1, 4)
+    common = [g for g in range(1, 5) if in_channels % g == 0 and out_channels % g == 0]
+    groups = rng.choice(common) if rng.random() < 0.8 else rng.randint(1, 4)  # some settings torch refuses
+    size, kernel = (rng.randint(1, 7), rng.randint(1, 7)), (rng.randint(1, 3), rng.randint(1, 3))
+    stride, padding, dilation = (
+        (rng.randint(1, 2), rng.randint(1, 2)),
+        (rng.randint(0, 1), rng.randint(0, 1)),
+        (1, rng.randint(1, 2)),
+    )
+    values = [-3, -1, -0.5, 0, 0.25, 1, 2, 7]
+    x = torch.tensor(
+        [[[rng.choice(values) for _ in range(size[1])] for _ in range(size[0])] for _ in range(in_channels)]
+    )
+    first, second = (
+        (in_channels, out_channels // groups) if op == "transposed" else (out_channels, in_channels // groups)
+    )
+    w = torch.tensor([rng.choice(values) for _ in range(max(first * max(second, 1), 1) * kernel[0] * kernel[1])])
+    w = w.reshape(first, max(second, 1), *kernel)
+    settings = {
+        "op": op,
+        "in_channels": str(in_channels),
+        "out_channels": str(out_channels),
+        "groups": str(groups),
+        "input": grids_text(x.tolist()),
+        "weights": grids_text(w.flatten(0, 1).tolist()),
+        "stride": pair(stride),
+        "padding": pair(padding),
+        "dilation": pair(dilation),
+    }
+    b = None
+    if rng.random() < 0.6:
+        b = torch.tensor([rng.choice([v for v in values if v]) for _ in range(out_channels)])  # bias=0 means none
+        settings["bias"] = ",".join(f"{v:g}" for v in b.tolist())
+    if op == "transposed":
+        settings["output_padding"] = pair((rng.randint(0, 1), rng.randint(0, 1)))
+    return settings, x.double(), w.double(), None if b is None else b.double()
+
+
+def torch_channels(settings, x, w, b):
+    """Return torch's output (C_out, H_out, W_out) for channel settings; raise where torch refuses them."""
+    in_channels, out_channels, groups = (int(settings[k]) for k in ("in_channels", "out_channels", "groups"))
+    layer = torch.nn.ConvTranspose2d if settings["op"] == "transposed" else torch.nn.Conv2d
+    layer(in_channels, out_channels, 1, groups=groups)  # nn.Conv2d's own checks of the channels and groups
+    s, p, d = (parse_size(settings[key]) for key in ("stride", "padding", "dilation"))
+    if settings["op"] == "transposed":
+        return F.conv_transpose2d(x[None], w, b, s, p, parse_size(settings["output_padding"]), groups, d)[0]
+    return F.conv2d(x[None], w, b, s, p, d, groups)[0]
+
+
+def shown_number(value, signed=False):
+    """Return a value as the page writes it: two decimals at most, a true minus, negatives bracketed if signed."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".").replace("-", "−")
+    return f"({text})" if signed and value < 0 else text
+
+
+def shown_tensor(page, testid, keys):
+    """Return the cells with this data-testid as a tensor indexed by the given data attributes."""
+    rows = page.eval_on_selector_all(
+        f"[data-testid={testid}]",
+        "(cells, keys) => cells.map(c => [...keys.map(k => Number(c.dataset[k])), Number(c.dataset.value)])",
+        keys,
+    )
+    shape = [max(r[i] for r in rows) + 1 for i in range(len(keys))]
+    tensor = torch.full(shape, float("nan"), dtype=torch.float64)
+    for *index, value in rows:
+        tensor[tuple(index)] = value
+    return tensor
+
+
+@pytest.mark.parametrize("op", ["conv", "transposed"])
+def test_fifty_random_settings_with_channels_groups_and_bias_match_torch(page, op):
+    rng = random.Random(f"channels-{op}")
+    compared = refused = 0
+    while compared < 50:
+        settings, x, w, b = random_channel_settings(rng, op)
+        show(page, **settings)
+        try:
+            expected = torch_channels(settings, x, w, b)
+        except ValueError as reason:  # groups that do not divide the channels: PyTorch's reason, in one line
+            assert error_text(page).startswith(str(reason)) and "\n" not in error_text(page), settings
+            refused += 1
+            continue
+        except RuntimeError:
+            assert error_text(page), settings
+            refused += 1
+            continue
+        assert error_text(page) is None, (settings, error_text(page))
+        torch.testing.assert_close(
+            shown_tensor(page, "output-cell", ["channel", "row", "col"]), expected, rtol=1e-12, atol=1e-9
+        )
+        assert torch.equal(shown_tensor(page, "input-cell", ["channel", "row", "col"]), x)
+        kernel_keys = ["in", "out"] if op == "transposed" else ["out", "in"]
+        assert torch.equal(shown_tensor(page, "kernel-cell", [*kernel_keys, "row", "col"]), w)
+        if b is None:
+            assert (
+                page.get_by_test_id("bias-cell").count() == 0
+                and "bias=False" in page.locator(".explorer-torch code").inner_text()
+            )
+        else:
+            assert torch.equal(shown_tensor(page, "bias-cell", ["channel"]), b)
+        compared += 1
+    assert refused > 0 and page.errors == []
+
+
+def test_groups_refused_by_pytorch_say_its_reason_and_what_to_change(page):
+    show(page, in_channels="3", out_channels="4", groups="2")
+    with pytest.raises(ValueError, match="in_channels must be divisible by groups") as reason:
+        torch.nn.Conv2d(3, 4, 3, groups=2)
+    fix = "choose groups 1 (a divisor of both 3 and 4)"
+    assert error_text(page) == f"{reason.value} (PyTorch's ValueError), got in_channels=3 with groups=2: {fix}"
+    show(page, in_channels="4", out_channels="2", groups="4")
+    assert error_text(page).startswith(
+        "out_channels must be divisible by groups"
+    ) and "choose groups 1, 2 " in error_text(page)
+
+
+def test_each_step_sums_every_input_channel_it_sees_then_adds_the_bias_as_torch(page):
+    x = torch.arange(2 * 36, dtype=torch.float64).reshape(2, 6, 6)
+    w = torch.tensor([[[[1, 0, -1]] * 3, [[0.5] * 3] * 3], [[[0, 1, 0]] * 3, [[2, 0, 0]] * 3]], dtype=torch.float64)
+    b = torch.tensor([0.5, -1.0], dtype=torch.float64)
+    show(page, in_channels="2", out_channels="2", bias="0.5,-1", weights=grids_text(w.flatten(0, 1).tolist()))
+    for step in (0, 7, 16 + 5, 31):
+        page.get_by_role("slider", name="Step").fill(str(step))
+        o, (i, j) = divmod(step, 16)[0], divmod(step % 16, 4)
+        partials = [F.conv2d(x[c][None, None], w[o, c][None, None])[0, 0, i, j].item() for c in range(2)]
+        shown = page.eval_on_selector_all("[data-testid=partial-sum]", "s => s.map(n => Number(n.dataset.value))")
+        assert shown == partials
+        total = F.conv2d(x[None], w, b)[0, o, i, j].item()
+        terms = " + ".join(shown_number(v, signed=True) for v in partials)
+        expected = (
+            f"output[{o}, {i}, {j}] = {terms} + bias {shown_number(b[o].item(), signed=True)} = {shown_number(total)}"
+        )
+        assert page.get_by_test_id("step-total").inner_text() == expected
+        assert cells(page, "output", "current") == [[i, j]]
+
+
+def test_with_groups_each_output_channel_reads_only_the_input_channels_torch_lets_it_see(page):
+    show(page, in_channels="4", out_channels="2", groups="2", size="5")
+    for o in range(2):
+        x = torch.zeros(1, 4, 5, 5, dtype=torch.float64, requires_grad=True)
+        F.conv2d(x, torch.ones(2, 2, 3, 3, dtype=torch.float64), groups=2)[0, o, 1, 2].backward()
+        seen = {c for c in range(4) if x.grad[0, c].abs().sum() > 0}
+        page.get_by_role("slider", name="Step").fill(str(o * 9 + 1 * 3 + 2))
+        read = page.eval_on_selector_all(
+            "[data-testid=input-grid]:has(.cell[data-state=read])", "grids => grids.map(g => Number(g.dataset.channel))"
+        )
+        assert set(read) == seen
+        groups = page.eval_on_selector_all(
+            ".explorer-channel[data-channel]:has([data-testid=input-grid])", "b => b.map(n => n.dataset.group)"
+        )
+        assert groups == ["0", "0", "1", "1"]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"in_channels": "2", "out_channels": "4", "groups": "2", "bias": "1", "size": "5x6"},
+        {"in_channels": "4", "out_channels": "4", "groups": "4", "kernel": "3", "padding": "1"},
+        {"op": "transposed", "in_channels": "2", "out_channels": "4", "groups": "2", "stride": "2", "bias": "0.5"},
+    ],
+)
+def test_the_pytorch_line_weight_shape_and_parameter_count_follow_the_channels(page, settings):
+    show(page, **settings)
+    line = page.locator(".explorer-torch code").inner_text()
+    layer = eval(line.replace("nn.", "torch.nn."))
+    rows, cols = (
+        parse_size(settings.get("size", "6"))
+        if "x" in settings.get("size", "6")
+        else [int(settings.get("size", "6"))] * 2
+    )
+    out = layer(torch.zeros(1, int(settings["in_channels"]), rows, cols))
+    count = sum(p.numel() for p in layer.parameters())
+    described = page.locator(".explorer-shape").inner_text()
+    assert f"gives output torch.Size([{', '.join(map(str, out.shape))}])" in described
+    assert f"Weight torch.Size([{', '.join(map(str, layer.weight.shape))}])" in described
+    assert described.endswith(f"= {count} parameters.")
 
 
 def test_each_step_reads_what_torch_reads(page):
@@ -484,6 +714,46 @@ def test_lesson_animations_link_to_their_settings(page, built_site):
         assert page.get_by_test_id("output-size").inner_text() == f"{geometry.output[0]}×{geometry.output[1]}"
 
 
+def assert_channels_match_torch(page, link):
+    """Open an explorer link with channels and check that its outputs are what torch computes from the input,
+    weights and bias the page shows."""
+    settings = {k: v[0] for k, v in parse_qs(link).items()}
+    show(page, **settings)
+    assert error_text(page) is None, (link, error_text(page))
+    x = shown_tensor(page, "input-cell", ["channel", "row", "col"])
+    w = shown_tensor(page, "kernel-cell", ["out", "in", "row", "col"])
+    b = shown_tensor(page, "bias-cell", ["channel"]) if "bias" in settings else None
+    sizes = {k: parse_size(settings[k]) for k in ("stride", "padding", "dilation") if k in settings}
+    expected = F.conv2d(x[None], w, b, groups=int(settings.get("groups", "1")), **sizes)
+    torch.testing.assert_close(shown_tensor(page, "output-cell", ["channel", "row", "col"]), expected[0])
+
+
+def test_every_explorer_link_of_the_lesson_opens_a_view_torch_agrees_with(page, built_site):
+    """Every link from a lesson page (animations, exercises, the channel sections) opens without a refusal,
+    and where it sets channels, the page shows the output torch computes for those settings."""
+    links = set()
+    for html in sorted(built_site.glob("lesson/*/index.html")):
+        links |= {unescape(q) for q in re.findall(r'href="\.\./\.\./explorer/\?([^"]+)"', html.read_text())}
+    with_channels = [link for link in links if "in_channels" in link]
+    assert len(with_channels) >= 4, with_channels  # conv_two_channels, conv_1x1, the sections, the exercises
+    for link in sorted(links):
+        if link in with_channels:
+            assert_channels_match_torch(page, link)
+        else:
+            show(page, **{k: v[0] for k, v in parse_qs(link).items()})
+            assert error_text(page) is None, (link, error_text(page))
+    assert page.errors == []
+
+
+def test_a_layer_the_command_line_draws_links_to_the_same_layer_in_the_explorer(page):
+    weights = tuple([[float(k), -1.0], [0.5, 2.0]] for k in range(4))
+    record = Settings(
+        size=5, kernel=2, padding=1, in_channels=4, out_channels=2, groups=2, weights=weights, bias=(0.5, -1.0)
+    ).record()
+    assert_channels_match_torch(page, explorer_query(record))
+    assert shown_tensor(page, "output-cell", ["channel", "row", "col"]).tolist() == record.output
+
+
 # ---- layout: the first screen of a laptop, a phone, both schemes, accessibility ------------------------------------
 
 FIRST_SCREEN = [
@@ -508,6 +778,62 @@ def test_grids_and_arithmetic_fit_the_first_screen_of_a_laptop(page, settings):
     assert [g["top"] for g in grids] == [grids[0]["top"]] * 3  # input, kernel and output side by side
     assert max(g["right"] for g in grids) <= 1280 and arithmetic["top"] >= max(g["bottom"] for g in grids)
     assert arithmetic["bottom"] <= 800, f"the arithmetic ends at {arithmetic['bottom']:.0f} px"
+
+
+def test_the_first_screen_of_a_laptop_holds_two_input_and_two_output_channels_with_their_sums(page):
+    weights = "1,0,-1;2,0,-2;1,0,-1|0,1,0;1,-4,1;0,1,0|1,1,1;1,1,1;1,1,1|0,0,0;0,1,0;0,0,0"
+    open_explorer(page, in_channels="2", out_channels="2", size="6", bias="0.5,-1", weights=weights)
+    assert page.viewport_size == {"width": 1280, "height": 800}
+    parts = "[data-testid=input-grid], [data-testid=kernel-grid], [data-testid=output-grid], [data-testid=bias-cell]"
+    shown = rectangles(page, f"{parts}, [data-testid=step-arithmetic], [data-testid=step-total]")
+    assert len(shown) == 2 + 4 + 2 + 2 + 2
+    assert all(r["top"] >= 0 and r["bottom"] <= 800 and r["right"] <= 1280 for r in shown), shown
+    assert page.get_by_test_id("output-size").inner_text() == "4×4"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def overlaps(page, selector):
+    """Return the pairs of elements matching selector whose boxes overlap (by more than half a pixel)."""
+    return page.eval_on_selector_all(
+        selector,
+        """nodes => {
+            const boxes = nodes.map(n => [n.className + ':' + (n.dataset.channel ?? ''), n.getBoundingClientRect()]);
+            const pairs = [];
+            boxes.forEach(([a, p], i) => boxes.slice(i + 1).forEach(([b, q]) => {
+                const x = Math.min(p.right, q.right) - Math.max(p.left, q.left);
+                const y = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
+                if (x > 0.5 && y > 0.5 && !(p.width === 0 || q.width === 0)) pairs.push([a, b]);
+            }));
+            return pairs;
+        }""",
+    )
+
+
+PHONE_CHANNELS = [
+    {"in_channels": "4", "out_channels": "4", "bias": "1,-2.5,0.25,3"},
+    {"in_channels": "4", "out_channels": "4", "groups": "2", "size": "8", "padding": "1"},
+    {"in_channels": "4", "out_channels": "4", "groups": "4", "size": "16", "kernel": "5", "bias": "-123.45"},
+    {"op": "transposed", "in_channels": "4", "out_channels": "4", "stride": "2", "size": "5", "bias": "0.5"},
+]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_on_a_phone_four_channels_stack_and_nothing_overlaps(browser, site_server, scheme):
+    page = new_page(browser, site_server[0], viewport={"width": 390, "height": 844}, color_scheme=scheme)
+    for settings in PHONE_CHANNELS:
+        open_explorer(page, **settings)
+        assert error_text(page) is None, settings
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, settings
+        parts = ".explorer-grid, .explorer-channel-label, .explorer-caption, .explorer-arithmetic, .explorer-torch"
+        assert overlaps(page, parts) == [], settings
+        assert overflowing_cells(page) == [], settings
+        small = page.eval_on_selector_all(
+            ".explorer-stage .value, .explorer-channel-label, .explorer-arithmetic",
+            "nodes => nodes.filter(n => n.textContent && parseFloat(getComputedStyle(n).fontSize) < 7).length",
+        )
+        assert small == 0, settings
+    assert page.errors == []
+    page.context.close()
 
 
 def overflowing_cells(page):
@@ -557,6 +883,8 @@ def test_no_serious_accessibility_problems_in_any_operation(browser, site_server
         {"op": "maxpool", "ceil_mode": "1", "size": "7"},
         {"op": "avgpool"},
         {"size": "0"},
+        {"in_channels": "4", "out_channels": "2", "groups": "2", "bias": "1,-0.5"},
+        {"op": "transposed", "in_channels": "2", "out_channels": "2", "stride": "2"},
     ]:
         open_explorer(page, **settings)
         violations = Axe().run(page).response["violations"]

@@ -86,10 +86,11 @@ def test_explorer_links_carry_every_setting_of_each_operation(tmp_path, name, qu
     assert found.startswith(query)
 
 
-def test_two_channels_have_no_explorer_link_and_a_still_plays_on_demand(tmp_path):
+def test_two_channels_link_to_the_explorer_with_their_channels_and_a_still_plays_on_demand(tmp_path):
     (tmp_path / "assets/anim").mkdir(parents=True)
     render_animation(find("conv_two_channels"), tmp_path / "assets/anim")
-    assert "explorer/" not in animation_figure("conv_two_channels", tmp_path, _url_for)
+    query = unquote(_query(animation_figure("conv_two_channels", tmp_path, _url_for)))
+    assert "&in_channels=2&bias=1&weights=1,0;0,1|0,1;1,0&input=1,2,0;0,1,2;1,0,1|0,1,1;2,0,1;1,1,0" in query
     still = still_figure("conv_two_channels", tmp_path, _url_for)
     assert '<img src="../assets/anim/conv_two_channels.narrow.png"' in still
     assert 'data-gif="../assets/anim/conv_two_channels.narrow.gif"' in still

@@ -3,6 +3,8 @@ true value (products where weights differ, padding marked), strides' unread cell
 holes are marked, and the legend names only what the frame shows."""
 
 import pytest
+import torch
+import torch.nn.functional as F
 from torch_reference import (
     cells_each_input_reaches,
     cells_torch_reads,
@@ -10,6 +12,7 @@ from torch_reference import (
     torch_conv,
 )
 
+from convlab.arithmetic import Layer
 from convlab.catalogue import CATALOGUE, find
 from convlab.describe import format_value
 from convlab.layout import PAD_OPEN
@@ -21,9 +24,27 @@ from convlab.transposed import TransposedGeometry
 NAMES = [animation.name for animation in CATALOGUE]
 
 
+def channels_torch_connects(record) -> list[set[int]]:
+    """Return, per output channel of a layer, the input channels its gradient reaches in torch (groups)."""
+    seen = []
+    for o in range(record.out_channels):
+        x = torch.zeros(1, record.in_channels, *record.geometry.size, requires_grad=True)
+        w = torch.ones(record.out_channels, record.in_channels // record.groups, *record.geometry.kernel)
+        F.conv2d(x, w, groups=record.groups)[0, o].sum().backward()
+        seen.append({c for c in range(record.in_channels) if x.grad[0, c].abs().sum() > 0})
+    return seen
+
+
 def _expected_reads(animation, record):
     """Return, per step, the set of (panel, row, column) cells torch reads, and the cells it writes."""
     g = record.geometry
+    if isinstance(record, Layer):
+        reads, seen = cells_torch_reads(g), channels_torch_connects(record)
+        return [
+            ({(f"input{c}", *cell) for c in seen[o] for cell in reads[s.out]}, {(f"output{o}", *s.out)})
+            for o, channel in enumerate(record.channels)
+            for s in channel.steps
+        ]
     if record.op == "conv":
         reads = cells_torch_reads(g)
         return [
@@ -148,3 +169,12 @@ def test_a_story_tells_the_record_it_is_given_and_computes_nothing_again():
 )
 def test_the_direct_views_grid_says_what_was_done_to_the_input(settings, label):
     assert stretched_label(TransposedGeometry.of(**settings)) == label
+
+
+def test_a_lone_weight_of_one_is_shown_as_1_and_an_averaging_kernel_as_1_over_n():
+    layer = story(find("conv_1x1").record())  # the second output channel weighs its inputs 0, 1, 1
+    texts = {cell.text for (panel, _, _), cell in layer.frame(9).cells.items() if panel.startswith("kernel")}
+    assert texts == {"0", "1"}
+    assert {cell.text for (panel, _, _), cell in story(find("conv").record()).base().items() if panel == "kernel0"} == {
+        "1/9"
+    }

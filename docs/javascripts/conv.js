@@ -228,13 +228,18 @@ export function formula(g, axis) {
 
 const pairText = ([h, w]) => (h === w ? `${h}` : `(${h}, ${w})`);
 
+/** The channel settings of a layer with one input and one output channel and no bias. */
+export const ONE_CHANNEL = { inChannels: 1, outChannels: 1, groups: 1, bias: false };
+
 /** Return the PyTorch line that makes this operation, every setting written out. */
-export function pytorchLine(g) {
+export function pytorchLine(g, ch = ONE_CHANNEL) {
   const common = `kernel_size=${pairText(g.kernel)}, stride=${pairText(g.stride)}, padding=${pairText(g.padding)}`;
   const ceil = `ceil_mode=${g.ceilMode ? "True" : "False"}`;
+  const channels = `${ch.inChannels}, ${ch.outChannels}`;
+  const tail = `${ch.groups !== 1 ? `groups=${ch.groups}, ` : ""}bias=${ch.bias ? "True" : "False"}`;
   const lines = {
-    conv: `nn.Conv2d(1, 1, ${common}, dilation=${pairText(g.dilation)}, bias=False)`,
-    transposed: `nn.ConvTranspose2d(1, 1, ${common}, output_padding=${pairText(g.outputPadding)}, dilation=${pairText(g.dilation)}, bias=False)`,
+    conv: `nn.Conv2d(${channels}, ${common}, dilation=${pairText(g.dilation)}, ${tail})`,
+    transposed: `nn.ConvTranspose2d(${channels}, ${common}, output_padding=${pairText(g.outputPadding)}, dilation=${pairText(g.dilation)}, ${tail})`,
     maxpool: `nn.MaxPool2d(${common}, dilation=${pairText(g.dilation)}, ${ceil})`,
     avgpool: `nn.AvgPool2d(${common}, ${ceil}, count_include_pad=True)`,
   };
@@ -247,4 +252,124 @@ export function formatValue(value, precision = 2) {
   let text = value.toFixed(precision);
   if (text.includes(".")) text = text.replace(/0+$/, "").replace(/\.$/, "");
   return text === "-0" ? "0" : text.replace("-", "−");
+}
+
+// ---- channels and groups ------------------------------------------------------------------------------------------
+// A convolution's weight is [out, in/groups, kH, kW]; a transposed convolution's is [in, out/groups, kH, kW]. With
+// groups, input channel c and output channel o are joined only when they sit in the same group.
+
+/** Check channel counts and groups as nn.Conv2d and nn.ConvTranspose2d do; throw PyTorch's reason in one line. */
+export function checkChannels({ inChannels, outChannels, groups }) {
+  if (groups < 1) throw new SettingError(`groups must be a positive integer, got ${groups}: use 1 for an ordinary convolution`);
+  const common = divisors(inChannels).filter((d) => outChannels % d === 0).join(", ");
+  for (const [name, count] of [["in_channels", inChannels], ["out_channels", outChannels]]) {
+    if (count % groups !== 0) {
+      throw new SettingError(
+        `${name} must be divisible by groups (PyTorch's ValueError), got ${name}=${count} with groups=${groups}: ` +
+          `choose groups ${common} (a divisor of both ${inChannels} and ${outChannels})`,
+      );
+    }
+  }
+}
+
+/** Return the whole numbers that divide n, smallest first. */
+export function divisors(n) {
+  return Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
+}
+
+/** Return the weight tensor's shape [first, second, kH, kW] for these settings (PyTorch's layout). */
+export function weightShape(g, ch) {
+  const transposed = g.op === "transposed";
+  const first = transposed ? ch.inChannels : ch.outChannels;
+  const second = (transposed ? ch.outChannels : ch.inChannels) / ch.groups;
+  return [first, second, g.kernel[0], g.kernel[1]];
+}
+
+/** Return the layer's parameter count: every weight, plus one bias per output channel when there is a bias. */
+export function parameterCount(g, ch) {
+  return weightShape(g, ch).reduce((a, b) => a * b, 1) + (ch.bias ? ch.outChannels : 0);
+}
+
+/** Return the group a channel belongs to, out of `count` channels split into `groups`. */
+export const groupOf = (channel, count, groups) => Math.floor(channel / (count / groups));
+
+/**
+ * Return every link between an input channel and an output channel: `input`, `output`, and `weight`, the index
+ * [first, second] of its kernel in the weight tensor. Ordered by output channel for a convolution, by input
+ * channel for a transposed convolution (the order their steps run in).
+ */
+export function links(g, ch) {
+  const [first, second] = weightShape(g, ch);
+  const list = [];
+  for (let a = 0; a < first; a++) {
+    for (let b = 0; b < second; b++) {
+      const group = Math.floor(a / (first / ch.groups));
+      const other = group * second + b;
+      list.push(g.op === "transposed" ? { input: a, output: other, weight: [a, b] } : { input: other, output: a, weight: [a, b] });
+    }
+  }
+  return list;
+}
+
+/**
+ * Return every step over all channels: for a convolution, each output channel's steps in turn; for a transposed
+ * convolution, each input channel's. Each step is steps(g)'s, with the `channel` it belongs to.
+ */
+export function channelSteps(g, ch) {
+  const count = g.op === "transposed" ? ch.inChannels : ch.outChannels;
+  const one = steps(g);
+  return Array.from({ length: count }, (_, channel) => one.map((step) => ({ ...step, channel }))).flat();
+}
+
+/** Return the kernel of a link: its grid in the weight tensor. */
+const kernelOf = (kernels, link) => kernels[link.weight[0]][link.weight[1]];
+
+/**
+ * Return a convolution step's arithmetic over channels: each link's weighted sum (`partials`, with its link),
+ * the bias of the output channel and the value (their total plus the bias).
+ */
+export function channelSum(g, ch, inputs, kernels, biases, step) {
+  const partials = links(g, ch)
+    .filter((link) => link.output === step.channel)
+    .map((link) => ({ link, value: stepValue(g, inputs[link.input], kernelOf(kernels, link), step).value }));
+  const bias = biases[step.channel];
+  return { partials, bias, value: partials.reduce((total, p) => total + p.value, 0) + bias };
+}
+
+/**
+ * Return each output channel's canvas after the first `count` steps (all when omitted); null where no step has
+ * written. A transposed convolution's cell starts from its channel's bias when first written. `visit(o, r, c,
+ * value)` sees every value a cell takes on the way.
+ */
+export function outputCanvases(g, ch, inputs, kernels, biases, stepList, count = stepList.length, visit = () => {}) {
+  const [rows, cols] = g.canvas.output.size;
+  const canvases = Array.from({ length: ch.outChannels }, () => Array.from({ length: rows }, () => new Array(cols).fill(null)));
+  const all = links(g, ch);
+  for (const step of stepList.slice(0, count)) {
+    if (g.op !== "transposed") {
+      const [r, c] = step.at;
+      canvases[step.channel][r][c] = channelSum(g, ch, inputs, kernels, biases, step).value;
+      visit(step.channel, r, c, canvases[step.channel][r][c]);
+      continue;
+    }
+    const x = inputs[step.channel][step.at[0]][step.at[1]];
+    for (const link of all.filter((l) => l.input === step.channel)) {
+      const flat = kernelOf(kernels, link).flat();
+      const values = canvases[link.output];
+      for (const { k, to: [r, c] } of step.terms) {
+        values[r][c] = (values[r][c] ?? biases[link.output]) + flat[k] * x;
+        visit(link.output, r, c, values[r][c]);
+      }
+    }
+  }
+  return canvases;
+}
+
+/** Return every output channel, row by row (a transposed convolution's cropped border removed; bias added). */
+export function channelOutputs(g, ch, inputs, kernels, biases, stepList = channelSteps(g, ch)) {
+  const canvases = outputCanvases(g, ch, inputs, kernels, biases, stepList);
+  const [r0, c0] = g.canvas.output.origin;
+  return canvases.map((canvas, o) =>
+    Array.from({ length: g.output[0] }, (_, i) => Array.from({ length: g.output[1] }, (_, j) => canvas[r0 + i][c0 + j] ?? biases[o])),
+  );
 }

@@ -1,7 +1,10 @@
 // The explorer's state: the settings a URL query asks for, checked and computed into a model (geometry, input,
 // weights, steps, output), and what a step or a pointed cell highlights. No DOM here.
-import { OPERATIONS, cellKind, geometry, inputValue, output, stepValue, steps } from "./conv.js";
-import { SettingError, parseGrid, parseSize, pythonRepr } from "./grammar.js";
+import {
+  ONE_CHANNEL, OPERATIONS, cellKind, channelOutputs, channelSteps, channelSum, checkChannels, geometry, inputValue, links,
+  stepValue, steps, weightShape,
+} from "./conv.js";
+import { SettingError, parseBias, parseChannels, parseSize, pythonRepr, pythonStrip } from "./grammar.js";
 
 /** Named kernels (3×3) a reader can pick; "mean" is the averaging kernel of any size. */
 export const KERNELS = {
@@ -13,7 +16,12 @@ export const KERNELS = {
   identity: { label: "identity", weights: "0,0,0;0,1,0;0,0,0" },
 };
 /** The settings in a URL query, in the order the address lists them. */
-export const KEYS = ["op", "size", "kernel", "stride", "padding", "dilation", "output_padding", "ceil_mode", "weights", "input"];
+export const KEYS = [
+  "op", "size", "kernel", "stride", "padding", "dilation", "output_padding", "ceil_mode", "in_channels", "out_channels", "groups", "bias",
+  "weights", "input",
+];
+/** The channel settings: [name, smallest, largest]. */
+export const CHANNEL_LIMITS = { in_channels: ["in_channels", 1, 4], out_channels: ["out_channels", 1, 4], groups: ["groups", 1, 4] };
 /** What the explorer draws: [name, smallest, largest] per setting (smaller ones are refused in convlab's words). */
 export const LIMITS = {
   size: ["input size", 1, 16],
@@ -25,7 +33,13 @@ export const LIMITS = {
 };
 /** The most cells per side a drawn grid may have (a transposed convolution's output before cropping). */
 export const MAX_CANVAS = 40;
-const DEFAULTS = { op: "conv", size: "6", kernel: "3", stride: "1", padding: "0", dilation: "1", output_padding: "0", ceil_mode: "0", weights: "mean" };
+/** Every stepper's bounds: the sizes' and the channels'. */
+export const BOUNDS = { ...LIMITS, ...CHANNEL_LIMITS };
+const DEFAULTS = {
+  op: "conv", size: "6", kernel: "3", stride: "1", padding: "0", dilation: "1", output_padding: "0", ceil_mode: "0", weights: "mean",
+  in_channels: "1", out_channels: "1", groups: "1", bias: "0",
+};
+const CHANNEL_KEYS = ["in_channels", "out_channels", "groups", "bias"];
 
 const own = (object, key) => key !== null && Object.hasOwn(object, key);
 const shapeText = ([h, w]) => `${h}x${w}`;
@@ -42,7 +56,7 @@ export function readQuery(query) {
 export function queryText(raw) {
   const query = new URLSearchParams();
   for (const key of KEYS) if (raw[key] !== null && raw[key] !== undefined) query.set(key, raw[key]);
-  return query.toString().replaceAll("%3B", ";").replaceAll("%2C", ",");
+  return query.toString().replaceAll("%3B", ";").replaceAll("%2C", ",").replaceAll("%7C", "|");
 }
 
 /** Return the text a setting has for an operation: the given one, else its default. */
@@ -67,6 +81,9 @@ function checkOperation(raw) {
     throw new SettingError(`ceil_mode must be 0 or 1, got ${pythonRepr(raw.ceil_mode)}: use 1 to round the output size up`);
   }
   if (weights && raw.ceil_mode === "1") throw new SettingError(`ceil mode belongs to pooling only: drop it, or choose op maxpool or avgpool`);
+  if (!weights && CHANNEL_KEYS.some(given)) {
+    throw new SettingError(`${name} works on each channel alone here: drop in_channels, out_channels, groups and bias, or choose op conv or transposed`);
+  }
   return op;
 }
 
@@ -80,16 +97,16 @@ function checkLimits(pairs) {
   }
 }
 
-/** Return the input grid 0, 1, 2, … row by row, as the lesson's. */
-function countingGrid([rows, cols]) {
-  return Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => r * cols + c));
+/** Return the input grid 0, 1, 2, … row by row, as the lesson's (channel c continues where channel c − 1 ended). */
+function countingGrid([rows, cols], channel = 0) {
+  return Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => channel * rows * cols + r * cols + c));
 }
 
-/** Return the kernel weights the settings ask for: a named kernel, custom rows, or null for the mean. */
-function weightRows(raw) {
+/** Return the kernel grids the settings ask for: a named kernel, custom grids separated by "|", or null for the mean. */
+function weightGrids(raw) {
   const name = raw.weights ?? DEFAULTS.weights;
   const text = own(KERNELS, name) ? KERNELS[name].weights : name;
-  return text === null ? null : parseGrid(text, "--weights");
+  return text === null ? null : parseChannels(text, "--weights");
 }
 
 /** Return the shape of a grid given as text, checked against the size given for it; null for no grid. */
@@ -102,14 +119,60 @@ function agree(grid, raw, key, flag) {
   return shape;
 }
 
-/** Return the checked settings as [h, w] pairs, the input grid and the weights; throw an Error worded as convlab. */
+/** Return a channel count or groups as a number, checked against its limits; throw in one line otherwise. */
+function count(raw, key, fallback) {
+  const text = raw[key] ?? fallback;
+  const [name, low, high] = CHANNEL_LIMITS[key];
+  if (!/^[0-9]+$/.test(pythonStrip(text))) throw new SettingError(`${name} ${pythonRepr(text)} is not a whole number: choose ${low} to ${high}`);
+  const value = Number(text);
+  if (key !== "groups" && value < low) throw new SettingError(`${name} must be at least ${low}, got ${value}: choose ${low} to ${high}`);
+  if (key !== "groups" && value > high) throw new SettingError(`${name} must be at most ${high} here, got ${value}: choose ${low} to ${high}`);
+  return value;
+}
+
+/** Return the channel settings (counts, groups, whether there is a bias) and the input grids they imply. */
+function channelsOf(raw, op) {
+  const inputs = raw.input === null ? null : parseChannels(raw.input, "--input");
+  if (!OPERATIONS[op].weights) {
+    if (inputs?.length > 1) throw new SettingError(`${OPERATIONS[op].name} works on each channel alone here: give one input grid, without '|'`);
+    return { ch: ONE_CHANNEL, inputs };
+  }
+  const inChannels = count(raw, "in_channels", inputs ? String(inputs.length) : "1");
+  if (inputs && inputs.length !== inChannels) {
+    throw new SettingError(`--input has ${inputs.length} grid(s) but in_channels is ${inChannels}: give one grid per input channel, separated by '|'`);
+  }
+  const ch = { inChannels, outChannels: count(raw, "out_channels", DEFAULTS.out_channels), groups: count(raw, "groups", DEFAULTS.groups) };
+  checkChannels(ch);
+  const bias = raw.bias === null || pythonStrip(raw.bias) === "0" ? null : parseBias(raw.bias, "--bias");
+  if (bias && bias.length !== 1 && bias.length !== ch.outChannels) {
+    throw new SettingError(`--bias has ${bias.length} values but out_channels is ${ch.outChannels}: give one value, or one per output channel`);
+  }
+  return { ch: { ...ch, bias: bias !== null }, inputs, biases: Array.from({ length: ch.outChannels }, (_, o) => bias?.[bias.length === 1 ? 0 : o] ?? 0) };
+}
+
+/** Return the weight tensor as [first][second] grids: one grid for every kernel, or the grids given, checked. */
+function kernelTable(grids, shape) {
+  const [first, second] = shape;
+  if (grids.length !== 1 && grids.length !== first * second) {
+    throw new SettingError(
+      `--weights has ${grids.length} grids but the weight [${shape.join(", ")}] holds ${first * second} kernels: ` +
+        `give one grid for all, or ${first * second} separated by '|' in the weight's order`,
+    );
+  }
+  return Array.from({ length: first }, (_, a) => Array.from({ length: second }, (_, b) => grids[grids.length === 1 ? 0 : a * second + b]));
+}
+
+/**
+ * Return the checked settings as [h, w] pairs (g), the channel settings (ch), the input grids, the weight tensor as
+ * a table of grids and the biases; throw an Error worded as convlab.
+ */
 export function settingsOf(raw) {
   const op = checkOperation(raw);
   const pair = (key) => parseSize(effective(raw, key, op));
-  const weights = OPERATIONS[op].weights ? weightRows(raw) : null;
-  const kernel = agree(weights, raw, "kernel", "--weights") ?? pair("kernel");
-  const custom = raw.input === null ? null : parseGrid(raw.input, "--input");
-  const size = agree(custom, raw, "size", "--input") ?? pair("size");
+  const { ch, inputs: custom, biases = [0] } = channelsOf(raw, op);
+  const grids = OPERATIONS[op].weights ? weightGrids(raw) : null;
+  const kernel = agree(grids?.[0] ?? null, raw, "kernel", "--weights") ?? pair("kernel");
+  const size = agree(custom?.[0] ?? null, raw, "size", "--input") ?? pair("size");
   const stride = raw.stride === null && !OPERATIONS[op].weights ? kernel : pair("stride");
   const pairs = { size, kernel, stride, padding: pair("padding"), dilation: pair("dilation"), output_padding: pair("output_padding") };
   checkLimits(pairs);
@@ -123,7 +186,9 @@ export function settingsOf(raw) {
     );
   }
   const mean = () => Array.from({ length: kernel[0] }, () => new Array(kernel[1]).fill(1 / (kernel[0] * kernel[1])));
-  return { g, grid: custom ?? countingGrid(size), weights: OPERATIONS[op].weights ? weights ?? mean() : [] };
+  const inputs = custom ?? Array.from({ length: ch.inChannels }, (_, c) => countingGrid(size, c));
+  const kernels = OPERATIONS[op].weights ? kernelTable(grids ?? [mean()], weightShape(g, ch)) : [[[]]];
+  return { g, ch, inputs, kernels, biases };
 }
 
 /** Return the keys of the input and padding cells no step reads (the rows and columns a stride skips). */
@@ -136,17 +201,25 @@ function unreadCells(g, stepList) {
   return unread;
 }
 
-/** Return the model of these settings: checked settings, every step, the output and the cells never read. */
+/**
+ * Return the model of these settings: the checked settings, every step over all channels, the outputs and the
+ * cells never read. `grid`, `weights` and `output` are the first channel's, as with one channel.
+ */
 export function modelOf(raw) {
-  const { g, grid, weights } = settingsOf(raw);
-  const stepList = steps(g);
-  return { g, grid, weights, steps: stepList, output: output(g, grid, weights, stepList), unread: unreadCells(g, stepList) };
+  const { g, ch, inputs, kernels, biases } = settingsOf(raw);
+  const positions = steps(g);
+  const stepList = channelSteps(g, ch);
+  const outputs = channelOutputs(g, ch, inputs, kernels, biases, stepList);
+  return {
+    g, ch, inputs, kernels, biases, links: links(g, ch), positions, steps: stepList, outputs,
+    grid: inputs[0], weights: kernels[0][0], output: outputs[0], unread: unreadCells(g, positions),
+  };
 }
 
-/** Return n if every weight is 1/n (an averaging kernel), else null: as convlab's mean_divisor. */
+/** Return n if every weight is 1/n (an averaging kernel of n > 1 weights), else null: as convlab's mean_divisor. */
 export function meanDivisor(weights) {
   const flat = weights.flat();
-  const uniform = flat.length > 0 && flat.every((w) => w === flat[0]) && Math.abs(flat[0] * flat.length - 1) < 1e-9;
+  const uniform = flat.length > 1 && flat.every((w) => w === flat[0]) && Math.abs(flat[0] * flat.length - 1) < 1e-9;
   return uniform ? flat.length : null;
 }
 
@@ -168,7 +241,7 @@ function gatherTerms(model, terms) {
  * index each marked cell meets (`inputMarks`, `outputMarks`), the dilated span's outline, max pooling's winner,
  * and the step's arithmetic (`sum`).
  */
-export function stepFocus(model, index) {
+function oneStepFocus(model, index) {
   const { g, grid, weights } = model;
   const step = model.steps[index];
   if (g.op === "transposed") {
@@ -193,9 +266,9 @@ export function stepFocus(model, index) {
 }
 
 /** Return what pointing at an output-canvas cell highlights: the input cells it reads, each with its tap. */
-export function outputFocus(model, cell) {
+function oneOutputFocus(model, cell) {
   const { g } = model;
-  if (g.op !== "transposed") return stepFocus(model, cell[0] * g.output[1] + cell[1]);
+  if (g.op !== "transposed") return oneStepFocus(model, cell[0] * g.output[1] + cell[1]);
   const terms = model.steps.flatMap((step) => step.terms.filter((t) => same(t.to, cell)));
   const sum = gatherTerms(model, terms);
   return {
@@ -206,13 +279,71 @@ export function outputFocus(model, cell) {
 }
 
 /** Return what pointing at an input-canvas cell highlights: the output cells that read it, each with its tap. */
-export function inputFocus(model, cell) {
+function oneInputFocus(model, cell) {
   const { g, grid } = model;
-  if (g.op === "transposed") return stepFocus(model, cell[0] * g.size[1] + cell[1]);
+  if (g.op === "transposed") return oneStepFocus(model, cell[0] * g.size[1] + cell[1]);
   const outputMarks = new Map();
   for (const step of model.steps) for (const t of step.terms) if (same(t.from, cell)) outputMarks.set(key(step.at), t.k);
   return {
     read: new Set([key(cell)]), current: new Set(outputMarks.keys()), inputMarks: new Map(), outputMarks, box: null,
     sum: { kind: "reader", at: cell, x: inputValue(g, grid, cell), cellKind: cellKind(g.canvas.input, ...cell), count: outputMarks.size },
   };
+}
+
+// ---- channels: each focus is one link's focus (one input channel, one kernel, one output channel) per link --------
+
+/** Return the one-channel model of a link: its input grid, its kernel, and the steps over one channel. */
+export function linkModel(model, link) {
+  const weights = OPERATIONS[model.g.op].weights ? model.kernels[link.weight[0]][link.weight[1]] : [];
+  return { g: model.g, grid: model.inputs[link.input], weights, steps: model.positions };
+}
+
+/**
+ * Return a focus over channels from one focus per link: `inputs` and `outputs` map a channel to what is lit in it
+ * (`read` or `current` cells, `marks`, the dilated span's `box`, max pooling's `winner`), and `parts` list each
+ * link with its arithmetic. `total` holds the output channel's bias and value where one output cell is computed.
+ */
+function combine(model, chosen, focusOf, total = null) {
+  const inputs = new Map(), outputs = new Map();
+  const parts = chosen.map((link) => {
+    const focus = focusOf(linkModel(model, link));
+    const box = (canvas) => (focus.box?.canvas === canvas ? focus.box : null);
+    inputs.set(link.input, { read: focus.read, marks: focus.inputMarks, box: box("input"), winner: focus.winner ?? null });
+    const lit = outputs.get(link.output);
+    outputs.set(link.output, {
+      current: new Set([...(lit?.current ?? []), ...focus.current]), marks: new Map([...(lit?.marks ?? []), ...focus.outputMarks]),
+      box: lit?.box ?? box("output"),
+    });
+    return { link, focus };
+  });
+  return { inputs, outputs, parts, total, kind: parts[0]?.focus.sum.kind ?? "gather" };
+}
+
+const into = (model, o) => model.links.filter((link) => link.output === o);
+const from = (model, c) => model.links.filter((link) => link.input === c);
+
+/** Return what step `index` (over all channels) highlights, in every channel, with its arithmetic per link. */
+export function stepFocus(model, index) {
+  const step = model.steps[index];
+  const at = index % model.positions.length;
+  if (model.g.op === "transposed") return combine(model, from(model, step.channel), (m) => oneStepFocus(m, at));
+  const { bias, value } = channelSum(model.g, model.ch, model.inputs, model.kernels, model.biases, step);
+  return combine(model, into(model, step.channel), (m) => oneStepFocus(m, at), { channel: step.channel, at: step.at, bias, value });
+}
+
+/** Return what pointing at a cell of output channel `o` highlights: the input cells it reads, in each channel. */
+export function outputFocus(model, o, cell) {
+  const { g } = model;
+  if (g.op !== "transposed") return stepFocus(model, o * model.positions.length + cell[0] * g.output[1] + cell[1]);
+  const chosen = into(model, o);
+  const focus = combine(model, chosen, (m) => oneOutputFocus(m, cell));
+  const sum = focus.parts.reduce((total, part) => total + part.focus.sum.value, 0);
+  return { ...focus, total: { channel: o, at: cell, bias: model.biases[o], value: sum + model.biases[o] } };
+}
+
+/** Return what pointing at a cell of input channel `c` highlights: the output cells that read it, in each channel. */
+export function inputFocus(model, c, cell) {
+  const { g } = model;
+  if (g.op === "transposed") return stepFocus(model, c * model.positions.length + cell[0] * g.size[1] + cell[1]);
+  return combine(model, from(model, c), (m) => oneInputFocus(m, cell));
 }

@@ -2,7 +2,7 @@
 // in the kernel's shape, each with the number its kernel weight and input cell carry, then the result.
 import { formatValue } from "./conv.js";
 import { element } from "./explorer-view.js";
-import { meanDivisor } from "./explorer-state.js";
+import { linkModel, meanDivisor } from "./explorer-state.js";
 
 const mark = (k) => element("sup", { class: "mark", "aria-hidden": "true", text: String(k + 1) });
 const signed = (x) => (x < 0 ? `(${formatValue(x)})` : formatValue(x));
@@ -44,12 +44,12 @@ function product(term) {
 
 const plusOrMinus = (term) => (term.w < 0 ? " − " : " + ");
 
-function gatherSum(model, focus) {
+function gatherSum(model, focus, label = null) {
   const { g, weights } = model;
   const { terms, at } = focus.sum;
   const [i, j] = where(model, at, "output");
   const inside = g.op !== "transposed" || (i >= 0 && j >= 0 && i < g.output[0] && j < g.output[1]);
-  const head = inside ? `output[${i}, ${j}] = ` : `cropped cell [${at[0]}, ${at[1]}] of the full output = `;
+  const head = label ?? (inside ? `output[${i}, ${j}] = ` : `cropped cell [${at[0]}, ${at[1]}] of the full output = `);
   const width = g.op === "transposed" ? terms.length || 1 : g.kernel[1];
   const result = `= ${formatValue(focus.sum.value)}`;
   if (terms.length === 0) {
@@ -75,23 +75,57 @@ function gatherSum(model, focus) {
   return [head, list, ` ${result}`];
 }
 
-function scatterSum(model, focus) {
+function scatterSum(model, focus, label = null) {
   const { at, x, terms } = focus.sum;
   const divisor = meanDivisor(model.weights);
   const node = (term) => [`${signed(x)}×${divisor ? `1/${divisor}` : signed(term.w)}`];
   return [
-    `input[${at[0]}, ${at[1]}] = ${formatValue(x)}, times each weight, added into the output cell with the same number: `,
+    label ?? `input[${at[0]}, ${at[1]}] = ${formatValue(x)}, times each weight, added into the output cell with the same number: `,
     rows(terms, model.g.kernel[1], node, () => ", "),
   ];
 }
 
-function readerSum(model, focus) {
+function readerSum(model, focus, label = null) {
   const { at, x, cellKind, count } = focus.sum;
   const [r, c] = where(model, at, "input");
   if (cellKind === "beyond") return ["Past the padding: no window counts this cell."];
   const name = cellKind === "padding" ? `Padding cell [${at[0]}, ${at[1]}] (${formatValue(x)})` : `input[${r}, ${c}] = ${formatValue(x)}`;
   const role = model.g.op === "conv" ? "the number on each is the weight it meets there" : "the number on each is its place in that window";
-  return [`${name} is read by ${count} output cell${count === 1 ? "" : "s"} (blue); ${role}.`];
+  return [`${label ?? ""}${name} is read by ${count} output cell${count === 1 ? "" : "s"} (blue); ${role}.`];
+}
+
+const SUMS = { gather: gatherSum, scatter: scatterSum, reader: readerSum };
+
+/** Return the label of one link's part: which channels it joins and which kernel of the weight it uses. */
+function partLabel(model, { link, focus }) {
+  const kernel = `w[${link.weight.join(", ")}]`;
+  if (focus.sum.kind === "scatter") {
+    return `input channel ${link.input} [${focus.sum.at.join(", ")}] = ${formatValue(focus.sum.x)}, times ${kernel}, into output channel ${link.output}: `;
+  }
+  if (focus.sum.kind === "reader") return `output channel ${link.output} (${kernel}): `;
+  return `input channel ${link.input} ∗ ${kernel}`;
+}
+
+/**
+ * Return the arithmetic of a focus over several links or with a bias: each link's part (marked with its channel),
+ * then, where one output cell is computed, the partial sums added up with the bias.
+ */
+function channelParts(model, focus) {
+  const parts = focus.parts.map((part) => {
+    const sub = linkModel(model, part.link);
+    const [label, ...body] = SUMS[part.focus.sum.kind](sub, part.focus, partLabel(model, part));
+    return element("div", { class: "sum-part", "data-channel": String(part.link.input) }, [
+      element("span", { class: "sum-label", text: label }), element("span", { class: "sum-body" }, body),
+    ]);
+  });
+  if (!focus.total) return parts;
+  const { channel, at, bias, value } = focus.total;
+  const [i, j] = where(model, at, "output");
+  const inside = i >= 0 && j >= 0 && i < model.g.output[0] && j < model.g.output[1];
+  const head = inside ? `output[${channel}, ${i}, ${j}]` : `cropped cell [${channel}, ${at[0]}, ${at[1]}]`;
+  const sums = focus.parts.map(({ focus: f }) => signed(f.sum.value));
+  const terms = [...sums, ...(model.ch.bias ? [`bias ${signed(bias)}`] : [])].join(" + ");
+  return [...parts, element("div", { class: "sum-total", "data-testid": "step-total" }, [`${head} = ${terms} = ${formatValue(value)}`])];
 }
 
 /** Show the arithmetic of a focus, or the summary when every step is done (focus null). */
@@ -100,9 +134,13 @@ export function showSum(view, model, focus) {
   let parts;
   if (!focus) {
     const total = model.steps.length;
-    parts = [`Output ${g.output[0]}×${g.output[1]}: all ${total} steps done. Point at (or tab to) a cell to see its arithmetic.`];
+    const channels = model.ch.outChannels > 1 ? ` × ${model.ch.outChannels} channels` : "";
+    parts = [`Output ${g.output[0]}×${g.output[1]}${channels}: all ${total} steps done. Point at (or tab to) a cell to see its arithmetic.`];
+  } else if (focus.parts.length === 1 && !model.ch.bias) {
+    const [part] = focus.parts;
+    parts = SUMS[part.focus.sum.kind](linkModel(model, part.link), part.focus);
   } else {
-    parts = { gather: gatherSum, scatter: scatterSum, reader: readerSum }[focus.sum.kind](model, focus);
+    parts = channelParts(model, focus);
   }
   view.sum.replaceChildren(...parts);
 }

@@ -1,11 +1,12 @@
 // The explorer's drawing: the settings form, the step controls, the legend, the input, kernel and output grids,
 // the current step's arithmetic, the size formula and the PyTorch line. Events are wired in explorer.js.
-import { OPERATIONS, cellKind, formatValue, formula, outputCanvas, pytorchLine } from "./conv.js";
-import { KERNELS, LIMITS, MAX_CANVAS, meanDivisor } from "./explorer-state.js";
+import { OPERATIONS, cellKind, formatValue, formula, groupOf, outputCanvases, parameterCount, pytorchLine, weightShape } from "./conv.js";
+import { CHANNEL_LIMITS, KERNELS, LIMITS, MAX_CANVAS, meanDivisor } from "./explorer-state.js";
 
 export const SPEEDS = { slow: 1400, normal: 800, fast: 300 };
 const STEPPERS = {
   size: "Input size", kernel: "Kernel size", stride: "Stride", padding: "Padding", dilation: "Dilation", output_padding: "Output padding",
+  in_channels: "In channels", out_channels: "Out channels", groups: "Groups",
 };
 const OP_LABELS = { conv: "convolution", transposed: "transposed convolution", maxpool: "max pooling", avgpool: "average pooling" };
 const COUNTING = "counting";
@@ -47,7 +48,11 @@ function gridChoice(key, label, presets, customLabel) {
 
 function limitsNote() {
   const parts = Object.values(LIMITS).map(([name, low, high]) => `${name} ${low}–${high}`);
-  return `Sizes are N or HxW (e.g. 5x7). Limits here: ${parts.join(", ")} (per side), and at most ${MAX_CANVAS} output cells per side before cropping.`;
+  const [, low, high] = CHANNEL_LIMITS.in_channels;
+  return (
+    `Sizes are N or HxW (e.g. 5x7). Limits here: ${parts.join(", ")} (per side), and at most ${MAX_CANVAS} output cells per side ` +
+    `before cropping; in_channels and out_channels ${low}–${high}, groups a divisor of both. Several grids (channels, kernels) are separated by |.`
+  );
 }
 
 /** Return the settings form: the operation, a stepper per number, ceil mode, the weights and the input values. */
@@ -64,6 +69,10 @@ export function buildSettings() {
   const presets = Object.fromEntries(Object.entries(KERNELS).map(([key, { label }]) => [key, label]));
   fields.weights = gridChoice("weights", "Weights", presets, "Custom weights: rows separated by ; and values by ,");
   fields.input = gridChoice("input", "Input values", { [COUNTING]: "0, 1, 2, … row by row" }, "Custom input: rows separated by ; and values by ,");
+  fields.bias = element("input", { id: "explorer-bias", name: "bias", autocomplete: "off", spellcheck: "false" });
+  boxes.push(element("div", { class: "explorer-field explorer-choice", "data-key": "bias" }, [
+    element("label", { for: "explorer-bias", text: "Bias (0: none; one value, or one per output channel)" }), fields.bias,
+  ]));
   boxes.push(fields.weights.box, fields.input.box);
   const summary = element("summary", { class: "explorer-summary" });
   const form = element("details", { class: "explorer-settings" }, [summary, element("form", { "aria-label": "Settings" }, [
@@ -114,20 +123,20 @@ export function buildLayout(root) {
   return view;
 }
 
-/** Return the text an input-canvas cell shows: its value, padding's value, or nothing beyond the padding. */
-function inputText(model, r, c) {
+/** Return the text an input-canvas cell of `grid` shows: its value, padding's value, or nothing beyond the padding. */
+function inputText(model, grid, r, c) {
   const kind = cellKind(model.g.canvas.input, r, c);
   if (kind === "beyond") return "";
   if (kind === "padding") return model.g.op === "maxpool" ? "−∞" : "0";
   const [r0, c0] = model.g.canvas.input.origin;
-  return formatValue(model.grid[r - r0][c - c0]);
+  return formatValue(grid[r - r0][c - c0]);
 }
 
-/** Return the text each kernel cell shows: its weight, 1/n for a mean kernel, nothing for a pooling window. */
-function kernelTexts(model) {
+/** Return the text each cell of a kernel shows: its weight, 1/n for a mean kernel, nothing for a pooling window. */
+function kernelTexts(model, weights) {
   if (!OPERATIONS[model.g.op].weights) return new Array(model.g.kernel[0] * model.g.kernel[1]).fill("");
-  const divisor = meanDivisor(model.weights);
-  return model.weights.flat().map((w) => (divisor ? `1/${divisor}` : formatValue(w)));
+  const divisor = meanDivisor(weights);
+  return weights.flat().map((w) => (divisor ? `1/${divisor}` : formatValue(w)));
 }
 
 function cellNode(r, c, text, attributes) {
@@ -168,46 +177,89 @@ function drawGrid(label, [rows, cols], cellFor, focusable, texts) {
   return { box, cells, outline, cols };
 }
 
-function figure(caption, grid, extra = []) {
-  return element("div", { class: "explorer-figure" }, [element("p", { class: "explorer-caption" }, [caption, ...extra]), grid.box]);
+/** Return a column of the stage: its caption, then one block per channel (a label when there are several). */
+function figure(caption, blocks) {
+  return element("div", { class: "explorer-figure" }, [element("p", { class: "explorer-caption" }, caption), element("div", { class: "explorer-column" }, blocks)]);
 }
 
-function drawInput(model) {
+/** Return one channel's block: its label (with several channels, or a bias), then its grid or grids. */
+function block(label, content, group, channel) {
+  const attributes = { class: "explorer-channel", "data-group": String(group) };
+  if (channel !== undefined) attributes["data-channel"] = String(channel);
+  return element("div", attributes, [...(label ? [element("p", { class: "explorer-channel-label" }, label)] : []), content]);
+}
+
+const many = (model) => model.ch.inChannels > 1 || model.ch.outChannels > 1;
+const groupText = (model, group) => (model.ch.groups > 1 ? `, group ${group}` : "");
+
+/** Draw input channel `c`: its grid, each real cell carrying the contract's data attributes. */
+function drawInput(model, c) {
   const { g } = model;
+  const grid = model.inputs[c];
   const texts = [];
-  return drawGrid("Input", g.canvas.input.size, (r, c) => {
-    const kind = cellKind(g.canvas.input, r, c);
-    const [r0, c0] = g.canvas.input.origin;
-    const where = kind === "inner" ? `input row ${r - r0} column ${c - c0}` : kind === "padding" ? "padding" : "outside the padding";
-    texts.push(inputText(model, r, c));
-    const unread = model.unread.has(`${r},${c}`) ? { "data-unread": "true" } : {};
-    const label = `${where}: ${inputText(model, r, c) || "not read"}${unread["data-unread"] ? ", never read" : ""}`;
-    return cellNode(r, c, inputText(model, r, c), { "data-kind": kind, "data-cell": `${r},${c}`, "aria-label": label, ...unread });
+  const [r0, c0] = g.canvas.input.origin;
+  const drawn = drawGrid(many(model) ? `Input channel ${c}` : "Input", g.canvas.input.size, (r, col) => {
+    const kind = cellKind(g.canvas.input, r, col);
+    const text = inputText(model, grid, r, col);
+    const where = kind === "inner" ? `input${many(model) ? ` channel ${c}` : ""} row ${r - r0} column ${col - c0}` : kind === "padding" ? "padding" : "outside the padding";
+    texts.push(text);
+    const unread = model.unread.has(`${r},${col}`) ? { "data-unread": "true" } : {};
+    const attributes = { "data-kind": kind, "data-cell": `${r},${col}`, "aria-label": `${where}: ${text || "not read"}${unread["data-unread"] ? ", never read" : ""}`, ...unread };
+    if (kind === "inner") {
+      Object.assign(attributes, { "data-testid": "input-cell", "data-channel": String(c), "data-row": String(r - r0), "data-col": String(col - c0), "data-value": String(grid[r - r0][col - c0]) });
+    }
+    return cellNode(r, col, text, attributes);
   }, true, texts);
+  Object.assign(drawn.box.dataset, { grid: "input", testid: "input-grid", channel: String(c) });
+  return drawn;
 }
 
-/** Return every text an output cell shows at some step: the values, and a transposed convolution's running sums. */
-function outputTexts(model) {
-  const texts = ["0"];
-  outputCanvas(model.g, model.grid, model.weights, model.steps, undefined, (r, c, value) => texts.push(formatValue(value)));
+/** Draw the kernel at [a, b] of the weight tensor, its cells numbered 1, 2, … as the taps they meet. */
+function drawKernel(model, a, b) {
+  const weights = OPERATIONS[model.g.op].weights ? model.kernels[a][b] : model.weights;
+  const texts = kernelTexts(model, weights);
+  const transposed = model.g.op === "transposed";
+  const [out, inner] = transposed ? [b, a] : [a, b];
+  const drawn = drawGrid(many(model) ? `Kernel [${a}, ${b}]` : "Kernel", model.g.kernel, (r, c) => {
+    const attributes = { class: "cell kernel" };
+    if (OPERATIONS[model.g.op].weights) {
+      Object.assign(attributes, { "data-testid": "kernel-cell", "data-out": String(out), "data-in": String(inner), "data-row": String(r), "data-col": String(c), "data-value": String(weights[r][c]) });
+    }
+    return cellNode(r, c, texts[r * model.g.kernel[1] + c], attributes);
+  }, false, texts);
+  drawn.cells.flat().forEach((cell, k) => { cell.firstChild.textContent = String(k + 1); });
+  Object.assign(drawn.box.dataset, { grid: "kernel", testid: "kernel-grid" });
+  return drawn;
+}
+
+/** Return every text a cell of output channel `o` shows at some step: values and running sums. */
+function outputTexts(model, o) {
+  const texts = ["0", formatValue(model.biases[o])];
+  const { g, ch, inputs, kernels, biases, steps } = model;
+  outputCanvases(g, ch, inputs, kernels, biases, steps, undefined, (channel, r, c, value) => { if (channel === o) texts.push(formatValue(value)); });
   return texts;
 }
 
-function drawOutput(model) {
+/** Draw output channel `o` as it is when every step is done. */
+function drawOutput(model, o, final) {
   const { g } = model;
-  const final = outputCanvas(g, model.grid, model.weights, model.steps);
-  const grid = drawGrid("Output", g.canvas.output.size, (r, c) => {
+  const [r0, c0] = g.canvas.output.origin;
+  const drawn = drawGrid(many(model) ? `Output channel ${o}` : "Output", g.canvas.output.size, (r, c) => {
     const kind = cellKind(g.canvas.output, r, c);
-    const [r0, c0] = g.canvas.output.origin;
-    const value = final[r][c] ?? 0;
+    const value = final[r][c] ?? model.biases[o];
     const attributes = { "data-kind": kind, "data-cell": `${r},${c}` };
-    if (kind === "inner") Object.assign(attributes, { "data-testid": "output-cell", "data-value": String(value), "aria-label": `output row ${r - r0} column ${c - c0}: ${formatValue(value)}` });
-    else attributes["aria-label"] = `cropped by padding: ${formatValue(value)}`;
+    if (kind === "inner") {
+      Object.assign(attributes, {
+        "data-testid": "output-cell", "data-channel": String(o), "data-row": String(r - r0), "data-col": String(c - c0), "data-value": String(value),
+        "aria-label": `output${many(model) ? ` channel ${o}` : ""} row ${r - r0} column ${c - c0}: ${formatValue(value)}`,
+      });
+    } else attributes["aria-label"] = `cropped by padding: ${formatValue(value)}`;
     const cell = cellNode(r, c, "", attributes);
     cell.dataset.shown = formatValue(value);
     return cell;
-  }, true, outputTexts(model));
-  return grid;
+  }, true, outputTexts(model, o));
+  Object.assign(drawn.box.dataset, { grid: "output", testid: "output-grid", channel: String(o) });
+  return drawn;
 }
 
 function captions(model) {
@@ -217,36 +269,99 @@ function captions(model) {
   const spread = g.dilation.some((d) => d > 1) ? ` (spans ${sizeText(g.span)})` : "";
   const name = { maxpool: "Window (max)", avgpool: "Window (mean)" }[g.op] ?? "Kernel";
   const cropped = g.op === "transposed" && g.padding.some((p) => p) ? ` (drawn ${sizeText(g.canvas.output.size)}, cropped)` : "";
-  return { input, kernel: `${name} ${sizeText(g.kernel)}${spread}`, output: cropped };
+  const kernels = many(model) ? `${name}s [${weightShape(g, model.ch).join(", ")}]` : `${name} ${sizeText(g.kernel)}`;
+  return { input: `${input}${many(model) ? ` × ${model.ch.inChannels} channels` : ""}`, kernel: `${kernels}${spread}`, output: cropped };
+}
+
+/** Return the label of input channel `c`: its name, its group, and where the current step's partial sum goes. */
+function inputLabel(model, c) {
+  if (!many(model)) return null;
+  const group = groupOf(c, model.ch.inChannels, model.ch.groups);
+  return [`channel ${c}${groupText(model, group)} `, element("span", { class: "explorer-partial", "data-testid": "partial-sum", "data-channel": String(c) })];
+}
+
+/** Return the label of output channel `o`: its name, its group, and its bias cell when the layer has a bias. */
+function outputLabel(model, o) {
+  if (!many(model) && !model.ch.bias) return null;
+  const group = groupOf(o, model.ch.outChannels, model.ch.groups);
+  const bias = model.ch.bias
+    ? [" + bias ", element("span", { class: "explorer-bias", "data-testid": "bias-cell", "data-channel": String(o), "data-value": String(model.biases[o]), text: formatValue(model.biases[o]) })]
+    : [];
+  return [`channel ${o}${groupText(model, group)}`, ...bias];
+}
+
+/** Return the kernel table: one row per first index of the weight tensor, one grid per second index. */
+function drawKernels(model) {
+  const [first, second] = weightShape(model.g, model.ch);
+  const count = model.g.op === "transposed" ? model.ch.inChannels : model.ch.outChannels;
+  const grids = [];
+  const rows = Array.from({ length: first }, (_, a) => {
+    const row = Array.from({ length: second }, (_, b) => {
+      const grid = drawKernel(model, a, b);
+      grids.push(grid);
+      return grid.box;
+    });
+    const label = many(model) ? `w[${a}, :] (${model.g.op === "transposed" ? "input" : "output"} channel ${a})` : null;
+    return block(label, element("div", { class: "explorer-kernel-row" }, row), groupOf(a, count, model.ch.groups));
+  });
+  return { rows, grids, cols: second * model.g.kernel[1] + (second - 1) / 2 };
 }
 
 /** Draw a model: its grids (kept in view.grids), legend, size formula and PyTorch line. */
 export function drawModel(view, model) {
-  const { g } = model;
-  const input = drawInput(model);
-  const texts = kernelTexts(model);
-  const kernel = drawGrid("Kernel", g.kernel, (r, c) => cellNode(r, c, texts[r * g.kernel[1] + c], { class: "cell kernel" }), false, texts);
-  kernel.cells.flat().forEach((cell, k) => { cell.firstChild.textContent = String(k + 1); });
-  const output = drawOutput(model);
-  for (const [name, grid] of Object.entries({ input, kernel, output })) {
-    grid.box.dataset.grid = name;
-    grid.box.dataset.testid = `${name}-grid`;
-  }
+  const { g, ch } = model;
+  const inputs = model.inputs.map((_, c) => drawInput(model, c));
+  const kernels = drawKernels(model);
+  const finals = outputCanvases(g, ch, model.inputs, model.kernels, model.biases, model.steps);
+  const outputs = finals.map((final, o) => drawOutput(model, o, final));
   const text = captions(model);
+  const inGroup = (c) => groupOf(c, ch.inChannels, ch.groups);
+  const outGroup = (o) => groupOf(o, ch.outChannels, ch.groups);
   view.stage.replaceChildren(
-    figure(text.input, input),
-    figure(text.kernel, kernel),
-    figure("Output ", output, [element("span", { "data-testid": "output-size", text: sizeText(g.output) }), text.output]),
+    figure([text.input], inputs.map((grid, c) => block(inputLabel(model, c), grid.box, inGroup(c), c))),
+    figure([text.kernel], kernels.rows),
+    figure(["Output ", element("span", { "data-testid": "output-size", text: sizeText(g.output) }), text.output, many(model) ? ` × ${ch.outChannels} channels` : ""],
+      outputs.map((grid, o) => block(outputLabel(model, o), grid.box, outGroup(o), o))),
   );
-  view.stage.style.setProperty("--total-cols", input.cols + kernel.cols + output.cols);
-  view.stage.style.setProperty("--rows", Math.max(g.canvas.input.size[0], g.kernel[0], g.canvas.output.size[0]));
-  view.grids = { input, kernel, output };
+  // On a phone, two channels side by side when there are several; each grid knows how many columns share its row.
+  const across = (count) => (count > 1 ? 2 : 1);
+  const share = (grids, cols, blocks, gaps) => {
+    const em = Math.max(...grids.map((grid) => Number(grid.box.style.getPropertyValue("--text-em")))); // one text size for all
+    grids.forEach((grid) => {
+      grid.box.style.setProperty("--row-cols", cols);
+      grid.box.style.setProperty("--row-extra", `${blocks * 12 + gaps * 10}px`);
+      grid.box.style.setProperty("--text-em", em.toFixed(3));
+    });
+  };
+  share(inputs, across(ch.inChannels) * inputs[0].cols, across(ch.inChannels), across(ch.inChannels) - 1);
+  share(outputs, across(ch.outChannels) * outputs[0].cols, across(ch.outChannels), across(ch.outChannels) - 1);
+  const second = weightShape(g, ch)[1];
+  share(kernels.grids, second * g.kernel[1], 1, second - 1);
+  const columns = view.stage.querySelectorAll(".explorer-column");
+  columns[0].dataset.across = String(across(ch.inChannels));
+  columns[2].dataset.across = String(across(ch.outChannels));
+  const labelled = many(model) || ch.bias;
+  view.stage.style.setProperty("--total-cols", inputs[0].cols + kernels.cols + outputs[0].cols);
+  view.stage.style.setProperty("--rows", Math.max(ch.inChannels * g.canvas.input.size[0], kernels.rows.length * g.kernel[0], ch.outChannels * g.canvas.output.size[0]));
+  view.stage.style.setProperty("--labels", labelled ? Math.max(ch.inChannels, ch.outChannels, kernels.rows.length) : 0);
+  view.grids = { inputs, kernels: kernels.grids, outputs, input: inputs[0], output: outputs[0] };
   view.lit = [];
   drawLegend(view, model);
   const [height, width] = [formula(g, 0), formula(g, 1)];
   view.formula.textContent = height === width ? `H_out = W_out = ${height}` : `H_out = ${height}\nW_out = ${width}`;
-  view.torch.textContent = pytorchLine(g);
-  view.shape.textContent = `Input torch.Size([1, 1, ${g.size[0]}, ${g.size[1]}]) gives output torch.Size([1, 1, ${g.output[0]}, ${g.output[1]}]).`;
+  view.torch.textContent = pytorchLine(g, ch);
+  view.shape.textContent = shapeLine(model);
+}
+
+/** Return the line under the PyTorch line: the input and output shapes, and for a layer with weights its parameters. */
+function shapeLine(model) {
+  const { g, ch } = model;
+  const shapes = `Input torch.Size([1, ${ch.inChannels}, ${g.size[0]}, ${g.size[1]}]) gives output torch.Size([1, ${ch.outChannels}, ${g.output[0]}, ${g.output[1]}]).`;
+  if (!OPERATIONS[g.op].weights) return shapes;
+  const shape = weightShape(g, ch);
+  const bias = ch.bias ? ` + ${ch.outChannels} biases` : "";
+  const count = ` = ${parameterCount(g, ch)} parameters`;
+  return `${shapes} Weight torch.Size([${shape.join(", ")}]): ${shape.join("·")}${bias}${count}.`;
 }
 
 function legendItems(model) {
@@ -279,7 +394,23 @@ const cellAt = (grid, cellKeyText) => {
   return grid.cells[r][c];
 };
 
-/** Show a focus (from explorer-state's stepFocus, outputFocus or inputFocus): states, marks, outline, winner. */
+/** Light one grid: its cells in `keys` take `state`, cells in `marks` show their tap's number; its span outlined. */
+function lightGrid(view, grid, lit, state) {
+  const keys = lit?.[state === "read" ? "read" : "current"] ?? new Set();
+  const marks = lit?.marks ?? new Map();
+  for (const k of new Set([...keys, ...marks.keys()])) {
+    const cell = cellAt(grid, k);
+    if (keys.has(k)) cell.dataset.state = state;
+    if (marks.has(k) && marks.get(k) !== null) cell.firstChild.textContent = String(marks.get(k) + 1);
+    view.lit.push(cell);
+  }
+  if (lit?.winner) cellAt(grid, lit.winner).dataset.winner = "true";
+  const box = lit?.box ?? null;
+  grid.outline.hidden = !box;
+  if (box) grid.outline.style.gridArea = `${box.from[0] + 1} / ${box.from[1] + 1} / ${box.to[0] + 2} / ${box.to[1] + 2}`;
+}
+
+/** Show a focus (from explorer-state's stepFocus, outputFocus or inputFocus) in every channel, partial sums too. */
 export function showFocus(view, model, focus) {
   for (const cell of view.lit) {
     delete cell.dataset.state;
@@ -287,35 +418,26 @@ export function showFocus(view, model, focus) {
     cell.firstChild.textContent = "";
   }
   view.lit = [];
-  const { input, output } = view.grids;
-  const light = (grid, keys, state, marks) => {
-    for (const k of new Set([...keys, ...marks.keys()])) {
-      const cell = cellAt(grid, k);
-      if (keys.has(k)) cell.dataset.state = state;
-      if (marks.has(k) && marks.get(k) !== null) cell.firstChild.textContent = String(marks.get(k) + 1);
-      view.lit.push(cell);
-    }
-  };
-  if (focus) {
-    light(input, focus.read, "read", focus.inputMarks);
-    light(output, focus.current, "current", focus.outputMarks);
-    if (focus.winner) cellAt(input, focus.winner).dataset.winner = "true";
-  }
-  for (const [name, grid] of Object.entries({ input, output })) {
-    const box = focus?.box?.canvas === name ? focus.box : null;
-    grid.outline.hidden = !box;
-    if (box) grid.outline.style.gridArea = `${box.from[0] + 1} / ${box.from[1] + 1} / ${box.to[0] + 2} / ${box.to[1] + 2}`;
+  view.grids.inputs.forEach((grid, c) => lightGrid(view, grid, focus?.inputs.get(c), "read"));
+  view.grids.outputs.forEach((grid, o) => lightGrid(view, grid, focus?.outputs.get(o), "current"));
+  const partials = new Map(focus?.total ? focus.parts.map(({ link, focus: f }) => [link.input, f.sum.value]) : []);
+  for (const node of view.stage.querySelectorAll("[data-testid=partial-sum]")) {
+    const value = partials.get(Number(node.dataset.channel));
+    node.textContent = value === undefined ? "" : `Σ ${formatValue(value)}`;
+    if (value === undefined) delete node.dataset.value;
+    else node.dataset.value = String(value);
   }
 }
 
-/** Show the output as it stands at a step (its own value included); at steps.length, the whole output. */
+/** Show the outputs as they stand at a step (its own value included); at steps.length, the whole outputs. */
 export function showProgress(view, model, step) {
   const total = model.steps.length;
-  const partial = step >= total ? null : outputCanvas(model.g, model.grid, model.weights, model.steps, step + 1);
-  view.grids.output.cells.forEach((row, r) => row.forEach((cell, c) => {
-    const value = partial?.[r][c];
+  const { g, ch, inputs, kernels, biases, steps } = model;
+  const partial = step >= total ? null : outputCanvases(g, ch, inputs, kernels, biases, steps, step + 1);
+  view.grids.outputs.forEach((grid, o) => grid.cells.forEach((row, r) => row.forEach((cell, c) => {
+    const value = partial?.[o][r][c];
     cell.lastChild.textContent = partial === null ? cell.dataset.shown : value === null ? "" : formatValue(value);
-  }));
+  })));
   view.controls.counter.textContent = step >= total ? `All ${total} steps done` : `Step ${step + 1} of ${total}`;
   view.controls.scrubber.max = String(total);
   view.controls.scrubber.value = String(step);

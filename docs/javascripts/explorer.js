@@ -4,7 +4,7 @@
 // explorer-sum.js; this module wires the events. Runs on every page change (Material's instant navigation).
 import { OPERATIONS } from "./conv.js";
 import { setupDigit } from "./explorer-digit.js";
-import { KERNELS, LIMITS, effective, inputFocus, modelOf, outputFocus, queryText, readQuery, stepFocus } from "./explorer-state.js";
+import { BOUNDS, KERNELS, effective, inputFocus, modelOf, outputFocus, queryText, readQuery, stepFocus } from "./explorer-state.js";
 import { showSum } from "./explorer-sum.js";
 import { SettingError } from "./grammar.js";
 import { COUNTING, SPEEDS, buildLayout, drawModel, showFocus, showProgress } from "./explorer-view.js";
@@ -12,6 +12,7 @@ import { COUNTING, SPEEDS, buildLayout, drawModel, showFocus, showProgress } fro
 const own = (object, key) => key !== null && Object.hasOwn(object, key);
 // JavaScript writes each number so that it reads back as the same number, in the grammar's own form.
 const gridText = (rows) => rows.map((row) => row.map(String).join(",")).join(";");
+const gridsText = (grids) => grids.map(gridText).join("|");
 const reducedMotion = () => matchMedia("(prefers-reduced-motion: reduce)").matches;
 
 // ---- state -------------------------------------------------------------------------------------------------------
@@ -54,7 +55,9 @@ function show(ex, step) {
 /** Highlight what a pointed or focused cell reads or is read by, and show its arithmetic. */
 function inspect(ex, cell) {
   const [r, c] = cell.dataset.cell.split(",").map(Number);
-  const focus = cell.closest("[data-grid]").dataset.grid === "input" ? inputFocus(ex.model, [r, c]) : outputFocus(ex.model, [r, c]);
+  const grid = cell.closest("[data-grid]");
+  const channel = Number(grid.dataset.channel);
+  const focus = grid.dataset.grid === "input" ? inputFocus(ex.model, channel, [r, c]) : outputFocus(ex.model, channel, [r, c]);
   showFocus(ex.view, ex.model, focus);
   showSum(ex.view, ex.model, focus);
 }
@@ -91,6 +94,7 @@ function change(ex, update) {
 /** Return the text a stepper shows: the setting, or the shape that custom weights or input values give it. */
 function stepperText(ex, key) {
   const op = own(OPERATIONS, ex.raw.op) ? ex.raw.op : "conv";
+  if (key === "in_channels" && ex.raw.in_channels === null && ex.model) return String(ex.model.ch.inChannels);
   const fixed = { kernel: ex.model?.g.kernel, size: ex.model?.g.size }[key];
   const derived = (key === "kernel" && kernelFixed(ex.raw, op)) || (key === "size" && ex.raw.input !== null);
   if (derived && fixed) return fixed[0] === fixed[1] ? `${fixed[0]}` : `${fixed[0]}x${fixed[1]}`;
@@ -100,14 +104,15 @@ function stepperText(ex, key) {
 const kernelFixed = (raw, op) => OPERATIONS[op].weights && raw.weights !== null && raw.weights !== "mean";
 
 function syncStepper(ex, key, stepper, op) {
-  const visible = { output_padding: op === "transposed", dilation: op !== "avgpool" }[key] ?? true;
+  const channels = OPERATIONS[op].weights;
+  const visible = { output_padding: op === "transposed", dilation: op !== "avgpool", in_channels: channels, out_channels: channels, groups: channels }[key] ?? true;
   stepper.box.hidden = !visible;
   if (document.activeElement !== stepper.input) stepper.input.value = stepperText(ex, key);
   const fixed = (key === "kernel" && kernelFixed(ex.raw, op)) || (key === "size" && ex.raw.input !== null);
   stepper.input.disabled = fixed;
   stepper.box.title = fixed ? `set by the ${key === "size" ? "input values" : "weights"}` : "";
   const numbers = stepper.input.value.split(/[x×X]/).map(Number);
-  const [, low, high] = LIMITS[key];
+  const [, low, high] = BOUNDS[key];
   stepper.less.disabled = fixed || !numbers.every(Number.isInteger) || numbers.some((n) => n <= low);
   stepper.more.disabled = fixed || !numbers.every(Number.isInteger) || numbers.some((n) => n >= high);
 }
@@ -130,12 +135,18 @@ function syncFields(ex) {
   fields.ceil.checked = ex.raw.ceil_mode === "1";
   syncGridChoice(fields.weights, ex.raw.weights ?? "mean", KERNELS, OPERATIONS[op].weights);
   syncGridChoice(fields.input, ex.raw.input, { [COUNTING]: true }, true);
-  const shown = Object.entries(fields.steppers).filter(([, s]) => !s.box.hidden).map(([key, s]) => `${key.replace("_", " ")} ${s.input.value}`);
+  fields.bias.closest(".explorer-field").hidden = !OPERATIONS[op].weights;
+  if (document.activeElement !== fields.bias) fields.bias.value = ex.raw.bias ?? "0";
+  const shown = Object.entries(fields.steppers).filter(([key, s]) => !s.box.hidden && !(key in CHANNEL_DEFAULTS && s.input.value === CHANNEL_DEFAULTS[key])).map(([key, s]) => `${key.replace("_", " ")} ${s.input.value}`);
   ex.view.summary.textContent = `Settings: ${OPERATIONS[op].name}, ${shown.join(", ").replace("size", "input")}`;
 }
 
+const CHANNEL_DEFAULTS = { in_channels: "1", out_channels: "1", groups: "1" };
+
 // Settings an operation does not have are set aside when switching to it, and given back when switching back.
-const BELONGS = { weights: (op) => OPERATIONS[op].weights, output_padding: (op) => op === "transposed", ceil_mode: (op) => !OPERATIONS[op].weights, dilation: (op) => op !== "avgpool" };
+const BELONGS = {
+  in_channels: (op) => OPERATIONS[op].weights, out_channels: (op) => OPERATIONS[op].weights, groups: (op) => OPERATIONS[op].weights,
+  bias: (op) => OPERATIONS[op].weights, weights: (op) => OPERATIONS[op].weights, output_padding: (op) => op === "transposed", ceil_mode: (op) => !OPERATIONS[op].weights, dilation: (op) => op !== "avgpool" };
 
 function switchOperation(ex, op) {
   const update = { op };
@@ -147,22 +158,23 @@ function switchOperation(ex, op) {
 }
 
 function stepBy(ex, key, delta) {
-  const [, low, high] = LIMITS[key];
+  const [, low, high] = BOUNDS[key];
   const numbers = ex.view.fields.steppers[key].input.value.split(/[x×X]/).map((n) => Math.min(high, Math.max(low, Number(n) + delta)));
   change(ex, { [key]: numbers.length === 2 && numbers[0] !== numbers[1] ? numbers.join("x") : String(numbers[0]) });
 }
 
 function chooseGrid(ex, key, value) {
-  const current = key === "weights" ? ex.model?.weights : ex.model?.grid;
+  const current = key === "weights" ? ex.model?.kernels.flat() : ex.model?.inputs;
   const shapeKey = key === "weights" ? "kernel" : "size";
   if (value !== "custom") {
     const shape = ex.model?.g[shapeKey];
-    const keep = key === "input" && shape ? { size: shape[0] === shape[1] ? `${shape[0]}` : shape.join("x") } : {};
+    const channels = ex.model && ex.model.ch.inChannels > 1 ? { in_channels: String(ex.model.ch.inChannels) } : {};
+    const keep = key === "input" && shape ? { size: shape[0] === shape[1] ? `${shape[0]}` : shape.join("x"), ...channels } : {};
     change(ex, { [key]: value === COUNTING ? null : value, ...(value === "mean" ? {} : { [shapeKey]: null }), ...keep });
     return;
   }
   const fallback = key === "weights" ? KERNELS["sobel-x"].weights : "0,1;2,3";
-  change(ex, { [key]: current?.length ? gridText(current) : fallback, [shapeKey]: null });
+  change(ex, { [key]: current?.length && current[0].length ? gridsText(current) : fallback, [shapeKey]: null });
 }
 
 function wireSettings(ex) {
@@ -175,6 +187,7 @@ function wireSettings(ex) {
     stepper.more.addEventListener("click", () => stepBy(ex, key, 1));
   }
   fields.ceil.addEventListener("change", () => change(ex, { ceil_mode: fields.ceil.checked ? "1" : null }));
+  fields.bias.addEventListener("input", () => change(ex, { bias: fields.bias.value === "0" ? null : fields.bias.value }));
   for (const key of ["weights", "input"]) {
     const { select, text } = fields[key];
     select.addEventListener("change", () => chooseGrid(ex, key, select.value));
@@ -252,7 +265,8 @@ function wireGrids(ex) {
 function measure(ex) {
   const { stage, work } = ex.view;
   work.style.setProperty("--stage-top", `${Math.round(stage.getBoundingClientRect().top + scrollY)}px`);
-  work.style.setProperty("--sum-lines", String(ex.model.g.kernel[0] + 1));
+  const several = ex.model.links.length > 1 || ex.model.ch.bias;
+  work.style.setProperty("--sum-lines", String(ex.model.g.kernel[0] + (several ? 3 : 1)));
 }
 
 // ---- the page ----------------------------------------------------------------------------------------------------

@@ -77,3 +77,27 @@ export function parseGrid(text, option = "--weights") {
   }
   return rows;
 }
+
+/**
+ * Return one grid per channel, grids written as for parseGrid and separated by "|", every grid the same shape;
+ * throw an Error worded as convlab's parse_channels.
+ */
+export function parseChannels(text, option = "--weights") {
+  const grids = String(text).split("|").map((part) => parseGrid(part, option));
+  const shape = (grid) => `${grid.length}x${grid[0].length}`;
+  grids.forEach((grid, i) => {
+    if (shape(grid) !== shape(grids[0])) {
+      throw new SettingError(`${option}: grid ${i} is ${shape(grid)} but grid 0 is ${shape(grids[0])}: every grid between '|' needs the same shape`);
+    }
+  });
+  return grids;
+}
+
+/** Return the biases written "0.5,-1" (one number, or one per output channel); throw as convlab's parse_bias. */
+export function parseBias(text, option = "--bias") {
+  const rows = parseGrid(text, option);
+  if (rows.length !== 1) {
+    throw new SettingError(`${option}: ${pythonRepr(String(text))} is not one row: write one number, or one per output channel separated by ',', e.g. 0.5,-1`);
+  }
+  return rows[0];
+}

@@ -1,0 +1,122 @@
+"""The explorer's pure modules (conv.js, grammar.js) in Node, on cases exported here from torch and from convlab's
+parsers: tests/node/conv.test.mjs says what each case checks."""
+
+import json
+import random
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from convlab.arithmetic import check_channels
+from convlab.cli import parse_bias, parse_channels, parse_grid, parse_size
+from convlab.errors import UsageError
+
+ROOT = Path(__file__).resolve().parent.parent
+GRAMMAR = json.loads((ROOT / "tests/grammar_cases.json").read_text())
+PARSERS = {
+    "sizes": lambda text: parse_size(text),
+    "grids": lambda text: parse_grid(text, "--weights"),
+    "channels": lambda text: parse_channels(text, "--input"),
+    "biases": lambda text: parse_bias(text),
+}
+
+
+def python_outcome(parse, text):
+    """Return what convlab's parser gives (as JSON: a size as [h, w]) or the message it refuses with."""
+    try:
+        value = parse(text)
+    except UsageError as error:
+        return str(error)
+    return [value, value] if isinstance(value, int) else list(value)
+
+
+def layer_case(rng, n):
+    """Return one seeded layer with channels, groups and maybe a bias, and what torch computes for it."""
+    op = rng.choice(["conv", "transposed"])
+    in_channels, out_channels = rng.randint(1, 4), rng.randint(1, 4)
+    groups = rng.choice([g for g in range(1, 5) if in_channels % g == 0 and out_channels % g == 0])
+    kernel, stride, dilation = [rng.randint(1, 3), rng.randint(1, 2)], [rng.randint(1, 2)] * 2, [1, rng.randint(1, 2)]
+    size = [rng.randint(max(2, d * (k - 1) + 1), 6) for k, d in zip(kernel, dilation, strict=True)]  # torch's limit
+    padding = [0, 0] if op == "transposed" else [rng.randint(0, 1), rng.randint(0, 1)]
+    output_padding = [0, rng.randint(0, 1) if stride[1] > 1 or dilation[1] > 1 else 0] if op == "transposed" else [0, 0]
+    first, second = (
+        (in_channels, out_channels // groups) if op == "transposed" else (out_channels, in_channels // groups)
+    )
+    generator = torch.Generator().manual_seed(n)
+    x = torch.randint(-5, 6, (in_channels, *size), generator=generator).double() / 2  # (C_in, H, W)
+    w = torch.randint(-4, 5, (first, second, *kernel), generator=generator).double() / 4
+    b = torch.randint(-3, 4, (out_channels,), generator=generator).double() if rng.random() < 0.6 else None
+    if op == "transposed":
+        y = F.conv_transpose2d(x[None], w, b, stride, padding, output_padding, groups, dilation)[0]
+    else:
+        y = F.conv2d(x[None], w, b, stride, padding, dilation, groups)[0]
+    # Which input channel reaches which output channel: the gradient of each output channel's sum.
+    joined = []
+    for o in range(out_channels):
+        probe = x[None].clone().requires_grad_(True)
+        ones = torch.ones_like(w)
+        out = (
+            F.conv_transpose2d(probe, ones, None, stride, padding, output_padding, groups, dilation)
+            if op == "transposed"
+            else F.conv2d(probe, ones, None, stride, padding, dilation, groups)
+        )
+        out[0, o].sum().backward()
+        joined += [[c, o] for c in range(in_channels) if probe.grad[0, c].abs().sum() > 0]
+    layer = (torch.nn.ConvTranspose2d if op == "transposed" else torch.nn.Conv2d)(
+        in_channels, out_channels, kernel, groups=groups, bias=b is not None
+    )
+    return {
+        "name": f"case {n}",
+        "op": op,
+        "size": size,
+        "kernel": kernel,
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "output_padding": output_padding,
+        "groups": groups,
+        "inputs": x.tolist(),
+        "weights": w.tolist(),
+        "bias": None if b is None else b.tolist(),
+        "expected": y.tolist(),
+        "weight_shape": list(layer.weight.shape),
+        "parameters": sum(p.numel() for p in layer.parameters()),
+        "joined": sorted(joined),
+    }
+
+
+def channel_count_case(in_channels, out_channels, groups):
+    try:
+        check_channels(in_channels, out_channels, groups)
+    except UsageError as error:
+        return [in_channels, out_channels, groups, str(error)]
+    return [in_channels, out_channels, groups, None]
+
+
+def test_the_explorers_pure_modules_pass_their_node_tests_on_cases_from_torch(tmp_path):
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is not installed: the site's build needs it too (npm, for KaTeX)")
+    rng = random.Random("conv-js")
+    cases = {
+        "layers": [layer_case(rng, n) for n in range(60)],
+        "channel_counts": [channel_count_case(*case[:3]) for case in GRAMMAR["channel_counts"]],
+        "grammar": {
+            kind: [[text, python_outcome(parse, text)] for text, _ in GRAMMAR[kind]] for kind, parse in PARSERS.items()
+        },
+    }
+    path = tmp_path / "cases.json"
+    path.write_text(json.dumps(cases))
+    result = subprocess.run(
+        [node, "--test", str(ROOT / "tests/node")],
+        env={"CONV_CASES": str(path), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "# fail 0" in result.stdout and "# pass 4" in result.stdout, result.stdout[-2000:]

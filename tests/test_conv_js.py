@@ -3,13 +3,11 @@ parsers: tests/node/conv.test.mjs says what each case checks."""
 
 import json
 import random
-import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
 import torch
 import torch.nn.functional as F
+from node_tests import run_node_tests
 
 from convlab.arithmetic import check_channels
 from convlab.cli import parse_bias, parse_channels, parse_grid, parse_size
@@ -98,9 +96,6 @@ def channel_count_case(in_channels, out_channels, groups):
 
 
 def test_the_explorers_pure_modules_pass_their_node_tests_on_cases_from_torch(tmp_path):
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is not installed: the site's build needs it too (npm, for KaTeX)")
     rng = random.Random("conv-js")
     cases = {
         "layers": [layer_case(rng, n) for n in range(60)],
@@ -109,14 +104,4 @@ def test_the_explorers_pure_modules_pass_their_node_tests_on_cases_from_torch(tm
             kind: [[text, python_outcome(parse, text)] for text, _ in GRAMMAR[kind]] for kind, parse in PARSERS.items()
         },
     }
-    path = tmp_path / "cases.json"
-    path.write_text(json.dumps(cases))
-    result = subprocess.run(
-        [node, "--test", str(ROOT / "tests/node")],
-        env={"CONV_CASES": str(path), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "# fail 0" in result.stdout and "# pass 4" in result.stdout, result.stdout[-2000:]
+    run_node_tests("conv.test.mjs", cases, tmp_path, passes=4)

@@ -1,19 +1,13 @@
 """The digit page's JavaScript (network.js, mnist.js) in Node, on cases exported here from torch and the build's
-model: tests/js/network.test.mjs says what each case checks."""
+model: tests/node/network.test.mjs says what each case checks."""
 
-import json
-import shutil
-import subprocess
-from pathlib import Path
-
-import pytest
 import torch
+from node_tests import run_node_tests
 from torch import nn
 
 from convlab.data import load_split, split_indices
 from convlab.webmodel import centre_of_mass, page_forward, page_layers
 
-ROOT = Path(__file__).resolve().parent.parent
 DIGITS = 24
 
 
@@ -28,8 +22,8 @@ def window_torch_reads(model, layer: int, row: int, col: int) -> list[int]:
     return [top, left, bottom, right]
 
 
-def export_cases(built_site, build_run, mnist_root, out: Path) -> Path:
-    """Write the cases the Node tests read: test digits with torch's maps and probabilities, and receptive fields."""
+def export_cases(built_site, build_run, mnist_root) -> dict:
+    """Return the cases the Node tests read: test digits with torch's maps and probabilities, receptive fields."""
     model = build_run.load_model()
     images, labels = load_split(mnist_root, train=False)
     _, test_index = split_indices(len(labels))
@@ -63,22 +57,8 @@ def export_cases(built_site, build_run, mnist_root, out: Path) -> Path:
             for row, col in ((0, 0), (side // 2, side // 2), (side - 1, side - 1), (0, side - 1))
         ],
     }
-    path = out / "cases.json"
-    path.write_text(json.dumps(cases))
-    return path
+    return cases
 
 
 def test_the_pure_modules_pass_their_node_tests_on_cases_from_torch(built_site, build_run, mnist_root, tmp_path):
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is not installed: the site's build needs it too (npm, for KaTeX)")
-    cases = export_cases(built_site, build_run, mnist_root, tmp_path)
-    result = subprocess.run(
-        [node, "--test", str(ROOT / "tests/js")],
-        env={"CASES": str(cases), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "# fail 0" in result.stdout and "# pass 5" in result.stdout, result.stdout[-2000:]
+    run_node_tests("network.test.mjs", export_cases(built_site, build_run, mnist_root), tmp_path, passes=5)

@@ -1,5 +1,5 @@
 // The explorer's pure modules in Node, on cases tests/test_conv_js.py exports from torch and from convlab's own
-// parsers (CONV_CASES names the file): layers with channels, groups and a bias (conv.js), the refusals of channel
+// parsers (CASES names the file): layers with channels, groups and a bias (conv.js), the refusals of channel
 // counts, and the shared grammar of grids, channels and biases (grammar.js).
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { channelOutputs, channelSteps, checkChannels, geometry, links, parameterCount, weightShape } from "../../docs/javascripts/conv.js";
 import { parseBias, parseChannels, parseGrid, parseSize } from "../../docs/javascripts/grammar.js";
 
-const cases = JSON.parse(readFileSync(process.env.CONV_CASES, "utf8"));
+const cases = JSON.parse(readFileSync(process.env.CASES, "utf8"));
 
 test("every layer's output is torch's, channel by channel, bias included", () => {
   for (const c of cases.layers) {

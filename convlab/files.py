@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,16 +27,19 @@ def make_dir(folder: Path) -> None:
         raise _cannot_write(folder, error) from None
 
 
-def _temporary_beside(target: Path) -> Path:
-    """Create an empty temporary file in the target's folder; UsageError, naming the target, if impossible."""
+def _temporary_name(target: Path) -> Path:
+    """Return a fresh temporary name beside the target; UsageError, naming the target, if it is a folder."""
     if target.is_dir():
         raise UsageError(f"cannot write {target}: it is a folder; choose another name or remove the folder")
+    return target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+
+
+def _create_empty(temp: Path, target: Path) -> None:
+    """Create the empty temporary file (never an existing one); UsageError, naming the target, if impossible."""
     try:
-        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except OSError as error:
         raise _cannot_write(target, error) from None
-    os.close(handle)
-    return Path(name)
 
 
 @contextlib.contextmanager
@@ -50,7 +53,9 @@ def atomic_paths(*targets: Path) -> Iterator[list[Path]]:
     temps: list[Path] = []
     try:
         for target in targets:
-            temps.append(_temporary_beside(Path(target)))
+            # Named (and so cleaned up below) before it exists: a Ctrl-C at any moment leaves no stray file.
+            temps.append(_temporary_name(Path(target)))
+            _create_empty(temps[-1], Path(target))
         try:
             yield temps
             for temp, target in zip(temps, targets, strict=True):

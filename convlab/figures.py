@@ -35,7 +35,7 @@ from torch import nn
 from convlab.arithmetic import Geometry
 from convlab.catalogue import EXPLORER_DATA, FIGURE_INDEX, FIGURE_LAYOUTS, FIGURE_SCHEMES, figure_file
 from convlab.data import check_mnist, load_split, split_indices
-from convlab.files import atomic_paths, make_dir, write_text_atomic
+from convlab.files import staged_folder
 from convlab.model import MnistConvNet, feature_sizes
 from convlab.run import Metrics, RunFolder
 
@@ -198,7 +198,8 @@ def _number_clip_paths(svg: str) -> str:
 
 
 def _write(out: Path, name: str, draw: Draw) -> tuple[Rendition, ...]:
-    """Draw every rendition of one figure and write each as an SVG; return what was written."""
+    """Draw every rendition of one figure and write each as an SVG into ``out`` (make_figures' staging folder);
+    return what was written."""
     renditions = []
     for layout_name in FIGURE_LAYOUTS:
         for scheme_name in FIGURE_SCHEMES:
@@ -213,8 +214,7 @@ def _write(out: Path, name: str, draw: Draw) -> tuple[Rendition, ...]:
             plt.close(fig)
             svg = _number_clip_paths(buffer.getvalue())
             file = figure_file(name, layout_name, scheme_name)
-            with atomic_paths(out / file) as (temp,):
-                temp.write_text(svg, encoding="utf-8")
+            (out / file).write_text(svg, encoding="utf-8")
             renditions.append(Rendition(file, layout_name, scheme_name, layout.width_px, height, smallest_text_px(svg)))
     return tuple(renditions)
 
@@ -629,16 +629,17 @@ def make_figures(run: Path, data_root: Path, out: Path) -> list[Figure]:
     _, test_index = split_indices(len(test_labels))
     images, labels = test_images[test_index], test_labels[test_index].numpy()
     predicted = predict(model, images)
-    make_dir(out)
-    figures = [
-        learning_curves(metrics, out),
-        first_layer_filters(model, out),
-        feature_maps(model, images[0], int(labels[0]), out),
-        confusion_matrix(labels, predicted, out),
-        mistakes(images, labels, predicted, out),
-        conv_relu_demo(images[0], int(labels[0]), out),
-    ]
-    write_text_atomic(out / EXPLORER_DATA, json.dumps(explorer_data(model, images[0], int(labels[0]))) + "\n")
-    manifest = {figure.name: figure.to_json() for figure in figures}
-    write_text_atomic(out / FIGURE_INDEX, json.dumps(manifest, indent=1) + "\n")
+    # Drawn into a staging folder, moved into out only once every file is written: all of them, or none.
+    with staged_folder(out) as stage:
+        figures = [
+            learning_curves(metrics, stage),
+            first_layer_filters(model, stage),
+            feature_maps(model, images[0], int(labels[0]), stage),
+            confusion_matrix(labels, predicted, stage),
+            mistakes(images, labels, predicted, stage),
+            conv_relu_demo(images[0], int(labels[0]), stage),
+        ]
+        (stage / EXPLORER_DATA).write_text(json.dumps(explorer_data(model, images[0], int(labels[0]))) + "\n", "utf-8")
+        manifest = {figure.name: figure.to_json() for figure in figures}
+        (stage / FIGURE_INDEX).write_text(json.dumps(manifest, indent=1) + "\n", "utf-8")
     return figures

@@ -7,20 +7,37 @@ file the user asked for, never the temporary one.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 from convlab.errors import UsageError
+
+# Errors of writing itself, which carry no file name: the file being written is the one that failed.
+WRITING_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
 
 
 def _cannot_write(target: Path, error: OSError) -> UsageError:
     return UsageError(f"cannot write {target}: {error.strerror or error}")
 
 
+def check_can_create(folder: Path, change: str = "choose another folder") -> None:
+    """Raise UsageError, saying to ``change``, if ``folder`` could not be created or written; create nothing."""
+    existing = Path(folder)
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"cannot write into {folder}: {existing} is a file, not a folder; {change}")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write into {folder}: {existing} is not writable; {change}")
+
+
 def make_dir(folder: Path) -> None:
     """Create ``folder`` and its parents if missing; UsageError, naming it, if that is impossible."""
+    check_can_create(folder)
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -64,6 +81,8 @@ def atomic_paths(*targets: Path) -> Iterator[list[Path]]:
         except OSError as error:
             by_temp = {str(temp): target for temp, target in zip(temps, targets, strict=True)}
             target = by_temp.get(str(error.filename))
+            if target is None and error.filename is None and error.errno in WRITING_ERRORS:
+                target = targets[0]
             if target is None:  # not one of ours: not a failure to write the user's file
                 raise
             raise _cannot_write(target, error) from None
@@ -88,3 +107,26 @@ def write_files(contents: dict[Path, bytes]) -> None:
                 temp.write_bytes(data)
             except OSError as error:  # a full disk raises here, with no file name of its own
                 raise _cannot_write(target, error) from None
+
+
+@contextlib.contextmanager
+def staged_folder(out: Path) -> Iterator[Path]:
+    """Yield an empty temporary folder inside ``out`` (created if missing) for the block to write its files in;
+    move them all into ``out`` only if the block succeeds, replacing files of the same names.
+
+    If anything fails, ``out`` keeps what it had and the temporary folder is removed; a write that fails
+    (a full disk) is a UsageError naming ``out``.
+    """
+    make_dir(out)
+    stage = Path(out) / f".staged.{secrets.token_hex(4)}.tmp"
+    try:
+        stage.mkdir()
+        yield stage
+        for file in sorted(stage.iterdir()):
+            os.replace(file, Path(out) / file.name)
+    except OSError as error:
+        if error.filename is None or str(stage) in str(error.filename):
+            raise _cannot_write(Path(out), error) from None
+        raise
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

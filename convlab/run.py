@@ -22,10 +22,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from convlab.errors import UsageError
-from convlab.files import write_files
+from convlab.files import check_can_create, write_files
 
 DEFAULT_DIR = "runs/mnist"
 LARGEST_SEED = 2**64 - 1  # torch.manual_seed takes 64 bits
+TRAINING_IMAGES = 60_000  # MNIST's training set: no batch or limit needs more
+MOST_EPOCHS = 1000  # about three hours here, far past where this model stops improving
+
+
+def available_cores() -> int:
+    """Return how many CPU cores this process may run on: more threads than that only wait for each other."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 # The settings that decide what a run computes; a run is the lesson's when they are the defaults.
 RECIPE = ("epochs", "batch_size", "seed", "eval_batch_size", "train_limit")
 
@@ -47,18 +59,27 @@ class TrainConfig:
 
     def check(self) -> None:
         """Raise UsageError, saying what to change, for settings the run cannot use."""
-        if self.epochs < 1:
-            raise UsageError(f"--epochs must be at least 1, got {self.epochs}")
+        if not 1 <= self.epochs <= MOST_EPOCHS:
+            raise UsageError(f"--epochs must be from 1 to {MOST_EPOCHS}, got {self.epochs}")
         if not 0 <= self.seed <= LARGEST_SEED:
             raise UsageError(f"--seed must be a whole number from 0 to {LARGEST_SEED} (2**64 - 1), got {self.seed}")
-        if self.batch_size < 1:
-            raise UsageError(f"--batch-size must be at least 1, got {self.batch_size}")
-        if self.eval_batch_size < 1:
-            raise UsageError(f"the evaluation batch size must be at least 1, got {self.eval_batch_size}")
-        if self.train_limit is not None and self.train_limit < 1:
-            raise UsageError(f"--train-limit must be at least 1, got {self.train_limit}")
-        if self.threads < 1:
-            raise UsageError(f"--threads must be at least 1, got {self.threads}")
+        if not 1 <= self.batch_size <= TRAINING_IMAGES:
+            raise UsageError(
+                f"--batch-size must be from 1 to {TRAINING_IMAGES:,} (the training set), got {self.batch_size}"
+            )
+        if not 1 <= self.eval_batch_size <= TRAINING_IMAGES:
+            raise UsageError(
+                f"the evaluation batch size must be from 1 to {TRAINING_IMAGES:,}, got {self.eval_batch_size}"
+            )
+        if self.train_limit is not None and not 1 <= self.train_limit <= TRAINING_IMAGES:
+            raise UsageError(
+                f"--train-limit must be from 1 to {TRAINING_IMAGES:,} (the training set), got {self.train_limit}"
+            )
+        cores = available_cores()
+        if not 1 <= self.threads <= cores:
+            raise UsageError(
+                f"--threads must be from 1 to {cores}, the cores this machine gives it, got {self.threads}"
+            )
 
     def recipe(self) -> dict:
         """Return the settings that decide what the run computes (not where it reads or writes)."""
@@ -226,13 +247,7 @@ class RunFolder:
 
     def check_writable(self) -> None:
         """Raise UsageError, naming the folder, if the run could not be written there; create nothing."""
-        existing = self.path
-        while not existing.exists() and existing != existing.parent:
-            existing = existing.parent
-        if not existing.is_dir():
-            raise UsageError(f"cannot write {self.path}: {existing} is a file, not a folder; choose another --out")
-        if not os.access(existing, os.W_OK | os.X_OK):
-            raise UsageError(f"cannot write {self.path}: {existing} is not writable; choose another --out")
+        check_can_create(self.path, "choose another --out")
 
     def write(self, state_dict: dict, metrics: Metrics, log_lines: list[str]) -> None:
         """Write the weights, the log and the metrics; each file whole, and none unless all three were written."""
@@ -269,8 +284,13 @@ class RunFolder:
     def _retrain(self) -> str:
         return f"run `convlab train --out {self.path}` to train it again"
 
+    def _check_is_a_folder(self) -> None:
+        if self.path.exists() and not self.path.is_dir():
+            raise UsageError(f"{self.path} is a file, not a run's folder: name the folder `convlab train --out` wrote")
+
     def metrics(self) -> Metrics:
         """Return the run's metrics; UsageError naming the file if it is missing or damaged."""
+        self._check_is_a_folder()
         path = self.metrics_file
         if not path.is_file():
             raise UsageError(f"{path} is missing: run `convlab train --out {self.path}` first")
@@ -286,6 +306,7 @@ class RunFolder:
 
         from convlab.model import MnistConvNet
 
+        self._check_is_a_folder()
         path = self.model_file
         if not path.is_file():
             raise UsageError(f"{path} is missing: {self._retrain()}")

@@ -40,13 +40,27 @@ export function pythonRepr(text) {
   return quote + body + quote;
 }
 
-const whole = (text) => Number(text.replace("−", "-"));
+/** Return what the reader wrote, quoted, cut to `limit` characters when longer, as convlab.errors.shown. */
+export function pythonShown(text, limit = 40) {
+  const chars = Array.from(text); // Python counts and slices code points
+  if (chars.length <= limit) return pythonRepr(text);
+  return `${pythonRepr(chars.slice(0, limit / 2).join("") + "…")} (${chars.length} characters)`;
+}
+
+/** Return a whole number WHOLE_NUMBER matched; throw, as convlab.cli's _whole, if it is beyond LARGEST_VALUE. */
+function whole(text) {
+  const digits = text.replace(/^[-−]+/, "");
+  if (digits.length > String(LARGEST_VALUE).length || Number(digits) > LARGEST_VALUE) {
+    throw new SettingError(`${pythonShown(text)} is too large: no setting takes a number beyond ${LARGEST_VALUE}`);
+  }
+  return Number(text.replace("−", "-"));
+}
 
 /** Return "N" or "HxW" as [h, w]; throw an Error worded as convlab's parse_size. */
 export function parseSize(text) {
   const parts = String(text).split(SIZE_SEPARATOR).map(pythonStrip);
   if (parts.length > 2 || !parts.every((part) => WHOLE_NUMBER.test(part))) {
-    throw new SettingError(`${pythonRepr(String(text))} is not a size: write N or HxW, e.g. 6 or 5x7`);
+    throw new SettingError(`${pythonShown(String(text))} is not a size: write N or HxW, e.g. 6 or 5x7`);
   }
   const numbers = parts.map(whole);
   return numbers.length === 1 ? [numbers[0], numbers[0]] : numbers;
@@ -55,12 +69,12 @@ export function parseSize(text) {
 function parseRow(row, option) {
   const tokens = row.split(",").map(pythonStrip);
   if (!tokens.every((token) => NUMBER.test(token))) {
-    throw new SettingError(`${option}: ${pythonRepr(pythonStrip(row))} is not a row of numbers: ${GRID_EXAMPLE}`);
+    throw new SettingError(`${option}: ${pythonShown(pythonStrip(row))} is not a row of numbers: ${GRID_EXAMPLE}`);
   }
   return tokens.map((token) => {
     const value = Number(token.replace("−", "-"));
     if (!Number.isFinite(value) || Math.abs(value) > LARGEST_VALUE) {
-      throw new SettingError(`${option}: ${token} is outside the range ±${LARGEST_VALUE}: use numbers no larger than that`);
+      throw new SettingError(`${option}: ${pythonShown(token)} is outside the range ±${LARGEST_VALUE}: use numbers no larger than that`);
     }
     return value;
   });
@@ -97,7 +111,7 @@ export function parseChannels(text, option = "--weights") {
 export function parseBias(text, option = "--bias") {
   const rows = parseGrid(text, option);
   if (rows.length !== 1) {
-    throw new SettingError(`${option}: ${pythonRepr(String(text))} is not one row: write one number, or one per output channel separated by ',', e.g. 0.5,-1`);
+    throw new SettingError(`${option}: ${pythonShown(String(text))} is not one row: write one number, or one per output channel separated by ',', e.g. 0.5,-1`);
   }
   return rows[0];
 }

@@ -30,6 +30,7 @@ import torch
 from matplotlib.axis import Axis
 from matplotlib.colors import ListedColormap, LogNorm, Normalize, to_rgb
 from matplotlib.text import Text
+from matplotlib.ticker import MaxNLocator
 from torch import nn
 
 from convlab.arithmetic import Geometry
@@ -380,10 +381,11 @@ def learning_curves(metrics: Metrics, out: Path) -> Figure:
                 ("validation", "val", scheme.validation, "s"),
             ):
                 values = [getattr(result, f"{key}_{name}") for result in metrics.epochs]
-                ax.plot(epochs, values, marker=marker, color=colour, label=split)
+                ax.plot(epochs, values, marker=marker, color=colour, label=split, markevery=max(1, len(epochs) // 20))
             ax.set_xlabel("epoch")
             ax.set_title(name)
-            ax.set_xticks(epochs)
+            # Whole epochs only, as many as fit (one per epoch would overlap from about 20 epochs on).
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=6 if layout.wide else 5, integer=True, min_n_ticks=1))
             ax.grid(alpha=0.5)
         fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncols=2, frameon=False)
         return fig

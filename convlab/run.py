@@ -15,9 +15,13 @@ reads them); only the weights import torch.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import json
+import math
 import os
+import pickle
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,7 +161,7 @@ class Metrics:
         fields = {field.name for field in dataclasses.fields(cls)}
         if set(data) != fields:
             raise KeyError(", ".join(sorted(fields ^ set(data))))
-        return cls(
+        metrics = cls(
             **{
                 **data,
                 "config": TrainConfig(**data["config"]),
@@ -165,6 +169,25 @@ class Metrics:
                 "epochs": tuple(EpochResult(**epoch) for epoch in data["epochs"]),
             }
         )
+        metrics.check()
+        return metrics
+
+    def check(self) -> None:
+        """Raise ValueError unless these are a finished run's numbers: every planned epoch, in order, and losses
+        and accuracies that a run can measure (finite losses of 0 or more, accuracies from 0 to 1)."""
+        count = self.config.epochs
+        if [result.epoch for result in self.epochs] != list(range(1, count + 1)):
+            raise ValueError(f"its epochs are not 1 to {count}, as its settings say")
+        measured = [("test", self.test_loss, self.test_accuracy)] + [
+            (f"epoch {r.epoch}", loss, accuracy)
+            for r in self.epochs
+            for loss, accuracy in ((r.train_loss, r.train_accuracy), (r.val_loss, r.val_accuracy))
+        ]
+        for where, loss, accuracy in measured:
+            if not (isinstance(loss, int | float) and math.isfinite(loss) and loss >= 0):
+                raise ValueError(f"{where} has a loss of {loss}; a loss is a finite number, 0 or more")
+            if not (isinstance(accuracy, int | float) and 0 <= accuracy <= 1):
+                raise ValueError(f"{where} has an accuracy of {accuracy}; an accuracy is from 0 to 1")
 
 
 @dataclass(frozen=True)
@@ -181,8 +204,9 @@ class Checkpoint:
     code: str = ""  # digest of the training code that wrote it (see train.training_code_digest)
 
     def to_state(self) -> dict:
-        """Return the checkpoint as plain data that ``torch.save`` writes and ``weights_only`` loading reads."""
-        return {
+        """Return the checkpoint as plain data that ``torch.save`` writes and ``weights_only`` loading reads,
+        with the digest of that data (``from_state`` checks it)."""
+        state = {
             "config": dataclasses.asdict(self.config),
             "epochs": [dataclasses.asdict(epoch) for epoch in self.epochs],
             "log_lines": list(self.log_lines),
@@ -192,11 +216,19 @@ class Checkpoint:
             "shuffle_state": self.shuffle_state,
             "code": self.code,
         }
+        return {**state, "digest": contents_digest(state)}
 
     @classmethod
     def from_state(cls, state: dict) -> Checkpoint:
-        """Return the checkpoint that ``to_state`` gave; KeyError or TypeError if a field is missing or wrong."""
-        return cls(
+        """Return the checkpoint that ``to_state`` gave; ValueError if its contents are not what was written (the
+        digest differs) or do not make an unfinished run; KeyError or TypeError if a field is missing or wrong."""
+        state = dict(state)
+        written = state.pop("digest", None)
+        if written is None:  # from before checkpoints had a digest: other training code, which train() starts over
+            state["code"] = ""
+        elif written != contents_digest(state):
+            raise ValueError("its contents differ from what was written")
+        checkpoint = cls(
             **{
                 **state,
                 "config": TrainConfig(**state["config"]),
@@ -204,6 +236,56 @@ class Checkpoint:
                 "log_lines": tuple(state["log_lines"]),
             }
         )
+        checkpoint.check()
+        return checkpoint
+
+    def check(self) -> None:
+        """Raise ValueError unless this is a run stopped after a whole epoch: epochs 1 to N done, N fewer than the
+        run's, one log line each."""
+        done, planned = len(self.epochs), self.config.epochs
+        if not 1 <= done < planned:
+            raise ValueError(f"it claims {done} of {planned} epochs done; an unfinished run has 1 to {planned - 1}")
+        if [epoch.epoch for epoch in self.epochs] != list(range(1, done + 1)) or len(self.log_lines) != done:
+            raise ValueError(f"its epochs and log lines do not count 1 to {done}")
+
+
+def contents_digest(value) -> str:
+    """Return a SHA-256 of plain data holding tensors (a checkpoint's): every key and value, every tensor's dtype,
+    shape and bytes. Two values have the same digest only if they hold the same numbers."""
+    import torch
+
+    digest = hashlib.sha256()
+
+    def feed(item) -> None:
+        if isinstance(item, dict):
+            digest.update(b"{%d" % len(item))
+            for key in sorted(item, key=repr):
+                feed(key)
+                feed(item[key])
+        elif isinstance(item, list | tuple):
+            digest.update(b"[%d" % len(item))
+            for element in item:
+                feed(element)
+        elif isinstance(item, torch.Tensor):
+            digest.update(f"T{item.dtype}{tuple(item.shape)}".encode())
+            digest.update(item.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+        else:
+            digest.update(repr(item).encode())
+
+    feed(value)
+    return digest.hexdigest()
+
+
+# What torch.load raises for a file that is not one torch.save wrote: a damaged zip, a truncated one, or no zip.
+UNREADABLE = (RuntimeError, EOFError, ValueError, pickle.UnpicklingError, struct.error)
+
+
+def why_unusable(error: Exception) -> str:
+    """Return why a file could not be used, in one short line; never torch's advice to load it unsafely."""
+    if isinstance(error, pickle.UnpicklingError | struct.error):
+        return "not a file that torch.save wrote"
+    text = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    return text if len(text) <= 160 else text[:160] + "…"
 
 
 def _torch_bytes(value) -> bytes:
@@ -273,9 +355,8 @@ class RunFolder:
             return None
         try:
             return Checkpoint.from_state(torch.load(path, weights_only=True))
-        except (RuntimeError, EOFError, ValueError, KeyError, TypeError) as error:
-            reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
-            raise UsageError(f"{path} is damaged ({reason}): delete it to train from the start") from None
+        except (*UNREADABLE, KeyError, TypeError) as error:
+            raise UsageError(f"{path} is damaged ({why_unusable(error)}): delete it to train from the start") from None
 
     def remove_checkpoint(self) -> None:
         """Delete checkpoint.pt once the run it belongs to has finished."""
@@ -313,7 +394,7 @@ class RunFolder:
         model = MnistConvNet()
         try:
             model.load_state_dict(torch.load(path, weights_only=True))
-        except (RuntimeError, EOFError, ValueError, KeyError, TypeError) as error:
-            reason = str(error).splitlines()[0][:120]
+        except (*UNREADABLE, KeyError, TypeError) as error:
+            reason = why_unusable(error)
             raise UsageError(f"{path} is damaged or not this model's weights ({reason}): {self._retrain()}") from None
         return model.eval()

@@ -34,7 +34,7 @@ from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, S
 from convlab.data import check_mnist, load_split, split_indices
 from convlab.errors import UsageError
 from convlab.model import MnistConvNet
-from convlab.run import Checkpoint, EpochResult, Metrics, RunFolder, Runtime, TrainConfig
+from convlab.run import Checkpoint, EpochResult, Metrics, RunFolder, Runtime, TrainConfig, why_unusable
 
 
 def cpu_has_native_bf16() -> bool:
@@ -198,6 +198,25 @@ def _checkpoint_to_resume(folder: RunFolder, config: TrainConfig, resume: bool, 
     return checkpoint
 
 
+def _restore(checkpoint: Checkpoint, model, optimizer, shuffle: torch.Generator, path: Path) -> None:
+    """Put the checkpoint's weights, Adam's state and the shuffling state back; UsageError naming the file if they
+    do not fit this model (Adam's state is checked by hand: loading it checks only the number of weights)."""
+    try:
+        model.load_state_dict(checkpoint.model)
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+        for index, state in checkpoint.optimizer["state"].items():
+            for name, value in state.items():
+                if value.dim() > 0 and value.shape != params[index].shape:
+                    raise ValueError(
+                        f"Adam's {name} of weight {index} is {list(value.shape)}, not {list(params[index].shape)}"
+                    )
+        optimizer.load_state_dict(checkpoint.optimizer)
+        shuffle.set_state(checkpoint.shuffle_state)
+    except (RuntimeError, ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
+        reason = why_unusable(error)
+        raise UsageError(f"{path} does not fit this model ({reason}): delete it to train from the start") from None
+
+
 def train(config: TrainConfig, resume: bool = False, log=print) -> Metrics:
     """Run the lesson's training; write metrics.json, train.log and model.pt into config.out; return the metrics.
 
@@ -227,9 +246,7 @@ def train(config: TrainConfig, resume: bool = False, log=print) -> Metrics:
 
     epochs, lines, seconds = [], [], 0.0
     if checkpoint is not None:
-        model.load_state_dict(checkpoint.model)
-        optimizer.load_state_dict(checkpoint.optimizer)
-        shuffle.set_state(checkpoint.shuffle_state)
+        _restore(checkpoint, model, optimizer, shuffle, folder.checkpoint_file)
         epochs, lines, seconds = list(checkpoint.epochs), list(checkpoint.log_lines), checkpoint.seconds
         log(f"Resuming after epoch {len(epochs)}/{config.epochs} from {folder.checkpoint_file}")
     trained = BFloat16Forward(model) if runtime.dtype == "bfloat16" else model  # evaluation stays float32

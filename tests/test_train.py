@@ -259,13 +259,13 @@ def convlab_train(*args, cwd):
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["--epochs", "0"], "--epochs must be at least 1, got 0"),
+        (["--epochs", "0"], "--epochs must be from 1 to 1000, got 0"),
         (["--seed", "-1"], "--seed must be a whole number from 0 to 18446744073709551615 (2**64 - 1), got -1"),
         (["--data-root", "nowhere"], "MNIST is not in nowhere/MNIST/raw"),
         (["--out", "blocker/run"], "cannot write blocker/run: blocker is a file"),
         (["--seed", "99999999999999999999999"], "--seed must be a whole number from 0 to 18446744073709551615"),
         (["--data-root", "/nonexistent"], "MNIST is not in /nonexistent/MNIST/raw"),
-        (["--threads", "0"], "--threads must be at least 1, got 0"),
+        (["--threads", "0"], "--threads must be from 1 to"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2_and_creates_nothing(mnist_root, tmp_path, args, says):

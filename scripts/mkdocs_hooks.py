@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.utils import get_relative_url
-from placeholders import expand_placeholders, placeholders_as_markdown
+from placeholders import PlaceholderError, expand_placeholders, placeholders_as_markdown
 
 from convlab.errors import UsageError
 from convlab.run import RunFolder, TrainConfig
@@ -45,19 +45,38 @@ def on_pre_build(config):
         )
 
 
+def source_of(page) -> Path:
+    """Return the file an author edits for this page: a lesson's jupytext source, else the page in docs/."""
+    if page.file.src_uri.startswith("lesson/") and page.file.src_uri.endswith(".ipynb"):
+        return Path("notebooks") / f"{Path(page.file.src_uri).stem}.py"
+    return Path(page.file.abs_src_path).relative_to(Path.cwd()) if page.file.abs_src_path else Path(page.file.src_uri)
+
+
+def where(source: Path, text: str) -> str:
+    """Return ``FILE:LINE`` of the first line of ``source`` holding ``text`` (just FILE if none does)."""
+    lines = source.read_text(encoding="utf-8").splitlines() if source.is_file() else []
+    found = next((number for number, line in enumerate(lines, 1) if text in line), None)
+    return f"{source}:{found}" if found else str(source)
+
+
 def on_page_content(html, page, config, files):
     # Raw HTML is not rewritten by MkDocs, so links are made relative to the page here.
     def url_for(path: str) -> str:
         return get_relative_url(path, page.file.url)
 
-    return expand_placeholders(html, Path(config["docs_dir"]), run_folder(), url_for)
+    try:
+        return expand_placeholders(html, Path(config["docs_dir"]), run_folder(), url_for)
+    except PlaceholderError as error:
+        raise PluginError(f"{where(source_of(page), error.placeholder)}: {error}") from None
+    except UsageError as error:
+        raise PluginError(f"{source_of(page)}: {error}") from None
 
 
 def on_page_context(context, page, config, nav):
     # A lesson page is built from notebooks/NAME.py; its edit link should open that file, not the
     # executed notebook in docs/lesson/, which the build writes.
     if page.file.src_uri.startswith("lesson/") and page.file.src_uri.endswith(".ipynb") and page.edit_url:
-        source = f"notebooks/{Path(page.file.src_uri).stem}.py"
+        source = source_of(page).as_posix()
         page.edit_url = config["repo_url"].rstrip("/") + "/" + config["edit_uri"].replace("docs/", source, 1)
     return context
 

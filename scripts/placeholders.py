@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urljoin
 
-from convlab.catalogue import FIGURE_INDEX, FIGURE_SCHEMES, GROUPS, in_group
+from convlab.catalogue import CATALOGUE, FIGURE_INDEX, FIGURE_SCHEMES, GROUPS, in_group
 from convlab.describe import caption, explorer_query
 from convlab.exercises import exercise
 from convlab.records import from_json
@@ -39,14 +39,34 @@ MODEL_MANIFEST = "assets/model/model.json"
 BLOCK = re.compile(r"(?:<p>\s*)?\{\{\s*(animation|still|figure|gallery|exercises)\s+([A-Za-z0-9_]+)\s*\}\}(?:\s*</p>)?")
 INLINE = re.compile(r"\{\{\s*metric\s+([A-Za-z0-9_]+)\s*\}\}")
 MODEL_NUMBER = re.compile(r"\{\{\s*model\s+([A-Za-z0-9_]+)\s*\}\}")
+# What is left of a placeholder the patterns above did not take (no name, a misspelt kind); code is not searched.
+LEFTOVER = re.compile(r"\{\{.{0,80}?\}\}", re.S)
+CODE = re.compile(r"<(pre|code)\b.*?</\1>", re.S)
+KINDS = "animation, still, figure, gallery, exercises, metric, model"
 
 UrlFor = Callable[[str], str]
+
+
+class PlaceholderError(ValueError):
+    """A placeholder the build cannot fill: ``placeholder`` is the text as written, the message says why."""
+
+    def __init__(self, placeholder: str, reason: str) -> None:
+        super().__init__(f"{placeholder}: {reason}")
+        self.placeholder = placeholder
 
 
 def _read_json(path: Path) -> dict:
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: run `make site` to build it")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _sidecar(name: str, docs_dir: Path) -> dict:
+    """Return the JSON sidecar of animation ``name``; KeyError, listing the catalogue's names, if there is none."""
+    path, names = docs_dir / ANIMATION_DIR / f"{name}.json", [animation.name for animation in CATALOGUE]
+    if not path.is_file() and name not in names:  # else the build has not rendered it yet
+        raise KeyError(f"no animation called {name!r}: choose from {', '.join(names)}")
+    return _read_json(path)
 
 
 def _renditions(data: dict) -> tuple[dict, dict]:
@@ -84,7 +104,7 @@ def animation_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:
     """Return the HTML figure of an animation, all from its sidecar: a <picture> with the wide and the
     narrow rendition and their stills, the caption with the PyTorch line, and a link to the explorer with
     its settings."""
-    data = _read_json(docs_dir / ANIMATION_DIR / f"{name}.json")
+    data = _sidecar(name, docs_dir)
 
     def url(file: str) -> str:
         return url_for(f"{ANIMATION_DIR}/{file}")
@@ -100,7 +120,7 @@ def still_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:
     """Return an animation that plays on demand: its narrow still (legible in a column 380 px wide or more), a
     link that plays it (gallery.js swaps the still for the GIF in place; without JavaScript the link opens
     the GIF), its caption and its explorer link."""
-    data = _read_json(docs_dir / ANIMATION_DIR / f"{name}.json")
+    data = _sidecar(name, docs_dir)
     _, narrow = _renditions(data)
     still, gif = (url_for(f"{ANIMATION_DIR}/{narrow[kind]}") for kind in ("still", "file"))
     size = f'width="{narrow["width"]}" height="{narrow["height"]}"'
@@ -178,7 +198,7 @@ def _fill_model_numbers(text: str, docs_dir: Path) -> str:
             raise KeyError(f"no model number called {match.group(1)!r}: choose from {', '.join(numbers)}")
         return numbers[match.group(1)]
 
-    return MODEL_NUMBER.sub(number, text)
+    return _filled(MODEL_NUMBER, number, text)
 
 
 def metric_text(name: str, metrics: Metrics) -> str:
@@ -198,25 +218,44 @@ def expand_placeholders(page_html: str, docs_dir: Path, run: RunFolder, url_for:
 
     def figure(match: re.Match) -> str:
         kind, name = match.groups()
-        makers = {
-            "animation": animation_figure,
-            "still": still_figure,
-            "figure": run_figure,
-            "gallery": gallery_block,
-            "exercises": model_exercises,
-        }
-        make = makers[kind]
-        return make(name, docs_dir, url_for)
+        return MAKERS[kind](name, docs_dir, url_for)
 
-    page_html = BLOCK.sub(figure, page_html)
-    return _fill_model_numbers(_fill_metrics(page_html, run), docs_dir)
+    page_html = _filled(BLOCK, figure, page_html)
+    page_html = _fill_model_numbers(_fill_metrics(page_html, run), docs_dir)
+    leftover = LEFTOVER.search(CODE.sub("", page_html))
+    if leftover:
+        raise PlaceholderError(leftover.group(0), f"not a placeholder: write {{{{ KIND NAME }}}}, KIND one of {KINDS}")
+    return page_html
+
+
+MAKERS = {
+    "animation": animation_figure,
+    "still": still_figure,
+    "figure": run_figure,
+    "gallery": gallery_block,
+    "exercises": model_exercises,
+}
+
+
+def _filled(pattern: re.Pattern, fill: Callable[[re.Match], str], text: str) -> str:
+    """Return ``text`` with each match of ``pattern`` replaced by ``fill(match)``; PlaceholderError, quoting the
+    placeholder, if one cannot be filled (an unknown name, a file the build has not made)."""
+
+    def filled(match: re.Match) -> str:
+        try:
+            return fill(match)
+        except (KeyError, FileNotFoundError) as error:
+            written = re.search(r"\{\{.*?\}\}", match.group(0), re.S).group(0)
+            raise PlaceholderError(written, error.args[0] if isinstance(error, KeyError) else str(error)) from None
+
+    return pattern.sub(filled, text)
 
 
 def _fill_metrics(text: str, run: RunFolder) -> str:
     if INLINE.search(text) is None:
         return text
     metrics = run.metrics()
-    return INLINE.sub(lambda match: metric_text(match.group(1), metrics), text)
+    return _filled(INLINE, lambda match: metric_text(match.group(1), metrics), text)
 
 
 # A notebook's Markdown names its pictures with block placeholders, written alone on their line.
@@ -232,7 +271,7 @@ def placeholders_as_markdown(markdown: str, docs_dir: Path, run: RunFolder, page
         if kind == "figure":
             alt, anchor = _read_json(docs_dir / FIGURE_DIR / FIGURE_INDEX)[name]["alt"], f"figure-{name}"
         else:
-            alt, anchor = _read_json(docs_dir / ANIMATION_DIR / f"{name}.json")["alt"], f"animation-{name}"
+            alt, anchor = _sidecar(name, docs_dir)["alt"], f"animation-{name}"
         shown = "Figure" if kind == "figure" else "Animation"
         return f"*{shown} on [the lesson page]({page_url}#{anchor}): {alt}*"
 

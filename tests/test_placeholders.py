@@ -5,7 +5,15 @@ import re
 from urllib.parse import unquote
 
 import pytest
-from placeholders import NARROW_SCREEN, animation_figure, expand_placeholders, metric_text, run_figure, still_figure
+from placeholders import (
+    NARROW_SCREEN,
+    PlaceholderError,
+    animation_figure,
+    expand_placeholders,
+    metric_text,
+    run_figure,
+    still_figure,
+)
 
 from convlab.animate import render, render_animation
 from convlab.arithmetic import Geometry, arange_grid, convolve
@@ -13,7 +21,7 @@ from convlab.catalogue import find
 from convlab.run import EpochResult, Metrics, RunFolder, Runtime, TrainConfig
 
 METRICS = Metrics(
-    config=TrainConfig(),
+    config=TrainConfig(epochs=1),
     runtime=Runtime("cpu", 2, True, True, False, "x86_64"),
     epochs=(EpochResult(1, 0.25516, 0.92071, 0.08061, 0.97357, 6.2),),
     test_loss=0.04104,
@@ -109,8 +117,37 @@ def test_metrics_come_from_the_run_as_typed_fields(tmp_path):
 
 
 def test_a_missing_sidecar_says_how_to_build_it(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"nothing\.json is missing: run `make site`"):
-        expand_placeholders("<p>{{ animation nothing }}</p>", tmp_path, RunFolder(tmp_path), _url_for)
+    with pytest.raises(PlaceholderError, match=r"^\{\{ animation conv \}\}: .*conv\.json is missing: run `make site`"):
+        expand_placeholders("<p>{{ animation conv }}</p>", tmp_path, RunFolder(tmp_path), _url_for)
+
+
+@pytest.mark.parametrize(
+    ("page", "says"),
+    [
+        ("{{ animation no_such }}", "{{ animation no_such }}: no animation called 'no_such': choose from conv, "),
+        ("{{ still no_such }}", "{{ still no_such }}: no animation called 'no_such': choose from conv, "),
+        ("{{ figure no_such }}", "{{ figure no_such }}: no figure called 'no_such': figures.json has learning_curves"),
+        ("{{ gallery no_such }}", "{{ gallery no_such }}: no gallery group called 'no_such': choose from "),
+        ("<p>is {{ metric no_such }}.</p>", "{{ metric no_such }}: no metric called 'no_such': choose from test_loss"),
+        ("<p>{{ metric }}</p>", "{{ metric }}: not a placeholder: write {{ KIND NAME }}, KIND one of animation,"),
+        ("<p>{{ animation }}</p>", "{{ animation }}: not a placeholder"),
+        ("<p>{{ animaton conv }}</p>", "{{ animaton conv }}: not a placeholder"),
+        ("<p>{{ metric test-loss }}</p>", "{{ metric test-loss }}: not a placeholder"),
+    ],
+)
+def test_a_placeholder_that_cannot_be_filled_says_which_and_the_names_there_are(tmp_path, page, says):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run/metrics.json").write_text(json.dumps(METRICS.to_json()))
+    (tmp_path / "assets/figures").mkdir(parents=True)
+    (tmp_path / "assets/figures/figures.json").write_text('{"learning_curves": {}}')
+    with pytest.raises(PlaceholderError) as raised:
+        expand_placeholders(page, tmp_path, RunFolder(tmp_path / "run"), _url_for)
+    assert str(raised.value).startswith(says) and "\n" not in str(raised.value)
+
+
+def test_braces_in_code_are_not_placeholders(tmp_path):
+    page = "<pre><code>print(f'{{ metric }}')</code></pre><p><code>{{ x }}</code></p>"
+    assert expand_placeholders(page, tmp_path, RunFolder(tmp_path), _url_for) == page
 
 
 def test_a_run_figure_shows_each_scheme_its_wide_and_its_narrow_rendition(tmp_path):

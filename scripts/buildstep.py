@@ -139,13 +139,19 @@ class StepState:
     def copies(self) -> Path:
         return Path(self.folder) / f"{self.name}.files"
 
-    def record(self) -> dict:
-        """Return the last run's record; {} if there is none or it cannot be read (then the step runs)."""
+    def record(self, log: Callable[[str], None] = print) -> dict:
+        """Return the last run's record; {} if there is none or it cannot be read (then the step runs, and ``log``
+        gets a line saying why)."""
+        if not self.record_path.is_file():
+            return {}
         try:
             record = json.loads(self.record_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return {}
-        return record if isinstance(record, dict) and isinstance(record.get("outputs"), dict) else {}
+            record = None
+        if isinstance(record, dict) and isinstance(record.get("outputs"), dict) and "key" in record:
+            return record
+        log(f"{self.name}: {self.record_path} is not a record this build wrote: running {self.name} again")
+        return {}
 
     def write(self, record: dict) -> None:
         """Record the step's key, what it wrote and how it went."""
@@ -215,7 +221,7 @@ def run_cached(
     outputs, owns = list(outputs), list(owns)
     state = StepState(name, state_dir)
     key = digest(inputs, extra)
-    previous = state.record()
+    previous = state.record(log)
     started = time.time()
     status = "ran"
     if previous.get("key") == key:

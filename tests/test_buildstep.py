@@ -307,3 +307,13 @@ def test_a_step_that_owns_a_folder_leaves_only_what_it_wrote_there(tmp_path, mon
     assert sorted(p.name for p in Path("out").iterdir()) == ["new-name.svg"]
     Path("out/stray.svg").write_text("not the step's")
     assert step() == "restored" and sorted(p.name for p in Path("out").iterdir()) == ["new-name.svg"]
+
+
+@pytest.mark.parametrize("garbage", ["not json at all", "[1, 2]", '{"outputs": "none"}', '{"outputs": {}}', "\0\1\2"])
+def test_a_record_that_is_not_one_the_build_wrote_runs_the_step_and_says_why(tmp_path, garbage):
+    step = Step(tmp_path)
+    step()
+    step.state.record_path.write_text(garbage)
+    assert step() == "ran" and step.runs == 2
+    assert step.said == [f"demo: {step.state.record_path} is not a record this build wrote: running demo again"]
+    assert step() == "reused"  # the record it wrote in its place is read again

@@ -5,6 +5,7 @@ import { forward, loadNetwork, receptiveField } from "./network.js";
 import { SIZE, prepare } from "./mnist.js";
 import { element } from "./explorer-view.js";
 import { formatValue } from "./conv.js";
+import { LoadError, REBUILD, fetchBytes, fetchJson, requireKeys, showFailure } from "./load.js";
 
 const SURFACE = 280; // the drawing surface's pixels a side: ten per input pixel
 const STROKE = 20; // pen width, in those pixels: about two input pixels once scaled to the 20×20 box
@@ -316,11 +317,16 @@ function layerView(network, index, colours) {
 /** Fill the page's root with the drawing surface, the picker, the model's input, the layers and the bars. */
 async function setup(root) {
   const base = new URL(root.dataset.model, location.href);
-  const [manifest, weights] = await Promise.all([
-    fetch(base).then((r) => r.json()),
-    fetch(new URL("model.bin", base)).then((r) => r.arrayBuffer()),
-  ]);
-  const network = loadNetwork(manifest, weights);
+  let manifest, network;
+  try {
+    const weights = fetchBytes(new URL("model.bin", base));
+    manifest = await fetchJson(base, (data) => requireKeys(data, ["layers", "test", "mistakes", "numbers"]));
+    network = loadNetwork(manifest, await weights);
+  } catch (problem) {
+    if (problem instanceof LoadError) return showFailure(root, problem);
+    if (problem instanceof RangeError) return showFailure(root, new LoadError(`${problem.message} ${REBUILD}`));
+    throw problem;
+  }
   const test = manifest.test;
 
   const canvas = element("canvas", { width: String(SURFACE), height: String(SURFACE), "data-testid": "digit-canvas", class: "digit-surface", role: "img", "aria-label": "Drawing surface: draw a digit with the mouse, a finger or a pen" });
@@ -391,8 +397,14 @@ async function setup(root) {
       return;
     }
     const file = Math.floor(n / test.per_file);
-    const response = await fetch(new URL(test.files[file], base));
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    let bytes;
+    try {
+      bytes = new Uint8Array(await fetchBytes(new URL(test.files[file], base)));
+    } catch (problem) {
+      if (!(problem instanceof LoadError)) throw problem;
+      status.textContent = problem.message;
+      return;
+    }
     const offset = (n % test.per_file) * SIZE * SIZE;
     const pixels = Array.from(bytes.slice(offset, offset + SIZE * SIZE), (v) => v / 255);
     number.value = String(n);

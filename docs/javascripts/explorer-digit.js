@@ -2,6 +2,20 @@
 // explorer.json) applied to a handwritten test digit, then ReLU.
 import { correlate, formatValue, geometry } from "./conv.js";
 import { element } from "./explorer-view.js";
+import { LoadError, fetchJson, requireKeys, showFailure } from "./load.js";
+
+const KEYS = ["filters", "bias", "kernel_size", "stride", "padding", "dilation", "output_size", "digit", "label"];
+
+/** Throw an Error saying what is wrong unless the data is explorer.json as `convlab figures` writes it. */
+function checkData(data) {
+  requireKeys(data, KEYS);
+  if (!Array.isArray(data.filters) || data.filters.length === 0 || data.filters.length !== data.bias.length) {
+    throw new Error("its filters and biases do not match");
+  }
+  if (!Array.isArray(data.digit) || !data.digit.every((row) => Array.isArray(row) && row.length === data.digit[0].length)) {
+    throw new Error("its digit is not a grid of pixels");
+  }
+}
 
 const pairText = ([h, w]) => (h === w ? `${h}` : `(${h}, ${w})`);
 
@@ -21,8 +35,13 @@ function canvasOf(name, [rows, cols]) {
 
 /** Fill root with the digit, a filter picker, the filter's weights and the feature map after Conv2d and ReLU. */
 export async function setupDigit(root) {
-  const response = await fetch(root.dataset.source);
-  const data = await response.json();
+  let data;
+  try {
+    data = await fetchJson(root.dataset.source, checkData);
+  } catch (problem) {
+    if (!(problem instanceof LoadError)) throw problem;
+    return showFailure(root, problem);
+  }
   const select = element("select", { id: "digit-filter", "aria-label": "First-layer filter" },
     data.filters.map((_, k) => element("option", { value: String(k), text: `filter ${k}` })));
   const size = [data.digit.length, data.digit[0].length];

@@ -52,3 +52,24 @@ function letTheKeyboardScroll(body) {
     }
   }
 }
+
+if (location.protocol === "file:") sayWhatNeedsAServer(document.body);
+
+// A page opened as a file (file://) runs none of the site's JavaScript modules: the browser refuses to load them
+// from there. The parts they draw (the explorer, the digit page) say so, and how to serve the site instead.
+function sayWhatNeedsAServer(body) {
+  const config = JSON.parse(document.getElementById("__config")?.textContent || "{}");
+  const root = new URL(config.base || ".", location.href);
+  const page = location.href.slice(root.href.length);
+  for (const part of body.querySelectorAll("[data-needs-server]")) {
+    const message = document.createElement("p");
+    message.className = "convlab-failure";
+    message.setAttribute("role", "alert");
+    message.dataset.testid = "needs-server";
+    message.textContent =
+      "This part runs in your browser, which does not start it from a page opened as a file. " +
+      `Serve the site's folder instead: python3 -m http.server --directory ${decodeURI(root.pathname)} ` +
+      `and open http://localhost:8000/${page}`;
+    part.replaceChildren(message);
+  }
+}

@@ -61,4 +61,4 @@ def export_cases(built_site, build_run, mnist_root) -> dict:
 
 
 def test_the_pure_modules_pass_their_node_tests_on_cases_from_torch(built_site, build_run, mnist_root, tmp_path):
-    run_node_tests("network.test.mjs", export_cases(built_site, build_run, mnist_root), tmp_path, passes=5)
+    run_node_tests("network.test.mjs", export_cases(built_site, build_run, mnist_root), tmp_path, passes=6)

@@ -78,3 +78,10 @@ test("any drawing is scaled to fit 20×20 and centred on its centre of mass", ()
   }
   assert.equal(prepare(new Float64Array(100), 10, 10), null, "an empty drawing gives no input");
 });
+
+test("a model.bin shorter than its layers need is refused, not read as zeros", () => {
+  const bytes = readFileSync(cases.weights);
+  const short = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length - 1);
+  assert.throws(() => loadNetwork(manifest, short), (error) => error instanceof RangeError && /model\.bin holds \d+ weights, but its layers need \d+/.test(error.message));
+  assert.doesNotThrow(() => loadNetwork(manifest, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
+});

@@ -88,7 +88,8 @@ def atomic_paths(*targets: Path) -> Iterator[list[Path]]:
             raise _cannot_write(target, error) from None
     finally:
         for temp in temps:
-            temp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # never created (a name too long), or already renamed
+                temp.unlink()
 
 
 def write_text_atomic(target: Path, text: str) -> None:

@@ -1,6 +1,7 @@
 """The command line, run as a user runs it: a subprocess, its exit status, its output and its files."""
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -335,7 +336,14 @@ def test_help_states_the_limits():
     assert "--in-channels and --out-channels 1 to 4, with --groups dividing both" in text
 
 
-def test_ctrl_c_is_one_line_exit_130_and_leaves_nothing(tmp_path):
+@pytest.mark.parametrize(
+    ("sent", "status", "says"),
+    [
+        (signal.SIGINT, 130, "convlab: interrupted; nothing was left half-written\n"),
+        (signal.SIGTERM, 143, "convlab: terminated; nothing was left half-written\n"),
+    ],
+)
+def test_ctrl_c_or_sigterm_is_one_line_and_leaves_nothing(tmp_path, sent, status, says):
     process = subprocess.Popen(
         [sys.executable, "-m", "convlab", "render", "--size", "16", "--kernel", "1", "--out", "x.gif"],
         cwd=tmp_path,
@@ -347,11 +355,198 @@ def test_ctrl_c_is_one_line_exit_130_and_leaves_nothing(tmp_path):
     while not list(tmp_path.glob(".x.*.tmp")):  # drawing has begun: its temporary files exist
         assert process.poll() is None and time.monotonic() < deadline, "render ended before it could be interrupted"
         time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(sent)
     stdout, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130
-    assert stderr == "convlab: interrupted; nothing was left half-written\n" and stdout == ""
+    assert process.returncode == status
+    assert stderr == says and stdout == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_while_the_command_loads_is_one_line(monkeypatch, capsys):
+    import builtins
+
+    from convlab.__main__ import main
+
+    real_import = builtins.__import__
+
+    def interrupted(name, *args, **kwargs):
+        if name == "convlab.cli":
+            raise KeyboardInterrupt
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", interrupted)
+    assert main() == 130
+    assert capsys.readouterr().err == "convlab: interrupted while starting; nothing was written\n"
+
+
+def test_ctrl_c_at_any_moment_of_the_start_never_shows_convlabs_code(tmp_path):
+    for delay in (0.05, 0.1, 0.15, 0.2, 0.3):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "convlab", "render", "--out", "x.gif"],
+            cwd=tmp_path,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+        assert "convlab/" not in stderr, (delay, stderr)  # no traceback through the package's files
+        assert not list(tmp_path.glob(".*.tmp"))
+
+
+FIVE_THOUSAND_DIGITS = "9" * 5000
+NUMERIC_FLAGS = [
+    ("render", "--size"),
+    ("render", "--kernel"),
+    ("render", "--stride"),
+    ("render", "--padding"),
+    ("render", "--dilation"),
+    ("render", "--output-padding"),
+    ("render", "--in-channels"),
+    ("render", "--out-channels"),
+    ("render", "--groups"),
+    ("render", "--width"),
+    ("render", "--precision"),
+    ("gifs", "--width"),
+    ("train", "--epochs"),
+    ("train", "--batch-size"),
+    ("train", "--seed"),
+    ("train", "--train-limit"),
+    ("train", "--threads"),
+]
+REQUIRED = {"render": ["--out", "x.gif"], "gifs": ["--out", "anim"], "train": ["--data-root", "nowhere"]}
+
+
+@pytest.mark.parametrize(("command", "flag"), NUMERIC_FLAGS)
+def test_a_huge_number_for_any_numeric_flag_is_one_short_line(tmp_path, command, flag):
+    result = convlab(command, *REQUIRED[command], flag, FIVE_THOUSAND_DIGITS, cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and len(result.stderr) < 300, result.stderr[:300]
+    assert "(5000 characters) is too large" in result.stderr and "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--threads", "100000"], "--threads must be from 1 to {cores}, the cores this machine gives it, got 100000"),
+        (["--threads", "{too_many}"], "--threads must be from 1 to {cores}"),
+        (["--batch-size", "60001"], "--batch-size must be from 1 to 60,000 (the training set), got 60001"),
+        (["--train-limit", "60001"], "--train-limit must be from 1 to 60,000 (the training set), got 60001"),
+        (["--epochs", "1001"], "--epochs must be from 1 to 1000, got 1001"),
+        (["--epochs", "5.5"], "argument --epochs: '5.5' is not a whole number"),
+    ],
+)
+def test_training_settings_are_bounded_before_anything_runs(tmp_path, args, says):
+    cores = len(os.sched_getaffinity(0))
+    args = [arg.format(too_many=cores + 1) for arg in args]
+    result = convlab("train", "--data-root", "nowhere", *args, cwd=tmp_path)
+    assert result.returncode == 2 and says.format(cores=cores) in result.stderr
+    assert len(result.stderr.splitlines()) == 1 and list(tmp_path.iterdir()) == []
+    assert f"1 to the cores this machine gives the process ({cores} here)" in " ".join(
+        convlab("train", "--help", cwd=tmp_path).stdout.split()
+    )
+
+
+LONG_NAME = "a" * 300
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["render", "--out", f"{LONG_NAME}.gif"],
+        ["gifs", "--out", LONG_NAME],
+        ["data", "--root", f"data/{LONG_NAME}"],
+        ["train", "--out", LONG_NAME],
+        ["train", "--data-root", LONG_NAME],
+        ["figures", "--out", LONG_NAME],
+        ["figures", "--run", LONG_NAME],
+        ["webmodel", "--out", LONG_NAME],
+    ],
+)
+def test_a_name_too_long_for_a_file_is_refused_before_any_work(tmp_path, args):
+    result = convlab(*args, cwd=tmp_path)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1 and len(result.stderr) < 300
+    assert re.search(
+        r"\(30\d characters\) is longer than the 255 bytes a file name can have: shorten it", result.stderr
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_name_whose_temporary_file_is_too_long_is_one_line_naming_it(tmp_path):
+    name = "b" * 250 + ".gif"  # a legal name, but not with the ".NAME.xxxxxxxx.tmp" written beside it
+    result = convlab("render", "--out", name, cwd=tmp_path)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"convlab: error: cannot write {name}: File name too long")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 300 kB file system, mounted for the test (it needs root, as CI runs it)."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("a full disk is simulated with a small tmpfs, which only root can mount")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    yield disk
+    subprocess.run(["umount", str(disk)], check=True)
+
+
+def _files(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["render", "--size", "12", "--out", "{disk}/mine.gif"], "{disk}/mine.gif"),
+        (["gifs", "--out", "{disk}/anim"], "{disk}/anim/NAME.gif"),
+        (["figures", "--run", "{run}", "--data-root", "{data}", "--out", "{disk}/figures"], "{disk}/figures"),
+    ],
+)
+def test_a_full_disk_is_one_line_naming_the_path_and_keeps_what_was_there(
+    full_disk, build_run, mnist_root, args, named
+):
+    (full_disk / "figures").mkdir()
+    (full_disk / "figures/learning_curves-wide-light.svg").write_text("the old figure")
+    before = _files(full_disk)
+    fill = {"disk": full_disk, "run": build_run.path, "data": mnist_root}
+    result = convlab(*(arg.format(**fill) for arg in args), cwd=full_disk.parent)
+    assert result.returncode == 2, result.stderr
+    said = re.fullmatch(r"convlab: error: cannot write (\S+): No space left on device\n", result.stderr)
+    assert said and re.fullmatch(re.escape(named.format(**fill)).replace("NAME", r"\w+"), said.group(1)), result.stderr
+    new = [Path(full_disk, name) for name in _files(full_disk) if name not in before]
+    assert not [path for path in new if path.name.endswith(".tmp")]
+    # gifs: each animation it finished before the disk filled is whole (its five files); none is in part.
+    finished = {path.name.split(".")[0] for path in new if path.is_file()}
+    assert all(len(list(full_disk.glob(f"anim/{name}.*"))) == 5 for name in finished)
+    assert (full_disk / "figures/learning_curves-wide-light.svg").read_text() == "the old figure"
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["data", "--root", "blocker"], "cannot write into blocker/MNIST/raw: blocker is a file, not a folder"),
+        (["gifs", "--out", "blocker"], "cannot write into blocker: blocker is a file, not a folder"),
+        (["figures", "--run", "{run}", "--data-root", "{data}", "--out", "blocker"], "blocker is a file, not a folder"),
+        (
+            ["figures", "--run", "blocker"],
+            "blocker is a file, not a run's folder: name the folder",
+        ),
+        (["webmodel", "--run", "blocker", "--out", "model"], "blocker is a file, not a run's folder"),
+        (["figures", "--run", "{run}", "--data-root", "blocker"], "blocker is a file, not a folder: name the folder"),
+        (["render", "--out", "blocker/x.gif"], "blocker is a file, not a folder: choose another --out"),
+    ],
+)
+def test_a_file_where_a_folder_should_be_is_said_before_any_work(tmp_path, build_run, mnist_root, args, says):
+    (tmp_path / "blocker").write_text("kept")
+    fill = {"run": build_run.path, "data": mnist_root}
+    result = convlab(*(arg.format(**fill) for arg in args), cwd=tmp_path)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1 and says in result.stderr, result.stderr
+    assert _files(tmp_path) == ["blocker"] and (tmp_path / "blocker").read_text() == "kept"
 
 
 def test_every_command_in_make_your_own_runs(tmp_path):

@@ -21,7 +21,6 @@ import json
 import math
 import os
 import pickle
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -276,16 +275,22 @@ def contents_digest(value) -> str:
     return digest.hexdigest()
 
 
-# What torch.load raises for a file that is not one torch.save wrote: a damaged zip, a truncated one, or no zip.
-UNREADABLE = (RuntimeError, EOFError, ValueError, pickle.UnpicklingError, struct.error)
-
-
 def why_unusable(error: Exception) -> str:
     """Return why a file could not be used, in one short line; never torch's advice to load it unsafely."""
-    if isinstance(error, pickle.UnpicklingError | struct.error):
+    if not isinstance(error, RuntimeError | ValueError) or isinstance(error, pickle.UnpicklingError):
         return "not a file that torch.save wrote"
     text = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
     return text if len(text) <= 160 else text[:160] + "…"
+
+
+def _torch_load(path: Path, advice: str):
+    """Return what torch.save wrote in ``path``; UsageError, naming it and giving ``advice``, if it cannot be read."""
+    import torch
+
+    try:
+        return torch.load(path, weights_only=True)
+    except Exception as error:  # a file torch did not write fails in many ways: a bad zip, a pickle, a struct
+        raise UsageError(f"{path} is damaged ({why_unusable(error)}): {advice}") from None
 
 
 def _torch_bytes(value) -> bytes:
@@ -348,15 +353,17 @@ class RunFolder:
 
     def checkpoint(self) -> Checkpoint | None:
         """Return the unfinished run's checkpoint, None if there is none; UsageError naming a damaged file."""
-        import torch
 
         path = self.checkpoint_file
         if not path.is_file():
             return None
+        advice = "delete it to train from the start"
+        state = _torch_load(path, advice)
         try:
-            return Checkpoint.from_state(torch.load(path, weights_only=True))
-        except (*UNREADABLE, KeyError, TypeError) as error:
-            raise UsageError(f"{path} is damaged ({why_unusable(error)}): delete it to train from the start") from None
+            return Checkpoint.from_state(state)
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            reason = str(error) if type(error) is ValueError else "not a checkpoint that convlab train wrote"
+            raise UsageError(f"{path} is damaged ({reason}): {advice}") from None
 
     def remove_checkpoint(self) -> None:
         """Delete checkpoint.pt once the run it belongs to has finished."""
@@ -383,8 +390,6 @@ class RunFolder:
 
     def load_model(self):
         """Return the trained MnistConvNet saved in model.pt, in eval mode; UsageError if the file is unusable."""
-        import torch
-
         from convlab.model import MnistConvNet
 
         self._check_is_a_folder()
@@ -392,9 +397,10 @@ class RunFolder:
         if not path.is_file():
             raise UsageError(f"{path} is missing: {self._retrain()}")
         model = MnistConvNet()
+        state = _torch_load(path, self._retrain())
         try:
-            model.load_state_dict(torch.load(path, weights_only=True))
-        except (*UNREADABLE, KeyError, TypeError) as error:
-            reason = why_unusable(error)
+            model.load_state_dict(state)
+        except (RuntimeError, ValueError, KeyError, TypeError, AttributeError) as error:
+            reason = why_unusable(error) if isinstance(error, RuntimeError) else "not a state dict"
             raise UsageError(f"{path} is damaged or not this model's weights ({reason}): {self._retrain()}") from None
         return model.eval()

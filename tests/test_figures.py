@@ -22,12 +22,13 @@ from convlab.figures import (
     check_text_fits,
     confusion,
     inline_picture,
+    learning_curves,
     make_figures,
     most_common_mistakes,
     most_common_mistakes_text,
     relu_note,
 )
-from convlab.run import RunFolder, TrainConfig
+from convlab.run import EpochResult, Metrics, RunFolder, Runtime, TrainConfig
 from convlab.train import train
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -233,3 +234,24 @@ def test_an_inline_picture_states_the_size_of_its_png_and_escapes_its_alt_text()
     ).groups()
     assert Image.open(io.BytesIO(base64.b64decode(source))).size == (int(width), int(height))
     assert alt == "a line &quot;falling&quot; &lt;left to right&gt;"
+
+
+def _metrics_of(epochs: int) -> Metrics:
+    results = tuple(EpochResult(k, 0.3 / k, 1 - 0.1 / k, 0.2 / k, 1 - 0.05 / k, 9.0) for k in range(1, epochs + 1))
+    runtime = Runtime("cpu", 1, True, True, "float32", "x86_64")
+    config = TrainConfig(epochs=epochs)
+    return Metrics(
+        config, runtime, results, 0.05, 0.98, 60000, 7000, 3000, 9.0 * epochs, "2.14.1", "2026-12-02 12:00 UTC"
+    )
+
+
+@pytest.mark.parametrize(("epochs", "ticks"), [(1, {1}), (5, {1, 2, 3, 4, 5}), (20, None), (100, None)])
+def test_learning_curves_tick_whole_epochs_that_fit_for_any_epoch_count(tmp_path, epochs, ticks):
+    figure = learning_curves(_metrics_of(epochs), tmp_path)  # check_text_fits refuses overlapping texts
+    assert len(figure.renditions) == 4
+    for rendition in figure.renditions:
+        svg = (tmp_path / rendition.file).read_text()
+        whole = {int(text) for text in re.findall(r"<text[^>]*>(\d+)</text>", svg)}  # the epoch ticks
+        assert whole and max(whole) <= epochs and len(whole) <= 7, (rendition.file, whole)
+        if ticks is not None:
+            assert whole == ticks, (rendition.file, whole)

@@ -2,6 +2,7 @@
 and --resume, and bad input."""
 
 import ast
+import dataclasses
 import errno
 import json
 import shutil
@@ -292,3 +293,101 @@ def test_corrupt_data_names_the_file(mnist_root, tmp_path):
     result = convlab_train("--data-root", str(root), "--epochs", "1", cwd=tmp_path)
     assert result.returncode == 2
     assert "t10k-images-idx3-ubyte" in result.stderr and "damaged" in result.stderr and "convlab data" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def stopped_run(mnist_root, tmp_path_factory):
+    """A run of 3 epochs stopped after its first: its settings and the bytes of its checkpoint."""
+    out = tmp_path_factory.mktemp("stopped")
+    config = TrainConfig(epochs=3, data_root=str(mnist_root), out=str(out), train_limit=128, seed=2)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, log=_stopped_during(2))
+    return config, (out / "checkpoint.pt").read_bytes()
+
+
+def _flipped(data: bytes) -> bytes:
+    middle = len(data) // 2  # inside the weights' bytes, which the zip itself does not check
+    return data[:middle] + bytes(b ^ 0xFF for b in data[middle : middle + 4]) + data[middle + 4 :]
+
+
+def _rewritten(**fields):
+    """Return a damage that writes the checkpoint again, with a correct digest, with some fields replaced."""
+
+    def damage(folder: RunFolder):
+        checkpoint = folder.checkpoint()
+        changed = {name: make(checkpoint) for name, make in fields.items()}
+        folder.write_checkpoint(dataclasses.replace(checkpoint, **changed))
+
+    return damage
+
+
+def _wrong_adam_state(checkpoint):
+    state = {**checkpoint.optimizer["state"], 0: {**checkpoint.optimizer["state"][0], "exp_avg": torch.zeros(2)}}
+    return {**checkpoint.optimizer, "state": state}
+
+
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [
+        (lambda f: f.checkpoint_file.write_bytes(_flipped(f.checkpoint_file.read_bytes())), "is damaged (its contents"),
+        (lambda f: f.checkpoint_file.write_bytes(b"not a zip" * 50), "is damaged (not a file that torch.save wrote)"),
+        (lambda f: f.checkpoint_file.write_bytes(f.checkpoint_file.read_bytes()[:2000]), "is damaged ("),
+        (
+            lambda f: torch.save({"what": 1}, f.checkpoint_file),
+            "is damaged (not a checkpoint that convlab train wrote)",
+        ),
+        (
+            _rewritten(model=lambda c: {**c.model, "features.0.weight": torch.zeros(3, 3)}),
+            "does not fit this model (Error(s) in loading state_dict for MnistConvNet: size mismatch",
+        ),
+        (_rewritten(shuffle_state=lambda c: torch.zeros(3, dtype=torch.uint8)), "does not fit this model (Expected"),
+        (_rewritten(optimizer=_wrong_adam_state), "does not fit this model (Adam's exp_avg of weight 0 is [2]"),
+        (
+            _rewritten(
+                epochs=lambda c: tuple(dataclasses.replace(c.epochs[0], epoch=k) for k in range(1, 16)),
+                log_lines=lambda c: c.log_lines * 15,
+            ),
+            "is damaged (it claims 15 of 3 epochs done; an unfinished run has 1 to 2)",
+        ),
+        (_rewritten(log_lines=lambda c: ()), "is damaged (its epochs and log lines do not count 1 to 1)"),
+    ],
+)
+def test_a_damaged_checkpoint_is_refused_in_one_line_and_kept(stopped_run, tmp_path, damage, says):
+    config, checkpoint = stopped_run
+    config = dataclasses.replace(config, out=str(tmp_path))
+    folder = RunFolder(tmp_path)
+    folder.checkpoint_file.write_bytes(checkpoint)
+    damage(folder)
+    damaged = folder.checkpoint_file.read_bytes()
+    result = convlab_train(*_flags(config), "--resume", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"convlab: error: {folder.checkpoint_file} ")
+    assert len(result.stderr.splitlines()) == 1 and says in result.stderr
+    assert result.stderr.rstrip().endswith("delete it to train from the start") and "weights_only" not in result.stderr
+    assert (
+        sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt"]
+        and folder.checkpoint_file.read_bytes() == damaged
+    )
+
+
+def test_the_checkpoint_as_written_resumes(stopped_run, tmp_path):
+    config, checkpoint = stopped_run
+    (tmp_path / "checkpoint.pt").write_bytes(checkpoint)
+    result = convlab_train(*_flags(dataclasses.replace(config, out=str(tmp_path))), "--resume", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("Resuming after epoch 1/3")
+
+
+def _flags(config: TrainConfig) -> list[str]:
+    return [
+        "--epochs",
+        str(config.epochs),
+        "--train-limit",
+        str(config.train_limit),
+        "--seed",
+        str(config.seed),
+        "--data-root",
+        config.data_root,
+        "--out",
+        config.out,
+    ]

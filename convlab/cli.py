@@ -66,6 +66,7 @@ def whole_number(text: str) -> int:
 
 
 LONGEST_NAME = 255  # bytes in one file or folder name, on Linux, macOS and Windows alike
+LONGEST_PATH = 4096 - 64  # bytes in a whole path on Linux, less room for the names written inside it
 
 
 def path_name(text: str) -> str:
@@ -73,6 +74,10 @@ def path_name(text: str) -> str:
     be (checked before any work, so that nothing is computed for a file that cannot be written)."""
     if not text.strip():
         raise argparse.ArgumentTypeError("the path is empty: name a file or folder")
+    if len(os.fsencode(text)) > LONGEST_PATH:
+        raise argparse.ArgumentTypeError(
+            f"the path {shown(text)} is longer than the {LONGEST_PATH} bytes convlab can write into: shorten it"
+        )
     for part in Path(text).parts:
         if len(os.fsencode(part)) > LONGEST_NAME:
             raise argparse.ArgumentTypeError(
@@ -442,17 +447,18 @@ PATH_FLAGS = ("out", "run", "root", "data_root")
 
 
 def _on_a_given_path(error: OSError, args: argparse.Namespace) -> bool:
-    """Return True if the error is about a path the user gave (or a file inside one)."""
+    """Return True if the error is about a path the user gave, a file inside one or a folder on the way to one."""
     if error.filename is None:
         return False
     given = [Path(getattr(args, flag)) for flag in PATH_FLAGS if getattr(args, flag, None)]
-    return any(Path(error.filename).is_relative_to(path) for path in given)
+    failed = Path(error.filename)
+    return any(failed.is_relative_to(path) or path.is_relative_to(failed) for path in given)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = build_parser()
-    signal.signal(signal.SIGTERM, _terminate)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     args = None
     try:
         args = parser.parse_args(argv)
@@ -473,6 +479,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Terminated:
         print("convlab: terminated; nothing was left half-written", file=sys.stderr)
         return 128 + signal.SIGTERM
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
 
 

@@ -569,3 +569,33 @@ def test_the_python_example_in_make_your_own_runs(tmp_path):
     expected = F.max_pool2d(torch.arange(36.0).reshape(1, 1, 6, 6), 3, 2, 1)[0, 0].tolist()
     assert result.stdout.strip() == str(expected)
     assert (tmp_path / "pool.gif").is_file() and (tmp_path / "pool.narrow.gif").is_file()
+
+
+@pytest.mark.parametrize("command", ["render", "gifs", "figures", "webmodel", "train"])
+def test_a_path_too_long_for_the_system_is_refused_before_any_work(tmp_path, command):
+    out = "d/" * 2100 + ("x.gif" if command == "render" else "")
+    result = convlab(command, "--out", out, cwd=tmp_path)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1 and len(result.stderr) < 300
+    assert "characters) is longer than the 4032 bytes convlab can write into: shorten it" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_os_error_on_a_path_the_user_gave_is_one_line_and_any_other_is_a_bug(tmp_path, monkeypatch, capsys):
+    from convlab import animate, cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine").mkdir()
+
+    def refused(out, *args, **kwargs):  # as the system refuses a folder it will not let this user write
+        raise PermissionError(13, "Permission denied", str(out.parent))
+
+    monkeypatch.setattr(animate, "render", refused)
+    assert cli.main(["render", "--out", "mine/x.gif"]) == 2
+    assert capsys.readouterr().err == "convlab: error: cannot use 'mine': Permission denied\n"
+
+    def elsewhere(out, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", "/somewhere/else")
+
+    monkeypatch.setattr(animate, "render", elsewhere)
+    with pytest.raises(PermissionError):  # not a path the user gave: a bug, with its traceback
+        cli.main(["render", "--out", "mine/x.gif"])

@@ -189,11 +189,8 @@ def model_exercises(name: str, docs_dir: Path, url_for: UrlFor) -> str:
 
 
 def _fill_model_numbers(text: str, docs_dir: Path) -> str:
-    if MODEL_NUMBER.search(text) is None:
-        return text
-    numbers = _read_json(docs_dir / MODEL_MANIFEST)["numbers"]
-
     def number(match: re.Match) -> str:
+        numbers = _read_json(docs_dir / MODEL_MANIFEST)["numbers"]
         if match.group(1) not in numbers:
             raise KeyError(f"no model number called {match.group(1)!r}: choose from {', '.join(numbers)}")
         return numbers[match.group(1)]

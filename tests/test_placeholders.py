@@ -129,6 +129,10 @@ def test_a_missing_sidecar_says_how_to_build_it(tmp_path):
         ("{{ figure no_such }}", "{{ figure no_such }}: no figure called 'no_such': figures.json has learning_curves"),
         ("{{ gallery no_such }}", "{{ gallery no_such }}: no gallery group called 'no_such': choose from "),
         ("<p>is {{ metric no_such }}.</p>", "{{ metric no_such }}: no metric called 'no_such': choose from test_loss"),
+        (
+            "<p>{{ model no_such }}</p>",
+            "{{ model no_such }}: no model number called 'no_such': choose from page_accuracy",
+        ),
         ("<p>{{ metric }}</p>", "{{ metric }}: not a placeholder: write {{ KIND NAME }}, KIND one of animation,"),
         ("<p>{{ animation }}</p>", "{{ animation }}: not a placeholder"),
         ("<p>{{ animaton conv }}</p>", "{{ animaton conv }}: not a placeholder"),
@@ -140,6 +144,8 @@ def test_a_placeholder_that_cannot_be_filled_says_which_and_the_names_there_are(
     (tmp_path / "run/metrics.json").write_text(json.dumps(METRICS.to_json()))
     (tmp_path / "assets/figures").mkdir(parents=True)
     (tmp_path / "assets/figures/figures.json").write_text('{"learning_curves": {}}')
+    (tmp_path / "assets/model").mkdir()
+    (tmp_path / "assets/model/model.json").write_text('{"numbers": {"page_accuracy": "0.9870"}}')
     with pytest.raises(PlaceholderError) as raised:
         expand_placeholders(page, tmp_path, RunFolder(tmp_path / "run"), _url_for)
     assert str(raised.value).startswith(says) and "\n" not in str(raised.value)

@@ -193,5 +193,5 @@ def test_the_digit_pages_numbers_and_exercises_come_from_the_build_model(built_s
     assert html.count('<details class="question">') == len(manifest["exercises"])
     digit = next(e["digit"] for e in manifest["exercises"] if "digit" in e)
     assert f'href="../digit/?digit={digit}"' in html and 'href="../explorer/?size=' in html
-    with pytest.raises(KeyError, match="no model number called 'nope': choose from page_accuracy"):
+    with pytest.raises(PlaceholderError, match="no model number called 'nope': choose from page_accuracy"):
         expand_placeholders("{{ model nope }}", docs, build_run, _url_for)

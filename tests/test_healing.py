@@ -125,7 +125,11 @@ def _quick_try(project: Path) -> None:
     run = RunFolder(project / "build/run")
     metrics = run.metrics()
     quick = dataclasses.replace(metrics.config, epochs=2, train_limit=500)
-    run.write(MnistConvNet().state_dict(), dataclasses.replace(metrics, config=quick, test_accuracy=0.5343), ["x"])
+    run.write(
+        MnistConvNet().state_dict(),
+        dataclasses.replace(metrics, config=quick, epochs=metrics.epochs[:2], test_accuracy=0.5343),
+        ["x"],
+    )
 
 
 ANIM, FIGURES, RUN = "docs/assets/anim", "docs/assets/figures", "build/run"
@@ -231,7 +235,11 @@ def test_the_pages_refuse_a_run_that_is_not_the_lessons_recipe(project):
     run = RunFolder(quick)
     metrics = run.metrics()
     config = dataclasses.replace(metrics.config, epochs=2, train_limit=500, out=str(quick))
-    run.write(torch.load(run.model_file, weights_only=True), dataclasses.replace(metrics, config=config), ["x"])
+    run.write(
+        torch.load(run.model_file, weights_only=True),
+        dataclasses.replace(metrics, config=config, epochs=metrics.epochs[:2]),
+        ["x"],
+    )
     before = hashes(project, "site")
     pages = subprocess.run(
         [str(project / ".venv/bin/python"), "scripts/pages.py", "--site", "site"],

@@ -26,7 +26,7 @@ def page(browser, site_server):
 @pytest.mark.parametrize(
     ("answer", "says"),
     [
-        (refused(404), "Could not load ../assets/figures/explorer.json (HTTP 404). Rebuild the site with `make site`"),
+        (refused(404), "Could not load ../assets/figures/explorer.json (HTTP 404). Rebuild the site with make site"),
         (refused(200, "{"), "../assets/figures/explorer.json is not the file the build writes ("),
         (refused(200, '{"filters": []}'), "is not the file the build writes (it has no bias, kernel_size"),
     ],
@@ -37,6 +37,7 @@ def test_the_explorer_without_its_data_says_so_and_still_explores(page, answer, 
     failure = page.locator("#convlab-digit [data-testid=load-error]")
     failure.wait_for()
     assert says in failure.inner_text()
+    assert failure.locator("code").inner_text() == "make site"
     # The convolution explorer needs no data: it draws its 3×3 output as ever.
     assert page.locator("#convlab-explorer [data-grid=output] [data-cell]").count() == 9
     assert uncaught(page) == []
@@ -68,3 +69,5 @@ def test_a_page_opened_as_a_file_says_how_to_serve_the_site(page, built_site, pa
     folder = str(built_site.resolve()) + "/"
     expected = f"python3 -m http.server --directory {folder} and open http://localhost:8000/{path}"
     assert all(expected in text for text in messages.all_inner_texts())
+    commands = page.locator("[data-testid=needs-server] code").all_inner_texts()
+    assert commands[:2] == [f"python3 -m http.server --directory {folder}", f"http://localhost:8000/{path}"]

@@ -41,7 +41,8 @@ export function requireKeys(data, keys) {
   if (missing.length) throw new Error(`it has no ${missing.join(", ")}`);
 }
 
-/** Show, in place of the part `root` would hold, why it could not start. */
+/** Show, in place of the part `root` would hold, why it could not start (what is between backticks as code). */
 export function showFailure(root, problem) {
-  root.replaceChildren(element("p", { class: "convlab-failure", role: "alert", "data-testid": "load-error", text: problem.message }));
+  const parts = problem.message.split("`").map((text, k) => (k % 2 ? element("code", { text }) : text));
+  root.replaceChildren(element("p", { class: "convlab-failure", role: "alert", "data-testid": "load-error" }, parts));
 }

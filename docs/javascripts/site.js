@@ -66,10 +66,14 @@ function sayWhatNeedsAServer(body) {
     message.className = "convlab-failure";
     message.setAttribute("role", "alert");
     message.dataset.testid = "needs-server";
-    message.textContent =
-      "This part runs in your browser, which does not start it from a page opened as a file. " +
-      `Serve the site's folder instead: python3 -m http.server --directory ${decodeURI(root.pathname)} ` +
-      `and open http://localhost:8000/${page}`;
+    const code = (text) => Object.assign(document.createElement("code"), { textContent: text });
+    message.append(
+      "This part runs in your browser, which does not start it from a page opened as a file. Serve the site's folder instead: ",
+      code(`python3 -m http.server --directory ${decodeURI(root.pathname)}`),
+      " and open ",
+      code(`http://localhost:8000/${page}`),
+      ".",
+    );
     part.replaceChildren(message);
   }
 }

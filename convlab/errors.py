@@ -18,3 +18,12 @@ def shown(text: str, limit: int = 40) -> str:
     if len(text) <= limit:
         return repr(text)
     return f"{text[: limit // 2] + '…'!r} ({len(text)} characters)"
+
+
+def cut(text: str, limit: int = 160) -> str:
+    """Return ``text``, ended with an ellipsis after ``limit`` characters when it is longer.
+
+    >>> cut("abcdef", 3)
+    'abc…'
+    """
+    return text if len(text) <= limit else text[:limit] + "…"

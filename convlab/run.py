@@ -24,7 +24,7 @@ import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
-from convlab.errors import UsageError
+from convlab.errors import UsageError, cut
 from convlab.files import check_can_create, write_files
 
 DEFAULT_DIR = "runs/mnist"
@@ -279,8 +279,7 @@ def why_unusable(error: Exception) -> str:
     """Return why a file could not be used, in one short line; never torch's advice to load it unsafely."""
     if not isinstance(error, RuntimeError | ValueError) or isinstance(error, pickle.UnpicklingError):
         return "not a file that torch.save wrote"
-    text = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
-    return text if len(text) <= 160 else text[:160] + "…"
+    return cut(" ".join(line.strip() for line in str(error).splitlines() if line.strip()))
 
 
 def _torch_load(path: Path, advice: str):

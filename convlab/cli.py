@@ -8,6 +8,7 @@ Each subcommand imports what it needs when it runs, so ``--help`` loads neither 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import math
 import re
 import sys
@@ -214,6 +215,7 @@ def webmodel_command(args: argparse.Namespace) -> list[Path]:
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for every subcommand."""
     parser = _Parser(prog="convlab", description="Convolution, animated and checked against torch.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {importlib.metadata.version('convlab')}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     render = commands.add_parser(

@@ -183,7 +183,8 @@ def smallest_text_px(svg: str) -> float:
     """Return the smallest font size an SVG written by matplotlib draws, in CSS px at its natural size."""
     width_pt = float(re.search(r'<svg[^>]* width="([\d.]+)pt"', svg).group(1))
     view_width = float(re.search(r'<svg[^>]* viewBox="[\d.]+ [\d.]+ ([\d.]+) ', svg).group(1))
-    sizes = [float(size) for size in re.findall(r"font-size: ([\d.]+)px", svg)]
+    # Matplotlib 3.10 writes `font-size: 10px`; older releases the shorthand `font: 400 10px 'DejaVu Sans'`.
+    sizes = [float(size) for size in re.findall(r"font(?:-size)?:[^;\"]*?([\d.]+)px", svg)]
     return round(min(sizes) * width_pt * PX_PER_PT / view_width, 2)
 
 

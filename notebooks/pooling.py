@@ -23,7 +23,7 @@
 # every value was checked against PyTorch when the site was built.
 #
 # This page is a notebook. To run it yourself, download it with the button at the top of the page,
-# install what it imports with `pip install "convlab @ git+https://github.com/convlab/convlab"`
+# install what it imports with `{{ repo install }}`
 # (this brings NumPy and PyTorch along), and open it in Jupyter.
 
 # %%

@@ -1,6 +1,7 @@
 """MkDocs hooks: fill the pages' placeholders with what the build computed (see placeholders.py), in the
-pages and in the notebooks readers download, and move the notebook pages' large inline stylesheet into one
-shared, cacheable file.
+pages and in the notebooks readers download; give each page the picture and text a shared link shows and each
+notebook page its Colab link, from SITE_URL and REPO_URL; and move the notebook pages' large inline stylesheet
+into one shared, cacheable file.
 
 The training run whose numbers the pages show is the folder in the CONVLAB_RUN environment variable,
 which the Makefile sets (`make site`, `make serve`). The pages present it as the lesson's result, so a run
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.utils import get_relative_url
-from placeholders import expand_placeholders, placeholders_as_markdown
+from placeholders import colab_url, expand_placeholders, fill_repo, placeholders_as_markdown, social_picture
 
 from convlab.errors import UsageError
 from convlab.run import RunFolder, TrainConfig
@@ -45,20 +46,38 @@ def on_pre_build(config):
         )
 
 
+def on_page_markdown(markdown, page, config, files):
+    # Before Markdown is rendered, so that a repo line in a code block is filled in whole (notebook pages get theirs
+    # in on_page_content).
+    return fill_repo(markdown, config["repo_url"])
+
+
 def on_page_content(html, page, config, files):
     # Raw HTML is not rewritten by MkDocs, so links are made relative to the page here.
     def url_for(path: str) -> str:
         return get_relative_url(path, page.file.url)
 
-    return expand_placeholders(html, Path(config["docs_dir"]), run_folder(), url_for)
+    html = expand_placeholders(html, Path(config["docs_dir"]), run_folder(), url_for)
+    return fill_repo(html, config["repo_url"], escape=True)
+
+
+def _is_notebook(page) -> bool:
+    return page.file.src_uri.startswith("lesson/") and page.file.src_uri.endswith(".ipynb")
 
 
 def on_page_context(context, page, config, nav):
-    # A lesson page is built from notebooks/NAME.py; its edit link should open that file, not the
-    # executed notebook in docs/lesson/, which the build writes.
-    if page.file.src_uri.startswith("lesson/") and page.file.src_uri.endswith(".ipynb") and page.edit_url:
-        source = f"notebooks/{Path(page.file.src_uri).stem}.py"
-        page.edit_url = config["repo_url"].rstrip("/") + "/" + config["edit_uri"].replace("docs/", source, 1)
+    site_url = config["site_url"].rstrip("/") + "/"
+    if _is_notebook(page):
+        # A lesson page is built from notebooks/NAME.py; its edit link should open that file, not the
+        # executed notebook in docs/lesson/, which the build writes.
+        stem = Path(page.file.src_uri).stem
+        if page.edit_url:
+            source = f"notebooks/{stem}.py"
+            page.edit_url = config["repo_url"].rstrip("/") + "/" + config["edit_uri"].replace("docs/", source, 1)
+        # The notebook mkdocs-jupyter publishes beside the page, opened in Colab from the published branch.
+        page.meta["colab_url"] = colab_url(config["repo_url"], f"{page.url}{stem}.ipynb")
+    picture = social_picture(page.content, Path(config["docs_dir"]))
+    page.meta["social"] = {**picture, "url": site_url + page.url, "image": site_url + picture["path"]}
     return context
 
 
@@ -87,5 +106,7 @@ def on_post_build(config):
         for cell in notebook["cells"]:
             if cell["cell_type"] == "markdown":
                 text = "".join(cell["source"])
-                cell["source"] = placeholders_as_markdown(text, Path(config["docs_dir"]), run, page_url)
+                cell["source"] = placeholders_as_markdown(
+                    text, Path(config["docs_dir"]), run, page_url, config["repo_url"]
+                )
         path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -26,6 +26,7 @@ from convlab.figures import (
     most_common_mistakes,
     most_common_mistakes_text,
     relu_note,
+    smallest_text_px,
 )
 from convlab.run import RunFolder, TrainConfig
 from convlab.train import train
@@ -108,6 +109,14 @@ def test_text_px_is_the_smallest_text_the_file_draws_and_at_least_12_px(figures)
         assert sizes, rendition["file"]
         assert rendition["text_px"] == pytest.approx(min(sizes), abs=0.01), rendition["file"]
         assert rendition["text_px"] >= 12, rendition["file"]
+
+
+def test_smallest_text_px_reads_both_ways_matplotlib_writes_a_font_size():
+    # 3.10 and later write font-size; 3.8 and 3.9 (which pyproject.toml allows) write the font shorthand.
+    head = '<svg width="300pt" height="100pt" viewBox="0 0 300 100">'
+    modern = head + '<text style="font-size: 10px; font-family: sans">a</text><text style="font-size: 12px">b</text>'
+    older = head + '<text style="font: 400 10px \'DejaVu Sans\'">a</text><text style="font: 12px sans">b</text>'
+    assert smallest_text_px(modern) == smallest_text_px(older) == round(10 * 4 / 3, 2)
 
 
 def test_colour_that_stands_for_a_value_has_a_colour_bar(figures):

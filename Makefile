@@ -65,9 +65,14 @@ PAGE_INPUTS := mkdocs.yml docs overrides scripts/mkdocs_hooks.py scripts/placeho
 GENERATED := $(ANIM_DIR) $(FIG_DIR) $(MODEL_DIR) docs/lesson $(KATEX_DIR)
 BUILD_START := $(shell date +%s.%N)
 
-.PHONY: site test lowest-versions lint serve bench screenshots clean FORCE
+.PHONY: site assets test lowest-versions lint serve bench screenshots clean FORCE
 
-site: $(ANIM_FILES) $(FIGURE_FILES) $(MODEL_FILES) $(EXECUTED) $(KATEX_FILES) $(RUN_FILES) | $(INSTALLED)
+# Everything the pages show, built by the steps below; `make serve` makes it again before each rebuild.
+ASSETS := $(ANIM_FILES) $(FIGURE_FILES) $(MODEL_FILES) $(EXECUTED) $(KATEX_FILES) $(RUN_FILES)
+
+assets: $(ASSETS)
+
+site: $(ASSETS) | $(INSTALLED)
 	@$(STEP) pages --inputs $(PAGE_INPUTS) --env SITE_URL REPO_URL EDIT_URI --outputs site -- \
 		$(BIN)/python scripts/pages.py --site site
 	@$(BIN)/python scripts/buildstep.py summary --since $(BUILD_START) --site site
@@ -126,8 +131,12 @@ test: lint site
 lowest-versions: $(MNIST_FILES) | $(INSTALLED)
 	$(BIN)/python -m pytest -m lowest tests/test_lowest_versions.py
 
+# A live preview that follows every source: mkdocs.yml's `watch:` adds the notebooks, the theme, the hooks and
+# convlab to docs/, and before each rebuild the hooks run `make assets` (CONVLAB_SERVE_STEPS), so a saved notebook
+# is executed again through its step's cache (and an edit of convlab remakes what it feeds). SERVE_ADDRESS: where.
+SERVE_ADDRESS ?= 127.0.0.1:8000
 serve: site
-	$(BIN)/mkdocs serve
+	CONVLAB_SERVE_STEPS="$(MAKE) --no-print-directory assets" $(BIN)/mkdocs serve --dev-addr $(SERVE_ADDRESS)
 
 # Every page at phone and laptop width, light and dark, into build/screenshots/ for review.
 screenshots: site

@@ -158,6 +158,8 @@ def render_command(args: argparse.Namespace) -> list[Path]:
 
 def gifs_command(args: argparse.Namespace) -> list[Path]:
     """Render the catalogue's animations (all, or those named) into a folder; return the files written."""
+    from tqdm import tqdm
+
     from convlab.animate import check_width, render_animation
     from convlab.catalogue import find
 
@@ -165,7 +167,8 @@ def gifs_command(args: argparse.Namespace) -> list[Path]:
     out = Path(args.out)
     names = args.only or [animation.name for animation in CATALOGUE]
     animations = [find(name) for name in names]
-    return [path for animation in animations for path in render_animation(animation, out, args.width)]
+    progress = tqdm(animations, desc="gifs", unit="animation", leave=False, disable=None)  # on a terminal only
+    return [path for animation in progress for path in render_animation(animation, out, args.width)]
 
 
 def data_command(args: argparse.Namespace) -> list[Path]:

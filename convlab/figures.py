@@ -31,6 +31,7 @@ from matplotlib.axis import Axis
 from matplotlib.colors import ListedColormap, LogNorm, Normalize, to_rgb
 from matplotlib.text import Text
 from torch import nn
+from tqdm import tqdm
 
 from convlab.arithmetic import Geometry
 from convlab.catalogue import EXPLORER_DATA, FIGURE_INDEX, FIGURE_LAYOUTS, FIGURE_SCHEMES, figure_file
@@ -631,14 +632,16 @@ def make_figures(run: Path, data_root: Path, out: Path) -> list[Figure]:
     images, labels = test_images[test_index], test_labels[test_index].numpy()
     predicted = predict(model, images)
     make_dir(out)
-    figures = [
-        learning_curves(metrics, out),
-        first_layer_filters(model, out),
-        feature_maps(model, images[0], int(labels[0]), out),
-        confusion_matrix(labels, predicted, out),
-        mistakes(images, labels, predicted, out),
-        conv_relu_demo(images[0], int(labels[0]), out),
-    ]
+    drawings = (
+        lambda: learning_curves(metrics, out),
+        lambda: first_layer_filters(model, out),
+        lambda: feature_maps(model, images[0], int(labels[0]), out),
+        lambda: confusion_matrix(labels, predicted, out),
+        lambda: mistakes(images, labels, predicted, out),
+        lambda: conv_relu_demo(images[0], int(labels[0]), out),
+    )
+    # A bar on a terminal only (tqdm's disable=None), gone when the figures are done.
+    figures = [draw() for draw in tqdm(drawings, desc="figures", unit="figure", leave=False, disable=None)]
     write_text_atomic(out / EXPLORER_DATA, json.dumps(explorer_data(model, images[0], int(labels[0]))) + "\n")
     manifest = {figure.name: figure.to_json() for figure in figures}
     write_text_atomic(out / FIGURE_INDEX, json.dumps(manifest, indent=1) + "\n")

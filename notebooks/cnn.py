@@ -16,7 +16,8 @@
 #
 # To run this page yourself, download it (the button at the top), install what it imports with
 # `{{ repo install }}` (this brings PyTorch, torchvision
-# and Matplotlib along), and run it in Jupyter in any folder. It downloads MNIST into `data/` and, as
+# and Matplotlib along; without an NVIDIA GPU,
+# `{{ repo install_cpu }}` takes PyTorch's CPU build, a fraction of the download), and run it in Jupyter in any folder. It downloads MNIST into `data/` and, as
 # it finds no trained run there, trains the model itself, which takes a few minutes on a laptop.
 # Set the environment variable `CONVLAB_QUICK=1` to try it in seconds instead: one epoch on the first
 # 1,000 training images, and shorter speed measurements.

@@ -15,7 +15,8 @@
 #
 # To run this page yourself, download it (the button at the top), install what it imports with
 # `{{ repo install }}` (this brings PyTorch, torchvision
-# and Matplotlib along), and run it in Jupyter in any folder: the first cell downloads MNIST into
+# and Matplotlib along; without an NVIDIA GPU,
+# `{{ repo install_cpu }}` takes PyTorch's CPU build, a fraction of the download), and run it in Jupyter in any folder: the first cell downloads MNIST into
 # `data/` there.
 #
 # ## MNIST again

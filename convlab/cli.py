@@ -8,6 +8,7 @@ Each subcommand imports what it needs when it runs, so ``--help`` loads neither 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import math
 import os
 import re
@@ -201,6 +202,8 @@ def render_command(args: argparse.Namespace) -> list[Path]:
 
 def gifs_command(args: argparse.Namespace) -> list[Path]:
     """Render the catalogue's animations (all, or those named) into a folder; return the files written."""
+    from tqdm import tqdm
+
     from convlab.animate import check_width, render_animation
     from convlab.catalogue import find
 
@@ -208,7 +211,8 @@ def gifs_command(args: argparse.Namespace) -> list[Path]:
     out = Path(args.out)
     names = args.only or [animation.name for animation in CATALOGUE]
     animations = [find(name) for name in names]
-    return [path for animation in animations for path in render_animation(animation, out, args.width)]
+    progress = tqdm(animations, desc="gifs", unit="animation", leave=False, disable=None)  # on a terminal only
+    return [path for animation in progress for path in render_animation(animation, out, args.width)]
 
 
 def data_command(args: argparse.Namespace) -> list[Path]:
@@ -258,6 +262,7 @@ def webmodel_command(args: argparse.Namespace) -> list[Path]:
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for every subcommand."""
     parser = _Parser(prog="convlab", description="Convolution, animated and checked against torch.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {importlib.metadata.version('convlab')}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     render = commands.add_parser(

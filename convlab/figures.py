@@ -32,6 +32,7 @@ from matplotlib.colors import ListedColormap, LogNorm, Normalize, to_rgb
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 from torch import nn
+from tqdm import tqdm
 
 from convlab.arithmetic import Geometry
 from convlab.catalogue import EXPLORER_DATA, FIGURE_INDEX, FIGURE_LAYOUTS, FIGURE_SCHEMES, figure_file
@@ -184,7 +185,8 @@ def smallest_text_px(svg: str) -> float:
     """Return the smallest font size an SVG written by matplotlib draws, in CSS px at its natural size."""
     width_pt = float(re.search(r'<svg[^>]* width="([\d.]+)pt"', svg).group(1))
     view_width = float(re.search(r'<svg[^>]* viewBox="[\d.]+ [\d.]+ ([\d.]+) ', svg).group(1))
-    sizes = [float(size) for size in re.findall(r"font-size: ([\d.]+)px", svg)]
+    # Matplotlib 3.10 writes `font-size: 10px`; older releases the shorthand `font: 400 10px 'DejaVu Sans'`.
+    sizes = [float(size) for size in re.findall(r"font(?:-size)?:[^;\"]*?([\d.]+)px", svg)]
     return round(min(sizes) * width_pt * PX_PER_PT / view_width, 2)
 
 
@@ -633,14 +635,16 @@ def make_figures(run: Path, data_root: Path, out: Path) -> list[Figure]:
     predicted = predict(model, images)
     # Drawn into a staging folder, moved into out only once every file is written: all of them, or none.
     with staged_folder(out) as stage:
-        figures = [
-            learning_curves(metrics, stage),
-            first_layer_filters(model, stage),
-            feature_maps(model, images[0], int(labels[0]), stage),
-            confusion_matrix(labels, predicted, stage),
-            mistakes(images, labels, predicted, stage),
-            conv_relu_demo(images[0], int(labels[0]), stage),
-        ]
+        drawings = (
+            lambda: learning_curves(metrics, stage),
+            lambda: first_layer_filters(model, stage),
+            lambda: feature_maps(model, images[0], int(labels[0]), stage),
+            lambda: confusion_matrix(labels, predicted, stage),
+            lambda: mistakes(images, labels, predicted, stage),
+            lambda: conv_relu_demo(images[0], int(labels[0]), stage),
+        )
+        # A bar on a terminal only (tqdm's disable=None), gone when the figures are done.
+        figures = [draw() for draw in tqdm(drawings, desc="figures", unit="figure", leave=False, disable=None)]
         (stage / EXPLORER_DATA).write_text(json.dumps(explorer_data(model, images[0], int(labels[0]))) + "\n", "utf-8")
         manifest = {figure.name: figure.to_json() for figure in figures}
         (stage / FIGURE_INDEX).write_text(json.dumps(manifest, indent=1) + "\n", "utf-8")

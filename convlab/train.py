@@ -30,6 +30,7 @@ from pathlib import Path
 import torch
 from torch import nn
 from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
+from tqdm import tqdm
 
 from convlab.data import check_mnist, load_split, split_indices
 from convlab.errors import UsageError
@@ -253,7 +254,9 @@ def train(config: TrainConfig, resume: bool = False, log=print) -> Metrics:
     writer = None
     for epoch in range(len(epochs) + 1, config.epochs + 1):
         started = time.perf_counter()
-        train_loss, train_accuracy = train_one_epoch(trained, train_loader, loss_fn, optimizer)
+        # A bar of batches on a terminal (it is gone when the epoch's line is printed); nothing in a log.
+        batches = tqdm(train_loader, desc=f"Epoch {epoch}/{config.epochs}", unit="batch", leave=False, disable=None)
+        train_loss, train_accuracy = train_one_epoch(trained, batches, loss_fn, optimizer)
         val_loss, val_accuracy = evaluate(model, validation_loader, loss_fn)
         took = time.perf_counter() - started
         seconds += took

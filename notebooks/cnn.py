@@ -15,8 +15,9 @@
 # the loss below) turns them into probabilities.
 #
 # To run this page yourself, download it (the button at the top), install what it imports with
-# `pip install "convlab @ git+https://github.com/convlab/convlab"` (this brings PyTorch, torchvision
-# and Matplotlib along), and run it in Jupyter in any folder. It downloads MNIST into `data/` and, as
+# `{{ repo install }}` (this brings PyTorch, torchvision
+# and Matplotlib along; without an NVIDIA GPU,
+# `{{ repo install_cpu }}` takes PyTorch's CPU build, a fraction of the download), and run it in Jupyter in any folder. It downloads MNIST into `data/` and, as
 # it finds no trained run there, trains the model itself, which takes a few minutes on a laptop.
 # Set the environment variable `CONVLAB_QUICK=1` to try it in seconds instead: one epoch on the first
 # 1,000 training images, and shorter speed measurements.
@@ -386,7 +387,10 @@ if found:
         (e.epoch, e.train_loss, e.train_accuracy, e.val_loss, e.val_accuracy)
         for e in run.metrics().epochs
     ]
-    print(f"Loaded the run in {run.path}, trained with this recipe by `convlab train`.")
+    # No path: the executed page is what readers download, and the build's folders are not theirs.
+    print(
+        f"Loaded a finished run of this recipe ({len(history)} epochs by `convlab train`) instead of training."
+    )
 else:
     started, history = time.perf_counter(), []
     for epoch in range(1, epochs + 1):

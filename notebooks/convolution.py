@@ -22,8 +22,9 @@
 #
 # This page is a notebook: every output below was produced by running its code when the site was
 # built. To run it yourself, download it with the button at the top of the page, install what it
-# imports with `pip install "convlab @ git+https://github.com/convlab/convlab"` (this brings NumPy
-# and PyTorch along), and open it in Jupyter.
+# imports with `{{ repo install }}` (this brings NumPy
+# and PyTorch along; without an NVIDIA GPU,
+# `{{ repo install_cpu }}` takes PyTorch's CPU build, a fraction of the download), and open it in Jupyter.
 
 # %%
 import numpy as np

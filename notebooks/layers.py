@@ -14,8 +14,9 @@
 # layers every convolutional network needs: ReLU and Flatten.
 #
 # To run this page yourself, download it (the button at the top), install what it imports with
-# `pip install "convlab @ git+https://github.com/convlab/convlab"` (this brings PyTorch, torchvision
-# and Matplotlib along), and run it in Jupyter in any folder: the first cell downloads MNIST into
+# `{{ repo install }}` (this brings PyTorch, torchvision
+# and Matplotlib along; without an NVIDIA GPU,
+# `{{ repo install_cpu }}` takes PyTorch's CPU build, a fraction of the download), and run it in Jupyter in any folder: the first cell downloads MNIST into
 # `data/` there.
 #
 # ## MNIST again

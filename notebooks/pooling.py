@@ -23,8 +23,9 @@
 # every value was checked against PyTorch when the site was built.
 #
 # This page is a notebook. To run it yourself, download it with the button at the top of the page,
-# install what it imports with `pip install "convlab @ git+https://github.com/convlab/convlab"`
-# (this brings NumPy and PyTorch along), and open it in Jupyter.
+# install what it imports with `{{ repo install }}`
+# (this brings NumPy and PyTorch along; without an NVIDIA GPU,
+# `{{ repo install_cpu }}` takes PyTorch's CPU build, a fraction of the download), and open it in Jupyter.
 
 # %%
 import torch

@@ -1,6 +1,7 @@
 """MkDocs hooks: fill the pages' placeholders with what the build computed (see placeholders.py), in the
-pages and in the notebooks readers download, and move the notebook pages' large inline stylesheet into one
-shared, cacheable file.
+pages and in the notebooks readers download; give each page the picture and text a shared link shows and each
+notebook page its Colab link, from SITE_URL and REPO_URL; and move the notebook pages' large inline stylesheet
+into one shared, cacheable file.
 
 The training run whose numbers the pages show is the folder in the CONVLAB_RUN environment variable,
 which the Makefile sets (`make site`, `make serve`). The pages present it as the lesson's result, so a run
@@ -11,16 +12,26 @@ import hashlib
 import json
 import os
 import re
+import shlex
+import subprocess
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.utils import get_relative_url
-from placeholders import PlaceholderError, expand_placeholders, placeholders_as_markdown
+from placeholders import (
+    PlaceholderError,
+    colab_url,
+    expand_placeholders,
+    fill_repo,
+    placeholders_as_markdown,
+    social_picture,
+)
 
 from convlab.errors import UsageError
 from convlab.run import RunFolder, TrainConfig
 
 LARGE_STYLE = re.compile(r"<style[^>]*>(.{20000,}?)</style>", re.S)
+SERVING = False  # set by on_startup: `mkdocs serve`, not `mkdocs build`
 
 
 def run_folder() -> RunFolder:
@@ -30,7 +41,24 @@ def run_folder() -> RunFolder:
     return RunFolder(os.environ["CONVLAB_RUN"])
 
 
+def on_startup(command, dirty):
+    global SERVING
+    SERVING = command == "serve"
+
+
+def remake_assets() -> None:
+    """Under `make serve`, run CONVLAB_SERVE_STEPS (`make assets`): what an edit changed is made again, the rest
+    reused from the steps' cache. PluginError with the steps' last lines if they failed."""
+    steps = os.environ.get("CONVLAB_SERVE_STEPS")
+    if not (SERVING and steps):
+        return
+    result = subprocess.run(shlex.split(steps), capture_output=True, text=True)
+    if result.returncode != 0:
+        raise PluginError(f"`{steps}` failed; the preview keeps the pages it had:\n{result.stderr[-3000:]}")
+
+
 def on_pre_build(config):
+    remake_assets()
     # The pages present the run as the lesson's result: a run of other settings stops the build here.
     run = run_folder()
     try:
@@ -45,9 +73,14 @@ def on_pre_build(config):
         )
 
 
+def _is_notebook(page) -> bool:
+    """Return True for a lesson page built from an executed notebook (docs/lesson/NAME.ipynb)."""
+    return page.file.src_uri.startswith("lesson/") and page.file.src_uri.endswith(".ipynb")
+
+
 def source_of(page) -> Path:
     """Return the file an author edits for this page: a lesson's jupytext source, else the page in docs/."""
-    if page.file.src_uri.startswith("lesson/") and page.file.src_uri.endswith(".ipynb"):
+    if _is_notebook(page):
         return Path("notebooks") / f"{Path(page.file.src_uri).stem}.py"
     return Path(page.file.abs_src_path).relative_to(Path.cwd()) if page.file.abs_src_path else Path(page.file.src_uri)
 
@@ -59,12 +92,22 @@ def where(source: Path, text: str) -> str:
     return f"{source}:{found}" if found else str(source)
 
 
+def on_page_markdown(markdown, page, config, files):
+    # Before Markdown is rendered, so that a repo line in a code block is filled in whole (notebook pages get theirs
+    # in on_page_content).
+    try:
+        return fill_repo(markdown, config["repo_url"])
+    except PlaceholderError as error:
+        raise PluginError(f"{where(source_of(page), error.placeholder)}: {error}") from None
+
+
 def on_page_content(html, page, config, files):
     # Raw HTML is not rewritten by MkDocs, so links are made relative to the page here.
     def url_for(path: str) -> str:
         return get_relative_url(path, page.file.url)
 
     try:
+        html = fill_repo(html, config["repo_url"], escape=True)
         return expand_placeholders(html, Path(config["docs_dir"]), run_folder(), url_for)
     except PlaceholderError as error:
         raise PluginError(f"{where(source_of(page), error.placeholder)}: {error}") from None
@@ -73,11 +116,17 @@ def on_page_content(html, page, config, files):
 
 
 def on_page_context(context, page, config, nav):
-    # A lesson page is built from notebooks/NAME.py; its edit link should open that file, not the
-    # executed notebook in docs/lesson/, which the build writes.
-    if page.file.src_uri.startswith("lesson/") and page.file.src_uri.endswith(".ipynb") and page.edit_url:
-        source = source_of(page).as_posix()
-        page.edit_url = config["repo_url"].rstrip("/") + "/" + config["edit_uri"].replace("docs/", source, 1)
+    site_url = config["site_url"].rstrip("/") + "/"
+    if _is_notebook(page):
+        # A lesson page is built from notebooks/NAME.py; its edit link should open that file, not the
+        # executed notebook in docs/lesson/, which the build writes.
+        if page.edit_url:
+            source = source_of(page).as_posix()
+            page.edit_url = config["repo_url"].rstrip("/") + "/" + config["edit_uri"].replace("docs/", source, 1)
+        # The notebook mkdocs-jupyter publishes beside the page, opened in Colab from the published branch.
+        page.meta["colab_url"] = colab_url(config["repo_url"], f"{page.url}{Path(page.file.src_uri).stem}.ipynb")
+    picture = social_picture(page.content, Path(config["docs_dir"]))
+    page.meta["social"] = {**picture, "url": site_url + page.url, "image": site_url + picture["path"]}
     return context
 
 
@@ -106,5 +155,7 @@ def on_post_build(config):
         for cell in notebook["cells"]:
             if cell["cell_type"] == "markdown":
                 text = "".join(cell["source"])
-                cell["source"] = placeholders_as_markdown(text, Path(config["docs_dir"]), run, page_url)
+                cell["source"] = placeholders_as_markdown(
+                    text, Path(config["docs_dir"]), run, page_url, config["repo_url"]
+                )
         path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -85,9 +85,14 @@ def execute(source: Path, out: Path, cwd: Path) -> None:
 
     notebook = jupytext.read(source)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    # The same source executes into the same bytes: cell ids by position (nbformat draws random ones), and no
+    # execution timestamps (record_timing).
+    for index, cell in enumerate(notebook.cells):
+        cell.id = f"{source.stem}-{index}"
     client = NotebookClient(
         notebook,
         timeout=TIMEOUT_SECONDS,
+        record_timing=False,
         kernel_name="python3",
         allow_errors=False,
         resources={"metadata": {"path": str(cwd)}},

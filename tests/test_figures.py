@@ -4,6 +4,8 @@ import base64
 import io
 import json
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import matplotlib.pyplot as plt
@@ -12,6 +14,7 @@ import pytest
 import torch
 from matplotlib.colors import to_rgb
 from PIL import Image
+from terminal import run_in_terminal
 
 from convlab.catalogue import FIGURE_NAMES, FIGURES
 from convlab.data import load_split, split_indices
@@ -27,6 +30,7 @@ from convlab.figures import (
     most_common_mistakes,
     most_common_mistakes_text,
     relu_note,
+    smallest_text_px,
 )
 from convlab.run import EpochResult, Metrics, RunFolder, Runtime, TrainConfig
 from convlab.train import train
@@ -49,6 +53,14 @@ def figures(run, mnist_root, tmp_path_factory):
     out = tmp_path_factory.mktemp("figures")
     make_figures(run, mnist_root, out)
     return out, json.loads((out / "figures.json").read_text())
+
+
+def test_figures_shows_a_bar_on_a_terminal_and_nothing_in_a_log(run, mnist_root, tmp_path):
+    command = [sys.executable, "-m", "convlab", "figures", "--run", run, "--data-root", mnist_root, "--out"]
+    status, shown = run_in_terminal([*command, "terminal"], tmp_path)
+    assert status == 0 and re.search(rf"figures: +\d+%.*\| \d/{len(FIGURE_NAMES)} \[", shown), shown
+    logged = subprocess.run([*command, "log"], cwd=tmp_path, capture_output=True, text=True)
+    assert logged.returncode == 0 and logged.stderr == "", logged.stderr
 
 
 def _renditions(manifest):
@@ -109,6 +121,14 @@ def test_text_px_is_the_smallest_text_the_file_draws_and_at_least_12_px(figures)
         assert sizes, rendition["file"]
         assert rendition["text_px"] == pytest.approx(min(sizes), abs=0.01), rendition["file"]
         assert rendition["text_px"] >= 12, rendition["file"]
+
+
+def test_smallest_text_px_reads_both_ways_matplotlib_writes_a_font_size():
+    # 3.10 and later write font-size; 3.8 and 3.9 (which pyproject.toml allows) write the font shorthand.
+    head = '<svg width="300pt" height="100pt" viewBox="0 0 300 100">'
+    modern = head + '<text style="font-size: 10px; font-family: sans">a</text><text style="font-size: 12px">b</text>'
+    older = head + '<text style="font: 400 10px \'DejaVu Sans\'">a</text><text style="font: 12px sans">b</text>'
+    assert smallest_text_px(modern) == smallest_text_px(older) == round(10 * 4 / 3, 2)
 
 
 def test_colour_that_stands_for_a_value_has_a_colour_bar(figures):

@@ -108,3 +108,14 @@ def test_ctrl_c_stops_the_kernel_and_says_one_line(tmp_path):
     assert not (tmp_path / "slow.ipynb").exists()
     with pytest.raises(ProcessLookupError):  # the kernel was shut down, not left running
         os.kill(kernel, 0)
+
+
+def test_a_lesson_notebook_executes_into_the_same_bytes_twice(tmp_path):
+    source = ROOT / "notebooks/convolution.py"
+    first, second = tmp_path / "first.ipynb", tmp_path / "second.ipynb"
+    for out in (first, second):
+        execute(source, out, ROOT)
+    assert first.read_bytes() == second.read_bytes()
+    cells = nbformat.read(first, as_version=4).cells
+    assert [cell.id for cell in cells] == [f"convolution-{k}" for k in range(len(cells))]
+    assert not [cell for cell in cells if "execution" in cell.metadata]  # no timestamps

@@ -3,33 +3,18 @@ that hold the versions requirements.txt pins for the site."""
 
 import ast
 import importlib.metadata
-import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from email.parser import Parser
 from pathlib import Path
 
-import pytest
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
 # What an import name is called on PyPI, where the two differ.
 DISTRIBUTION = {"PIL": "pillow"}
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
-    """Return the wheel built from a copy of the repository (building in place would write into build/)."""
-    source = tmp_path_factory.mktemp("source")
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
-        shutil.copy(ROOT / name, source / name)
-    shutil.copytree(ROOT / "convlab", source / "convlab", ignore=shutil.ignore_patterns("__pycache__"))
-    out = tmp_path_factory.mktemp("wheel")
-    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", out, source]
-    subprocess.run(command, check=True, capture_output=True)
-    (path,) = out.glob("convlab-*.whl")
-    return path
 
 
 def _metadata(wheel: Path):
@@ -81,3 +66,31 @@ def test_the_installed_versions_satisfy_the_declared_ranges(wheel):
     for requirement in map(Requirement, metadata.get_all("Requires-Dist")):
         installed = importlib.metadata.version(requirement.name)
         assert requirement.specifier.contains(installed), (requirement, installed)
+
+
+def test_the_metadata_is_modern_spdx_licence_urls_classifiers_and_typed(wheel):
+    metadata, files = _metadata(wheel)
+    assert metadata["Metadata-Version"] >= "2.4" and metadata["License-Expression"] == "MIT"
+    assert "License" not in metadata  # the deprecated free-text field
+    assert metadata.get_all("License-File") == ["LICENSE"] and any(f.endswith("licenses/LICENSE") for f in files)
+    urls = dict(url.split(", ", 1) for url in metadata.get_all("Project-URL"))
+    assert {"Homepage", "Source", "Issues"} <= set(urls), urls
+    assert "Typing :: Typed" in metadata.get_all("Classifier") and "convlab/py.typed" in files
+    assert not [c for c in metadata.get_all("Classifier") if c.startswith("License ::")]  # SPDX replaces these
+
+
+def test_the_build_backend_is_bounded_and_holds_the_pinned_setuptools():
+    (requirement,) = map(Requirement, tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"])
+    assert requirement.name == "setuptools" and "<" in str(requirement.specifier), requirement
+    assert requirement.specifier.contains(_pins()["setuptools"])
+
+
+def test_version_prints_the_packages_version():
+    result = subprocess.run([Path(sys.executable).parent / "convlab", "--version"], capture_output=True, text=True)
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert (result.returncode, result.stdout, result.stderr) == (0, f"convlab {version}\n", "")
+
+
+def test_pip_check_finds_nothing_broken_in_the_builds_environment():
+    result = subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -2,6 +2,7 @@
 
 import json
 import re
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -9,8 +10,11 @@ from placeholders import (
     NARROW_SCREEN,
     PlaceholderError,
     animation_figure,
+    colab_url,
     expand_placeholders,
+    fill_repo,
     metric_text,
+    repo_text,
     run_figure,
     still_figure,
 )
@@ -195,3 +199,30 @@ def test_the_digit_pages_numbers_and_exercises_come_from_the_build_model(built_s
     assert f'href="../digit/?digit={digit}"' in html and 'href="../explorer/?size=' in html
     with pytest.raises(PlaceholderError, match="no model number called 'nope': choose from page_accuracy"):
         expand_placeholders("{{ model nope }}", docs, build_run, _url_for)
+
+
+def test_repo_lines_follow_the_repository_and_an_unknown_one_is_refused():
+    fork = "https://github.com/someone/kernels"
+    text = "`{{ repo install }}`, then `{{ repo clone }}` and `cd {{repo folder}}`"
+    assert fill_repo(text, fork) == (
+        '`pip install "convlab @ git+https://github.com/someone/kernels"`, '
+        "then `git clone https://github.com/someone/kernels` and `cd kernels`"
+    )
+    assert fill_repo("<code>{{ repo url }}</code>", "https://example.org/a<b", escape=True) == (
+        "<code>https://example.org/a&lt;b</code>"
+    )
+    with pytest.raises(PlaceholderError, match="no repo line called 'nope': choose from url, install"):
+        fill_repo("{{ repo nope }}", fork)
+
+
+def test_colab_opens_the_published_notebook_from_github_only():
+    assert colab_url("https://github.com/someone/kernels.git", "lesson/cnn/cnn.ipynb") == (
+        "https://colab.research.google.com/github/someone/kernels/blob/gh-pages/lesson/cnn/cnn.ipynb"
+    )
+    assert colab_url("https://gitlab.com/someone/kernels", "lesson/cnn/cnn.ipynb") is None
+
+
+def test_the_readmes_install_lines_are_the_ones_the_pages_print_for_upstream():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for name in ("install", "install_cpu"):
+        assert repo_text(name, "https://github.com/convlab/convlab") in readme, name

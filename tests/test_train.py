@@ -5,6 +5,7 @@ import ast
 import dataclasses
 import errno
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from terminal import run_in_terminal
 from torch.utils.data import DataLoader, random_split
 from torchvision import datasets, transforms
 
@@ -391,3 +393,14 @@ def _flags(config: TrainConfig) -> list[str]:
         "--out",
         config.out,
     ]
+
+
+def test_training_shows_a_bar_of_batches_on_a_terminal_and_only_its_lines_in_a_log(mnist_root, tmp_path):
+    command = [Path(sys.executable).parent / "convlab", "train", "--epochs", "1", "--train-limit", "640"]
+    command += ["--data-root", str(mnist_root)]
+    status, shown = run_in_terminal([*command, "--out", "terminal"], tmp_path)
+    assert status == 0, shown
+    assert re.search(r"Epoch 1/1: +\d+%.*\| \d+/10 \[", shown), shown  # 640 images: 10 batches of 64
+    logged = subprocess.run([*command, "--out", "log"], cwd=tmp_path, capture_output=True, text=True)
+    lines = (tmp_path / "log/train.log").read_text().splitlines()
+    assert logged.returncode == 0 and logged.stderr.splitlines() == lines, logged.stderr

@@ -61,9 +61,25 @@ def execute(source: Path, out: Path, cwd: Path) -> None:
         _execute_interruptibly(client)
     except CellExecutionError as error:
         raise CellError(f"{source}: a cell failed\n{error}") from None
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = joined_streams(cell.outputs)
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_paths(out) as (temp,):
         nbformat.write(notebook, str(temp))
+
+
+def joined_streams(outputs: list) -> list:
+    """Return a cell's outputs with each run of printed text to one stream joined into one output: how the kernel
+    splits what a cell prints depends on timing, and the same notebook must execute into the same bytes."""
+    joined: list = []
+    for output in outputs:
+        before = joined[-1] if joined else None
+        if output.output_type == "stream" and before and before.output_type == "stream" and before.name == output.name:
+            before.text += output.text
+        else:
+            joined.append(output)
+    return joined
 
 
 def _execute_interruptibly(client) -> None:

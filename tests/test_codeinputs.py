@@ -90,7 +90,7 @@ def _edit(path: Path, pattern: str, replacement: str) -> None:
 @pytest.mark.slow
 def test_a_change_makes_exactly_the_steps_that_run_it_out_of_date(built_site, tmp_path):
     copy = _project_copy(tmp_path)
-    assert _stale(copy) == set()
+    assert _stale(copy) == set(), "the build is not current: run `make site` first (make test does)"
 
     _edit(copy / "convlab/run.py", r"^(    epochs: int = )(\d+)", r"\g<1>7")  # a training default
     assert _stale(copy) == {"train", "figures", "webmodel", "notebook-layers", "notebook-cnn", "pages"}

@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from notebooks import CellError, execute, execute_cached
+from notebooks import CellError, execute, execute_cached, joined_streams
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -111,3 +111,21 @@ def test_a_lesson_notebook_executes_into_the_same_bytes_twice(tmp_path):
     cells = nbformat.read(first, as_version=4).cells
     assert [cell.id for cell in cells] == [f"convolution-{k}" for k in range(len(cells))]
     assert not [cell for cell in cells if "execution" in cell.metadata]  # no timestamps
+
+
+def test_printed_text_split_by_the_kernel_is_joined_per_stream():
+    out = nbformat.v4.new_output
+    outputs = [
+        out("stream", name="stdout", text="a\n"),
+        out("stream", name="stdout", text="b\n"),
+        out("stream", name="stderr", text="warning\n"),
+        out("display_data", data={"text/plain": "x"}),
+        out("stream", name="stdout", text="c\n"),
+    ]
+    joined = joined_streams(outputs)
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in joined] == [
+        ("stream", "stdout", "a\nb\n"),
+        ("stream", "stderr", "warning\n"),
+        ("display_data", None, None),
+        ("stream", "stdout", "c\n"),
+    ]

@@ -87,6 +87,31 @@ def layer_case(rng, n):
     }
 
 
+def padding_case(n, text, settings):
+    """Return one padding of the shared cases as torch computes it (nn.Conv2d for a string padding, as PyTorch
+    accepts it there), or torch's refusal and whether it is PyTorch's own reason (a ValueError)."""
+    size, kernel, stride, dilation = (
+        python_outcome(parse_size, settings.get(key, "1")) for key in ("size", "kernel", "stride", "dilation")
+    )
+    generator = torch.Generator().manual_seed(n)
+    x = torch.randint(-5, 6, (1, 1, *size), generator=generator).double()  # (N, C, H, W)
+    w = torch.randint(-3, 4, (1, 1, *kernel), generator=generator).double()
+    padding = text if text.isalpha() else parse_size(text)
+    case = {"padding": text, "settings": settings, "input": x[0, 0].tolist(), "weights": w[0, 0].tolist()}
+    try:
+        if settings["op"] == "conv":
+            layer = torch.nn.Conv2d(1, 1, kernel, stride, padding, dilation, bias=False, dtype=torch.double)
+            layer.weight.data = w
+            y = layer(x)
+        elif settings["op"] == "maxpool":
+            y = F.max_pool2d(x, kernel, stride, padding, dilation)
+        else:
+            y = F.conv_transpose2d(x, w, None, stride, padding, 0, 1, dilation)
+    except (ValueError, TypeError) as error:
+        return case | {"refused": str(error), "reason": isinstance(error, ValueError)}
+    return case | {"expected": y[0, 0].detach().tolist()}
+
+
 def channel_count_case(in_channels, out_channels, groups):
     try:
         check_channels(in_channels, out_channels, groups)
@@ -100,8 +125,9 @@ def test_the_explorers_pure_modules_pass_their_node_tests_on_cases_from_torch(tm
     cases = {
         "layers": [layer_case(rng, n) for n in range(60)],
         "channel_counts": [channel_count_case(*case[:3]) for case in GRAMMAR["channel_counts"]],
+        "paddings": [padding_case(n, *case) for n, case in enumerate(GRAMMAR["paddings"])],
         "grammar": {
             kind: [[text, python_outcome(parse, text)] for text, _ in GRAMMAR[kind]] for kind, parse in PARSERS.items()
         },
     }
-    run_node_tests("conv.test.mjs", cases, tmp_path, passes=4)
+    run_node_tests("conv.test.mjs", cases, tmp_path, passes=6)

@@ -1,14 +1,15 @@
 // The explorer's state: the settings a URL query asks for, checked and computed into a model (geometry, input,
 // weights, steps, output), and what a step or a pointed cell highlights. No DOM here.
 import {
-  ONE_CHANNEL, OPERATIONS, cellKind, channelOutputs, channelSteps, channelSum, checkChannels, geometry, inputValue, links,
+  ONE_CHANNEL, OPERATIONS, cellKind, samePadding, channelOutputs, channelSteps, channelSum, checkChannels, geometry, inputValue, links,
   stepValue, steps, weightShape,
 } from "./conv.js";
 import { SettingError, parseBias, parseChannels, parseSize, pythonRepr, pythonStrip } from "./grammar.js";
 
-/** Named kernels (3×3) a reader can pick; "mean" is the averaging kernel of any size. */
+/** Named kernels (3×3) a reader can pick; "mean" (the averaging kernel) and "ones" fit any size. */
 export const KERNELS = {
   mean: { label: "mean (average)", weights: null },
+  ones: { label: "ones", weights: null },
   "sobel-x": { label: "Sobel, vertical edges", weights: "-1,0,1;-2,0,2;-1,0,1" },
   "sobel-y": { label: "Sobel, horizontal edges", weights: "-1,-2,-1;0,0,0;1,2,1" },
   sharpen: { label: "sharpen", weights: "0,-1,0;-1,5,-1;0,-1,0" },
@@ -35,10 +36,27 @@ export const LIMITS = {
 export const MAX_CANVAS = 40;
 /** Every stepper's bounds: the sizes' and the channels'. */
 export const BOUNDS = { ...LIMITS, ...CHANNEL_LIMITS };
+// As `convlab render --help` documents them: a 3×3 kernel (2×2 windows for pooling), the averaging kernel (ones for
+// a transposed convolution).
 const DEFAULTS = {
   op: "conv", size: "6", kernel: "3", stride: "1", padding: "0", dilation: "1", output_padding: "0", ceil_mode: "0", weights: "mean",
   in_channels: "1", out_channels: "1", groups: "1", bias: "0",
 };
+const OP_DEFAULTS = { transposed: { weights: "ones" }, maxpool: { kernel: "2" }, avgpool: { kernel: "2" } };
+
+/** Return the default of a setting for an operation, as the command line's. */
+export function defaultOf(key, op = DEFAULTS.op) {
+  return OP_DEFAULTS[op]?.[key] ?? DEFAULTS[key] ?? null;
+}
+
+/** How long a whole play-through may take at each speed, and the longest pause on one step (ms). */
+export const SPEEDS = { slow: { step: 1400, whole: 40000 }, normal: { step: 800, whole: 24000 }, fast: { step: 300, whole: 9600 } };
+
+/** Return the pause between steps (ms) at a speed: its step's pause, shortened so that `count` steps fit its whole. */
+export function stepInterval(speed, count) {
+  const { step, whole } = SPEEDS[speed];
+  return Math.max(30, Math.min(step, Math.floor(whole / Math.max(1, count))));
+}
 const CHANNEL_KEYS = ["in_channels", "out_channels", "groups", "bias"];
 
 const own = (object, key) => key !== null && Object.hasOwn(object, key);
@@ -63,7 +81,7 @@ export function queryText(raw) {
 export function effective(raw, key, op = raw.op ?? DEFAULTS.op) {
   if (raw[key] !== null) return raw[key];
   if (key === "stride" && own(OPERATIONS, op) && !OPERATIONS[op].weights) return effective(raw, "kernel", op); // as PyTorch's pooling
-  return DEFAULTS[key] ?? null;
+  return own(OPERATIONS, op) ? defaultOf(key, op) : DEFAULTS[key] ?? null;
 }
 
 function checkOperation(raw) {
@@ -72,7 +90,7 @@ function checkOperation(raw) {
     throw new SettingError(`${pythonRepr(op)} is not an operation: choose conv, transposed, maxpool or avgpool`);
   }
   const { name, weights } = OPERATIONS[op];
-  const given = (key) => raw[key] !== null && raw[key] !== DEFAULTS[key];
+  const given = (key) => raw[key] !== null && raw[key] !== defaultOf(key, op);
   if (!weights && given("weights")) throw new SettingError(`${name} has no weights: drop weights, or choose op conv or transposed`);
   if (op !== "transposed" && given("output_padding") && parseSize(raw.output_padding).some((v) => v !== 0)) {
     throw new SettingError(`output padding belongs to transposed convolution only: drop it, or choose op transposed`);
@@ -102,9 +120,9 @@ function countingGrid([rows, cols], channel = 0) {
   return Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => channel * rows * cols + r * cols + c));
 }
 
-/** Return the kernel grids the settings ask for: a named kernel, custom grids separated by "|", or null for the mean. */
-function weightGrids(raw) {
-  const name = raw.weights ?? DEFAULTS.weights;
+/** Return the kernel grids the settings ask for: a named kernel, custom grids separated by "|", or null for "mean" or "ones". */
+function weightGrids(raw, op) {
+  const name = raw.weights ?? defaultOf("weights", op);
   const text = own(KERNELS, name) ? KERNELS[name].weights : name;
   return text === null ? null : parseChannels(text, "--weights");
 }
@@ -163,6 +181,28 @@ function kernelTable(grids, shape) {
 }
 
 /**
+ * Return the padding a text asks for: N or HxW on both sides, or PyTorch's "valid" (none) and "same" (an output the
+ * input's size, for nn.Conv2d at stride 1 only); throw PyTorch's reason where it refuses them.
+ */
+function paddingOf(text, op, kernel, stride, dilation) {
+  if (/^[A-Za-z]+$/.test(text) && !["same", "valid"].includes(text)) {
+    throw new SettingError(`Invalid padding string ${pythonRepr(text)}, should be one of {'same', 'valid'} (PyTorch's ValueError): write N, HxW, same or valid`);
+  }
+  if (!["same", "valid"].includes(text)) {
+    const padding = parseSize(text);
+    return { padding, padEnd: padding, same: false };
+  }
+  if (op !== "conv") {
+    throw new SettingError(`padding=${pythonRepr(text)} belongs to convolution only (nn.Conv2d): give ${OPERATIONS[op].name} a number of cells, e.g. 1`);
+  }
+  if (text === "valid") return { padding: [0, 0], padEnd: [0, 0], same: false };
+  if (stride.some((s) => s !== 1)) {
+    throw new SettingError(`padding='same' is not supported for strided convolutions (PyTorch's ValueError), got stride ${stride.join("x")}: use stride 1, or give padding as a number`);
+  }
+  return { ...samePadding(kernel, dilation), same: true };
+}
+
+/**
  * Return the checked settings as [h, w] pairs (g), the channel settings (ch), the input grids, the weight tensor as
  * a table of grids and the biases; throw an Error worded as convlab.
  */
@@ -170,14 +210,16 @@ export function settingsOf(raw) {
   const op = checkOperation(raw);
   const pair = (key) => parseSize(effective(raw, key, op));
   const { ch, inputs: custom, biases = [0] } = channelsOf(raw, op);
-  const grids = OPERATIONS[op].weights ? weightGrids(raw) : null;
+  const grids = OPERATIONS[op].weights ? weightGrids(raw, op) : null;
   const kernel = agree(grids?.[0] ?? null, raw, "kernel", "--weights") ?? pair("kernel");
   const size = agree(custom?.[0] ?? null, raw, "size", "--input") ?? pair("size");
   const stride = raw.stride === null && !OPERATIONS[op].weights ? kernel : pair("stride");
-  const pairs = { size, kernel, stride, padding: pair("padding"), dilation: pair("dilation"), output_padding: pair("output_padding") };
-  checkLimits(pairs);
+  const dilation = pair("dilation");
+  const padding = paddingOf(effective(raw, "padding", op), op, kernel, stride, dilation);
+  const pairs = { size, kernel, stride, padding: padding.padding, dilation, output_padding: pair("output_padding") };
+  checkLimits({ ...pairs, padding: padding.padEnd });
   const ceilMode = raw.ceil_mode === "1";
-  const g = geometry({ op, size, kernel, stride, padding: pairs.padding, dilation: pairs.dilation, outputPadding: pairs.output_padding, ceilMode });
+  const g = geometry({ op, size, kernel, stride, dilation, outputPadding: pairs.output_padding, ceilMode, ...padding });
   const drawn = g.canvas.output.size;
   if (drawn.some((n) => n > MAX_CANVAS)) {
     throw new SettingError(
@@ -185,7 +227,8 @@ export function settingsOf(raw) {
         `drawn here: use a smaller input, stride, kernel or dilation`,
     );
   }
-  const mean = () => Array.from({ length: kernel[0] }, () => new Array(kernel[1]).fill(1 / (kernel[0] * kernel[1])));
+  const ones = (raw.weights ?? defaultOf("weights", op)) === "ones";
+  const mean = () => Array.from({ length: kernel[0] }, () => new Array(kernel[1]).fill(ones ? 1 : 1 / (kernel[0] * kernel[1])));
   const inputs = custom ?? Array.from({ length: ch.inChannels }, (_, c) => countingGrid(size, c));
   const kernels = OPERATIONS[op].weights ? kernelTable(grids ?? [mean()], weightShape(g, ch)) : [[[]]];
   return { g, ch, inputs, kernels, biases };

@@ -1,9 +1,8 @@
 // The explorer's drawing: the settings form, the step controls, the legend, the input, kernel and output grids,
 // the current step's arithmetic, the size formula and the PyTorch line. Events are wired in explorer.js.
 import { OPERATIONS, cellKind, formatValue, formula, groupOf, outputCanvases, parameterCount, pytorchLine, weightShape } from "./conv.js";
-import { CHANNEL_LIMITS, KERNELS, LIMITS, MAX_CANVAS, meanDivisor } from "./explorer-state.js";
+import { CHANNEL_LIMITS, KERNELS, LIMITS, MAX_CANVAS, SPEEDS, meanDivisor } from "./explorer-state.js";
 
-export const SPEEDS = { slow: 1400, normal: 800, fast: 300 };
 const STEPPERS = {
   size: "Input size", kernel: "Kernel size", stride: "Stride", padding: "Padding", dilation: "Dilation", output_padding: "Output padding",
   in_channels: "In channels", out_channels: "Out channels", groups: "Groups",
@@ -262,10 +261,11 @@ function drawOutput(model, o, final) {
   return drawn;
 }
 
+const padded = (g) => [...g.padding, ...g.padEnd].some((p) => p);
+
 function captions(model) {
   const { g } = model;
-  const padded = g.canvas.input.outer;
-  const input = `Input ${sizeText(g.size)}${g.op !== "transposed" && g.padding.some((p) => p) ? ` (padded ${sizeText(padded)})` : ""}`;
+  const input = `Input ${sizeText(g.size)}${g.op !== "transposed" && padded(g) ? ` (padded ${sizeText(g.canvas.input.outer)})` : ""}`;
   const spread = g.dilation.some((d) => d > 1) ? ` (spans ${sizeText(g.span)})` : "";
   const name = { maxpool: "Window (max)", avgpool: "Window (mean)" }[g.op] ?? "Kernel";
   const cropped = g.op === "transposed" && g.padding.some((p) => p) ? ` (drawn ${sizeText(g.canvas.output.size)}, cropped)` : "";
@@ -367,12 +367,11 @@ function shapeLine(model) {
 function legendItems(model) {
   const { g } = model;
   const pool = !OPERATIONS[g.op].weights;
-  const padded = g.padding.some((p) => p);
   const items = [
     ["read", g.op === "transposed" ? "input cell being spread" : pool ? "in the window" : "read by the kernel"],
     ["current", g.op === "transposed" ? "output cells it adds to" : "output being computed"],
   ];
-  if (padded) items.push(g.op === "transposed" ? ["cropped", "cropped by padding"] : ["padding", g.op === "maxpool" ? "padding (−∞: never the largest)" : "padding (zeros)"]);
+  if (padded(g)) items.push(g.op === "transposed" ? ["cropped", "cropped by padding"] : ["padding", g.op === "maxpool" ? "padding (−∞: never the largest)" : "padding (zeros)"]);
   if (g.dilation.some((d) => d > 1)) items.push(["span", "area the dilated kernel spans"]);
   if (model.unread.size > 0) items.push(["unread", "never read by any step"]);
   if (g.canvas.input.size.some((n, a) => n > g.canvas.input.outer[a])) items.push(["beyond", "past the padding: not counted"]);

@@ -4,10 +4,12 @@
 // explorer-sum.js; this module wires the events. Runs on every page change (Material's instant navigation).
 import { OPERATIONS } from "./conv.js";
 import { setupDigit } from "./explorer-digit.js";
-import { BOUNDS, KERNELS, effective, inputFocus, modelOf, outputFocus, queryText, readQuery, stepFocus } from "./explorer-state.js";
+import {
+  BOUNDS, KERNELS, defaultOf, effective, inputFocus, modelOf, outputFocus, queryText, readQuery, stepFocus, stepInterval,
+} from "./explorer-state.js";
 import { showSum } from "./explorer-sum.js";
 import { SettingError } from "./grammar.js";
-import { COUNTING, SPEEDS, buildLayout, drawModel, showFocus, showProgress } from "./explorer-view.js";
+import { COUNTING, buildLayout, drawModel, showFocus, showProgress } from "./explorer-view.js";
 
 const own = (object, key) => key !== null && Object.hasOwn(object, key);
 // JavaScript writes each number so that it reads back as the same number, in the grammar's own form.
@@ -71,7 +73,7 @@ function play(ex) {
   ex.timer = setInterval(() => {
     show(ex, ex.step + 1);
     if (ex.step >= ex.model.steps.length) stop(ex);
-  }, SPEEDS[speed.value]);
+  }, stepInterval(speed.value, ex.model.steps.length));
 }
 
 function stop(ex) {
@@ -101,7 +103,8 @@ function stepperText(ex, key) {
   return effective(ex.raw, key, op) ?? "";
 }
 
-const kernelFixed = (raw, op) => OPERATIONS[op].weights && raw.weights !== null && raw.weights !== "mean";
+const SIZED = ["mean", "ones"]; // the named kernels of any size
+const kernelFixed = (raw, op) => OPERATIONS[op].weights && raw.weights !== null && !SIZED.includes(raw.weights);
 
 function syncStepper(ex, key, stepper, op) {
   const channels = OPERATIONS[op].weights;
@@ -133,7 +136,7 @@ function syncFields(ex) {
   for (const [key, stepper] of Object.entries(fields.steppers)) syncStepper(ex, key, stepper, op);
   fields.ceil.closest(".explorer-field").hidden = OPERATIONS[op].weights;
   fields.ceil.checked = ex.raw.ceil_mode === "1";
-  syncGridChoice(fields.weights, ex.raw.weights ?? "mean", KERNELS, OPERATIONS[op].weights);
+  syncGridChoice(fields.weights, ex.raw.weights ?? defaultOf("weights", op), KERNELS, OPERATIONS[op].weights);
   syncGridChoice(fields.input, ex.raw.input, { [COUNTING]: true }, true);
   fields.bias.closest(".explorer-field").hidden = !OPERATIONS[op].weights;
   if (document.activeElement !== fields.bias) fields.bias.value = ex.raw.bias ?? "0";
@@ -170,7 +173,7 @@ function chooseGrid(ex, key, value) {
     const shape = ex.model?.g[shapeKey];
     const channels = ex.model && ex.model.ch.inChannels > 1 ? { in_channels: String(ex.model.ch.inChannels) } : {};
     const keep = key === "input" && shape ? { size: shape[0] === shape[1] ? `${shape[0]}` : shape.join("x"), ...channels } : {};
-    change(ex, { [key]: value === COUNTING ? null : value, ...(value === "mean" ? {} : { [shapeKey]: null }), ...keep });
+    change(ex, { [key]: value === COUNTING ? null : value, ...(SIZED.includes(value) ? {} : { [shapeKey]: null }), ...keep });
     return;
   }
   const fallback = key === "weights" ? KERNELS["sobel-x"].weights : "0,1;2,3";

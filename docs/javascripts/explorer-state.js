@@ -19,7 +19,7 @@ export const KERNELS = {
 /** The settings in a URL query, in the order the address lists them. */
 export const KEYS = [
   "op", "size", "kernel", "stride", "padding", "dilation", "output_padding", "ceil_mode", "in_channels", "out_channels", "groups", "bias",
-  "weights", "input",
+  "weights", "input", "view",
 ];
 /** The channel settings: [name, smallest, largest]. */
 export const CHANNEL_LIMITS = { in_channels: ["in_channels", 1, 4], out_channels: ["out_channels", 1, 4], groups: ["groups", 1, 4] };
@@ -58,6 +58,8 @@ export function stepInterval(speed, count) {
   return Math.max(30, Math.min(step, Math.floor(whole / Math.max(1, count))));
 }
 const CHANNEL_KEYS = ["in_channels", "out_channels", "groups", "bias"];
+/** A transposed convolution's two views: each input cell scattered into the output, or the direct convolution. */
+export const VIEWS = ["scatter", "direct"];
 
 const own = (object, key) => key !== null && Object.hasOwn(object, key);
 const shapeText = ([h, w]) => `${h}x${w}`;
@@ -97,6 +99,12 @@ function checkOperation(raw) {
   }
   if (raw.ceil_mode !== null && !["0", "1"].includes(raw.ceil_mode)) {
     throw new SettingError(`ceil_mode must be 0 or 1, got ${pythonRepr(raw.ceil_mode)}: use 1 to round the output size up`);
+  }
+  if (raw.view !== null && !VIEWS.includes(raw.view)) {
+    throw new SettingError(`view must be scatter or direct, got ${pythonRepr(raw.view)}: use direct for the zero-insertion view`);
+  }
+  if (op !== "transposed" && raw.view === "direct") {
+    throw new SettingError(`the direct view belongs to transposed convolution only: drop view, or choose op transposed`);
   }
   if (weights && raw.ceil_mode === "1") throw new SettingError(`ceil mode belongs to pooling only: drop it, or choose op maxpool or avgpool`);
   if (!weights && CHANNEL_KEYS.some(given)) {
@@ -231,7 +239,47 @@ export function settingsOf(raw) {
   const mean = () => Array.from({ length: kernel[0] }, () => new Array(kernel[1]).fill(ones ? 1 : 1 / (kernel[0] * kernel[1])));
   const inputs = custom ?? Array.from({ length: ch.inChannels }, (_, c) => countingGrid(size, c));
   const kernels = OPERATIONS[op].weights ? kernelTable(grids ?? [mean()], weightShape(g, ch)) : [[[]]];
-  return { g, ch, inputs, kernels, biases };
+  const settings = { g, ch, inputs, kernels, biases };
+  return op === "transposed" && raw.view === "direct" ? directSettings(settings) : settings;
+}
+
+/**
+ * Return a transposed convolution's cell of the direct view's grid along one axis: the input cell's index, or
+ * "inserted" (a zero between input cells) or "padding" (a zero around them), as convlab.transposed's source().
+ */
+function sourceAlong(g, a, t) {
+  const at = t - (g.dilation[a] * (g.kernel[a] - 1) - g.padding[a]);
+  if (at < 0 || at > (g.size[a] - 1) * g.stride[a]) return "padding";
+  return at % g.stride[a] === 0 ? at / g.stride[a] : "inserted";
+}
+
+/**
+ * Return a transposed convolution's settings as the lesson's direct view: stride − 1 zeros inserted between input
+ * cells, d·(k − 1) − p zeros around them (a negative count cuts cells off) and the output padding's below and to the
+ * right, read by the kernel flipped, at stride 1. `direct` keeps the transposed geometry, the input and weights as
+ * given, and what each cell of the grid holds (`kinds`: "inner", "inserted" or "padding"; `sources`: the input cell).
+ */
+function directSettings({ g, ch, inputs, kernels, biases }) {
+  if (ch.inChannels !== 1 || ch.outChannels !== 1) {
+    throw new SettingError(`the direct view draws one input and one output channel here: set in_channels and out_channels to 1, or choose view scatter`);
+  }
+  const size = [0, 1].map((a) => (g.size[a] - 1) * g.stride[a] + 1 + 2 * (g.dilation[a] * (g.kernel[a] - 1) - g.padding[a]) + g.outputPadding[a]);
+  if (size.some((n) => n > MAX_CANVAS)) {
+    throw new SettingError(
+      `the direct view's grid would be ${size[0]}×${size[1]} cells, more than the ${MAX_CANVAS} per side drawn here: ` +
+        `use a smaller input, stride, kernel or dilation, or choose view scatter`,
+    );
+  }
+  const along = size.map((n, a) => Array.from({ length: n }, (_, t) => sourceAlong(g, a, t)));
+  const sources = along[0].map((i) => along[1].map((j) => (Number.isInteger(i) && Number.isInteger(j) ? [i, j] : null)));
+  const kinds = along[0].map((i, r) => along[1].map((j, c) => {
+    if (sources[r][c]) return "inner";
+    return i === "padding" || j === "padding" ? "padding" : "inserted";
+  }));
+  const grid = sources.map((row) => row.map((cell) => (cell ? inputs[0][cell[0]][cell[1]] : 0)));
+  const flipped = kernels[0][0].map((row) => [...row].reverse()).reverse();
+  const direct = geometry({ op: "conv", size, kernel: g.kernel, stride: [1, 1], padding: [0, 0], dilation: g.dilation });
+  return { g: direct, ch, inputs: [grid], kernels: [[flipped]], biases, direct: { g, inputs, kernels, kinds, sources } };
 }
 
 /** Return the keys of the input and padding cells no step reads (the rows and columns a stride skips). */
@@ -249,12 +297,12 @@ function unreadCells(g, stepList) {
  * cells never read. `grid`, `weights` and `output` are the first channel's, as with one channel.
  */
 export function modelOf(raw) {
-  const { g, ch, inputs, kernels, biases } = settingsOf(raw);
+  const { g, ch, inputs, kernels, biases, direct = null } = settingsOf(raw);
   const positions = steps(g);
   const stepList = channelSteps(g, ch);
   const outputs = channelOutputs(g, ch, inputs, kernels, biases, stepList);
   return {
-    g, ch, inputs, kernels, biases, links: links(g, ch), positions, steps: stepList, outputs,
+    g, ch, inputs, kernels, biases, direct, links: links(g, ch), positions, steps: stepList, outputs,
     grid: inputs[0], weights: kernels[0][0], output: outputs[0], unread: unreadCells(g, positions),
   };
 }

@@ -113,9 +113,14 @@ export function buildLayout(root) {
     torch: element("code"),
     copy: element("button", { type: "button", "aria-label": "Copy the PyTorch line", text: "Copy" }),
     shape: element("p", { class: "explorer-shape" }),
+    scrollCue: element("p", { class: "explorer-note", "data-testid": "scroll-cue", hidden: "", text: "The grids are wider than the screen: scroll them sideways →" }),
+    valuesNote: element("p", {
+      class: "explorer-note", "data-testid": "values-note", hidden: "",
+      text: "Cells too small to print their values leave them out: the sum lists the step's values; point at or tap a cell for its own.",
+    }),
   };
   view.work = element("div", { class: "explorer-work" }, [
-    element("div", { class: "explorer-bar" }, [controls.box, view.legend]), view.stage, view.sum,
+    element("div", { class: "explorer-bar" }, [controls.box, view.legend, view.valuesNote, view.scrollCue]), view.stage, view.sum,
     element("div", { class: "explorer-torch" }, [view.formula, element("div", { class: "explorer-torch-line" }, [element("pre", {}, [view.torch]), view.copy]), view.shape]),
   ]);
   root.replaceChildren(form, view.error, view.work);
@@ -342,6 +347,10 @@ export function drawModel(view, model) {
   columns[2].dataset.across = String(across(ch.outChannels));
   const labelled = many(model) || ch.bias;
   view.stage.style.setProperty("--total-cols", inputs[0].cols + kernels.cols + outputs[0].cols);
+  view.stage.style.setProperty("--io-cols", inputs[0].cols + outputs[0].cols);
+  view.stage.style.setProperty("--kernel-cols", kernels.cols);
+  const kernelEm = Number(kernels.grids[0].box.style.getPropertyValue("--text-em"));
+  view.stage.style.setProperty("--kernel-least", `${Math.ceil(Math.max(kernelEm * LEAST_TEXT + 5, BOTH_TEXTS))}px`);
   view.stage.style.setProperty("--rows", Math.max(ch.inChannels * g.canvas.input.size[0], kernels.rows.length * g.kernel[0], ch.outChannels * g.canvas.output.size[0]));
   view.stage.style.setProperty("--labels", labelled ? Math.max(ch.inChannels, ch.outChannels, kernels.rows.length) : 0);
   view.grids = { inputs, kernels: kernels.grids, outputs, input: inputs[0], output: outputs[0] };
@@ -351,6 +360,35 @@ export function drawModel(view, model) {
   view.formula.textContent = height === width ? `H_out = W_out = ${height}` : `H_out = ${height}\nW_out = ${width}`;
   view.torch.textContent = pytorchLine(g, ch);
   view.shape.textContent = shapeLine(model);
+}
+
+// The smallest text drawn (px), and the smallest cell that holds a tap number above a value, both that size.
+const LEAST_TEXT = 11;
+const BOTH_TEXTS = 2 * LEAST_TEXT + 4;
+
+/**
+ * Hide what a grid's cells are too small to print at LEAST_TEXT px: the tap numbers first, then the values (the
+ * sum lists the step's values, and pointing at a cell shows its own). Run once the grids are laid out.
+ */
+export function fitText(view) {
+  let hidden = false;
+  for (const grid of [...view.grids.inputs, ...view.grids.kernels, ...view.grids.outputs]) {
+    const size = grid.cells[0][0].getBoundingClientRect().width;
+    const em = Number(grid.box.style.getPropertyValue("--text-em"));
+    const wideEnough = (size - 5) / em >= LEAST_TEXT - 0.01;
+    const values = wideEnough && size >= LEAST_TEXT + 4;
+    grid.box.dataset.values = values ? "shown" : "hidden";
+    grid.box.dataset.marks = size >= (values ? BOTH_TEXTS : LEAST_TEXT + 4) ? "shown" : "hidden";
+    hidden ||= !values;
+  }
+  view.valuesNote.hidden = !hidden;
+  let scrolls = false;
+  for (const box of [view.stage, ...view.stage.querySelectorAll(".explorer-figure")]) {
+    const wider = box.scrollWidth > box.clientWidth + 1;
+    box.dataset.scrolls = String(wider);
+    scrolls ||= wider;
+  }
+  view.scrollCue.hidden = !scrolls;
 }
 
 /** Return the line under the PyTorch line: the input and output shapes, and for a layer with weights its parameters. */

@@ -9,7 +9,7 @@ import {
 } from "./explorer-state.js";
 import { showSum } from "./explorer-sum.js";
 import { SettingError } from "./grammar.js";
-import { COUNTING, buildLayout, drawModel, showFocus, showProgress } from "./explorer-view.js";
+import { COUNTING, buildLayout, drawModel, fitText, showFocus, showProgress } from "./explorer-view.js";
 
 const own = (object, key) => key !== null && Object.hasOwn(object, key);
 // JavaScript writes each number so that it reads back as the same number, in the grammar's own form.
@@ -264,12 +264,19 @@ function wireGrids(ex) {
   });
 }
 
-/** Let the grids fill the first screen: they are sized from the stage's distance to the top of the page. */
+/**
+ * Lay the grids out: side by side with one channel or where there is room, filling the first screen (sized from the
+ * stage's distance to the top of the page); then leave out the text their cells are too small for.
+ */
 function measure(ex) {
   const { stage, work } = ex.view;
+  const rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
+  const single = ex.model.ch.inChannels === 1 && ex.model.ch.outChannels === 1;
+  stage.dataset.layout = single || work.clientWidth >= 40 * rem ? "across" : "stacked";
   work.style.setProperty("--stage-top", `${Math.round(stage.getBoundingClientRect().top + scrollY)}px`);
   const several = ex.model.links.length > 1 || ex.model.ch.bias;
   work.style.setProperty("--sum-lines", String(ex.model.g.kernel[0] + (several ? 3 : 1)));
+  fitText(ex.view);
 }
 
 // ---- the page ----------------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 // The explorer's pure modules in Node, on cases tests/test_conv_js.py exports from torch and from convlab's own
 // parsers (CASES names the file): layers with channels, groups and a bias (conv.js), the refusals of channel
 // counts, the shared grammar of grids, channels and biases (grammar.js), the paddings "same" and "valid" as PyTorch
-// computes or refuses them (explorer-state.js), and the pace of a play-through.
+// computes or refuses them (explorer-state.js), the transposed convolution's direct view, and the pace of a
+// play-through.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
@@ -53,6 +54,13 @@ test("sizes, grids, channels and biases read as convlab.cli reads them", () => {
 });
 
 const gridText = (rows) => rows.map((row) => row.join(",")).join(";");
+const pairText = ([h, w]) => `${h}x${w}`;
+
+/** Check two grids hold the same numbers (within 1e-9: torch may write −0 where JavaScript adds up to 0). */
+function assertClose(got, expected, name) {
+  assert.deepEqual(got.map((row) => row.length), expected.map((row) => row.length), `${name}: shape`);
+  got.flat().forEach((v, k) => assert.ok(Math.abs(v - expected.flat()[k]) <= 1e-9, `${name}[${k}]: ${v} against torch's ${expected.flat()[k]}`));
+}
 
 test("padding 'same' and 'valid' give torch's output, and are refused where torch refuses them, in its words", () => {
   for (const c of cases.paddings) {
@@ -66,7 +74,7 @@ test("padding 'same' and 'valid' give torch's output, and are refused where torc
       continue;
     }
     assert.equal(refusal, null, query);
-    assert.deepEqual(model.output, c.expected, query);
+    assertClose(model.output, c.expected, query);
   }
 });
 
@@ -77,4 +85,17 @@ test("a whole play-through takes about as long for 256 steps as for 16, at every
     assert.ok(whole(256) <= 2 * whole(16), `${speed}: ${whole(256)} ms for 256 steps against ${whole(16)} ms for 16`);
   }
   assert.ok(256 * stepInterval("normal", 256) <= 30_000);
+});
+
+test("the transposed convolution's direct view is torch's: the zero-inserted padded grid, the flipped kernel, the output", () => {
+  assert.ok(cases.direct.length >= 40);
+  for (const c of cases.direct) {
+    const settings = { op: "transposed", view: "direct", output_padding: pairText(c.output_padding), input: gridText(c.input), weights: gridText(c.weights) };
+    for (const key of ["size", "kernel", "stride", "padding", "dilation"]) settings[key] = pairText(c[key]);
+    const query = new URLSearchParams(settings).toString();
+    const model = modelOf(readQuery(query));
+    assertClose(model.inputs[0], c.stretched, `${query}: grid`);
+    assertClose(model.kernels[0][0], c.flipped, `${query}: kernel`);
+    assertClose(model.output, c.expected, `${query}: output`);
+  }
 });

@@ -669,11 +669,58 @@ def test_switching_operation_sets_aside_what_it_does_not_have(page):
     open_explorer(page, size="6", weights="sobel-x", dilation="2")
     page.select_option("#explorer-op", "avgpool")
     assert error_text(page) is None and page.locator("#explorer-dilation").is_hidden()
-    assert page.locator("#explorer-weights").is_hidden() and page.input_value("#explorer-stride") == "3"
-    assert page.get_by_test_id("output-size").inner_text() == "2×2"
+    # pooling's own default window, as `convlab render --help` documents it: 2, and a stride of the window's size
+    assert page.locator("#explorer-weights").is_hidden() and page.input_value("#explorer-stride") == "2"
+    assert page.get_by_test_id("output-size").inner_text() == "3×3"
     page.select_option("#explorer-op", "conv")
     query = {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
     assert query == {"op": "conv", "size": "6", "weights": "sobel-x", "dilation": "2"}
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_the_defaults_are_the_command_lines(page, op):
+    record = Settings(op=op).record()  # what `convlab render --op OP` draws with nothing else given
+    show(page, op=op)
+    g = record.geometry
+    assert page.get_by_test_id("output-size").inner_text() == f"{g.output[0]}×{g.output[1]}"
+    assert page.input_value("#explorer-kernel") == pair(g.kernel) and page.input_value("#explorer-stride") == pair(
+        g.stride
+    )
+    if op in ("conv", "transposed"):
+        kernel = record.kernel[0] if op == "conv" else record.kernel
+        shown = page.eval_on_selector_all(
+            "[data-testid=kernel-cell]", "cells => cells.map(c => Number(c.dataset.value))"
+        )
+        assert shown == pytest.approx([w for row in kernel for w in row])
+        assert output_values(page) == pytest.approx([v for row in record.output for v in row])
+
+
+def test_the_direct_view_of_a_transposed_convolution_slides_the_flipped_kernel_over_the_zero_inserted_input(page):
+    x = torch.tensor([[1.0, -2, 3], [0.5, 4, -1], [2, 0, 1]])
+    w = torch.tensor([[1.0, 2, 0], [-1, 3, 1], [0.5, 0, 2]])
+    show(page, op="transposed", stride="2", padding="1", output_padding="1", input=text(x), weights=text(w))
+    page.check("[data-testid=direct-view]")
+    assert parse_qs(urlsplit(page.url).query)["view"] == ["direct"]
+    expected = F.conv_transpose2d(x[None, None], w[None, None], stride=2, padding=1, output_padding=1)[0, 0]
+    assert output_values(page) == expected.flatten().tolist()
+    # (3 - 1)·2 + 1 cells, then d·(k - 1) - p = 1 zero around and the output padding's row and column: 8×8
+    assert page.eval_on_selector_all("[data-testid=input-grid] .cell", "cells => cells.length") == 8 * 8
+    inputs = page.eval_on_selector_all(
+        "[data-testid=input-cell]",
+        "cells => cells.map(c => [Number(c.dataset.row), Number(c.dataset.col), c.dataset.cell])",
+    )
+    assert inputs == [[i, j, f"{1 + 2 * i},{1 + 2 * j}"] for i in range(3) for j in range(3)]
+    kernel = page.eval_on_selector_all("[data-testid=kernel-cell]", "cells => cells.map(c => Number(c.dataset.value))")
+    assert kernel == w.flip(0, 1).flatten().tolist()
+    go_to_step(page, 9)  # output[1, 3] reads the window from [1, 3] of the grid
+    assert cells(page, "input", "read") == [[r, c] for r in range(1, 4) for c in range(3, 6)]
+    page.uncheck("[data-testid=direct-view]")
+    assert "view" not in parse_qs(urlsplit(page.url).query)
+    assert output_values(page) == expected.flatten().tolist()
+    show(page, view="direct")
+    assert (
+        error_text(page) == "the direct view belongs to transposed convolution only: drop view, or choose op transposed"
+    )
 
 
 def test_custom_input_values_set_the_size(page):

@@ -324,7 +324,8 @@ function spanBox(g, cells, canvas) {
 function gatherTerms(model, terms) {
   const { g, grid, weights } = model;
   const flat = weights.flat();
-  return terms.map(({ k, from }) => ({ k, kind: cellKind(g.canvas.input, ...from), x: inputValue(g, grid, from), w: flat[k] ?? null }));
+  const kindOf = (from) => model.direct?.kinds[from[0]][from[1]] ?? cellKind(g.canvas.input, ...from);
+  return terms.map(({ k, from }) => ({ k, kind: kindOf(from), x: inputValue(g, grid, from), w: flat[k] ?? null }));
 }
 
 /**
@@ -386,7 +387,7 @@ function oneInputFocus(model, cell) {
 /** Return the one-channel model of a link: its input grid, its kernel, and the steps over one channel. */
 export function linkModel(model, link) {
   const weights = OPERATIONS[model.g.op].weights ? model.kernels[link.weight[0]][link.weight[1]] : [];
-  return { g: model.g, grid: model.inputs[link.input], weights, steps: model.positions };
+  return { g: model.g, grid: model.inputs[link.input], weights, steps: model.positions, direct: model.direct };
 }
 
 /**

@@ -65,6 +65,10 @@ export function buildSettings() {
   }
   fields.ceil = element("input", { type: "checkbox", id: "explorer-ceil" });
   boxes.push(element("div", { class: "explorer-field explorer-check", "data-key": "ceil_mode" }, [fields.ceil, element("label", { for: "explorer-ceil", text: "Ceil mode" })]));
+  fields.view = element("input", { type: "checkbox", id: "explorer-view", "data-testid": "direct-view" });
+  boxes.push(element("div", { class: "explorer-field explorer-check", "data-key": "view" }, [
+    fields.view, element("label", { for: "explorer-view", text: "Direct view: zeros inserted, kernel flipped" }),
+  ]));
   const presets = Object.fromEntries(Object.entries(KERNELS).map(([key, { label }]) => [key, label]));
   fields.weights = gridChoice("weights", "Weights", presets, "Custom weights: rows separated by ; and values by ,");
   fields.input = gridChoice("input", "Input values", { [COUNTING]: "0, 1, 2, … row by row" }, "Custom input: rows separated by ; and values by ,");
@@ -203,14 +207,16 @@ function drawInput(model, c) {
   const texts = [];
   const [r0, c0] = g.canvas.input.origin;
   const drawn = drawGrid(many(model) ? `Input channel ${c}` : "Input", g.canvas.input.size, (r, col) => {
-    const kind = cellKind(g.canvas.input, r, col);
+    const kind = model.direct?.kinds[r][col] ?? cellKind(g.canvas.input, r, col);
+    // In the direct view, the input cell a grid cell holds (the zeros around and between hold none).
+    const [row, column] = model.direct ? model.direct.sources[r][col] ?? [] : [r - r0, col - c0];
     const text = inputText(model, grid, r, col);
-    const where = kind === "inner" ? `input${many(model) ? ` channel ${c}` : ""} row ${r - r0} column ${col - c0}` : kind === "padding" ? "padding" : "outside the padding";
+    const where = { inner: `input${many(model) ? ` channel ${c}` : ""} row ${row} column ${column}`, padding: "padding", inserted: "zero inserted between input cells" }[kind] ?? "outside the padding";
     texts.push(text);
     const unread = model.unread.has(`${r},${col}`) ? { "data-unread": "true" } : {};
     const attributes = { "data-kind": kind, "data-cell": `${r},${col}`, "aria-label": `${where}: ${text || "not read"}${unread["data-unread"] ? ", never read" : ""}`, ...unread };
     if (kind === "inner") {
-      Object.assign(attributes, { "data-testid": "input-cell", "data-channel": String(c), "data-row": String(r - r0), "data-col": String(col - c0), "data-value": String(grid[r - r0][col - c0]) });
+      Object.assign(attributes, { "data-testid": "input-cell", "data-channel": String(c), "data-row": String(row), "data-col": String(column), "data-value": String(grid[r - r0][col - c0]) });
     }
     return cellNode(r, col, text, attributes);
   }, true, texts);
@@ -269,6 +275,7 @@ function drawOutput(model, o, final) {
 const padded = (g) => [...g.padding, ...g.padEnd].some((p) => p);
 
 function captions(model) {
+  if (model.direct) return directCaptions(model);
   const { g } = model;
   const input = `Input ${sizeText(g.size)}${g.op !== "transposed" && padded(g) ? ` (padded ${sizeText(g.canvas.input.outer)})` : ""}`;
   const spread = g.dilation.some((d) => d > 1) ? ` (spans ${sizeText(g.span)})` : "";
@@ -276,6 +283,16 @@ function captions(model) {
   const cropped = g.op === "transposed" && g.padding.some((p) => p) ? ` (drawn ${sizeText(g.canvas.output.size)}, cropped)` : "";
   const kernels = many(model) ? `${name}s [${weightShape(g, model.ch).join(", ")}]` : `${name} ${sizeText(g.kernel)}`;
   return { input: `${input}${many(model) ? ` × ${model.ch.inChannels} channels` : ""}`, kernel: `${kernels}${spread}`, output: cropped };
+}
+
+/** Return the direct view's captions: the zero-inserted, padded grid and the flipped kernel. */
+function directCaptions(model) {
+  const { g, direct } = model;
+  return {
+    input: `Input ${sizeText(direct.g.size)} with zeros: ${sizeText(g.size)}`,
+    kernel: `Kernel ${sizeText(g.kernel)}, flipped${g.dilation.some((d) => d > 1) ? ` (spans ${sizeText(g.span)})` : ""}`,
+    output: "",
+  };
 }
 
 /** Return the label of input channel `c`: its name, its group, and where the current step's partial sum goes. */
@@ -356,10 +373,11 @@ export function drawModel(view, model) {
   view.grids = { inputs, kernels: kernels.grids, outputs, input: inputs[0], output: outputs[0] };
   view.lit = [];
   drawLegend(view, model);
-  const [height, width] = [formula(g, 0), formula(g, 1)];
+  const layer = model.direct?.g ?? g; // the direct view's convolution computes this transposed convolution
+  const [height, width] = [formula(layer, 0), formula(layer, 1)];
   view.formula.textContent = height === width ? `H_out = W_out = ${height}` : `H_out = ${height}\nW_out = ${width}`;
-  view.torch.textContent = pytorchLine(g, ch);
-  view.shape.textContent = shapeLine(model);
+  view.torch.textContent = pytorchLine(layer, ch);
+  view.shape.textContent = shapeLine(layer, ch);
 }
 
 // The smallest text drawn (px), and the smallest cell that holds a tap number above a value, both that size.
@@ -392,8 +410,7 @@ export function fitText(view) {
 }
 
 /** Return the line under the PyTorch line: the input and output shapes, and for a layer with weights its parameters. */
-function shapeLine(model) {
-  const { g, ch } = model;
+function shapeLine(g, ch) {
   const shapes = `Input torch.Size([1, ${ch.inChannels}, ${g.size[0]}, ${g.size[1]}]) gives output torch.Size([1, ${ch.outChannels}, ${g.output[0]}, ${g.output[1]}]).`;
   if (!OPERATIONS[g.op].weights) return shapes;
   const shape = weightShape(g, ch);
@@ -414,6 +431,13 @@ function legendItems(model) {
   if (model.unread.size > 0) items.push(["unread", "never read by any step"]);
   if (g.canvas.input.size.some((n, a) => n > g.canvas.input.outer[a])) items.push(["beyond", "past the padding: not counted"]);
   if (g.op === "maxpool") items.push(["winner", "the largest: the output"]);
+  if (model.direct) {
+    const edge = model.direct.g.padding.map((p, a) => model.direct.g.dilation[a] * (model.direct.g.kernel[a] - 1) - p);
+    items.splice(0, 1, ["read", "read by the flipped kernel"]);
+    if (model.direct.g.stride.some((st) => st > 1)) items.push(["inserted", "zeros inserted between input cells (stride − 1)"]);
+    const around = edge[0] === edge[1] ? edge[0] : edge.join("×");
+    if (model.direct.kinds.flat().includes("padding")) items.push(["padding", `zeros around them: dilation·(kernel − 1) − padding = ${around}`]);
+  }
   const mark = { transposed: "weight and the output cell it adds to", maxpool: "window position", avgpool: "window position" }[g.op];
   items.push(["mark", mark ?? "weight and the cell it multiplies"]);
   return items;

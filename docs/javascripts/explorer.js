@@ -97,7 +97,8 @@ function change(ex, update) {
 function stepperText(ex, key) {
   const op = own(OPERATIONS, ex.raw.op) ? ex.raw.op : "conv";
   if (key === "in_channels" && ex.raw.in_channels === null && ex.model) return String(ex.model.ch.inChannels);
-  const fixed = { kernel: ex.model?.g.kernel, size: ex.model?.g.size }[key];
+  const shown = (ex.model?.direct ?? ex.model)?.g; // the settings' geometry, not the direct view's
+  const fixed = { kernel: shown?.kernel, size: shown?.size }[key];
   const derived = (key === "kernel" && kernelFixed(ex.raw, op)) || (key === "size" && ex.raw.input !== null);
   if (derived && fixed) return fixed[0] === fixed[1] ? `${fixed[0]}` : `${fixed[0]}x${fixed[1]}`;
   return effective(ex.raw, key, op) ?? "";
@@ -136,6 +137,8 @@ function syncFields(ex) {
   for (const [key, stepper] of Object.entries(fields.steppers)) syncStepper(ex, key, stepper, op);
   fields.ceil.closest(".explorer-field").hidden = OPERATIONS[op].weights;
   fields.ceil.checked = ex.raw.ceil_mode === "1";
+  fields.view.closest(".explorer-field").hidden = op !== "transposed";
+  fields.view.checked = ex.raw.view === "direct";
   syncGridChoice(fields.weights, ex.raw.weights ?? defaultOf("weights", op), KERNELS, OPERATIONS[op].weights);
   syncGridChoice(fields.input, ex.raw.input, { [COUNTING]: true }, true);
   fields.bias.closest(".explorer-field").hidden = !OPERATIONS[op].weights;
@@ -149,7 +152,8 @@ const CHANNEL_DEFAULTS = { in_channels: "1", out_channels: "1", groups: "1" };
 // Settings an operation does not have are set aside when switching to it, and given back when switching back.
 const BELONGS = {
   in_channels: (op) => OPERATIONS[op].weights, out_channels: (op) => OPERATIONS[op].weights, groups: (op) => OPERATIONS[op].weights,
-  bias: (op) => OPERATIONS[op].weights, weights: (op) => OPERATIONS[op].weights, output_padding: (op) => op === "transposed", ceil_mode: (op) => !OPERATIONS[op].weights, dilation: (op) => op !== "avgpool" };
+  bias: (op) => OPERATIONS[op].weights, weights: (op) => OPERATIONS[op].weights, output_padding: (op) => op === "transposed", ceil_mode: (op) => !OPERATIONS[op].weights, dilation: (op) => op !== "avgpool",
+  view: (op) => op === "transposed" };
 
 function switchOperation(ex, op) {
   const update = { op };
@@ -167,10 +171,11 @@ function stepBy(ex, key, delta) {
 }
 
 function chooseGrid(ex, key, value) {
-  const current = key === "weights" ? ex.model?.kernels.flat() : ex.model?.inputs;
+  const given = ex.model?.direct ?? ex.model; // the direct view draws the input and kernel changed
+  const current = key === "weights" ? given?.kernels.flat() : given?.inputs;
   const shapeKey = key === "weights" ? "kernel" : "size";
   if (value !== "custom") {
-    const shape = ex.model?.g[shapeKey];
+    const shape = given?.g[shapeKey];
     const channels = ex.model && ex.model.ch.inChannels > 1 ? { in_channels: String(ex.model.ch.inChannels) } : {};
     const keep = key === "input" && shape ? { size: shape[0] === shape[1] ? `${shape[0]}` : shape.join("x"), ...channels } : {};
     change(ex, { [key]: value === COUNTING ? null : value, ...(SIZED.includes(value) ? {} : { [shapeKey]: null }), ...keep });
@@ -190,6 +195,7 @@ function wireSettings(ex) {
     stepper.more.addEventListener("click", () => stepBy(ex, key, 1));
   }
   fields.ceil.addEventListener("change", () => change(ex, { ceil_mode: fields.ceil.checked ? "1" : null }));
+  fields.view.addEventListener("change", () => change(ex, { view: fields.view.checked ? "direct" : null }));
   fields.bias.addEventListener("input", () => change(ex, { bias: fields.bias.value === "0" ? null : fields.bias.value }));
   for (const key of ["weights", "input"]) {
     const { select, text } = fields[key];

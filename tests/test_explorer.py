@@ -942,20 +942,10 @@ def go_to_step(page, step):
     )
 
 
-def boxes_of_the_step(page):
-    """Return the page-coordinate boxes of the step's window (its input cells), its output cell and its sum."""
-    return page.evaluate(
-        """() => {
-            const box = (nodes) => {
-                const rects = [...nodes].map(n => n.getBoundingClientRect());
-                return { top: Math.min(...rects.map(r => r.top)) + scrollY, bottom: Math.max(...rects.map(r => r.bottom)) + scrollY,
-                         left: Math.min(...rects.map(r => r.left)), right: Math.max(...rects.map(r => r.right)) };
-            };
-            const q = (s) => document.querySelectorAll(s);
-            return [box(q('[data-testid=input-grid] .cell[data-state=read]')), box(q('[data-testid=output-grid] .cell[data-state=current]')),
-                    box(q('[data-testid=step-arithmetic]'))];
-        }"""
-    )
+STEP_PARTS = (
+    "[data-testid=input-grid] [data-state=read], [data-testid=output-grid] [data-state=current], "
+    "[data-testid=step-arithmetic]"
+)
 
 
 @pytest.mark.parametrize("size", ["6", "16"])
@@ -965,13 +955,9 @@ def test_on_a_phone_the_steps_window_its_output_cell_and_its_sum_share_one_scree
     total = (int(size) - 2) ** 2
     for step in (0, total // 2 + 1, total - 1):
         go_to_step(page, step)
-        window, output, arithmetic = boxes_of_the_step(page)
-        top = min(b["top"] for b in (window, output, arithmetic))
-        page.evaluate("top => scrollTo(0, top)", top - 8)
-        in_view = page.evaluate(
-            "() => [...document.querySelectorAll('[data-testid=input-grid] [data-state=read], [data-testid=output-grid] "
-            "[data-state=current], [data-testid=step-arithmetic]')].map(n => n.getBoundingClientRect().toJSON())"
-        )
+        top = min(r["top"] for r in rectangles(page, STEP_PARTS))
+        page.evaluate("top => scrollBy(0, top)", top - 8)
+        in_view = rectangles(page, STEP_PARTS)
         assert len(in_view) == 9 + 1 + 1
         assert all(r["top"] >= 0 and r["bottom"] <= 844 and r["left"] >= 0 and r["right"] <= 390 for r in in_view), (
             step,

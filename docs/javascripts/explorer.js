@@ -144,7 +144,8 @@ function syncFields(ex) {
   fields.bias.closest(".explorer-field").hidden = !OPERATIONS[op].weights;
   if (document.activeElement !== fields.bias) fields.bias.value = ex.raw.bias ?? "0";
   const shown = Object.entries(fields.steppers).filter(([key, s]) => !s.box.hidden && !(key in CHANNEL_DEFAULTS && s.input.value === CHANNEL_DEFAULTS[key])).map(([key, s]) => `${key.replace("_", " ")} ${s.input.value}`);
-  ex.view.summary.textContent = `Settings: ${OPERATIONS[op].name}, ${shown.join(", ").replace("size", "input")}`;
+  const view = op === "transposed" && ex.raw.view === "direct" ? ", direct view" : "";
+  ex.view.summary.textContent = `Settings: ${OPERATIONS[op].name}, ${shown.join(", ").replace("size", "input")}${view}`;
 }
 
 const CHANNEL_DEFAULTS = { in_channels: "1", out_channels: "1", groups: "1" };
@@ -279,10 +280,13 @@ function measure(ex) {
   const rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
   const single = ex.model.ch.inChannels === 1 && ex.model.ch.outChannels === 1;
   stage.dataset.layout = single || work.clientWidth >= 40 * rem ? "across" : "stacked";
-  work.style.setProperty("--stage-top", `${Math.round(stage.getBoundingClientRect().top + scrollY)}px`);
   const several = ex.model.links.length > 1 || ex.model.ch.bias;
   work.style.setProperty("--sum-lines", String(ex.model.g.kernel[0] + (several ? 3 : 1)));
-  fitText(ex.view);
+  // Twice: the notes fitText shows above the grids move them down, and the grids are sized from where they start.
+  for (let pass = 0; pass < 2; pass++) {
+    work.style.setProperty("--stage-top", `${Math.round(stage.getBoundingClientRect().top + scrollY)}px`);
+    fitText(ex.view);
+  }
 }
 
 // ---- the page ----------------------------------------------------------------------------------------------------

@@ -87,6 +87,65 @@ def layer_case(rng, n):
     }
 
 
+def padding_case(n, text, settings):
+    """Return one padding of the shared cases as torch computes it (nn.Conv2d for a string padding, as PyTorch
+    accepts it there), or torch's refusal and whether it is PyTorch's own reason (a ValueError)."""
+    size, kernel, stride, dilation = (
+        python_outcome(parse_size, settings.get(key, "1")) for key in ("size", "kernel", "stride", "dilation")
+    )
+    generator = torch.Generator().manual_seed(n)
+    x = torch.randint(-5, 6, (1, 1, *size), generator=generator).double()  # (N, C, H, W)
+    w = torch.randint(-3, 4, (1, 1, *kernel), generator=generator).double()
+    padding = text if text.isalpha() else parse_size(text)
+    case = {"padding": text, "settings": settings, "input": x[0, 0].tolist(), "weights": w[0, 0].tolist()}
+    try:
+        if settings["op"] == "conv":
+            layer = torch.nn.Conv2d(1, 1, kernel, stride, padding, dilation, bias=False, dtype=torch.double)
+            layer.weight.data = w
+            y = layer(x)
+        elif settings["op"] == "maxpool":
+            y = F.max_pool2d(x, kernel, stride, padding, dilation)
+        else:
+            y = F.conv_transpose2d(x, w, None, stride, padding, 0, 1, dilation)
+    except (ValueError, TypeError) as error:
+        # torch writes the allowed strings as a set, whose order varies with Python's hash seed
+        reason = str(error).replace("{'valid', 'same'}", "{'same', 'valid'}")
+        return case | {"refused": reason, "reason": isinstance(error, ValueError)}
+    return case | {"expected": y[0, 0].detach().tolist()}
+
+
+def direct_case(rng, n):
+    """Return one transposed convolution and, in torch, the lesson's direct view of it: stride - 1 zeros between
+    input cells, d(k - 1) - p around them (negative: cut off) plus the output padding below and right, and the
+    flipped kernel, checked here to give F.conv_transpose2d's output."""
+    kernel, stride, dilation = ([rng.randint(1, high), rng.randint(1, high)] for high in (4, 3, 2))
+    size = [rng.randint(1, 5), rng.randint(1, 5)]
+    padding = [rng.randint(0, d * (k - 1) + 1) for k, d in zip(kernel, dilation, strict=True)]
+    output_padding = [rng.randint(0, max(s, d) - 1) for s, d in zip(stride, dilation, strict=True)]
+    generator = torch.Generator().manual_seed(1000 + n)
+    x = torch.randint(-5, 6, (1, 1, *size), generator=generator).double()  # (N, C, H, W)
+    w = torch.randint(-3, 4, (1, 1, *kernel), generator=generator).double()
+    try:
+        y = F.conv_transpose2d(x, w, None, stride, padding, output_padding, 1, dilation)
+    except RuntimeError:  # the output would be empty: torch refuses it, as the explorer does
+        return None
+    stretched = x.new_zeros(1, 1, *((n - 1) * s + 1 for n, s in zip(size, stride, strict=True)))
+    stretched[..., :: stride[0], :: stride[1]] = x
+    edge = [d * (k - 1) - p for k, d, p in zip(kernel, dilation, padding, strict=True)]
+    stretched = F.pad(stretched, (edge[1], edge[1] + output_padding[1], edge[0], edge[0] + output_padding[0]))
+    flipped = w.flip(-2, -1)
+    torch.testing.assert_close(F.conv2d(stretched, flipped, dilation=dilation), y)
+    settings = {"size": size, "kernel": kernel, "stride": stride, "padding": padding, "dilation": dilation}
+    return settings | {
+        "output_padding": output_padding,
+        "input": x[0, 0].tolist(),
+        "weights": w[0, 0].tolist(),
+        "stretched": stretched[0, 0].tolist(),
+        "flipped": flipped[0, 0].tolist(),
+        "expected": y[0, 0].tolist(),
+    }
+
+
 def channel_count_case(in_channels, out_channels, groups):
     try:
         check_channels(in_channels, out_channels, groups)
@@ -100,8 +159,10 @@ def test_the_explorers_pure_modules_pass_their_node_tests_on_cases_from_torch(tm
     cases = {
         "layers": [layer_case(rng, n) for n in range(60)],
         "channel_counts": [channel_count_case(*case[:3]) for case in GRAMMAR["channel_counts"]],
+        "paddings": [padding_case(n, *case) for n, case in enumerate(GRAMMAR["paddings"])],
+        "direct": [case for n in range(80) if (case := direct_case(rng, n)) is not None],
         "grammar": {
             kind: [[text, python_outcome(parse, text)] for text, _ in GRAMMAR[kind]] for kind, parse in PARSERS.items()
         },
     }
-    run_node_tests("conv.test.mjs", cases, tmp_path, passes=4)
+    run_node_tests("conv.test.mjs", cases, tmp_path, passes=7)

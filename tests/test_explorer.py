@@ -464,6 +464,19 @@ def test_with_groups_each_output_channel_reads_only_the_input_channels_torch_let
         assert groups == ["0", "0", "1", "1"]
 
 
+def test_padding_same_pads_as_torch_does_and_a_stride_is_refused_in_torchs_words(page):
+    show(page, size="6x5", padding="same", weights="1,-2;3,0.5")
+    x = torch.arange(30.0).reshape(1, 1, 6, 5)
+    expected = F.conv2d(x, torch.tensor([[[[1, -2], [3, 0.5]]]]), padding="same")  # the odd padding row goes below
+    assert output_values(page) == expected.flatten().tolist()
+    assert page.get_by_test_id("output-size").inner_text() == "6×5"
+    assert "padding='same'" in page.locator(".explorer-torch code").inner_text()
+    show(page, size="6", padding="same", stride="2")
+    with pytest.raises(ValueError) as refusal:
+        torch.nn.Conv2d(1, 1, 3, stride=2, padding="same")
+    assert str(refusal.value) in error_text(page)
+
+
 @pytest.mark.parametrize(
     "settings",
     [
@@ -656,11 +669,58 @@ def test_switching_operation_sets_aside_what_it_does_not_have(page):
     open_explorer(page, size="6", weights="sobel-x", dilation="2")
     page.select_option("#explorer-op", "avgpool")
     assert error_text(page) is None and page.locator("#explorer-dilation").is_hidden()
-    assert page.locator("#explorer-weights").is_hidden() and page.input_value("#explorer-stride") == "3"
-    assert page.get_by_test_id("output-size").inner_text() == "2×2"
+    # pooling's own default window, as `convlab render --help` documents it: 2, and a stride of the window's size
+    assert page.locator("#explorer-weights").is_hidden() and page.input_value("#explorer-stride") == "2"
+    assert page.get_by_test_id("output-size").inner_text() == "3×3"
     page.select_option("#explorer-op", "conv")
     query = {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
     assert query == {"op": "conv", "size": "6", "weights": "sobel-x", "dilation": "2"}
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_the_defaults_are_the_command_lines(page, op):
+    record = Settings(op=op).record()  # what `convlab render --op OP` draws with nothing else given
+    show(page, op=op)
+    g = record.geometry
+    assert page.get_by_test_id("output-size").inner_text() == f"{g.output[0]}×{g.output[1]}"
+    assert page.input_value("#explorer-kernel") == pair(g.kernel) and page.input_value("#explorer-stride") == pair(
+        g.stride
+    )
+    if op in ("conv", "transposed"):
+        kernel = record.kernel[0] if op == "conv" else record.kernel
+        shown = page.eval_on_selector_all(
+            "[data-testid=kernel-cell]", "cells => cells.map(c => Number(c.dataset.value))"
+        )
+        assert shown == pytest.approx([w for row in kernel for w in row])
+        assert output_values(page) == pytest.approx([v for row in record.output for v in row])
+
+
+def test_the_direct_view_of_a_transposed_convolution_slides_the_flipped_kernel_over_the_zero_inserted_input(page):
+    x = torch.tensor([[1.0, -2, 3], [0.5, 4, -1], [2, 0, 1]])
+    w = torch.tensor([[1.0, 2, 0], [-1, 3, 1], [0.5, 0, 2]])
+    show(page, op="transposed", stride="2", padding="1", output_padding="1", input=text(x), weights=text(w))
+    page.check("[data-testid=direct-view]")
+    assert parse_qs(urlsplit(page.url).query)["view"] == ["direct"]
+    expected = F.conv_transpose2d(x[None, None], w[None, None], stride=2, padding=1, output_padding=1)[0, 0]
+    assert output_values(page) == expected.flatten().tolist()
+    # (3 - 1)·2 + 1 cells, then d·(k - 1) - p = 1 zero around and the output padding's row and column: 8×8
+    assert page.eval_on_selector_all("[data-testid=input-grid] .cell", "cells => cells.length") == 8 * 8
+    inputs = page.eval_on_selector_all(
+        "[data-testid=input-cell]",
+        "cells => cells.map(c => [Number(c.dataset.row), Number(c.dataset.col), c.dataset.cell])",
+    )
+    assert inputs == [[i, j, f"{1 + 2 * i},{1 + 2 * j}"] for i in range(3) for j in range(3)]
+    kernel = page.eval_on_selector_all("[data-testid=kernel-cell]", "cells => cells.map(c => Number(c.dataset.value))")
+    assert kernel == w.flip(0, 1).flatten().tolist()
+    go_to_step(page, 9)  # output[1, 3] reads the window from [1, 3] of the grid
+    assert cells(page, "input", "read") == [[r, c] for r in range(1, 4) for c in range(3, 6)]
+    page.uncheck("[data-testid=direct-view]")
+    assert "view" not in parse_qs(urlsplit(page.url).query)
+    assert output_values(page) == expected.flatten().tolist()
+    show(page, view="direct")
+    assert (
+        error_text(page) == "the direct view belongs to transposed convolution only: drop view, or choose op transposed"
+    )
 
 
 def test_custom_input_values_set_the_size(page):
@@ -841,8 +901,10 @@ def overflowing_cells(page):
     return page.eval_on_selector_all(
         ".explorer-grid .cell",
         """cells => cells.filter(cell => {
+            if (getComputedStyle(cell.lastChild).display === 'none') return false; // a value left out is not drawn
             const box = cell.getBoundingClientRect(), value = cell.lastChild.getBoundingClientRect();
-            const mark = cell.firstChild.textContent ? cell.firstChild.getBoundingClientRect() : null;
+            const drawn = cell.firstChild.textContent && getComputedStyle(cell.firstChild).display !== 'none';
+            const mark = drawn ? cell.firstChild.getBoundingClientRect() : null;
             const inside = (r) => r.left >= box.left - 0.5 && r.right <= box.right + 0.5 && r.top >= box.top - 0.5
                 && r.bottom <= box.bottom + 0.5;
             const apart = !mark || mark.bottom <= value.top + 0.5 || mark.right <= value.left + 0.5;
@@ -871,6 +933,94 @@ def test_on_a_phone_no_cell_text_overflows_and_the_page_is_no_wider_than_the_scr
         assert width <= 390, (settings, width)
         assert overflowing_cells(page) == [], settings
     assert page.errors == []
+    page.context.close()
+
+
+def go_to_step(page, step):
+    page.eval_on_selector(
+        "input[aria-label=Step]", "(node, step) => { node.value = step; node.dispatchEvent(new Event('input')); }", step
+    )
+
+
+STEP_PARTS = (
+    "[data-testid=input-grid] [data-state=read], [data-testid=output-grid] [data-state=current], "
+    "[data-testid=step-arithmetic]"
+)
+
+
+@pytest.mark.parametrize("size", ["6", "16"])
+def test_on_a_phone_the_steps_window_its_output_cell_and_its_sum_share_one_screen(browser, site_server, size):
+    page = new_page(browser, site_server[0], viewport={"width": 390, "height": 844})
+    open_explorer(page, size=size)
+    total = (int(size) - 2) ** 2
+    for step in (0, total // 2 + 1, total - 1):
+        go_to_step(page, step)
+        top = min(r["top"] for r in rectangles(page, STEP_PARTS))
+        page.evaluate("top => scrollBy(0, top)", top - 8)
+        in_view = rectangles(page, STEP_PARTS)
+        assert len(in_view) == 9 + 1 + 1
+        assert all(r["top"] >= 0 and r["bottom"] <= 844 and r["left"] >= 0 and r["right"] <= 390 for r in in_view), (
+            step,
+            in_view,
+        )
+    assert page.errors == []
+    page.context.close()
+
+
+def small_texts(page):
+    """Return every text the explorer draws (visible, with a text of its own) whose font is under 11 px."""
+    return page.eval_on_selector_all(
+        "#convlab-explorer *",
+        """nodes => nodes.filter(n => [...n.childNodes].some(c => c.nodeType === 3 && c.textContent.trim())
+            && n.getClientRects().length > 0 && getComputedStyle(n).visibility !== 'hidden'
+            && parseFloat(getComputedStyle(n).fontSize) < 11).map(n => [n.className, n.textContent.slice(0, 20),
+            getComputedStyle(n).fontSize])""",
+    )
+
+
+LEGIBLE = [
+    {"size": "6"},
+    {"size": "16"},
+    {"size": "16", "kernel": "5", "padding": "2"},
+    {"op": "transposed", "size": "16", "stride": "2", "kernel": "4"},
+    {"in_channels": "4", "out_channels": "4", "size": "16", "kernel": "5", "bias": "-123.45"},
+    {"op": "maxpool", "size": "9", "kernel": "3", "stride": "2", "padding": "1", "ceil_mode": "1"},
+]
+
+
+@pytest.mark.parametrize("width,height", [(390, 844), (1280, 800)])
+def test_no_text_in_the_explorer_is_drawn_under_11_px_and_a_value_left_out_is_shown_on_demand(
+    browser, site_server, width, height
+):
+    page = new_page(browser, site_server[0], viewport={"width": width, "height": height})
+    for settings in LEGIBLE:
+        open_explorer(page, **settings)
+        for step in (0, 3):
+            go_to_step(page, step)
+            assert small_texts(page) == [], (settings, step)
+    open_explorer(page, size="16", input=";".join([",".join(["-123.45"] * 16)] * 16))
+    assert page.eval_on_selector("[data-testid=input-grid]", "g => g.dataset.values") == "hidden"
+    assert page.get_by_test_id("values-note").is_visible()
+    page.locator("[data-testid=input-grid] .cell[data-cell='2,5']").click()
+    assert "−123.45" in sum_text(page) and small_texts(page) == []
+    assert page.errors == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("width,height", [(390, 844), (1280, 800)])
+def test_a_34_by_34_transposed_output_fits_the_screen_or_scrolls_in_its_own_box_with_a_cue(
+    browser, site_server, width, height
+):
+    page = new_page(browser, site_server[0], viewport={"width": width, "height": height})
+    open_explorer(page, op="transposed", size="16", stride="2", kernel="4")
+    assert page.get_by_test_id("output-size").inner_text() == "34×34"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    grid = rectangles(page, "[data-testid=output-grid]")[0]
+    scrolls = page.eval_on_selector_all("[data-scrolls=true]", "nodes => nodes.length")
+    if grid["right"] > width:
+        assert scrolls > 0 and page.get_by_test_id("scroll-cue").is_visible()
+    else:
+        assert scrolls == 0 and not page.get_by_test_id("scroll-cue").is_visible()
     page.context.close()
 
 

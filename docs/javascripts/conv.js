@@ -13,15 +13,25 @@ export const OPERATIONS = {
   avgpool: { name: "average pooling", torch: "nn.AvgPool2d", weights: false },
 };
 const EXTENT = ["tall", "wide"];
-const PAIRS = ["size", "kernel", "stride", "padding", "dilation", "outputPadding"];
+const PAIRS = ["size", "kernel", "stride", "padding", "dilation", "outputPadding", "padEnd"];
 
 const span = (kernel, dilation) => dilation * (kernel - 1) + 1;
 const both = (f) => [f(0), f(1)];
 
-/** Return one axis of the settings: n, k, s, p, d, op (output padding) and ceil, as numbers. */
+/** Return one axis of the settings: n, k, s, p (padding before), pe (after), d, op (output padding) and ceil. */
 function axisOf(settings, axis) {
-  const [n, k, s, p, d, op] = PAIRS.map((field) => settings[field][axis]);
-  return { n, k, s, p, d, op, ceil: settings.ceilMode };
+  const [n, k, s, p, d, op, pe] = PAIRS.map((field) => settings[field][axis]);
+  return { n, k, s, p, pe, d, op, ceil: settings.ceilMode };
+}
+
+/**
+ * Return padding="same" as PyTorch pads for it: [before, after] per axis, d·(k − 1) cells in all, the odd one after
+ * (at the bottom and right); null where PyTorch refuses it, with its reason.
+ */
+export function samePadding(kernel, dilation) {
+  const total = both((a) => dilation[a] * (kernel[a] - 1));
+  const before = total.map((t) => Math.floor(t / 2));
+  return { padding: before, padEnd: total.map((t, a) => t - before[a]) };
 }
 
 function checkAtLeast({ n, k, s, p, d }) {
@@ -37,8 +47,8 @@ function checkAtLeast({ n, k, s, p, d }) {
   if (p < 0) throw new SettingError(`padding must be 0 or more, got ${p}: use 0 for no padding`);
 }
 
-function checkSpan({ n, k, p, d }, extent) {
-  const padded = n + 2 * p;
+function checkSpan({ n, k, p, pe, d }, extent) {
+  const padded = n + p + pe;
   const covered = span(k, d);
   if (covered > padded) {
     const fix = d > 1 ? "lower the dilation or add padding" : "use a smaller kernel or add padding";
@@ -89,7 +99,7 @@ function poolLength({ n, k, s, p, d, ceil }) {
 }
 
 const RULES = {
-  conv: { check: (a, extent) => (checkAtLeast(a), checkSpan(a, extent)), length: (a) => Math.floor((a.n + 2 * a.p - span(a.k, a.d)) / a.s) + 1 },
+  conv: { check: (a, extent) => (checkAtLeast(a), checkSpan(a, extent)), length: (a) => Math.floor((a.n + a.p + a.pe - span(a.k, a.d)) / a.s) + 1 },
   transposed: { check: checkTransposed, length: (a) => (a.n - 1) * a.s - 2 * a.p + span(a.k, a.d) + a.op },
   maxpool: { check: (a, extent) => checkPool(a, extent, false), length: poolLength },
   avgpool: { check: (a, extent) => checkPool(a, extent, true), length: poolLength },
@@ -106,7 +116,7 @@ function canvases(g) {
       output: { size: extent, origin: g.padding, inner: g.output, outer: extent, edge: "cropped" },
     };
   }
-  const padded = both((a) => g.size[a] + 2 * g.padding[a]);
+  const padded = both((a) => g.size[a] + g.padding[a] + g.padEnd[a]);
   // In ceil mode a pooling window may hang past the padding: those cells are drawn, and never counted.
   const reach = both((a) => Math.max(padded[a], (g.output[a] - 1) * g.stride[a] + g.span[a]));
   return {
@@ -117,10 +127,11 @@ function canvases(g) {
 
 /**
  * Return the checked geometry of settings given as [h, w] pairs (op, size, kernel, stride, padding, dilation,
- * outputPadding, ceilMode): with the dilated span, the output size and the drawn input and output grids.
+ * outputPadding, ceilMode, and padEnd: the padding after the input, the padding before unless given): with the
+ * dilated span, the output size and the drawn input and output grids.
  */
 export function geometry(settings) {
-  const s = { op: "conv", outputPadding: [0, 0], ceilMode: false, ...settings };
+  const s = { op: "conv", outputPadding: [0, 0], ceilMode: false, padEnd: settings.padding, same: false, ...settings };
   const rules = RULES[s.op];
   for (const axis of [1, 0]) rules.check(axisOf(s, axis), EXTENT[axis]); // width first, as convlab
   const g = { ...s, span: both((a) => span(s.kernel[a], s.dilation[a])), output: both((a) => rules.length(axisOf(s, a))) };
@@ -215,11 +226,11 @@ export function correlate(grid, weights, g, bias = 0) {
 
 /** Return the output-size formula along one axis (0 = height) with the numbers filled in. */
 export function formula(g, axis) {
-  const { n, k, s, p, d, op, ceil } = axisOf(g, axis);
+  const { n, k, s, p, pe, d, op, ceil } = axisOf(g, axis);
   const out = g.output[axis];
   if (g.op === "transposed") return `(${n} − 1)×${s} − 2×${p} + ${d}×(${k} − 1) + ${op} + 1 = ${out}`;
   const reach = g.op === "avgpool" ? `${k}` : `${d}×(${k} − 1) − 1`; // average pooling has no dilation
-  const inner = `(${n} + 2×${p} − ${reach}) / ${s}`;
+  const inner = `(${n} + ${p === pe ? `2×${p}` : `${p} + ${pe}`} − ${reach}) / ${s}`;
   if (!ceil || g.op === "conv") return `⌊${inner}⌋ + 1 = ${out}`;
   const rounded = Math.ceil((n + 2 * p - span(k, d)) / s) + 1;
   const dropped = rounded !== out ? `, then ${out}: the last window would start in the right padding` : "";
@@ -233,7 +244,7 @@ export const ONE_CHANNEL = { inChannels: 1, outChannels: 1, groups: 1, bias: fal
 
 /** Return the PyTorch line that makes this operation, every setting written out. */
 export function pytorchLine(g, ch = ONE_CHANNEL) {
-  const common = `kernel_size=${pairText(g.kernel)}, stride=${pairText(g.stride)}, padding=${pairText(g.padding)}`;
+  const common = `kernel_size=${pairText(g.kernel)}, stride=${pairText(g.stride)}, padding=${g.same ? "'same'" : pairText(g.padding)}`;
   const ceil = `ceil_mode=${g.ceilMode ? "True" : "False"}`;
   const channels = `${ch.inChannels}, ${ch.outChannels}`;
   const tail = `${ch.groups !== 1 ? `groups=${ch.groups}, ` : ""}bias=${ch.bias ? "True" : "False"}`;

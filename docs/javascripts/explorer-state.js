@@ -1,14 +1,15 @@
 // The explorer's state: the settings a URL query asks for, checked and computed into a model (geometry, input,
 // weights, steps, output), and what a step or a pointed cell highlights. No DOM here.
 import {
-  ONE_CHANNEL, OPERATIONS, cellKind, channelOutputs, channelSteps, channelSum, checkChannels, geometry, inputValue, links,
+  ONE_CHANNEL, OPERATIONS, cellKind, samePadding, channelOutputs, channelSteps, channelSum, checkChannels, geometry, inputValue, links,
   stepValue, steps, weightShape,
 } from "./conv.js";
 import { SettingError, parseBias, parseChannels, parseSize, pythonRepr, pythonStrip } from "./grammar.js";
 
-/** Named kernels (3×3) a reader can pick; "mean" is the averaging kernel of any size. */
+/** Named kernels (3×3) a reader can pick; "mean" (the averaging kernel) and "ones" fit any size. */
 export const KERNELS = {
   mean: { label: "mean (average)", weights: null },
+  ones: { label: "ones", weights: null },
   "sobel-x": { label: "Sobel, vertical edges", weights: "-1,0,1;-2,0,2;-1,0,1" },
   "sobel-y": { label: "Sobel, horizontal edges", weights: "-1,-2,-1;0,0,0;1,2,1" },
   sharpen: { label: "sharpen", weights: "0,-1,0;-1,5,-1;0,-1,0" },
@@ -18,7 +19,7 @@ export const KERNELS = {
 /** The settings in a URL query, in the order the address lists them. */
 export const KEYS = [
   "op", "size", "kernel", "stride", "padding", "dilation", "output_padding", "ceil_mode", "in_channels", "out_channels", "groups", "bias",
-  "weights", "input",
+  "weights", "input", "view",
 ];
 /** The channel settings: [name, smallest, largest]. */
 export const CHANNEL_LIMITS = { in_channels: ["in_channels", 1, 4], out_channels: ["out_channels", 1, 4], groups: ["groups", 1, 4] };
@@ -35,11 +36,30 @@ export const LIMITS = {
 export const MAX_CANVAS = 40;
 /** Every stepper's bounds: the sizes' and the channels'. */
 export const BOUNDS = { ...LIMITS, ...CHANNEL_LIMITS };
+// As `convlab render --help` documents them: a 3×3 kernel (2×2 windows for pooling), the averaging kernel (ones for
+// a transposed convolution).
 const DEFAULTS = {
   op: "conv", size: "6", kernel: "3", stride: "1", padding: "0", dilation: "1", output_padding: "0", ceil_mode: "0", weights: "mean",
   in_channels: "1", out_channels: "1", groups: "1", bias: "0",
 };
+const OP_DEFAULTS = { transposed: { weights: "ones" }, maxpool: { kernel: "2" }, avgpool: { kernel: "2" } };
+
+/** Return the default of a setting for an operation, as the command line's. */
+export function defaultOf(key, op = DEFAULTS.op) {
+  return OP_DEFAULTS[op]?.[key] ?? DEFAULTS[key] ?? null;
+}
+
+/** How long a whole play-through may take at each speed, and the longest pause on one step (ms). */
+export const SPEEDS = { slow: { step: 1400, whole: 40000 }, normal: { step: 800, whole: 24000 }, fast: { step: 300, whole: 9600 } };
+
+/** Return the pause between steps (ms) at a speed: its step's pause, shortened so that `count` steps fit its whole. */
+export function stepInterval(speed, count) {
+  const { step, whole } = SPEEDS[speed];
+  return Math.max(30, Math.min(step, Math.floor(whole / Math.max(1, count))));
+}
 const CHANNEL_KEYS = ["in_channels", "out_channels", "groups", "bias"];
+/** A transposed convolution's two views: each input cell scattered into the output, or the direct convolution. */
+export const VIEWS = ["scatter", "direct"];
 
 const own = (object, key) => key !== null && Object.hasOwn(object, key);
 const shapeText = ([h, w]) => `${h}x${w}`;
@@ -63,7 +83,7 @@ export function queryText(raw) {
 export function effective(raw, key, op = raw.op ?? DEFAULTS.op) {
   if (raw[key] !== null) return raw[key];
   if (key === "stride" && own(OPERATIONS, op) && !OPERATIONS[op].weights) return effective(raw, "kernel", op); // as PyTorch's pooling
-  return DEFAULTS[key] ?? null;
+  return own(OPERATIONS, op) ? defaultOf(key, op) : DEFAULTS[key] ?? null;
 }
 
 function checkOperation(raw) {
@@ -72,13 +92,19 @@ function checkOperation(raw) {
     throw new SettingError(`${pythonRepr(op)} is not an operation: choose conv, transposed, maxpool or avgpool`);
   }
   const { name, weights } = OPERATIONS[op];
-  const given = (key) => raw[key] !== null && raw[key] !== DEFAULTS[key];
+  const given = (key) => raw[key] !== null && raw[key] !== defaultOf(key, op);
   if (!weights && given("weights")) throw new SettingError(`${name} has no weights: drop weights, or choose op conv or transposed`);
   if (op !== "transposed" && given("output_padding") && parseSize(raw.output_padding).some((v) => v !== 0)) {
     throw new SettingError(`output padding belongs to transposed convolution only: drop it, or choose op transposed`);
   }
   if (raw.ceil_mode !== null && !["0", "1"].includes(raw.ceil_mode)) {
     throw new SettingError(`ceil_mode must be 0 or 1, got ${pythonRepr(raw.ceil_mode)}: use 1 to round the output size up`);
+  }
+  if (raw.view !== null && !VIEWS.includes(raw.view)) {
+    throw new SettingError(`view must be scatter or direct, got ${pythonRepr(raw.view)}: use direct for the zero-insertion view`);
+  }
+  if (op !== "transposed" && raw.view === "direct") {
+    throw new SettingError(`the direct view belongs to transposed convolution only: drop view, or choose op transposed`);
   }
   if (weights && raw.ceil_mode === "1") throw new SettingError(`ceil mode belongs to pooling only: drop it, or choose op maxpool or avgpool`);
   if (!weights && CHANNEL_KEYS.some(given)) {
@@ -102,9 +128,9 @@ function countingGrid([rows, cols], channel = 0) {
   return Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => channel * rows * cols + r * cols + c));
 }
 
-/** Return the kernel grids the settings ask for: a named kernel, custom grids separated by "|", or null for the mean. */
-function weightGrids(raw) {
-  const name = raw.weights ?? DEFAULTS.weights;
+/** Return the kernel grids the settings ask for: a named kernel, custom grids separated by "|", or null for "mean" or "ones". */
+function weightGrids(raw, op) {
+  const name = raw.weights ?? defaultOf("weights", op);
   const text = own(KERNELS, name) ? KERNELS[name].weights : name;
   return text === null ? null : parseChannels(text, "--weights");
 }
@@ -163,6 +189,28 @@ function kernelTable(grids, shape) {
 }
 
 /**
+ * Return the padding a text asks for: N or HxW on both sides, or PyTorch's "valid" (none) and "same" (an output the
+ * input's size, for nn.Conv2d at stride 1 only); throw PyTorch's reason where it refuses them.
+ */
+function paddingOf(text, op, kernel, stride, dilation) {
+  if (/^[A-Za-z]+$/.test(text) && !["same", "valid"].includes(text)) {
+    throw new SettingError(`Invalid padding string ${pythonRepr(text)}, should be one of {'same', 'valid'} (PyTorch's ValueError): write N, HxW, same or valid`);
+  }
+  if (!["same", "valid"].includes(text)) {
+    const padding = parseSize(text);
+    return { padding, padEnd: padding, same: false };
+  }
+  if (op !== "conv") {
+    throw new SettingError(`padding=${pythonRepr(text)} belongs to convolution only (nn.Conv2d): give ${OPERATIONS[op].name} a number of cells, e.g. 1`);
+  }
+  if (text === "valid") return { padding: [0, 0], padEnd: [0, 0], same: false };
+  if (stride.some((s) => s !== 1)) {
+    throw new SettingError(`padding='same' is not supported for strided convolutions (PyTorch's ValueError), got stride ${stride.join("x")}: use stride 1, or give padding as a number`);
+  }
+  return { ...samePadding(kernel, dilation), same: true };
+}
+
+/**
  * Return the checked settings as [h, w] pairs (g), the channel settings (ch), the input grids, the weight tensor as
  * a table of grids and the biases; throw an Error worded as convlab.
  */
@@ -170,14 +218,16 @@ export function settingsOf(raw) {
   const op = checkOperation(raw);
   const pair = (key) => parseSize(effective(raw, key, op));
   const { ch, inputs: custom, biases = [0] } = channelsOf(raw, op);
-  const grids = OPERATIONS[op].weights ? weightGrids(raw) : null;
+  const grids = OPERATIONS[op].weights ? weightGrids(raw, op) : null;
   const kernel = agree(grids?.[0] ?? null, raw, "kernel", "--weights") ?? pair("kernel");
   const size = agree(custom?.[0] ?? null, raw, "size", "--input") ?? pair("size");
   const stride = raw.stride === null && !OPERATIONS[op].weights ? kernel : pair("stride");
-  const pairs = { size, kernel, stride, padding: pair("padding"), dilation: pair("dilation"), output_padding: pair("output_padding") };
-  checkLimits(pairs);
+  const dilation = pair("dilation");
+  const padding = paddingOf(effective(raw, "padding", op), op, kernel, stride, dilation);
+  const pairs = { size, kernel, stride, padding: padding.padding, dilation, output_padding: pair("output_padding") };
+  checkLimits({ ...pairs, padding: padding.padEnd });
   const ceilMode = raw.ceil_mode === "1";
-  const g = geometry({ op, size, kernel, stride, padding: pairs.padding, dilation: pairs.dilation, outputPadding: pairs.output_padding, ceilMode });
+  const g = geometry({ op, size, kernel, stride, dilation, outputPadding: pairs.output_padding, ceilMode, ...padding });
   const drawn = g.canvas.output.size;
   if (drawn.some((n) => n > MAX_CANVAS)) {
     throw new SettingError(
@@ -185,10 +235,51 @@ export function settingsOf(raw) {
         `drawn here: use a smaller input, stride, kernel or dilation`,
     );
   }
-  const mean = () => Array.from({ length: kernel[0] }, () => new Array(kernel[1]).fill(1 / (kernel[0] * kernel[1])));
+  const ones = (raw.weights ?? defaultOf("weights", op)) === "ones";
+  const mean = () => Array.from({ length: kernel[0] }, () => new Array(kernel[1]).fill(ones ? 1 : 1 / (kernel[0] * kernel[1])));
   const inputs = custom ?? Array.from({ length: ch.inChannels }, (_, c) => countingGrid(size, c));
   const kernels = OPERATIONS[op].weights ? kernelTable(grids ?? [mean()], weightShape(g, ch)) : [[[]]];
-  return { g, ch, inputs, kernels, biases };
+  const settings = { g, ch, inputs, kernels, biases };
+  return op === "transposed" && raw.view === "direct" ? directSettings(settings) : settings;
+}
+
+/**
+ * Return a transposed convolution's cell of the direct view's grid along one axis: the input cell's index, or
+ * "inserted" (a zero between input cells) or "padding" (a zero around them), as convlab.transposed's source().
+ */
+function sourceAlong(g, a, t) {
+  const at = t - (g.dilation[a] * (g.kernel[a] - 1) - g.padding[a]);
+  if (at < 0 || at > (g.size[a] - 1) * g.stride[a]) return "padding";
+  return at % g.stride[a] === 0 ? at / g.stride[a] : "inserted";
+}
+
+/**
+ * Return a transposed convolution's settings as the lesson's direct view: stride − 1 zeros inserted between input
+ * cells, d·(k − 1) − p zeros around them (a negative count cuts cells off) and the output padding's below and to the
+ * right, read by the kernel flipped, at stride 1. `direct` keeps the transposed geometry, the input and weights as
+ * given, and what each cell of the grid holds (`kinds`: "inner", "inserted" or "padding"; `sources`: the input cell).
+ */
+function directSettings({ g, ch, inputs, kernels, biases }) {
+  if (ch.inChannels !== 1 || ch.outChannels !== 1) {
+    throw new SettingError(`the direct view draws one input and one output channel here: set in_channels and out_channels to 1, or choose view scatter`);
+  }
+  const size = [0, 1].map((a) => (g.size[a] - 1) * g.stride[a] + 1 + 2 * (g.dilation[a] * (g.kernel[a] - 1) - g.padding[a]) + g.outputPadding[a]);
+  if (size.some((n) => n > MAX_CANVAS)) {
+    throw new SettingError(
+      `the direct view's grid would be ${size[0]}×${size[1]} cells, more than the ${MAX_CANVAS} per side drawn here: ` +
+        `use a smaller input, stride, kernel or dilation, or choose view scatter`,
+    );
+  }
+  const along = size.map((n, a) => Array.from({ length: n }, (_, t) => sourceAlong(g, a, t)));
+  const sources = along[0].map((i) => along[1].map((j) => (Number.isInteger(i) && Number.isInteger(j) ? [i, j] : null)));
+  const kinds = along[0].map((i, r) => along[1].map((j, c) => {
+    if (sources[r][c]) return "inner";
+    return i === "padding" || j === "padding" ? "padding" : "inserted";
+  }));
+  const grid = sources.map((row) => row.map((cell) => (cell ? inputs[0][cell[0]][cell[1]] : 0)));
+  const flipped = kernels[0][0].map((row) => [...row].reverse()).reverse();
+  const direct = geometry({ op: "conv", size, kernel: g.kernel, stride: [1, 1], padding: [0, 0], dilation: g.dilation });
+  return { g: direct, ch, inputs: [grid], kernels: [[flipped]], biases, direct: { g, inputs, kernels, kinds, sources } };
 }
 
 /** Return the keys of the input and padding cells no step reads (the rows and columns a stride skips). */
@@ -206,12 +297,12 @@ function unreadCells(g, stepList) {
  * cells never read. `grid`, `weights` and `output` are the first channel's, as with one channel.
  */
 export function modelOf(raw) {
-  const { g, ch, inputs, kernels, biases } = settingsOf(raw);
+  const { g, ch, inputs, kernels, biases, direct = null } = settingsOf(raw);
   const positions = steps(g);
   const stepList = channelSteps(g, ch);
   const outputs = channelOutputs(g, ch, inputs, kernels, biases, stepList);
   return {
-    g, ch, inputs, kernels, biases, links: links(g, ch), positions, steps: stepList, outputs,
+    g, ch, inputs, kernels, biases, direct, links: links(g, ch), positions, steps: stepList, outputs,
     grid: inputs[0], weights: kernels[0][0], output: outputs[0], unread: unreadCells(g, positions),
   };
 }
@@ -233,7 +324,8 @@ function spanBox(g, cells, canvas) {
 function gatherTerms(model, terms) {
   const { g, grid, weights } = model;
   const flat = weights.flat();
-  return terms.map(({ k, from }) => ({ k, kind: cellKind(g.canvas.input, ...from), x: inputValue(g, grid, from), w: flat[k] ?? null }));
+  const kindOf = (from) => model.direct?.kinds[from[0]][from[1]] ?? cellKind(g.canvas.input, ...from);
+  return terms.map(({ k, from }) => ({ k, kind: kindOf(from), x: inputValue(g, grid, from), w: flat[k] ?? null }));
 }
 
 /**
@@ -295,7 +387,7 @@ function oneInputFocus(model, cell) {
 /** Return the one-channel model of a link: its input grid, its kernel, and the steps over one channel. */
 export function linkModel(model, link) {
   const weights = OPERATIONS[model.g.op].weights ? model.kernels[link.weight[0]][link.weight[1]] : [];
-  return { g: model.g, grid: model.inputs[link.input], weights, steps: model.positions };
+  return { g: model.g, grid: model.inputs[link.input], weights, steps: model.positions, direct: model.direct };
 }
 
 /**

@@ -16,7 +16,8 @@ function where(model, [r, c], canvas) {
 function valueNode(term, op) {
   if (term.kind === "beyond") return element("span", { class: "term-beyond", title: "past the padding: not counted", text: "·" });
   const text = term.kind === "padding" && op === "maxpool" ? "−∞" : signed(term.x);
-  return element("span", { class: term.kind === "padding" ? "term-padding" : "", title: term.kind === "padding" ? "padding" : "", text });
+  const title = { padding: "padding", inserted: "a zero inserted between input cells" }[term.kind] ?? "";
+  return element("span", { class: title ? "term-padding" : "", title, text });
 }
 
 /**
@@ -89,7 +90,11 @@ function readerSum(model, focus, label = null) {
   const { at, x, cellKind, count } = focus.sum;
   const [r, c] = where(model, at, "input");
   if (cellKind === "beyond") return ["Past the padding: no window counts this cell."];
-  const name = cellKind === "padding" ? `Padding cell [${at[0]}, ${at[1]}] (${formatValue(x)})` : `input[${r}, ${c}] = ${formatValue(x)}`;
+  const kind = model.direct?.kinds[at[0]][at[1]] ?? cellKind;
+  const [i, j] = model.direct?.sources[at[0]][at[1]] ?? [r, c]; // the direct view's grid holds input cell [i, j] here
+  const name = {
+    padding: `Padding cell [${at[0]}, ${at[1]}] (${formatValue(x)})`, inserted: `The zero inserted at [${at[0]}, ${at[1]}]`,
+  }[kind] ?? `input[${i}, ${j}] = ${formatValue(x)}`;
   const role = model.g.op === "conv" ? "the number on each is the weight it meets there" : "the number on each is its place in that window";
   return [`${label ?? ""}${name} is read by ${count} output cell${count === 1 ? "" : "s"} (blue); ${role}.`];
 }

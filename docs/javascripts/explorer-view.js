@@ -1,9 +1,8 @@
 // The explorer's drawing: the settings form, the step controls, the legend, the input, kernel and output grids,
 // the current step's arithmetic, the size formula and the PyTorch line. Events are wired in explorer.js.
 import { OPERATIONS, cellKind, formatValue, formula, groupOf, outputCanvases, parameterCount, pytorchLine, weightShape } from "./conv.js";
-import { CHANNEL_LIMITS, KERNELS, LIMITS, MAX_CANVAS, meanDivisor } from "./explorer-state.js";
+import { CHANNEL_LIMITS, KERNELS, LIMITS, MAX_CANVAS, SPEEDS, meanDivisor } from "./explorer-state.js";
 
-export const SPEEDS = { slow: 1400, normal: 800, fast: 300 };
 const STEPPERS = {
   size: "Input size", kernel: "Kernel size", stride: "Stride", padding: "Padding", dilation: "Dilation", output_padding: "Output padding",
   in_channels: "In channels", out_channels: "Out channels", groups: "Groups",
@@ -66,6 +65,10 @@ export function buildSettings() {
   }
   fields.ceil = element("input", { type: "checkbox", id: "explorer-ceil" });
   boxes.push(element("div", { class: "explorer-field explorer-check", "data-key": "ceil_mode" }, [fields.ceil, element("label", { for: "explorer-ceil", text: "Ceil mode" })]));
+  fields.view = element("input", { type: "checkbox", id: "explorer-view", "data-testid": "direct-view" });
+  boxes.push(element("div", { class: "explorer-field explorer-check", "data-key": "view" }, [
+    fields.view, element("label", { for: "explorer-view", text: "Direct view: zeros inserted, kernel flipped" }),
+  ]));
   const presets = Object.fromEntries(Object.entries(KERNELS).map(([key, { label }]) => [key, label]));
   fields.weights = gridChoice("weights", "Weights", presets, "Custom weights: rows separated by ; and values by ,");
   fields.input = gridChoice("input", "Input values", { [COUNTING]: "0, 1, 2, … row by row" }, "Custom input: rows separated by ; and values by ,");
@@ -114,9 +117,14 @@ export function buildLayout(root) {
     torch: element("code"),
     copy: element("button", { type: "button", "aria-label": "Copy the PyTorch line", text: "Copy" }),
     shape: element("p", { class: "explorer-shape" }),
+    scrollCue: element("p", { class: "explorer-note", "data-testid": "scroll-cue", hidden: "", text: "The grids are wider than the screen: scroll them sideways →" }),
+    valuesNote: element("p", {
+      class: "explorer-note", "data-testid": "values-note", hidden: "",
+      text: "Cells too small to print their values leave them out: the sum lists the step's values; point at or tap a cell for its own.",
+    }),
   };
   view.work = element("div", { class: "explorer-work" }, [
-    element("div", { class: "explorer-bar" }, [controls.box, view.legend]), view.stage, view.sum,
+    element("div", { class: "explorer-bar" }, [controls.box, view.legend, view.valuesNote, view.scrollCue]), view.stage, view.sum,
     element("div", { class: "explorer-torch" }, [view.formula, element("div", { class: "explorer-torch-line" }, [element("pre", {}, [view.torch]), view.copy]), view.shape]),
   ]);
   root.replaceChildren(form, view.error, view.work);
@@ -199,14 +207,16 @@ function drawInput(model, c) {
   const texts = [];
   const [r0, c0] = g.canvas.input.origin;
   const drawn = drawGrid(many(model) ? `Input channel ${c}` : "Input", g.canvas.input.size, (r, col) => {
-    const kind = cellKind(g.canvas.input, r, col);
+    const kind = model.direct?.kinds[r][col] ?? cellKind(g.canvas.input, r, col);
+    // In the direct view, the input cell a grid cell holds (the zeros around and between hold none).
+    const [row, column] = model.direct ? model.direct.sources[r][col] ?? [] : [r - r0, col - c0];
     const text = inputText(model, grid, r, col);
-    const where = kind === "inner" ? `input${many(model) ? ` channel ${c}` : ""} row ${r - r0} column ${col - c0}` : kind === "padding" ? "padding" : "outside the padding";
+    const where = { inner: `input${many(model) ? ` channel ${c}` : ""} row ${row} column ${column}`, padding: "padding", inserted: "zero inserted between input cells" }[kind] ?? "outside the padding";
     texts.push(text);
     const unread = model.unread.has(`${r},${col}`) ? { "data-unread": "true" } : {};
     const attributes = { "data-kind": kind, "data-cell": `${r},${col}`, "aria-label": `${where}: ${text || "not read"}${unread["data-unread"] ? ", never read" : ""}`, ...unread };
     if (kind === "inner") {
-      Object.assign(attributes, { "data-testid": "input-cell", "data-channel": String(c), "data-row": String(r - r0), "data-col": String(col - c0), "data-value": String(grid[r - r0][col - c0]) });
+      Object.assign(attributes, { "data-testid": "input-cell", "data-channel": String(c), "data-row": String(row), "data-col": String(column), "data-value": String(grid[r - r0][col - c0]) });
     }
     return cellNode(r, col, text, attributes);
   }, true, texts);
@@ -262,15 +272,27 @@ function drawOutput(model, o, final) {
   return drawn;
 }
 
+const padded = (g) => [...g.padding, ...g.padEnd].some((p) => p);
+
 function captions(model) {
+  if (model.direct) return directCaptions(model);
   const { g } = model;
-  const padded = g.canvas.input.outer;
-  const input = `Input ${sizeText(g.size)}${g.op !== "transposed" && g.padding.some((p) => p) ? ` (padded ${sizeText(padded)})` : ""}`;
+  const input = `Input ${sizeText(g.size)}${g.op !== "transposed" && padded(g) ? ` (padded ${sizeText(g.canvas.input.outer)})` : ""}`;
   const spread = g.dilation.some((d) => d > 1) ? ` (spans ${sizeText(g.span)})` : "";
   const name = { maxpool: "Window (max)", avgpool: "Window (mean)" }[g.op] ?? "Kernel";
   const cropped = g.op === "transposed" && g.padding.some((p) => p) ? ` (drawn ${sizeText(g.canvas.output.size)}, cropped)` : "";
   const kernels = many(model) ? `${name}s [${weightShape(g, model.ch).join(", ")}]` : `${name} ${sizeText(g.kernel)}`;
   return { input: `${input}${many(model) ? ` × ${model.ch.inChannels} channels` : ""}`, kernel: `${kernels}${spread}`, output: cropped };
+}
+
+/** Return the direct view's captions: the zero-inserted, padded grid and the flipped kernel. */
+function directCaptions(model) {
+  const { g, direct } = model;
+  return {
+    input: `Input ${sizeText(direct.g.size)} with zeros: ${sizeText(g.size)}`,
+    kernel: `Kernel ${sizeText(g.kernel)}, flipped${g.dilation.some((d) => d > 1) ? ` (spans ${sizeText(g.span)})` : ""}`,
+    output: "",
+  };
 }
 
 /** Return the label of input channel `c`: its name, its group, and where the current step's partial sum goes. */
@@ -342,20 +364,53 @@ export function drawModel(view, model) {
   columns[2].dataset.across = String(across(ch.outChannels));
   const labelled = many(model) || ch.bias;
   view.stage.style.setProperty("--total-cols", inputs[0].cols + kernels.cols + outputs[0].cols);
+  view.stage.style.setProperty("--io-cols", inputs[0].cols + outputs[0].cols);
+  view.stage.style.setProperty("--kernel-cols", kernels.cols);
+  const kernelEm = Number(kernels.grids[0].box.style.getPropertyValue("--text-em"));
+  view.stage.style.setProperty("--kernel-least", `${Math.ceil(Math.max(kernelEm * LEAST_TEXT + 5, BOTH_TEXTS))}px`);
   view.stage.style.setProperty("--rows", Math.max(ch.inChannels * g.canvas.input.size[0], kernels.rows.length * g.kernel[0], ch.outChannels * g.canvas.output.size[0]));
   view.stage.style.setProperty("--labels", labelled ? Math.max(ch.inChannels, ch.outChannels, kernels.rows.length) : 0);
   view.grids = { inputs, kernels: kernels.grids, outputs, input: inputs[0], output: outputs[0] };
   view.lit = [];
   drawLegend(view, model);
-  const [height, width] = [formula(g, 0), formula(g, 1)];
+  const layer = model.direct?.g ?? g; // the direct view's convolution computes this transposed convolution
+  const [height, width] = [formula(layer, 0), formula(layer, 1)];
   view.formula.textContent = height === width ? `H_out = W_out = ${height}` : `H_out = ${height}\nW_out = ${width}`;
-  view.torch.textContent = pytorchLine(g, ch);
-  view.shape.textContent = shapeLine(model);
+  view.torch.textContent = pytorchLine(layer, ch);
+  view.shape.textContent = shapeLine(layer, ch);
+}
+
+// The smallest text drawn (px), and the smallest cell that holds a tap number above a value, both that size.
+const LEAST_TEXT = 11;
+const BOTH_TEXTS = 2 * LEAST_TEXT + 4;
+
+/**
+ * Hide what a grid's cells are too small to print at LEAST_TEXT px: the tap numbers first, then the values (the
+ * sum lists the step's values, and pointing at a cell shows its own). Run once the grids are laid out.
+ */
+export function fitText(view) {
+  let hidden = false;
+  for (const grid of [...view.grids.inputs, ...view.grids.kernels, ...view.grids.outputs]) {
+    const size = grid.cells[0][0].getBoundingClientRect().width;
+    const em = Number(grid.box.style.getPropertyValue("--text-em"));
+    const wideEnough = (size - 5) / em >= LEAST_TEXT - 0.01;
+    const values = wideEnough && size >= LEAST_TEXT + 4;
+    grid.box.dataset.values = values ? "shown" : "hidden";
+    grid.box.dataset.marks = size >= (values ? BOTH_TEXTS : LEAST_TEXT + 4) ? "shown" : "hidden";
+    hidden ||= !values;
+  }
+  view.valuesNote.hidden = !hidden;
+  let scrolls = false;
+  for (const box of [view.stage, ...view.stage.querySelectorAll(".explorer-figure")]) {
+    const wider = box.scrollWidth > box.clientWidth + 1;
+    box.dataset.scrolls = String(wider);
+    scrolls ||= wider;
+  }
+  view.scrollCue.hidden = !scrolls;
 }
 
 /** Return the line under the PyTorch line: the input and output shapes, and for a layer with weights its parameters. */
-function shapeLine(model) {
-  const { g, ch } = model;
+function shapeLine(g, ch) {
   const shapes = `Input torch.Size([1, ${ch.inChannels}, ${g.size[0]}, ${g.size[1]}]) gives output torch.Size([1, ${ch.outChannels}, ${g.output[0]}, ${g.output[1]}]).`;
   if (!OPERATIONS[g.op].weights) return shapes;
   const shape = weightShape(g, ch);
@@ -367,16 +422,22 @@ function shapeLine(model) {
 function legendItems(model) {
   const { g } = model;
   const pool = !OPERATIONS[g.op].weights;
-  const padded = g.padding.some((p) => p);
   const items = [
     ["read", g.op === "transposed" ? "input cell being spread" : pool ? "in the window" : "read by the kernel"],
     ["current", g.op === "transposed" ? "output cells it adds to" : "output being computed"],
   ];
-  if (padded) items.push(g.op === "transposed" ? ["cropped", "cropped by padding"] : ["padding", g.op === "maxpool" ? "padding (−∞: never the largest)" : "padding (zeros)"]);
+  if (padded(g)) items.push(g.op === "transposed" ? ["cropped", "cropped by padding"] : ["padding", g.op === "maxpool" ? "padding (−∞: never the largest)" : "padding (zeros)"]);
   if (g.dilation.some((d) => d > 1)) items.push(["span", "area the dilated kernel spans"]);
   if (model.unread.size > 0) items.push(["unread", "never read by any step"]);
   if (g.canvas.input.size.some((n, a) => n > g.canvas.input.outer[a])) items.push(["beyond", "past the padding: not counted"]);
   if (g.op === "maxpool") items.push(["winner", "the largest: the output"]);
+  if (model.direct) {
+    const edge = model.direct.g.padding.map((p, a) => model.direct.g.dilation[a] * (model.direct.g.kernel[a] - 1) - p);
+    items.splice(0, 1, ["read", "read by the flipped kernel"]);
+    if (model.direct.g.stride.some((st) => st > 1)) items.push(["inserted", "zeros inserted between input cells (stride − 1)"]);
+    const around = edge[0] === edge[1] ? edge[0] : edge.join("×");
+    if (model.direct.kinds.flat().includes("padding")) items.push(["padding", `zeros around them: dilation·(kernel − 1) − padding = ${around}`]);
+  }
   const mark = { transposed: "weight and the output cell it adds to", maxpool: "window position", avgpool: "window position" }[g.op];
   items.push(["mark", mark ?? "weight and the cell it multiplies"]);
   return items;

@@ -4,10 +4,12 @@
 // explorer-sum.js; this module wires the events. Runs on every page change (Material's instant navigation).
 import { OPERATIONS } from "./conv.js";
 import { setupDigit } from "./explorer-digit.js";
-import { BOUNDS, KERNELS, effective, inputFocus, modelOf, outputFocus, queryText, readQuery, stepFocus } from "./explorer-state.js";
+import {
+  BOUNDS, KERNELS, defaultOf, effective, inputFocus, modelOf, outputFocus, queryText, readQuery, stepFocus, stepInterval,
+} from "./explorer-state.js";
 import { showSum } from "./explorer-sum.js";
 import { SettingError } from "./grammar.js";
-import { COUNTING, SPEEDS, buildLayout, drawModel, showFocus, showProgress } from "./explorer-view.js";
+import { COUNTING, buildLayout, drawModel, fitText, showFocus, showProgress } from "./explorer-view.js";
 
 const own = (object, key) => key !== null && Object.hasOwn(object, key);
 // JavaScript writes each number so that it reads back as the same number, in the grammar's own form.
@@ -71,7 +73,7 @@ function play(ex) {
   ex.timer = setInterval(() => {
     show(ex, ex.step + 1);
     if (ex.step >= ex.model.steps.length) stop(ex);
-  }, SPEEDS[speed.value]);
+  }, stepInterval(speed.value, ex.model.steps.length));
 }
 
 function stop(ex) {
@@ -95,13 +97,15 @@ function change(ex, update) {
 function stepperText(ex, key) {
   const op = own(OPERATIONS, ex.raw.op) ? ex.raw.op : "conv";
   if (key === "in_channels" && ex.raw.in_channels === null && ex.model) return String(ex.model.ch.inChannels);
-  const fixed = { kernel: ex.model?.g.kernel, size: ex.model?.g.size }[key];
+  const shown = (ex.model?.direct ?? ex.model)?.g; // the settings' geometry, not the direct view's
+  const fixed = { kernel: shown?.kernel, size: shown?.size }[key];
   const derived = (key === "kernel" && kernelFixed(ex.raw, op)) || (key === "size" && ex.raw.input !== null);
   if (derived && fixed) return fixed[0] === fixed[1] ? `${fixed[0]}` : `${fixed[0]}x${fixed[1]}`;
   return effective(ex.raw, key, op) ?? "";
 }
 
-const kernelFixed = (raw, op) => OPERATIONS[op].weights && raw.weights !== null && raw.weights !== "mean";
+const SIZED = ["mean", "ones"]; // the named kernels of any size
+const kernelFixed = (raw, op) => OPERATIONS[op].weights && raw.weights !== null && !SIZED.includes(raw.weights);
 
 function syncStepper(ex, key, stepper, op) {
   const channels = OPERATIONS[op].weights;
@@ -133,12 +137,15 @@ function syncFields(ex) {
   for (const [key, stepper] of Object.entries(fields.steppers)) syncStepper(ex, key, stepper, op);
   fields.ceil.closest(".explorer-field").hidden = OPERATIONS[op].weights;
   fields.ceil.checked = ex.raw.ceil_mode === "1";
-  syncGridChoice(fields.weights, ex.raw.weights ?? "mean", KERNELS, OPERATIONS[op].weights);
+  fields.view.closest(".explorer-field").hidden = op !== "transposed";
+  fields.view.checked = ex.raw.view === "direct";
+  syncGridChoice(fields.weights, ex.raw.weights ?? defaultOf("weights", op), KERNELS, OPERATIONS[op].weights);
   syncGridChoice(fields.input, ex.raw.input, { [COUNTING]: true }, true);
   fields.bias.closest(".explorer-field").hidden = !OPERATIONS[op].weights;
   if (document.activeElement !== fields.bias) fields.bias.value = ex.raw.bias ?? "0";
   const shown = Object.entries(fields.steppers).filter(([key, s]) => !s.box.hidden && !(key in CHANNEL_DEFAULTS && s.input.value === CHANNEL_DEFAULTS[key])).map(([key, s]) => `${key.replace("_", " ")} ${s.input.value}`);
-  ex.view.summary.textContent = `Settings: ${OPERATIONS[op].name}, ${shown.join(", ").replace("size", "input")}`;
+  const view = op === "transposed" && ex.raw.view === "direct" ? ", direct view" : "";
+  ex.view.summary.textContent = `Settings: ${OPERATIONS[op].name}, ${shown.join(", ").replace("size", "input")}${view}`;
 }
 
 const CHANNEL_DEFAULTS = { in_channels: "1", out_channels: "1", groups: "1" };
@@ -146,7 +153,8 @@ const CHANNEL_DEFAULTS = { in_channels: "1", out_channels: "1", groups: "1" };
 // Settings an operation does not have are set aside when switching to it, and given back when switching back.
 const BELONGS = {
   in_channels: (op) => OPERATIONS[op].weights, out_channels: (op) => OPERATIONS[op].weights, groups: (op) => OPERATIONS[op].weights,
-  bias: (op) => OPERATIONS[op].weights, weights: (op) => OPERATIONS[op].weights, output_padding: (op) => op === "transposed", ceil_mode: (op) => !OPERATIONS[op].weights, dilation: (op) => op !== "avgpool" };
+  bias: (op) => OPERATIONS[op].weights, weights: (op) => OPERATIONS[op].weights, output_padding: (op) => op === "transposed", ceil_mode: (op) => !OPERATIONS[op].weights, dilation: (op) => op !== "avgpool",
+  view: (op) => op === "transposed" };
 
 function switchOperation(ex, op) {
   const update = { op };
@@ -164,13 +172,14 @@ function stepBy(ex, key, delta) {
 }
 
 function chooseGrid(ex, key, value) {
-  const current = key === "weights" ? ex.model?.kernels.flat() : ex.model?.inputs;
+  const given = ex.model?.direct ?? ex.model; // the direct view draws the input and kernel changed
+  const current = key === "weights" ? given?.kernels.flat() : given?.inputs;
   const shapeKey = key === "weights" ? "kernel" : "size";
   if (value !== "custom") {
-    const shape = ex.model?.g[shapeKey];
+    const shape = given?.g[shapeKey];
     const channels = ex.model && ex.model.ch.inChannels > 1 ? { in_channels: String(ex.model.ch.inChannels) } : {};
     const keep = key === "input" && shape ? { size: shape[0] === shape[1] ? `${shape[0]}` : shape.join("x"), ...channels } : {};
-    change(ex, { [key]: value === COUNTING ? null : value, ...(value === "mean" ? {} : { [shapeKey]: null }), ...keep });
+    change(ex, { [key]: value === COUNTING ? null : value, ...(SIZED.includes(value) ? {} : { [shapeKey]: null }), ...keep });
     return;
   }
   const fallback = key === "weights" ? KERNELS["sobel-x"].weights : "0,1;2,3";
@@ -187,6 +196,7 @@ function wireSettings(ex) {
     stepper.more.addEventListener("click", () => stepBy(ex, key, 1));
   }
   fields.ceil.addEventListener("change", () => change(ex, { ceil_mode: fields.ceil.checked ? "1" : null }));
+  fields.view.addEventListener("change", () => change(ex, { view: fields.view.checked ? "direct" : null }));
   fields.bias.addEventListener("input", () => change(ex, { bias: fields.bias.value === "0" ? null : fields.bias.value }));
   for (const key of ["weights", "input"]) {
     const { select, text } = fields[key];
@@ -261,12 +271,22 @@ function wireGrids(ex) {
   });
 }
 
-/** Let the grids fill the first screen: they are sized from the stage's distance to the top of the page. */
+/**
+ * Lay the grids out: side by side with one channel or where there is room, filling the first screen (sized from the
+ * stage's distance to the top of the page); then leave out the text their cells are too small for.
+ */
 function measure(ex) {
   const { stage, work } = ex.view;
-  work.style.setProperty("--stage-top", `${Math.round(stage.getBoundingClientRect().top + scrollY)}px`);
+  const rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
+  const single = ex.model.ch.inChannels === 1 && ex.model.ch.outChannels === 1;
+  stage.dataset.layout = single || work.clientWidth >= 40 * rem ? "across" : "stacked";
   const several = ex.model.links.length > 1 || ex.model.ch.bias;
   work.style.setProperty("--sum-lines", String(ex.model.g.kernel[0] + (several ? 3 : 1)));
+  // Twice: the notes fitText shows above the grids move them down, and the grids are sized from where they start.
+  for (let pass = 0; pass < 2; pass++) {
+    work.style.setProperty("--stage-top", `${Math.round(stage.getBoundingClientRect().top + scrollY)}px`);
+    fitText(ex.view);
+  }
 }
 
 // ---- the page ----------------------------------------------------------------------------------------------------

@@ -1,12 +1,15 @@
 // The explorer's pure modules in Node, on cases tests/test_conv_js.py exports from torch and from convlab's own
 // parsers (CASES names the file): layers with channels, groups and a bias (conv.js), the refusals of channel
-// counts, and the shared grammar of grids, channels and biases (grammar.js).
+// counts, the shared grammar of grids, channels and biases (grammar.js), the paddings "same" and "valid" as PyTorch
+// computes or refuses them (explorer-state.js), the transposed convolution's direct view, and the pace of a
+// play-through.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
 import { channelOutputs, channelSteps, checkChannels, geometry, links, parameterCount, weightShape } from "../../docs/javascripts/conv.js";
-import { parseBias, parseChannels, parseGrid, parseSize } from "../../docs/javascripts/grammar.js";
+import { SPEEDS, modelOf, readQuery, stepInterval } from "../../docs/javascripts/explorer-state.js";
+import { SettingError, parseBias, parseChannels, parseGrid, parseSize } from "../../docs/javascripts/grammar.js";
 
 const cases = JSON.parse(readFileSync(process.env.CASES, "utf8"));
 
@@ -47,5 +50,52 @@ test("sizes, grids, channels and biases read as convlab.cli reads them", () => {
       try { got = parse(text); } catch (e) { got = e.message; }
       assert.deepEqual(got, expected, `${kind}: ${JSON.stringify(text)}`);
     }
+  }
+});
+
+const gridText = (rows) => rows.map((row) => row.join(",")).join(";");
+const pairText = ([h, w]) => `${h}x${w}`;
+
+/** Check two grids hold the same numbers (within 1e-9: torch may write −0 where JavaScript adds up to 0). */
+function assertClose(got, expected, name) {
+  assert.deepEqual(got.map((row) => row.length), expected.map((row) => row.length), `${name}: shape`);
+  got.flat().forEach((v, k) => assert.ok(Math.abs(v - expected.flat()[k]) <= 1e-9, `${name}[${k}]: ${v} against torch's ${expected.flat()[k]}`));
+}
+
+test("padding 'same' and 'valid' give torch's output, and are refused where torch refuses them, in its words", () => {
+  for (const c of cases.paddings) {
+    const grids = { input: gridText(c.input), ...(c.settings.op === "maxpool" ? {} : { weights: gridText(c.weights) }) };
+    const query = new URLSearchParams({ ...c.settings, padding: c.padding, ...grids }).toString();
+    let model = null, refusal = null;
+    try { model = modelOf(readQuery(query)); } catch (e) { if (!(e instanceof SettingError)) throw e; refusal = e.message; }
+    if (c.refused !== undefined) {
+      assert.notEqual(refusal, null, `${query}: torch refuses it (${c.refused})`);
+      if (c.reason) assert.ok(refusal.includes(c.refused), `${query}: "${refusal}" does not give torch's reason "${c.refused}"`);
+      continue;
+    }
+    assert.equal(refusal, null, query);
+    assertClose(model.output, c.expected, query);
+  }
+});
+
+test("a whole play-through takes about as long for 256 steps as for 16, at every speed", () => {
+  for (const speed of Object.keys(SPEEDS)) {
+    const whole = (count) => count * stepInterval(speed, count);
+    assert.ok(whole(256) <= SPEEDS[speed].whole && whole(16) <= SPEEDS[speed].whole, speed);
+    assert.ok(whole(256) <= 2 * whole(16), `${speed}: ${whole(256)} ms for 256 steps against ${whole(16)} ms for 16`);
+  }
+  assert.ok(256 * stepInterval("normal", 256) <= 30_000);
+});
+
+test("the transposed convolution's direct view is torch's: the zero-inserted padded grid, the flipped kernel, the output", () => {
+  assert.ok(cases.direct.length >= 40);
+  for (const c of cases.direct) {
+    const settings = { op: "transposed", view: "direct", output_padding: pairText(c.output_padding), input: gridText(c.input), weights: gridText(c.weights) };
+    for (const key of ["size", "kernel", "stride", "padding", "dilation"]) settings[key] = pairText(c[key]);
+    const query = new URLSearchParams(settings).toString();
+    const model = modelOf(readQuery(query));
+    assertClose(model.inputs[0], c.stretched, `${query}: grid`);
+    assertClose(model.kernels[0][0], c.flipped, `${query}: kernel`);
+    assertClose(model.output, c.expected, `${query}: output`);
   }
 });

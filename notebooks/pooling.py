@@ -393,11 +393,11 @@ for axis, (name, depth) in zip(axes.flat, shown, strict=True):
     picture = maps[name, depth] / maps[name, depth].max()
     drawn = axis.imshow(picture, cmap="viridis", vmin=0, vmax=1)
     side = picture.shape[-1]
-    axis.set_title(f"{name} ×{depth}\n{side}×{side}", fontsize=12)
+    axis.set_title(f"{name} ×{depth}\n{side}×{side}", fontsize=13)
     axis.set_axis_off()
 colour_bar = figure.colorbar(drawn, ax=axes, shrink=0.8)
-colour_bar.set_label("value ÷ the map's largest", fontsize=12)
-colour_bar.ax.tick_params(labelsize=12)
+colour_bar.set_label("value ÷ the map's largest", fontsize=13)
+colour_bar.ax.tick_params(labelsize=13)
 
 
 def spread(key):
@@ -457,8 +457,9 @@ with torch.no_grad():
 #   `nn.AdaptiveAvgPool2d((1, 1))` turns each channel into its mean, whatever the input size.
 # - A **transposed convolution** adds each input value times the kernel into the output; the
 #   same numbers come from a convolution with the flipped kernel over the input with zeros
-#   inserted and around it. Its size is $(H_{in} - 1) S - 2P + D (K - 1) + P_{out} + 1$, and
-#   `output_padding` picks which of the sizes a strided convolution merges to give back.
+#   inserted and around it. Its size is $(H_{in} - 1) S$, minus $2P$, plus
+#   $D (K - 1) + P_{out} + 1$, and `output_padding` picks which of the sizes a strided
+#   convolution merges to give back.
 # - Classifiers downsample with pooling or strided convolutions; segmentation models and
 #   generators upsample with transposed convolutions. Where the stride does not divide the
 #   kernel size, the overlap is uneven and leaves a checkerboard, and trained weights can leave

@@ -179,7 +179,8 @@ print(resnet.avgpool)
 # the mean:
 
 # %%
-channels = resnet.fc.in_features  # what the classifier takes
+# the number of maps the classifier takes
+channels = resnet.fc.in_features
 for side in (7, 10):
     maps = torch.rand(1, channels, side, side)
     pooled = resnet.avgpool(maps)
@@ -190,14 +191,18 @@ for side in (7, 10):
 # %% [markdown]
 # ## Transposed convolution
 #
-# Some networks must make maps *larger*. Segmentation models output one label per pixel of the
-# input image: **FCN** (fully convolutional network, Long, Shelhamer and Darrell, 2015) turned a
-# classifier into such a model by replacing its final layers with convolutions, and **U-Net**
-# (Ronneberger, Fischer and Brox, 2015), made to segment biomedical images such as microscope
-# pictures of cells, shrinks the image and grows it back. Image generators grow a small grid of numbers into a
-# picture, like the generator of a **DCGAN** (deep convolutional generative adversarial network,
-# Radford, Metz and Chintala, 2015), trained against a second network that tells its pictures
-# from real ones. A **transposed convolution** does this
+# Some networks must make maps *larger*:
+#
+# - **Segmentation** models output one label per pixel of the input image. **FCN** (fully
+#   convolutional network; Long, Shelhamer and Darrell, 2015) turned a classifier into one by
+#   replacing its final layers with convolutions; **U-Net** (Ronneberger, Fischer and Brox, 2015),
+#   made to segment biomedical images such as microscope pictures of cells, shrinks the image
+#   and grows it back.
+# - **Image generators** grow a small grid of numbers into a picture, like the generator of a
+#   **DCGAN** (deep convolutional generative adversarial network; Radford, Metz and Chintala,
+#   2015), trained against a second network that tells its pictures from real ones.
+#
+# A **transposed convolution** does this
 # with learned weights. By definition, each input cell multiplies the whole kernel by its value
 # and **adds** the result into the output, at a place `stride` cells further on for each step:
 
@@ -339,24 +344,10 @@ for name, size, k, s, p, extra in cases:
 # %%
 import torch.nn.functional as F
 
-
-def all_ones(layer):
-    """Set every weight of `layer` to 1; return it."""
+transposed = nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1, bias=False)
+smooth = nn.Conv2d(1, 1, 3, padding=1, padding_mode="replicate", bias=False)
+for layer in (transposed, smooth):
     nn.init.ones_(layer.weight)
-    return layer
-
-
-transposed = all_ones(nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1, bias=False))
-smooth = all_ones(
-    nn.Conv2d(
-        1,
-        1,
-        3,
-        padding=1,
-        padding_mode="replicate",
-        bias=False,
-    )
-)
 
 
 def resize_then_convolve(image):

@@ -31,7 +31,9 @@ UNREAD = (251, 222, 203)  # input cells no step reads (a light tint of vermilion
 TAP = (230, 159, 0)  # orange: cells read in this step
 CURRENT = (86, 180, 233)  # sky blue: the output cell being computed
 SPAN = (0, 114, 178)  # blue: the area a dilated kernel or a pooling window spans
-WINNER = (213, 94, 0)  # vermilion: the maximum of a max-pooling window
+# Bluish green, a little lighter than Okabe-Ito's (0, 158, 115) so its black digit keeps 4.5:1 on the dark
+# scheme's dimmed card: the maximum of a max-pooling window, apart from the window's orange for every colour vision.
+WINNER = (0, 168, 122)
 BACKGROUNDS = (WHITE, PAD_FILL, INSERTED_FILL, PENDING, UNREAD, TAP, CURRENT, WINNER)
 INKS = (INK, MUTED)
 

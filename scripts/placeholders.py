@@ -124,29 +124,42 @@ def animation_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:
     )
 
 
-def still_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:
-    """Return an animation that plays on demand: its narrow still (legible in a column 380 px wide or more), a
-    link that plays it (gallery.js swaps the still for the GIF in place; without JavaScript the link opens
-    the GIF), its caption and its explorer link."""
+def still_figure(name: str, docs_dir: Path, url_for: UrlFor, narrow_only: bool = False) -> str:
+    """Return an animation that plays on demand: a <picture> of its stills (last frames), the narrow one in windows
+    matching NARROW_SCREEN and the wide one in wider windows (only the narrow one with ``narrow_only``, for the
+    gallery's columns, 380 px wide or more), a link that plays it (gallery.js swaps each still for its rendition's
+    GIF in place; without JavaScript the link opens the narrow GIF), its caption and its explorer link."""
     data = _sidecar(name, docs_dir)
-    _, narrow = _renditions(data)
-    still, gif = (url_for(f"{ANIMATION_DIR}/{narrow[kind]}") for kind in ("still", "file"))
-    size = f'width="{narrow["width"]}" height="{narrow["height"]}"'
-    play = f'<a class="convlab-play" href="{gif}" data-gif="{gif}" data-still="{still}">Play the animation</a>.'
+    wide, narrow = _renditions(data)
+
+    def url(file: str) -> str:
+        return url_for(f"{ANIMATION_DIR}/{file}")
+
+    def swappable(entry: dict) -> str:
+        size = f'width="{entry["width"]}" height="{entry["height"]}"'
+        return f'data-still="{url(entry["still"])}" data-gif="{url(entry["file"])}" {size}'
+
+    shown = narrow if narrow_only else wide
+    source = (
+        "" if narrow_only else f'<source media="{NARROW_SCREEN}" srcset="{url(narrow["still"])}" {swappable(narrow)}>'
+    )
+    alt = html.escape(data["alt"])
+    image = f'<img src="{url(shown["still"])}" alt="{alt}" {swappable(shown)} loading="lazy">'
+    play = f'<a class="convlab-play" href="{url(narrow["file"])}">Play the animation</a>.'
     caption_html = html.escape(caption(from_json(data))) + _caption_links(data, url_for)
     return (
-        f'<figure class="convlab-figure convlab-still" id="animation-{name}">'
-        f'<img src="{still}" alt="{html.escape(data["alt"])}" {size} loading="lazy">'
+        f'<figure class="convlab-figure convlab-still" id="animation-{name}"><picture>{source}{image}</picture>'
         f"<figcaption>{play} {caption_html}</figcaption></figure>"
     )
 
 
 def gallery_block(group: str, docs_dir: Path, url_for: UrlFor) -> str:
-    """Return one group of the catalogue as stills that play on demand, each linked to the explorer."""
+    """Return one group of the catalogue as narrow stills that play on demand, each linked to the explorer."""
     animations = in_group(group)
     if not animations:
         raise KeyError(f"no gallery group called {group!r}: choose from {', '.join(GROUPS)}")
-    return f'<div class="convlab-gallery">{"".join(still_figure(a.name, docs_dir, url_for) for a in animations)}</div>'
+    figures = "".join(still_figure(a.name, docs_dir, url_for, narrow_only=True) for a in animations)
+    return f'<div class="convlab-gallery">{figures}</div>'
 
 
 def run_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:

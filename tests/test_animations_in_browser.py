@@ -1,6 +1,6 @@
 """The animations on the built site, in Chromium: each screen gets its own rendition (and downloads only
 that), every animation's smallest text shows at 12 CSS px or more on a 390 px phone and a 1280 px laptop,
-reduced motion gets the stills, and the gallery stays light and plays on demand."""
+reduced motion gets the stills, and the gallery and the pooling page stay light and play on demand."""
 
 import json
 from pathlib import PurePosixPath
@@ -64,11 +64,9 @@ def test_every_animations_smallest_text_shows_at_12_css_px_or_more(
         css_px = entry["text_px"] * figure["shown"] / figure["natural"]
         assert css_px >= 12, f"{figure['id']} on {path} at {viewport}: smallest text {css_px:.1f} CSS px"
         is_still = figure["src"].endswith(".png")
-        if figure["onDemand"]:  # the narrow still, until asked to play
-            assert entry["name"] == "narrow" and is_still, figure
-        else:
-            assert entry["name"] == ("narrow" if viewport == "phone" else "wide"), figure
-            assert is_still == (motion == "reduce"), figure
+        # The gallery's columns take narrow renditions; elsewhere each screen gets its own.
+        assert entry["name"] == ("narrow" if viewport == "phone" or path == "gallery/" else "wide"), figure
+        assert is_still == (figure["onDemand"] or motion == "reduce"), figure  # on demand: a still until asked
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
@@ -126,6 +124,22 @@ def test_play_swaps_the_still_for_the_animation_and_back(browser, site_server):
     assert image.get_attribute("src").endswith("maxpool_2x2.narrow.png")
     assert link.get_attribute("aria-pressed") == "false"
     context.close()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_pooling_pages_figures_all_play_on_demand_in_their_screens_rendition(browser, site_server, viewport):
+    base, _ = site_server
+    context, page, requests = _open(browser, base + "lesson/pooling/", viewport=VIEWPORTS[viewport])
+    kinds = page.evaluate("[...document.querySelectorAll('article figure.convlab-figure')].map(f => f.className)")
+    assert kinds and set(kinds) == {"convlab-figure convlab-still"}, kinds
+    assert not any(url.endswith(".gif") for url in requests)
+    first = page.locator("article figure.convlab-still").first
+    name = first.get_attribute("id").removeprefix("animation-")
+    gif = f"{name}.narrow.gif" if viewport == "phone" else f"{name}.gif"
+    first.locator("a.convlab-play").click()
+    page.wait_for_function(f"document.querySelector('#animation-{name} img').currentSrc.endsWith('/{gif}')")
+    context.close()
+    assert [url for url in requests if url.endswith(".gif")] == [url for url in requests if url.endswith("/" + gif)]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -2,11 +2,14 @@
 where the site shows it, and the grids in reading order."""
 
 import itertools
+import re
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from convlab.catalogue import CATALOGUE, LESSON_GROUP, find, in_group
-from convlab.drawing import CURRENT, TAP, UNREAD, WINNER
+from convlab.drawing import CURRENT, INK, TAP, UNREAD, WINNER
 from convlab.layout import NARROW, wide
 from convlab.painter import Painter
 
@@ -14,6 +17,14 @@ RENDITIONS = [wide(), NARROW]
 # As the site shows them: the narrow rendition on a 390 px phone, the wide one from a 700 px window up.
 SHOWN_AT = {"narrow": 358, "wide": 668}
 NAMES = [animation.name for animation in CATALOGUE]
+# Machado, Oliveira & Fernandes (2009), severity 1: what readers with each colour-vision deficiency see, in linear RGB.
+VISIONS = {
+    "typical": np.eye(3),
+    "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
+    "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.01182, 0.04294, 0.968881]],
+    "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.3039]],
+}
+STYLESHEET = Path(__file__).parents[1] / "docs/stylesheets/convlab.css"
 
 
 def _colour(image, box):
@@ -51,3 +62,47 @@ def test_reading_order_is_input_then_kernel_then_output(rendition):
         order = [places[key].origin for key in ("input0", "kernel0", output)]
         for (x0, y0), (x1, y1) in itertools.pairwise(order):
             assert x0 < x1 or y0 < y1, animation.name  # right of, or below, the one before
+
+
+def _dark_scheme_dimming():
+    """Return the factor the dark scheme's brightness() filter multiplies the animations' colours by."""
+    return float(
+        re.search(
+            r'\[data-md-color-scheme="slate"\][^{]*img \{\s*filter: brightness\(([\d.]+)\)', STYLESHEET.read_text()
+        ).group(1)
+    )
+
+
+def _linear(rgb, dimming=1.0):
+    srgb = np.asarray(rgb) / 255 * dimming
+    return np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+
+
+def _lab(linear):
+    """Return CIELAB (D65) of a linear RGB colour."""
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ np.clip(
+        linear, 0, 1
+    )
+    t = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(t > 216 / 24389, np.cbrt(t), (24389 / 27 * t + 16) / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def _contrast(a, b, dimming):
+    """Return the WCAG contrast ratio of two colours."""
+    lighter, darker = sorted((float(_linear(c, dimming) @ [0.2126, 0.7152, 0.0722]) for c in (a, b)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("vision", VISIONS)
+def test_the_max_pool_winner_stands_apart_from_the_window_for_every_colour_vision(vision, scheme):
+    dimming = _dark_scheme_dimming() if scheme == "dark" else 1.0
+    seen = [_lab(np.asarray(VISIONS[vision]) @ _linear(colour, dimming)) for colour in (WINNER, TAP)]
+    assert np.linalg.norm(seen[0] - seen[1]) >= 40  # CIE76 ΔE: Okabe-Ito's vermilion was 18 from the orange
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_winners_digit_keeps_4_5_to_1_contrast(scheme):
+    dimming = _dark_scheme_dimming() if scheme == "dark" else 1.0
+    assert _contrast(WINNER, INK, dimming) >= 4.5

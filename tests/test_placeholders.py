@@ -104,9 +104,16 @@ def test_two_channels_link_to_the_explorer_with_their_channels_and_a_still_plays
     query = unquote(_query(animation_figure("conv_two_channels", tmp_path, _url_for)))
     assert "&in_channels=2&bias=1&weights=1,0;0,1|0,1;1,0&input=1,2,0;0,1,2;1,0,1|0,1,1;2,0,1;1,1,0" in query
     still = still_figure("conv_two_channels", tmp_path, _url_for)
-    assert '<img src="../assets/anim/conv_two_channels.narrow.png"' in still
-    assert 'data-gif="../assets/anim/conv_two_channels.narrow.gif"' in still
-    assert ".gif" not in re.search(r"<img [^>]+>", still).group(0)  # the GIF is loaded only on demand
+    source, image = re.search(r"<source [^>]+>", still).group(0), re.search(r"<img [^>]+>", still).group(0)
+    assert f'media="{NARROW_SCREEN}" srcset="../assets/anim/conv_two_channels.narrow.png"' in source
+    assert 'data-gif="../assets/anim/conv_two_channels.narrow.gif"' in source
+    assert image.startswith('<img src="../assets/anim/conv_two_channels.png"')
+    assert 'data-gif="../assets/anim/conv_two_channels.gif"' in image
+    for tag in (source, image):  # the GIFs are loaded only on demand
+        assert ".gif" not in re.sub(r'data-gif="[^"]+"', "", tag)
+    in_gallery = still_figure("conv_two_channels", tmp_path, _url_for, narrow_only=True)
+    assert "<source" not in in_gallery
+    assert '<img src="../assets/anim/conv_two_channels.narrow.png"' in in_gallery
 
 
 def test_metrics_come_from_the_run_as_typed_fields(tmp_path):

@@ -1,15 +1,19 @@
-// The gallery (gallery/): each animation shows its last frame, and its "Play" link swaps in the GIF in
-// place (and back). Without JavaScript the link simply opens the GIF. Runs after every instant navigation.
+// Animations that play on demand (the gallery, and the pooling page): each shows its last frame, the still of the
+// rendition its screen gets, and its "Play" link swaps every still of the picture for its rendition's GIF in place
+// (and back), so the browser keeps choosing by screen. Without JavaScript the link simply opens the narrow GIF.
+// Runs after every instant navigation.
 document$.subscribe(({ body }) => {
   body.querySelectorAll("a.convlab-play").forEach((link) => {
-    const image = link.closest("figure").querySelector("img");
+    const stills = link.closest("figure").querySelectorAll("picture [data-gif]");
     const label = link.textContent;
     link.setAttribute("role", "button");
     link.setAttribute("aria-pressed", "false");
     link.addEventListener("click", (event) => {
       event.preventDefault();
       const playing = link.getAttribute("aria-pressed") === "true";
-      image.src = playing ? link.dataset.still : link.dataset.gif;
+      stills.forEach((still) => {
+        still[still.tagName === "SOURCE" ? "srcset" : "src"] = playing ? still.dataset.still : still.dataset.gif;
+      });
       link.setAttribute("aria-pressed", String(!playing));
       link.textContent = playing ? label : "Show the last frame";
     });

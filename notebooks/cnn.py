@@ -52,8 +52,8 @@ import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from convlab import output_size
-from convlab.model import conv_layers, layer_shapes
 from convlab.folders import RUN_DIR
+from convlab.model import conv_layers, layer_shapes
 from convlab.run import RunFolder
 from torch import nn
 from torch.utils.data import DataLoader, Subset, random_split

@@ -108,9 +108,16 @@ docs/lesson/%.ipynb: notebooks/%.py $$(READS_$$*) FORCE | $(INSTALLED)
 $(KATEX_FILES) &: package.json package-lock.json FORCE | $(INSTALLED)
 	@$(STEP) katex --inputs package.json package-lock.json --outputs $(KATEX_DIR) -- sh -c '$(KATEX_VENDOR)'
 
-lint: | $(INSTALLED)
+# Biome (pinned in package-lock.json) lints and checks the format of the site's JavaScript and its node tests.
+NODE_TOOLS := node_modules/.installed
+$(NODE_TOOLS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: | $(INSTALLED) $(NODE_TOOLS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	npx --no-install biome ci
 
 # The tests check the built site in a real browser, so they build it first (a no-op when it is current).
 test: lint site

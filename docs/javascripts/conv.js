@@ -99,7 +99,13 @@ function poolLength({ n, k, s, p, d, ceil }) {
 }
 
 const RULES = {
-  conv: { check: (a, extent) => (checkAtLeast(a), checkSpan(a, extent)), length: (a) => Math.floor((a.n + a.p + a.pe - span(a.k, a.d)) / a.s) + 1 },
+  conv: {
+    check: (a, extent) => {
+      checkAtLeast(a);
+      checkSpan(a, extent);
+    },
+    length: (a) => Math.floor((a.n + a.p + a.pe - span(a.k, a.d)) / a.s) + 1,
+  },
   transposed: { check: checkTransposed, length: (a) => (a.n - 1) * a.s - 2 * a.p + span(a.k, a.d) + a.op },
   maxpool: { check: (a, extent) => checkPool(a, extent, false), length: poolLength },
   avgpool: { check: (a, extent) => checkPool(a, extent, true), length: poolLength },
@@ -134,7 +140,11 @@ export function geometry(settings) {
   const s = { op: "conv", outputPadding: [0, 0], ceilMode: false, padEnd: settings.padding, same: false, ...settings };
   const rules = RULES[s.op];
   for (const axis of [1, 0]) rules.check(axisOf(s, axis), EXTENT[axis]); // width first, as convlab
-  const g = { ...s, span: both((a) => span(s.kernel[a], s.dilation[a])), output: both((a) => rules.length(axisOf(s, a))) };
+  const g = {
+    ...s,
+    span: both((a) => span(s.kernel[a], s.dilation[a])),
+    output: both((a) => rules.length(axisOf(s, a))),
+  };
   return { ...g, canvas: canvases(g) };
 }
 
@@ -160,7 +170,9 @@ export function steps(g) {
       for (let a = 0; a < g.kernel[0]; a++) {
         for (let b = 0; b < g.kernel[1]; b++) {
           const tap = [i * g.stride[0] + a * g.dilation[0], j * g.stride[1] + b * g.dilation[1]];
-          terms.push(transposed ? { k: terms.length, from: [i, j], to: tap } : { k: terms.length, from: tap, to: [i, j] });
+          terms.push(
+            transposed ? { k: terms.length, from: [i, j], to: tap } : { k: terms.length, from: tap, to: [i, j] },
+          );
         }
       }
       list.push({ at: [i, j], terms });
@@ -204,7 +216,10 @@ export function outputCanvas(g, grid, weights, stepList, count = stepList.length
       continue;
     }
     const x = grid[step.at[0]][step.at[1]];
-    for (const { k, to: [r, c] } of step.terms) {
+    for (const {
+      k,
+      to: [r, c],
+    } of step.terms) {
       values[r][c] = (values[r][c] ?? 0) + flat[k] * x;
       visit(r, c, values[r][c]);
     }
@@ -216,7 +231,9 @@ export function outputCanvas(g, grid, weights, stepList, count = stepList.length
 export function output(g, grid, weights, stepList = steps(g)) {
   const canvas = outputCanvas(g, grid, weights, stepList);
   const [r0, c0] = g.canvas.output.origin;
-  return Array.from({ length: g.output[0] }, (_, i) => Array.from({ length: g.output[1] }, (_, j) => canvas[r0 + i][c0 + j] ?? 0));
+  return Array.from({ length: g.output[0] }, (_, i) =>
+    Array.from({ length: g.output[1] }, (_, j) => canvas[r0 + i][c0 + j] ?? 0),
+  );
 }
 
 /** Return the output of sliding weights over grid (cross-correlation, as nn.Conv2d), plus a bias, row by row. */
@@ -271,9 +288,15 @@ export function formatValue(value, precision = 2) {
 
 /** Check channel counts and groups as nn.Conv2d and nn.ConvTranspose2d do; throw PyTorch's reason in one line. */
 export function checkChannels({ inChannels, outChannels, groups }) {
-  if (groups < 1) throw new SettingError(`groups must be a positive integer, got ${groups}: use 1 for an ordinary convolution`);
-  const common = divisors(inChannels).filter((d) => outChannels % d === 0).join(", ");
-  for (const [name, count] of [["in_channels", inChannels], ["out_channels", outChannels]]) {
+  if (groups < 1)
+    throw new SettingError(`groups must be a positive integer, got ${groups}: use 1 for an ordinary convolution`);
+  const common = divisors(inChannels)
+    .filter((d) => outChannels % d === 0)
+    .join(", ");
+  for (const [name, count] of [
+    ["in_channels", inChannels],
+    ["out_channels", outChannels],
+  ]) {
     if (count % groups !== 0) {
       throw new SettingError(
         `${name} must be divisible by groups (PyTorch's ValueError), got ${name}=${count} with groups=${groups}: ` +
@@ -316,7 +339,11 @@ export function links(g, ch) {
     for (let b = 0; b < second; b++) {
       const group = Math.floor(a / (first / ch.groups));
       const other = group * second + b;
-      list.push(g.op === "transposed" ? { input: a, output: other, weight: [a, b] } : { input: other, output: a, weight: [a, b] });
+      list.push(
+        g.op === "transposed"
+          ? { input: a, output: other, weight: [a, b] }
+          : { input: other, output: a, weight: [a, b] },
+      );
     }
   }
   return list;
@@ -354,7 +381,9 @@ export function channelSum(g, ch, inputs, kernels, biases, step) {
  */
 export function outputCanvases(g, ch, inputs, kernels, biases, stepList, count = stepList.length, visit = () => {}) {
   const [rows, cols] = g.canvas.output.size;
-  const canvases = Array.from({ length: ch.outChannels }, () => Array.from({ length: rows }, () => new Array(cols).fill(null)));
+  const canvases = Array.from({ length: ch.outChannels }, () =>
+    Array.from({ length: rows }, () => new Array(cols).fill(null)),
+  );
   const all = links(g, ch);
   for (const step of stepList.slice(0, count)) {
     if (g.op !== "transposed") {
@@ -367,7 +396,10 @@ export function outputCanvases(g, ch, inputs, kernels, biases, stepList, count =
     for (const link of all.filter((l) => l.input === step.channel)) {
       const flat = kernelOf(kernels, link).flat();
       const values = canvases[link.output];
-      for (const { k, to: [r, c] } of step.terms) {
+      for (const {
+        k,
+        to: [r, c],
+      } of step.terms) {
         values[r][c] = (values[r][c] ?? biases[link.output]) + flat[k] * x;
         visit(link.output, r, c, values[r][c]);
       }
@@ -381,6 +413,8 @@ export function channelOutputs(g, ch, inputs, kernels, biases, stepList = channe
   const canvases = outputCanvases(g, ch, inputs, kernels, biases, stepList);
   const [r0, c0] = g.canvas.output.origin;
   return canvases.map((canvas, o) =>
-    Array.from({ length: g.output[0] }, (_, i) => Array.from({ length: g.output[1] }, (_, j) => canvas[r0 + i][c0 + j] ?? biases[o])),
+    Array.from({ length: g.output[0] }, (_, i) =>
+      Array.from({ length: g.output[1] }, (_, j) => canvas[r0 + i][c0 + j] ?? biases[o]),
+    ),
   );
 }

@@ -1,17 +1,17 @@
 // The digit page (digit/): draw a digit, or pick one of the test split, and watch the trained network
 // read it. The arithmetic is network.js (the forward pass) and mnist.js (MNIST's preparation); this file
 // draws the page and wires its events. The model is fetched only when the page is opened.
-import { forward, loadNetwork, receptiveField } from "./network.js";
-import { SIZE, prepare } from "./mnist.js";
-import { element } from "./explorer-view.js";
+
 import { formatValue } from "./conv.js";
-import { LoadError, REBUILD, fetchBytes, fetchJson, requireKeys, showFailure } from "./load.js";
+import { element } from "./explorer-view.js";
+import { fetchBytes, fetchJson, LoadError, REBUILD, requireKeys, showFailure } from "./load.js";
+import { prepare, SIZE } from "./mnist.js";
+import { forward, loadNetwork, receptiveField } from "./network.js";
 
 const SURFACE = 280; // the drawing surface's pixels a side: ten per input pixel
 const STROKE = 20; // pen width, in those pixels: about two input pixels once scaled to the 20×20 box
 
 const percent = (p) => `${(100 * p).toFixed(1)}%`;
-
 
 /** Return the [r, g, b] of a colour the stylesheet names (a custom property), as the browser resolves it. */
 function cssColour(name) {
@@ -76,7 +76,11 @@ function drawingSurface(canvas, onInk) {
   for (const end of ["pointerup", "pointercancel"]) canvas.addEventListener(end, () => (last = null));
   return {
     /** The ink, 0 to 1 per pixel, from the canvas's alpha channel. */
-    ink: () => Array.from(context.getImageData(0, 0, SURFACE, SURFACE).data.filter((_, k) => k % 4 === 3), (a) => a / 255),
+    ink: () =>
+      Array.from(
+        context.getImageData(0, 0, SURFACE, SURFACE).data.filter((_, k) => k % 4 === 3),
+        (a) => a / 255,
+      ),
     clear: () => {
       showing = false;
       context.clearRect(0, 0, SURFACE, SURFACE);
@@ -111,7 +115,11 @@ function probabilityBars() {
   const confidence = element("span");
   const node = element("section", { class: "digit-probabilities", "aria-label": "The model's probabilities" }, [
     element("p", { class: "digit-verdict", "aria-live": "polite" }, ["The model reads: ", prediction, confidence]),
-    element("ol", { class: "digit-bars", start: "0" }, rows.map((r) => r.row)),
+    element(
+      "ol",
+      { class: "digit-bars", start: "0" },
+      rows.map((r) => r.row),
+    ),
   ]);
   const show = (probabilities) => {
     const p = Array.from(probabilities);
@@ -163,7 +171,11 @@ function filterView(conv, channel) {
       : `Its ${inChannels} kernels of ${kH}×${kW}, one for each map of the layer before (${bias}):`;
   return element("div", { class: "digit-filter" }, [
     element("p", { text: note }),
-    element("div", { class: `digit-kernels${inChannels === 1 ? " digit-kernels-one" : ""}` }, Array.from({ length: inChannels }, (_, c) => tile(c))),
+    element(
+      "div",
+      { class: `digit-kernels${inChannels === 1 ? " digit-kernels-one" : ""}` },
+      Array.from({ length: inChannels }, (_, c) => tile(c)),
+    ),
   ]);
 }
 
@@ -198,16 +210,46 @@ function layerView(network, index, colours) {
   const [rows, cols] = conv.output;
   const plane = rows * cols;
   const maps = Array.from({ length: channels }, (_, c) => {
-    const canvas = element("canvas", { width: String(cols), height: String(rows), "data-testid": "feature-map", "data-layer": String(index + 1), "data-channel": String(c) });
-    const button = element("button", { type: "button", class: "digit-map", "aria-label": `map ${c}`, "aria-pressed": "false", tabindex: c === 0 ? "0" : "-1" }, [canvas]);
+    const canvas = element("canvas", {
+      width: String(cols),
+      height: String(rows),
+      "data-testid": "feature-map",
+      "data-layer": String(index + 1),
+      "data-channel": String(c),
+    });
+    const button = element(
+      "button",
+      {
+        type: "button",
+        class: "digit-map",
+        "aria-label": `map ${c}`,
+        "aria-pressed": "false",
+        tabindex: c === 0 ? "0" : "-1",
+      },
+      [canvas],
+    );
     return { canvas, button };
   });
   const buttons = maps.map((m) => m.button);
-  const grid = element("div", { class: `digit-maps digit-maps-${index + 1}`, role: "group", "aria-label": `the ${channels} maps of layer ${index + 1}` }, buttons);
+  const grid = element(
+    "div",
+    {
+      class: `digit-maps digit-maps-${index + 1}`,
+      role: "group",
+      "aria-label": `the ${channels} maps of layer ${index + 1}`,
+    },
+    buttons,
+  );
   arrowKeys(grid, buttons);
   const legendMax = element("span", { text: "–" });
   const summary = element("p");
-  const big = element("canvas", { width: String(cols), height: String(rows), class: "digit-big", role: "img", tabindex: "0" });
+  const big = element("canvas", {
+    width: String(cols),
+    height: String(rows),
+    class: "digit-big",
+    role: "img",
+    tabindex: "0",
+  });
   const mark = element("span", { class: "digit-cell-mark", "aria-hidden": "true" });
   const field = element("canvas", { width: String(SIZE), height: String(SIZE), class: "digit-field", role: "img" });
   const fieldCaption = element("figcaption");
@@ -249,7 +291,12 @@ function layerView(network, index, colours) {
     const largest = state.cell === null ? ", the map's largest value" : "";
     summary.textContent = `Map ${selected}: cell (${at[0]}, ${at[1]}) holds ${formatValue(values[cell], 3)}${largest}.`;
     paint(big, values, Math.max(...tensor.data) || 1, colours.map);
-    Object.assign(mark.style, { top: `${(100 * at[0]) / rows}%`, left: `${(100 * at[1]) / cols}%`, width: `${100 / cols}%`, height: `${100 / rows}%` });
+    Object.assign(mark.style, {
+      top: `${(100 * at[0]) / rows}%`,
+      left: `${(100 * at[1]) / cols}%`,
+      width: `${100 / cols}%`,
+      height: `${100 / rows}%`,
+    });
     big.setAttribute("aria-label", `map ${selected}, enlarged, with cell (${at[0]}, ${at[1]}) marked`);
     paint(field, pixels, 1, colours.ink);
     const context = field.getContext("2d");
@@ -275,7 +322,10 @@ function layerView(network, index, colours) {
   buttons.forEach((button, c) => button.addEventListener("click", () => select(c)));
   big.addEventListener("click", (event) => {
     const box = big.getBoundingClientRect();
-    moveCell(Math.floor(((event.clientY - box.top) / box.height) * rows), Math.floor(((event.clientX - box.left) / box.width) * cols));
+    moveCell(
+      Math.floor(((event.clientY - box.top) / box.height) * rows),
+      Math.floor(((event.clientX - box.left) / box.width) * cols),
+    );
   });
   big.addEventListener("keydown", (event) => {
     const move = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[event.key];
@@ -329,9 +379,23 @@ async function setup(root) {
   }
   const test = manifest.test;
 
-  const canvas = element("canvas", { width: String(SURFACE), height: String(SURFACE), "data-testid": "digit-canvas", class: "digit-surface", role: "img", "aria-label": "Drawing surface: draw a digit with the mouse, a finger or a pen" });
+  const canvas = element("canvas", {
+    width: String(SURFACE),
+    height: String(SURFACE),
+    "data-testid": "digit-canvas",
+    class: "digit-surface",
+    role: "img",
+    "aria-label": "Drawing surface: draw a digit with the mouse, a finger or a pen",
+  });
   const clear = element("button", { type: "button", "data-testid": "digit-clear", text: "Clear" });
-  const number = element("input", { id: "digit-number", type: "number", min: "0", max: String(test.count - 1), value: "0", inputmode: "numeric" });
+  const number = element("input", {
+    id: "digit-number",
+    type: "number",
+    min: "0",
+    max: String(test.count - 1),
+    value: "0",
+    inputmode: "numeric",
+  });
   const pick = element("form", { class: "digit-pick", novalidate: "" }, [
     element("label", { for: "digit-number", text: `Test digit (0 to ${test.count - 1}) ` }),
     number,
@@ -340,21 +404,39 @@ async function setup(root) {
   const mistakes = element("p", { class: "digit-mistakes" }, [
     `${manifest.mistakes.length} of the ${manifest.numbers.wrong} test digits the model gets wrong: `,
     ...manifest.mistakes.map((m) =>
-      element("button", { type: "button", "data-digit": String(m.digit), text: `${m.digit}: a ${m.label} read as ${m.predicted}` }),
+      element("button", {
+        type: "button",
+        "data-digit": String(m.digit),
+        text: `${m.digit}: a ${m.label} read as ${m.predicted}`,
+      }),
     ),
   ]);
   const status = element("p", { class: "digit-status", "aria-live": "polite" });
-  const inputCanvas = element("canvas", { width: String(SIZE), height: String(SIZE), "data-testid": "digit-input", class: "digit-input", role: "img", "aria-label": "the 28×28 input the model gets" });
+  const inputCanvas = element("canvas", {
+    width: String(SIZE),
+    height: String(SIZE),
+    "data-testid": "digit-input",
+    class: "digit-input",
+    role: "img",
+    "aria-label": "the 28×28 input the model gets",
+  });
   const bars = probabilityBars();
   const colours = {};
   const readColours = () =>
-    Object.assign(colours, { ink: cssColour("--convlab-ink"), map: cssColour("--convlab-map"), field: cssColour("--convlab-field") });
+    Object.assign(colours, {
+      ink: cssColour("--convlab-ink"),
+      map: cssColour("--convlab-map"),
+      field: cssColour("--convlab-field"),
+    });
   readColours();
   const layers = network.convs.map((_, k) => layerView(network, k, colours));
   root.replaceChildren(
     element("div", { class: "digit-top" }, [
       element("div", { class: "digit-draw" }, [canvas, element("div", { class: "digit-buttons" }, [clear]), pick]),
-      element("figure", { class: "digit-input-figure" }, [inputCanvas, element("figcaption", { text: "The 28×28 input the model gets" })]),
+      element("figure", { class: "digit-input-figure" }, [
+        inputCanvas,
+        element("figcaption", { text: "The 28×28 input the model gets" }),
+      ]),
       bars.node,
     ]),
     status,
@@ -386,13 +468,19 @@ async function setup(root) {
     if (shown !== null) run(shown, status.textContent);
   });
   observer.observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
-  const surface = drawingSurface(canvas, () => run(prepare(surface.ink(), SURFACE, SURFACE), "Your drawing, cropped, scaled to fit 20×20 and centred by its centre of mass."));
+  const surface = drawingSurface(canvas, () =>
+    run(
+      prepare(surface.ink(), SURFACE, SURFACE),
+      "Your drawing, cropped, scaled to fit 20×20 and centred by its centre of mass.",
+    ),
+  );
 
   /** Show the test digit a reader asked for by its number, written as text (the address, the box). */
   const showDigit = async (text, { remember = true } = {}) => {
     const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
     if (!(n < test.count)) {
-      const asked = text.trim() === "" ? "Write the number of a test digit" : `There is no test digit “${text.slice(0, 20)}”`;
+      const asked =
+        text.trim() === "" ? "Write the number of a test digit" : `There is no test digit “${text.slice(0, 20)}”`;
       status.textContent = `${asked}: choose a whole number from 0 to ${test.count - 1}.`;
       return;
     }
@@ -410,7 +498,10 @@ async function setup(root) {
     number.value = String(n);
     if (remember) history.replaceState(history.state, "", `${location.pathname}?digit=${n}`);
     surface.show(pixels);
-    run(pixels, `Test digit ${n}, labelled ${test.labels[n]}: the dataset's own pixels. Draw in the box to try your own.`);
+    run(
+      pixels,
+      `Test digit ${n}, labelled ${test.labels[n]}: the dataset's own pixels. Draw in the box to try your own.`,
+    );
   };
   clear.addEventListener("click", () => {
     surface.clear();

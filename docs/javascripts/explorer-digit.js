@@ -2,7 +2,7 @@
 // explorer.json) applied to a handwritten test digit, then ReLU.
 import { correlate, formatValue, geometry } from "./conv.js";
 import { element } from "./explorer-view.js";
-import { LoadError, fetchJson, requireKeys, showFailure } from "./load.js";
+import { fetchJson, LoadError, requireKeys, showFailure } from "./load.js";
 
 const KEYS = ["filters", "bias", "kernel_size", "stride", "padding", "dilation", "output_size", "digit", "label"];
 
@@ -12,7 +12,10 @@ function checkData(data) {
   if (!Array.isArray(data.filters) || data.filters.length === 0 || data.filters.length !== data.bias.length) {
     throw new Error("its filters and biases do not match");
   }
-  if (!Array.isArray(data.digit) || !data.digit.every((row) => Array.isArray(row) && row.length === data.digit[0].length)) {
+  if (
+    !Array.isArray(data.digit) ||
+    !data.digit.every((row) => Array.isArray(row) && row.length === data.digit[0].length)
+  ) {
     throw new Error("its digit is not a grid of pixels");
   }
 }
@@ -30,7 +33,13 @@ function paint(canvas, values, scale) {
 }
 
 function canvasOf(name, [rows, cols]) {
-  return element("canvas", { width: String(cols), height: String(rows), class: "digit-canvas", role: "img", "aria-label": name });
+  return element("canvas", {
+    width: String(cols),
+    height: String(rows),
+    class: "digit-canvas",
+    role: "img",
+    "aria-label": name,
+  });
 }
 
 /** Fill root with the digit, a filter picker, the filter's weights and the feature map after Conv2d and ReLU. */
@@ -42,8 +51,11 @@ export async function setupDigit(root) {
     if (!(problem instanceof LoadError)) throw problem;
     return showFailure(root, problem);
   }
-  const select = element("select", { id: "digit-filter", "aria-label": "First-layer filter" },
-    data.filters.map((_, k) => element("option", { value: String(k), text: `filter ${k}` })));
+  const select = element(
+    "select",
+    { id: "digit-filter", "aria-label": "First-layer filter" },
+    data.filters.map((_, k) => element("option", { value: String(k), text: `filter ${k}` })),
+  );
   const size = [data.digit.length, data.digit[0].length];
   const digitCanvas = canvasOf(`the handwritten digit ${data.label}`, size);
   const mapCanvas = canvasOf("the feature map after ReLU", data.output_size);
@@ -52,17 +64,30 @@ export async function setupDigit(root) {
   const map = element("div", { "data-testid": "digit-feature-map", hidden: "" });
   const label = (text, node) => element("figure", {}, [element("p", { class: "explorer-caption", text }), node]);
   const settings = `stride ${pairText(data.stride)}, padding ${pairText(data.padding)}`;
-  root.replaceChildren(element("label", { for: "digit-filter" }, ["Filter ", select]),
-    element("div", { class: "digit-row" }, [label(`Test digit (${data.label}), ${size[0]}×${size[1]}`, digitCanvas),
+  root.replaceChildren(
+    element("label", { for: "digit-filter" }, ["Filter ", select]),
+    element("div", { class: "digit-row" }, [
+      label(`Test digit (${data.label}), ${size[0]}×${size[1]}`, digitCanvas),
       label("Filter weights", weights),
-      label(`After Conv2d (${settings}) and ReLU, ${data.output_size[0]}×${data.output_size[1]}`, mapCanvas)]), map);
+      label(`After Conv2d (${settings}) and ReLU, ${data.output_size[0]}×${data.output_size[1]}`, mapCanvas),
+    ]),
+    map,
+  );
 
   const pixels = data.digit.map((row) => row.map((v) => v / 255));
   paint(digitCanvas, pixels, 1);
-  const g = geometry({ size, kernel: data.kernel_size, stride: data.stride, padding: data.padding, dilation: data.dilation });
+  const g = geometry({
+    size,
+    kernel: data.kernel_size,
+    stride: data.stride,
+    padding: data.padding,
+    dilation: data.dilation,
+  });
   const draw = () => {
     const k = Number(select.value);
-    weights.replaceChildren(...data.filters[k].flat().map((w) => element("span", { class: "cell", text: formatValue(w) })));
+    weights.replaceChildren(
+      ...data.filters[k].flat().map((w) => element("span", { class: "cell", text: formatValue(w) })),
+    );
     const activated = correlate(pixels, data.filters[k], g, data.bias[k]).map((row) => row.map((v) => Math.max(0, v)));
     paint(mapCanvas, activated, Math.max(...activated.flat(), 1e-9));
     map.dataset.values = JSON.stringify(activated);

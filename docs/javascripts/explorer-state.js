@@ -1,10 +1,22 @@
 // The explorer's state: the settings a URL query asks for, checked and computed into a model (geometry, input,
 // weights, steps, output), and what a step or a pointed cell highlights. No DOM here.
 import {
-  ONE_CHANNEL, OPERATIONS, cellKind, samePadding, channelOutputs, channelSteps, channelSum, checkChannels, geometry, inputValue, links,
-  stepValue, steps, weightShape,
+  cellKind,
+  channelOutputs,
+  channelSteps,
+  channelSum,
+  checkChannels,
+  geometry,
+  inputValue,
+  links,
+  ONE_CHANNEL,
+  OPERATIONS,
+  samePadding,
+  steps,
+  stepValue,
+  weightShape,
 } from "./conv.js";
-import { SettingError, parseBias, parseChannels, parseSize, pythonRepr, pythonStrip } from "./grammar.js";
+import { parseBias, parseChannels, parseSize, pythonRepr, pythonStrip, SettingError } from "./grammar.js";
 
 /** Named kernels (3×3) a reader can pick; "mean" (the averaging kernel) and "ones" fit any size. */
 export const KERNELS = {
@@ -18,11 +30,28 @@ export const KERNELS = {
 };
 /** The settings in a URL query, in the order the address lists them. */
 export const KEYS = [
-  "op", "size", "kernel", "stride", "padding", "dilation", "output_padding", "ceil_mode", "in_channels", "out_channels", "groups", "bias",
-  "weights", "input", "view",
+  "op",
+  "size",
+  "kernel",
+  "stride",
+  "padding",
+  "dilation",
+  "output_padding",
+  "ceil_mode",
+  "in_channels",
+  "out_channels",
+  "groups",
+  "bias",
+  "weights",
+  "input",
+  "view",
 ];
 /** The channel settings: [name, smallest, largest]. */
-export const CHANNEL_LIMITS = { in_channels: ["in_channels", 1, 4], out_channels: ["out_channels", 1, 4], groups: ["groups", 1, 4] };
+export const CHANNEL_LIMITS = {
+  in_channels: ["in_channels", 1, 4],
+  out_channels: ["out_channels", 1, 4],
+  groups: ["groups", 1, 4],
+};
 /** What the explorer draws: [name, smallest, largest] per setting (smaller ones are refused in convlab's words). */
 export const LIMITS = {
   size: ["input size", 1, 16],
@@ -39,8 +68,19 @@ export const BOUNDS = { ...LIMITS, ...CHANNEL_LIMITS };
 // As `convlab render --help` documents them: a 3×3 kernel (2×2 windows for pooling), the averaging kernel (ones for
 // a transposed convolution).
 const DEFAULTS = {
-  op: "conv", size: "6", kernel: "3", stride: "1", padding: "0", dilation: "1", output_padding: "0", ceil_mode: "0", weights: "mean",
-  in_channels: "1", out_channels: "1", groups: "1", bias: "0",
+  op: "conv",
+  size: "6",
+  kernel: "3",
+  stride: "1",
+  padding: "0",
+  dilation: "1",
+  output_padding: "0",
+  ceil_mode: "0",
+  weights: "mean",
+  in_channels: "1",
+  out_channels: "1",
+  groups: "1",
+  bias: "0",
 };
 const OP_DEFAULTS = { transposed: { weights: "ones" }, maxpool: { kernel: "2" }, avgpool: { kernel: "2" } };
 
@@ -50,7 +90,11 @@ export function defaultOf(key, op = DEFAULTS.op) {
 }
 
 /** How long a whole play-through may take at each speed, and the longest pause on one step (ms). */
-export const SPEEDS = { slow: { step: 1400, whole: 40000 }, normal: { step: 800, whole: 24000 }, fast: { step: 300, whole: 9600 } };
+export const SPEEDS = {
+  slow: { step: 1400, whole: 40000 },
+  normal: { step: 800, whole: 24000 },
+  fast: { step: 300, whole: 9600 },
+};
 
 /** Return the pause between steps (ms) at a speed: its step's pause, shortened so that `count` steps fit its whole. */
 export function stepInterval(speed, count) {
@@ -83,7 +127,7 @@ export function queryText(raw) {
 export function effective(raw, key, op = raw.op ?? DEFAULTS.op) {
   if (raw[key] !== null) return raw[key];
   if (key === "stride" && own(OPERATIONS, op) && !OPERATIONS[op].weights) return effective(raw, "kernel", op); // as PyTorch's pooling
-  return own(OPERATIONS, op) ? defaultOf(key, op) : DEFAULTS[key] ?? null;
+  return own(OPERATIONS, op) ? defaultOf(key, op) : (DEFAULTS[key] ?? null);
 }
 
 function checkOperation(raw) {
@@ -93,22 +137,32 @@ function checkOperation(raw) {
   }
   const { name, weights } = OPERATIONS[op];
   const given = (key) => raw[key] !== null && raw[key] !== defaultOf(key, op);
-  if (!weights && given("weights")) throw new SettingError(`${name} has no weights: drop weights, or choose op conv or transposed`);
+  if (!weights && given("weights"))
+    throw new SettingError(`${name} has no weights: drop weights, or choose op conv or transposed`);
   if (op !== "transposed" && given("output_padding") && parseSize(raw.output_padding).some((v) => v !== 0)) {
     throw new SettingError(`output padding belongs to transposed convolution only: drop it, or choose op transposed`);
   }
   if (raw.ceil_mode !== null && !["0", "1"].includes(raw.ceil_mode)) {
-    throw new SettingError(`ceil_mode must be 0 or 1, got ${pythonRepr(raw.ceil_mode)}: use 1 to round the output size up`);
+    throw new SettingError(
+      `ceil_mode must be 0 or 1, got ${pythonRepr(raw.ceil_mode)}: use 1 to round the output size up`,
+    );
   }
   if (raw.view !== null && !VIEWS.includes(raw.view)) {
-    throw new SettingError(`view must be scatter or direct, got ${pythonRepr(raw.view)}: use direct for the zero-insertion view`);
+    throw new SettingError(
+      `view must be scatter or direct, got ${pythonRepr(raw.view)}: use direct for the zero-insertion view`,
+    );
   }
   if (op !== "transposed" && raw.view === "direct") {
-    throw new SettingError(`the direct view belongs to transposed convolution only: drop view, or choose op transposed`);
+    throw new SettingError(
+      `the direct view belongs to transposed convolution only: drop view, or choose op transposed`,
+    );
   }
-  if (weights && raw.ceil_mode === "1") throw new SettingError(`ceil mode belongs to pooling only: drop it, or choose op maxpool or avgpool`);
+  if (weights && raw.ceil_mode === "1")
+    throw new SettingError(`ceil mode belongs to pooling only: drop it, or choose op maxpool or avgpool`);
   if (!weights && CHANNEL_KEYS.some(given)) {
-    throw new SettingError(`${name} works on each channel alone here: drop in_channels, out_channels, groups and bias, or choose op conv or transposed`);
+    throw new SettingError(
+      `${name} works on each channel alone here: drop in_channels, out_channels, groups and bias, or choose op conv or transposed`,
+    );
   }
   return op;
 }
@@ -118,14 +172,18 @@ function checkLimits(pairs) {
     const value = pairs[key].find((v) => v > largest);
     if (value !== undefined) {
       const smallest = LIMITS[key][1];
-      throw new SettingError(`${name} must be at most ${largest}${key === "size" ? " per side" : ""} here, got ${value}: choose ${smallest} to ${largest}`);
+      throw new SettingError(
+        `${name} must be at most ${largest}${key === "size" ? " per side" : ""} here, got ${value}: choose ${smallest} to ${largest}`,
+      );
     }
   }
 }
 
 /** Return the input grid 0, 1, 2, … row by row, as the lesson's (channel c continues where channel c − 1 ended). */
 function countingGrid([rows, cols], channel = 0) {
-  return Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => channel * rows * cols + r * cols + c));
+  return Array.from({ length: rows }, (_, r) =>
+    Array.from({ length: cols }, (_, c) => channel * rows * cols + r * cols + c),
+  );
 }
 
 /** Return the kernel grids the settings ask for: a named kernel, custom grids separated by "|", or null for "mean" or "ones". */
@@ -140,7 +198,9 @@ function agree(grid, raw, key, flag) {
   if (grid === null) return null;
   const shape = [grid.length, grid[0].length];
   if (raw[key] !== null && !same(parseSize(raw[key]), shape)) {
-    throw new SettingError(`${flag} is ${shapeText(shape)} but --${key} is ${raw[key]}: drop --${key} or make them agree`);
+    throw new SettingError(
+      `${flag} is ${shapeText(shape)} but --${key} is ${raw[key]}: drop --${key} or make them agree`,
+    );
   }
   return shape;
 }
@@ -149,10 +209,13 @@ function agree(grid, raw, key, flag) {
 function count(raw, key, fallback) {
   const text = raw[key] ?? fallback;
   const [name, low, high] = CHANNEL_LIMITS[key];
-  if (!/^[0-9]+$/.test(pythonStrip(text))) throw new SettingError(`${name} ${pythonRepr(text)} is not a whole number: choose ${low} to ${high}`);
+  if (!/^[0-9]+$/.test(pythonStrip(text)))
+    throw new SettingError(`${name} ${pythonRepr(text)} is not a whole number: choose ${low} to ${high}`);
   const value = Number(text);
-  if (key !== "groups" && value < low) throw new SettingError(`${name} must be at least ${low}, got ${value}: choose ${low} to ${high}`);
-  if (key !== "groups" && value > high) throw new SettingError(`${name} must be at most ${high} here, got ${value}: choose ${low} to ${high}`);
+  if (key !== "groups" && value < low)
+    throw new SettingError(`${name} must be at least ${low}, got ${value}: choose ${low} to ${high}`);
+  if (key !== "groups" && value > high)
+    throw new SettingError(`${name} must be at most ${high} here, got ${value}: choose ${low} to ${high}`);
   return value;
 }
 
@@ -160,20 +223,35 @@ function count(raw, key, fallback) {
 function channelsOf(raw, op) {
   const inputs = raw.input === null ? null : parseChannels(raw.input, "--input");
   if (!OPERATIONS[op].weights) {
-    if (inputs?.length > 1) throw new SettingError(`${OPERATIONS[op].name} works on each channel alone here: give one input grid, without '|'`);
+    if (inputs?.length > 1)
+      throw new SettingError(
+        `${OPERATIONS[op].name} works on each channel alone here: give one input grid, without '|'`,
+      );
     return { ch: ONE_CHANNEL, inputs };
   }
   const inChannels = count(raw, "in_channels", inputs ? String(inputs.length) : "1");
   if (inputs && inputs.length !== inChannels) {
-    throw new SettingError(`--input has ${inputs.length} grid(s) but in_channels is ${inChannels}: give one grid per input channel, separated by '|'`);
+    throw new SettingError(
+      `--input has ${inputs.length} grid(s) but in_channels is ${inChannels}: give one grid per input channel, separated by '|'`,
+    );
   }
-  const ch = { inChannels, outChannels: count(raw, "out_channels", DEFAULTS.out_channels), groups: count(raw, "groups", DEFAULTS.groups) };
+  const ch = {
+    inChannels,
+    outChannels: count(raw, "out_channels", DEFAULTS.out_channels),
+    groups: count(raw, "groups", DEFAULTS.groups),
+  };
   checkChannels(ch);
   const bias = raw.bias === null || pythonStrip(raw.bias) === "0" ? null : parseBias(raw.bias, "--bias");
   if (bias && bias.length !== 1 && bias.length !== ch.outChannels) {
-    throw new SettingError(`--bias has ${bias.length} values but out_channels is ${ch.outChannels}: give one value, or one per output channel`);
+    throw new SettingError(
+      `--bias has ${bias.length} values but out_channels is ${ch.outChannels}: give one value, or one per output channel`,
+    );
   }
-  return { ch: { ...ch, bias: bias !== null }, inputs, biases: Array.from({ length: ch.outChannels }, (_, o) => bias?.[bias.length === 1 ? 0 : o] ?? 0) };
+  return {
+    ch: { ...ch, bias: bias !== null },
+    inputs,
+    biases: Array.from({ length: ch.outChannels }, (_, o) => bias?.[bias.length === 1 ? 0 : o] ?? 0),
+  };
 }
 
 /** Return the weight tensor as [first][second] grids: one grid for every kernel, or the grids given, checked. */
@@ -185,7 +263,9 @@ function kernelTable(grids, shape) {
         `give one grid for all, or ${first * second} separated by '|' in the weight's order`,
     );
   }
-  return Array.from({ length: first }, (_, a) => Array.from({ length: second }, (_, b) => grids[grids.length === 1 ? 0 : a * second + b]));
+  return Array.from({ length: first }, (_, a) =>
+    Array.from({ length: second }, (_, b) => grids[grids.length === 1 ? 0 : a * second + b]),
+  );
 }
 
 /**
@@ -194,18 +274,24 @@ function kernelTable(grids, shape) {
  */
 function paddingOf(text, op, kernel, stride, dilation) {
   if (/^[A-Za-z]+$/.test(text) && !["same", "valid"].includes(text)) {
-    throw new SettingError(`Invalid padding string ${pythonRepr(text)}, should be one of {'same', 'valid'} (PyTorch's ValueError): write N, HxW, same or valid`);
+    throw new SettingError(
+      `Invalid padding string ${pythonRepr(text)}, should be one of {'same', 'valid'} (PyTorch's ValueError): write N, HxW, same or valid`,
+    );
   }
   if (!["same", "valid"].includes(text)) {
     const padding = parseSize(text);
     return { padding, padEnd: padding, same: false };
   }
   if (op !== "conv") {
-    throw new SettingError(`padding=${pythonRepr(text)} belongs to convolution only (nn.Conv2d): give ${OPERATIONS[op].name} a number of cells, e.g. 1`);
+    throw new SettingError(
+      `padding=${pythonRepr(text)} belongs to convolution only (nn.Conv2d): give ${OPERATIONS[op].name} a number of cells, e.g. 1`,
+    );
   }
   if (text === "valid") return { padding: [0, 0], padEnd: [0, 0], same: false };
   if (stride.some((s) => s !== 1)) {
-    throw new SettingError(`padding='same' is not supported for strided convolutions (PyTorch's ValueError), got stride ${stride.join("x")}: use stride 1, or give padding as a number`);
+    throw new SettingError(
+      `padding='same' is not supported for strided convolutions (PyTorch's ValueError), got stride ${stride.join("x")}: use stride 1, or give padding as a number`,
+    );
   }
   return { ...samePadding(kernel, dilation), same: true };
 }
@@ -236,7 +322,8 @@ export function settingsOf(raw) {
     );
   }
   const ones = (raw.weights ?? defaultOf("weights", op)) === "ones";
-  const mean = () => Array.from({ length: kernel[0] }, () => new Array(kernel[1]).fill(ones ? 1 : 1 / (kernel[0] * kernel[1])));
+  const mean = () =>
+    Array.from({ length: kernel[0] }, () => new Array(kernel[1]).fill(ones ? 1 : 1 / (kernel[0] * kernel[1])));
   const inputs = custom ?? Array.from({ length: ch.inChannels }, (_, c) => countingGrid(size, c));
   const kernels = OPERATIONS[op].weights ? kernelTable(grids ?? [mean()], weightShape(g, ch)) : [[[]]];
   const settings = { g, ch, inputs, kernels, biases };
@@ -261,9 +348,14 @@ function sourceAlong(g, a, t) {
  */
 function directSettings({ g, ch, inputs, kernels, biases }) {
   if (ch.inChannels !== 1 || ch.outChannels !== 1) {
-    throw new SettingError(`the direct view draws one input and one output channel here: set in_channels and out_channels to 1, or choose view scatter`);
+    throw new SettingError(
+      `the direct view draws one input and one output channel here: set in_channels and out_channels to 1, or choose view scatter`,
+    );
   }
-  const size = [0, 1].map((a) => (g.size[a] - 1) * g.stride[a] + 1 + 2 * (g.dilation[a] * (g.kernel[a] - 1) - g.padding[a]) + g.outputPadding[a]);
+  const size = [0, 1].map(
+    (a) =>
+      (g.size[a] - 1) * g.stride[a] + 1 + 2 * (g.dilation[a] * (g.kernel[a] - 1) - g.padding[a]) + g.outputPadding[a],
+  );
   if (size.some((n) => n > MAX_CANVAS)) {
     throw new SettingError(
       `the direct view's grid would be ${size[0]}×${size[1]} cells, more than the ${MAX_CANVAS} per side drawn here: ` +
@@ -271,15 +363,33 @@ function directSettings({ g, ch, inputs, kernels, biases }) {
     );
   }
   const along = size.map((n, a) => Array.from({ length: n }, (_, t) => sourceAlong(g, a, t)));
-  const sources = along[0].map((i) => along[1].map((j) => (Number.isInteger(i) && Number.isInteger(j) ? [i, j] : null)));
-  const kinds = along[0].map((i, r) => along[1].map((j, c) => {
-    if (sources[r][c]) return "inner";
-    return i === "padding" || j === "padding" ? "padding" : "inserted";
-  }));
+  const sources = along[0].map((i) =>
+    along[1].map((j) => (Number.isInteger(i) && Number.isInteger(j) ? [i, j] : null)),
+  );
+  const kinds = along[0].map((i, r) =>
+    along[1].map((j, c) => {
+      if (sources[r][c]) return "inner";
+      return i === "padding" || j === "padding" ? "padding" : "inserted";
+    }),
+  );
   const grid = sources.map((row) => row.map((cell) => (cell ? inputs[0][cell[0]][cell[1]] : 0)));
   const flipped = kernels[0][0].map((row) => [...row].reverse()).reverse();
-  const direct = geometry({ op: "conv", size, kernel: g.kernel, stride: [1, 1], padding: [0, 0], dilation: g.dilation });
-  return { g: direct, ch, inputs: [grid], kernels: [[flipped]], biases, direct: { g, inputs, kernels, kinds, sources } };
+  const direct = geometry({
+    op: "conv",
+    size,
+    kernel: g.kernel,
+    stride: [1, 1],
+    padding: [0, 0],
+    dilation: g.dilation,
+  });
+  return {
+    g: direct,
+    ch,
+    inputs: [grid],
+    kernels: [[flipped]],
+    biases,
+    direct: { g, inputs, kernels, kinds, sources },
+  };
 }
 
 /** Return the keys of the input and padding cells no step reads (the rows and columns a stride skips). */
@@ -302,8 +412,20 @@ export function modelOf(raw) {
   const stepList = channelSteps(g, ch);
   const outputs = channelOutputs(g, ch, inputs, kernels, biases, stepList);
   return {
-    g, ch, inputs, kernels, biases, direct, links: links(g, ch), positions, steps: stepList, outputs,
-    grid: inputs[0], weights: kernels[0][0], output: outputs[0], unread: unreadCells(g, positions),
+    g,
+    ch,
+    inputs,
+    kernels,
+    biases,
+    direct,
+    links: links(g, ch),
+    positions,
+    steps: stepList,
+    outputs,
+    grid: inputs[0],
+    weights: kernels[0][0],
+    output: outputs[0],
+    unread: unreadCells(g, positions),
   };
 }
 
@@ -316,7 +438,8 @@ export function meanDivisor(weights) {
 
 function spanBox(g, cells, canvas) {
   if (!g.dilation.some((d) => d > 1) || cells.length < 2) return null;
-  const rows = cells.map(([r]) => r), cols = cells.map(([, c]) => c);
+  const rows = cells.map(([r]) => r),
+    cols = cells.map(([, c]) => c);
   return { canvas, from: [Math.min(...rows), Math.min(...cols)], to: [Math.max(...rows), Math.max(...cols)] };
 }
 
@@ -340,18 +463,35 @@ function oneStepFocus(model, index) {
     const x = grid[step.at[0]][step.at[1]];
     const flat = weights.flat();
     return {
-      read: new Set([key(step.at)]), current: new Set(step.terms.map((t) => key(t.to))),
-      inputMarks: new Map(), outputMarks: new Map(step.terms.map((t) => [key(t.to), t.k])),
-      box: spanBox(g, step.terms.map((t) => t.to), "output"),
-      sum: { kind: "scatter", at: step.at, x, terms: step.terms.map(({ k, to }) => ({ k, w: flat[k], to, kind: cellKind(g.canvas.output, ...to) })) },
+      read: new Set([key(step.at)]),
+      current: new Set(step.terms.map((t) => key(t.to))),
+      inputMarks: new Map(),
+      outputMarks: new Map(step.terms.map((t) => [key(t.to), t.k])),
+      box: spanBox(
+        g,
+        step.terms.map((t) => t.to),
+        "output",
+      ),
+      sum: {
+        kind: "scatter",
+        at: step.at,
+        x,
+        terms: step.terms.map(({ k, to }) => ({ k, w: flat[k], to, kind: cellKind(g.canvas.output, ...to) })),
+      },
     };
   }
   const result = stepValue(g, grid, weights, step);
   const inside = step.terms.filter((t) => cellKind(g.canvas.input, ...t.from) !== "beyond");
   return {
-    read: new Set(inside.map((t) => key(t.from))), current: new Set([key(step.at)]),
-    inputMarks: new Map(step.terms.map((t) => [key(t.from), t.k])), outputMarks: new Map(),
-    box: spanBox(g, step.terms.map((t) => t.from), "input"),
+    read: new Set(inside.map((t) => key(t.from))),
+    current: new Set([key(step.at)]),
+    inputMarks: new Map(step.terms.map((t) => [key(t.from), t.k])),
+    outputMarks: new Map(),
+    box: spanBox(
+      g,
+      step.terms.map((t) => t.from),
+      "input",
+    ),
     winner: result.winner === undefined || result.winner === null ? null : key(step.terms[result.winner].from),
     sum: { kind: "gather", at: step.at, terms: gatherTerms(model, step.terms), ...result },
   };
@@ -364,8 +504,11 @@ function oneOutputFocus(model, cell) {
   const terms = model.steps.flatMap((step) => step.terms.filter((t) => same(t.to, cell)));
   const sum = gatherTerms(model, terms);
   return {
-    read: new Set(terms.map((t) => key(t.from))), current: new Set([key(cell)]),
-    inputMarks: new Map(terms.map((t) => [key(t.from), t.k])), outputMarks: new Map(), box: null,
+    read: new Set(terms.map((t) => key(t.from))),
+    current: new Set([key(cell)]),
+    inputMarks: new Map(terms.map((t) => [key(t.from), t.k])),
+    outputMarks: new Map(),
+    box: null,
     sum: { kind: "gather", at: cell, terms: sum, value: sum.reduce((total, t) => total + t.w * t.x, 0) },
   };
 }
@@ -375,10 +518,21 @@ function oneInputFocus(model, cell) {
   const { g, grid } = model;
   if (g.op === "transposed") return oneStepFocus(model, cell[0] * g.size[1] + cell[1]);
   const outputMarks = new Map();
-  for (const step of model.steps) for (const t of step.terms) if (same(t.from, cell)) outputMarks.set(key(step.at), t.k);
+  for (const step of model.steps)
+    for (const t of step.terms) if (same(t.from, cell)) outputMarks.set(key(step.at), t.k);
   return {
-    read: new Set([key(cell)]), current: new Set(outputMarks.keys()), inputMarks: new Map(), outputMarks, box: null,
-    sum: { kind: "reader", at: cell, x: inputValue(g, grid, cell), cellKind: cellKind(g.canvas.input, ...cell), count: outputMarks.size },
+    read: new Set([key(cell)]),
+    current: new Set(outputMarks.keys()),
+    inputMarks: new Map(),
+    outputMarks,
+    box: null,
+    sum: {
+      kind: "reader",
+      at: cell,
+      x: inputValue(g, grid, cell),
+      cellKind: cellKind(g.canvas.input, ...cell),
+      count: outputMarks.size,
+    },
   };
 }
 
@@ -396,14 +550,21 @@ export function linkModel(model, link) {
  * link with its arithmetic. `total` holds the output channel's bias and value where one output cell is computed.
  */
 function combine(model, chosen, focusOf, total = null) {
-  const inputs = new Map(), outputs = new Map();
+  const inputs = new Map(),
+    outputs = new Map();
   const parts = chosen.map((link) => {
     const focus = focusOf(linkModel(model, link));
     const box = (canvas) => (focus.box?.canvas === canvas ? focus.box : null);
-    inputs.set(link.input, { read: focus.read, marks: focus.inputMarks, box: box("input"), winner: focus.winner ?? null });
+    inputs.set(link.input, {
+      read: focus.read,
+      marks: focus.inputMarks,
+      box: box("input"),
+      winner: focus.winner ?? null,
+    });
     const lit = outputs.get(link.output);
     outputs.set(link.output, {
-      current: new Set([...(lit?.current ?? []), ...focus.current]), marks: new Map([...(lit?.marks ?? []), ...focus.outputMarks]),
+      current: new Set([...(lit?.current ?? []), ...focus.current]),
+      marks: new Map([...(lit?.marks ?? []), ...focus.outputMarks]),
       box: lit?.box ?? box("output"),
     });
     return { link, focus };
@@ -420,7 +581,12 @@ export function stepFocus(model, index) {
   const at = index % model.positions.length;
   if (model.g.op === "transposed") return combine(model, from(model, step.channel), (m) => oneStepFocus(m, at));
   const { bias, value } = channelSum(model.g, model.ch, model.inputs, model.kernels, model.biases, step);
-  return combine(model, into(model, step.channel), (m) => oneStepFocus(m, at), { channel: step.channel, at: step.at, bias, value });
+  return combine(model, into(model, step.channel), (m) => oneStepFocus(m, at), {
+    channel: step.channel,
+    at: step.at,
+    bias,
+    value,
+  });
 }
 
 /** Return what pointing at a cell of output channel `o` highlights: the input cells it reads, in each channel. */

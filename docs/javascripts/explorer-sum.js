@@ -1,8 +1,8 @@
 // The arithmetic under the grids: for the current step (or the cell pointed at), every product or value laid out
 // in the kernel's shape, each with the number its kernel weight and input cell carry, then the result.
 import { formatValue } from "./conv.js";
-import { element } from "./explorer-view.js";
 import { linkModel, meanDivisor } from "./explorer-state.js";
+import { element } from "./explorer-view.js";
 
 const mark = (k) => element("sup", { class: "mark", "aria-hidden": "true", text: String(k + 1) });
 const signed = (x) => (x < 0 ? `(${formatValue(x)})` : formatValue(x));
@@ -14,7 +14,8 @@ function where(model, [r, c], canvas) {
 
 /** Return an input value as the sum shows it: padding and cells past the padding look as they do in the grid. */
 function valueNode(term, op) {
-  if (term.kind === "beyond") return element("span", { class: "term-beyond", title: "past the padding: not counted", text: "·" });
+  if (term.kind === "beyond")
+    return element("span", { class: "term-beyond", title: "past the padding: not counted", text: "·" });
   const text = term.kind === "padding" && op === "maxpool" ? "−∞" : signed(term.x);
   const title = { padding: "padding", inserted: "a zero inserted between input cells" }[term.kind] ?? "";
   return element("span", { class: title ? "term-padding" : "", title, text });
@@ -67,7 +68,12 @@ function gatherSum(model, focus, label = null) {
   }
   const divisor = g.op === "avgpool" ? focus.sum.divisor : meanDivisor(weights);
   if (divisor) {
-    const plain = rows(terms, width, (term) => [valueNode(term, g.op)], () => " + ");
+    const plain = rows(
+      terms,
+      width,
+      (term) => [valueNode(term, g.op)],
+      () => " + ",
+    );
     const counted = g.op === "avgpool" && terms.some((t) => t.kind === "beyond") ? ` (${divisor} cells counted)` : "";
     return [head, "(", plain, `) / ${divisor}${counted} ${result}`];
   }
@@ -81,7 +87,8 @@ function scatterSum(model, focus, label = null) {
   const divisor = meanDivisor(model.weights);
   const node = (term) => [`${signed(x)}×${divisor ? `1/${divisor}` : signed(term.w)}`];
   return [
-    label ?? `input[${at[0]}, ${at[1]}] = ${formatValue(x)}, times each weight, added into the output cell with the same number: `,
+    label ??
+      `input[${at[0]}, ${at[1]}] = ${formatValue(x)}, times each weight, added into the output cell with the same number: `,
     rows(terms, model.g.kernel[1], node, () => ", "),
   ];
 }
@@ -92,17 +99,22 @@ function readerSum(model, focus, label = null) {
   if (cellKind === "beyond") return ["Past the padding: no window counts this cell."];
   const kind = model.direct?.kinds[at[0]][at[1]] ?? cellKind;
   const [i, j] = model.direct?.sources[at[0]][at[1]] ?? [r, c]; // the direct view's grid holds input cell [i, j] here
-  const name = {
-    padding: `Padding cell [${at[0]}, ${at[1]}] (${formatValue(x)})`, inserted: `The zero inserted at [${at[0]}, ${at[1]}]`,
-  }[kind] ?? `input[${i}, ${j}] = ${formatValue(x)}`;
-  const role = model.g.op === "conv" ? "the number on each is the weight it meets there" : "the number on each is its place in that window";
+  const name =
+    {
+      padding: `Padding cell [${at[0]}, ${at[1]}] (${formatValue(x)})`,
+      inserted: `The zero inserted at [${at[0]}, ${at[1]}]`,
+    }[kind] ?? `input[${i}, ${j}] = ${formatValue(x)}`;
+  const role =
+    model.g.op === "conv"
+      ? "the number on each is the weight it meets there"
+      : "the number on each is its place in that window";
   return [`${label ?? ""}${name} is read by ${count} output cell${count === 1 ? "" : "s"} (blue); ${role}.`];
 }
 
 const SUMS = { gather: gatherSum, scatter: scatterSum, reader: readerSum };
 
 /** Return the label of one link's part: which channels it joins and which kernel of the weight it uses. */
-function partLabel(model, { link, focus }) {
+function partLabel({ link, focus }) {
   const kernel = `w[${link.weight.join(", ")}]`;
   if (focus.sum.kind === "scatter") {
     return `input channel ${link.input} [${focus.sum.at.join(", ")}] = ${formatValue(focus.sum.x)}, times ${kernel}, into output channel ${link.output}: `;
@@ -118,9 +130,10 @@ function partLabel(model, { link, focus }) {
 function channelParts(model, focus) {
   const parts = focus.parts.map((part) => {
     const sub = linkModel(model, part.link);
-    const [label, ...body] = SUMS[part.focus.sum.kind](sub, part.focus, partLabel(model, part));
+    const [label, ...body] = SUMS[part.focus.sum.kind](sub, part.focus, partLabel(part));
     return element("div", { class: "sum-part", "data-channel": String(part.link.input) }, [
-      element("span", { class: "sum-label", text: label }), element("span", { class: "sum-body" }, body),
+      element("span", { class: "sum-label", text: label }),
+      element("span", { class: "sum-body" }, body),
     ]);
   });
   if (!focus.total) return parts;
@@ -130,7 +143,10 @@ function channelParts(model, focus) {
   const head = inside ? `output[${channel}, ${i}, ${j}]` : `cropped cell [${channel}, ${at[0]}, ${at[1]}]`;
   const sums = focus.parts.map(({ focus: f }) => signed(f.sum.value));
   const terms = [...sums, ...(model.ch.bias ? [`bias ${signed(bias)}`] : [])].join(" + ");
-  return [...parts, element("div", { class: "sum-total", "data-testid": "step-total" }, [`${head} = ${terms} = ${formatValue(value)}`])];
+  return [
+    ...parts,
+    element("div", { class: "sum-total", "data-testid": "step-total" }, [`${head} = ${terms} = ${formatValue(value)}`]),
+  ];
 }
 
 /** Show the arithmetic of a focus, or the summary when every step is done (focus null). */
@@ -140,7 +156,9 @@ export function showSum(view, model, focus) {
   if (!focus) {
     const total = model.steps.length;
     const channels = model.ch.outChannels > 1 ? ` × ${model.ch.outChannels} channels` : "";
-    parts = [`Output ${g.output[0]}×${g.output[1]}${channels}: all ${total} steps done. Point at (or tab to) a cell to see its arithmetic.`];
+    parts = [
+      `Output ${g.output[0]}×${g.output[1]}${channels}: all ${total} steps done. Point at (or tab to) a cell to see its arithmetic.`,
+    ];
   } else if (focus.parts.length === 1 && !model.ch.bias) {
     const [part] = focus.parts;
     parts = SUMS[part.focus.sum.kind](linkModel(model, part.link), part.focus);

@@ -5,11 +5,21 @@
 import { OPERATIONS } from "./conv.js";
 import { setupDigit } from "./explorer-digit.js";
 import {
-  BOUNDS, KERNELS, defaultOf, effective, inputFocus, modelOf, outputFocus, queryText, readQuery, stepFocus, stepInterval,
+  BOUNDS,
+  defaultOf,
+  effective,
+  inputFocus,
+  KERNELS,
+  modelOf,
+  outputFocus,
+  queryText,
+  readQuery,
+  stepFocus,
+  stepInterval,
 } from "./explorer-state.js";
 import { showSum } from "./explorer-sum.js";
+import { buildLayout, COUNTING, drawModel, fitText, showFocus, showProgress } from "./explorer-view.js";
 import { SettingError } from "./grammar.js";
-import { COUNTING, buildLayout, drawModel, fitText, showFocus, showProgress } from "./explorer-view.js";
 
 const own = (object, key) => key !== null && Object.hasOwn(object, key);
 // JavaScript writes each number so that it reads back as the same number, in the grammar's own form.
@@ -50,7 +60,7 @@ function show(ex, step) {
   ex.step = Math.max(0, Math.min(step, total));
   showProgress(ex.view, ex.model, ex.step);
   const focus = ex.step < total ? stepFocus(ex.model, ex.step) : null;
-  showFocus(ex.view, ex.model, focus);
+  showFocus(ex.view, focus);
   showSum(ex.view, ex.model, focus);
 }
 
@@ -59,8 +69,9 @@ function inspect(ex, cell) {
   const [r, c] = cell.dataset.cell.split(",").map(Number);
   const grid = cell.closest("[data-grid]");
   const channel = Number(grid.dataset.channel);
-  const focus = grid.dataset.grid === "input" ? inputFocus(ex.model, channel, [r, c]) : outputFocus(ex.model, channel, [r, c]);
-  showFocus(ex.view, ex.model, focus);
+  const focus =
+    grid.dataset.grid === "input" ? inputFocus(ex.model, channel, [r, c]) : outputFocus(ex.model, channel, [r, c]);
+  showFocus(ex.view, focus);
   showSum(ex.view, ex.model, focus);
 }
 
@@ -70,10 +81,13 @@ function play(ex) {
   button.textContent = "❚❚ Pause";
   button.setAttribute("aria-label", "Pause");
   ex.view.sum.setAttribute("aria-live", "off"); // no announcement every step while it plays
-  ex.timer = setInterval(() => {
-    show(ex, ex.step + 1);
-    if (ex.step >= ex.model.steps.length) stop(ex);
-  }, stepInterval(speed.value, ex.model.steps.length));
+  ex.timer = setInterval(
+    () => {
+      show(ex, ex.step + 1);
+      if (ex.step >= ex.model.steps.length) stop(ex);
+    },
+    stepInterval(speed.value, ex.model.steps.length),
+  );
 }
 
 function stop(ex) {
@@ -109,7 +123,14 @@ const kernelFixed = (raw, op) => OPERATIONS[op].weights && raw.weights !== null 
 
 function syncStepper(ex, key, stepper, op) {
   const channels = OPERATIONS[op].weights;
-  const visible = { output_padding: op === "transposed", dilation: op !== "avgpool", in_channels: channels, out_channels: channels, groups: channels }[key] ?? true;
+  const visible =
+    {
+      output_padding: op === "transposed",
+      dilation: op !== "avgpool",
+      in_channels: channels,
+      out_channels: channels,
+      groups: channels,
+    }[key] ?? true;
   stepper.box.hidden = !visible;
   if (document.activeElement !== stepper.input) stepper.input.value = stepperText(ex, key);
   const fixed = (key === "kernel" && kernelFixed(ex.raw, op)) || (key === "size" && ex.raw.input !== null);
@@ -143,7 +164,9 @@ function syncFields(ex) {
   syncGridChoice(fields.input, ex.raw.input, { [COUNTING]: true }, true);
   fields.bias.closest(".explorer-field").hidden = !OPERATIONS[op].weights;
   if (document.activeElement !== fields.bias) fields.bias.value = ex.raw.bias ?? "0";
-  const shown = Object.entries(fields.steppers).filter(([key, s]) => !s.box.hidden && !(key in CHANNEL_DEFAULTS && s.input.value === CHANNEL_DEFAULTS[key])).map(([key, s]) => `${key.replace("_", " ")} ${s.input.value}`);
+  const shown = Object.entries(fields.steppers)
+    .filter(([key, s]) => !s.box.hidden && !(key in CHANNEL_DEFAULTS && s.input.value === CHANNEL_DEFAULTS[key]))
+    .map(([key, s]) => `${key.replace("_", " ")} ${s.input.value}`);
   const view = op === "transposed" && ex.raw.view === "direct" ? ", direct view" : "";
   ex.view.summary.textContent = `Settings: ${OPERATIONS[op].name}, ${shown.join(", ").replace("size", "input")}${view}`;
 }
@@ -152,9 +175,16 @@ const CHANNEL_DEFAULTS = { in_channels: "1", out_channels: "1", groups: "1" };
 
 // Settings an operation does not have are set aside when switching to it, and given back when switching back.
 const BELONGS = {
-  in_channels: (op) => OPERATIONS[op].weights, out_channels: (op) => OPERATIONS[op].weights, groups: (op) => OPERATIONS[op].weights,
-  bias: (op) => OPERATIONS[op].weights, weights: (op) => OPERATIONS[op].weights, output_padding: (op) => op === "transposed", ceil_mode: (op) => !OPERATIONS[op].weights, dilation: (op) => op !== "avgpool",
-  view: (op) => op === "transposed" };
+  in_channels: (op) => OPERATIONS[op].weights,
+  out_channels: (op) => OPERATIONS[op].weights,
+  groups: (op) => OPERATIONS[op].weights,
+  bias: (op) => OPERATIONS[op].weights,
+  weights: (op) => OPERATIONS[op].weights,
+  output_padding: (op) => op === "transposed",
+  ceil_mode: (op) => !OPERATIONS[op].weights,
+  dilation: (op) => op !== "avgpool",
+  view: (op) => op === "transposed",
+};
 
 function switchOperation(ex, op) {
   const update = { op };
@@ -167,7 +197,9 @@ function switchOperation(ex, op) {
 
 function stepBy(ex, key, delta) {
   const [, low, high] = BOUNDS[key];
-  const numbers = ex.view.fields.steppers[key].input.value.split(/[x×X]/).map((n) => Math.min(high, Math.max(low, Number(n) + delta)));
+  const numbers = ex.view.fields.steppers[key].input.value
+    .split(/[x×X]/)
+    .map((n) => Math.min(high, Math.max(low, Number(n) + delta)));
   change(ex, { [key]: numbers.length === 2 && numbers[0] !== numbers[1] ? numbers.join("x") : String(numbers[0]) });
 }
 
@@ -178,8 +210,13 @@ function chooseGrid(ex, key, value) {
   if (value !== "custom") {
     const shape = given?.g[shapeKey];
     const channels = ex.model && ex.model.ch.inChannels > 1 ? { in_channels: String(ex.model.ch.inChannels) } : {};
-    const keep = key === "input" && shape ? { size: shape[0] === shape[1] ? `${shape[0]}` : shape.join("x"), ...channels } : {};
-    change(ex, { [key]: value === COUNTING ? null : value, ...(SIZED.includes(value) ? {} : { [shapeKey]: null }), ...keep });
+    const keep =
+      key === "input" && shape ? { size: shape[0] === shape[1] ? `${shape[0]}` : shape.join("x"), ...channels } : {};
+    change(ex, {
+      [key]: value === COUNTING ? null : value,
+      ...(SIZED.includes(value) ? {} : { [shapeKey]: null }),
+      ...keep,
+    });
     return;
   }
   const fallback = key === "weights" ? KERNELS["sobel-x"].weights : "0,1;2,3";
@@ -197,11 +234,15 @@ function wireSettings(ex) {
   }
   fields.ceil.addEventListener("change", () => change(ex, { ceil_mode: fields.ceil.checked ? "1" : null }));
   fields.view.addEventListener("change", () => change(ex, { view: fields.view.checked ? "direct" : null }));
-  fields.bias.addEventListener("input", () => change(ex, { bias: fields.bias.value === "0" ? null : fields.bias.value }));
+  fields.bias.addEventListener("input", () =>
+    change(ex, { bias: fields.bias.value === "0" ? null : fields.bias.value }),
+  );
   for (const key of ["weights", "input"]) {
     const { select, text } = fields[key];
     select.addEventListener("change", () => chooseGrid(ex, key, select.value));
-    text.addEventListener("input", () => change(ex, { [key]: text.value, [key === "weights" ? "kernel" : "size"]: null }));
+    text.addEventListener("input", () =>
+      change(ex, { [key]: text.value, [key === "weights" ? "kernel" : "size"]: null }),
+    );
   }
 }
 
@@ -209,18 +250,43 @@ function wireSettings(ex) {
 
 function wireControls(ex) {
   const c = ex.view.controls;
-  const go = (step) => () => { stop(ex); show(ex, step()); };
-  c.first.addEventListener("click", go(() => 0));
-  c.previous.addEventListener("click", go(() => ex.step - 1));
-  c.next.addEventListener("click", go(() => ex.step + 1));
-  c.last.addEventListener("click", go(() => ex.model.steps.length));
-  c.scrubber.addEventListener("input", go(() => Number(c.scrubber.value)));
+  const go = (step) => () => {
+    stop(ex);
+    show(ex, step());
+  };
+  c.first.addEventListener(
+    "click",
+    go(() => 0),
+  );
+  c.previous.addEventListener(
+    "click",
+    go(() => ex.step - 1),
+  );
+  c.next.addEventListener(
+    "click",
+    go(() => ex.step + 1),
+  );
+  c.last.addEventListener(
+    "click",
+    go(() => ex.model.steps.length),
+  );
+  c.scrubber.addEventListener(
+    "input",
+    go(() => Number(c.scrubber.value)),
+  );
   c.play.addEventListener("click", () => (ex.timer ? stop(ex) : play(ex)));
-  c.speed.addEventListener("change", () => { if (ex.timer) { stop(ex); play(ex); } });
+  c.speed.addEventListener("change", () => {
+    if (ex.timer) {
+      stop(ex);
+      play(ex);
+    }
+  });
   ex.view.copy.addEventListener("click", async () => {
     await navigator.clipboard?.writeText(ex.view.torch.textContent).catch(() => {});
     ex.view.copy.textContent = "Copied";
-    setTimeout(() => { ex.view.copy.textContent = "Copy"; }, 1200);
+    setTimeout(() => {
+      ex.view.copy.textContent = "Copy";
+    }, 1200);
   });
 }
 
@@ -248,11 +314,15 @@ function wireGrids(ex) {
     stop(ex);
     inspect(ex, cell);
   };
-  const leave = () => { if (!ex.pinned && ex.model) show(ex, ex.step); };
+  const leave = () => {
+    if (!ex.pinned && ex.model) show(ex, ex.step);
+  };
   stage.addEventListener("pointerover", point);
   stage.addEventListener("focusin", point);
   stage.addEventListener("pointerleave", leave);
-  stage.addEventListener("focusout", (event) => { if (!stage.contains(event.relatedTarget)) leave(); });
+  stage.addEventListener("focusout", (event) => {
+    if (!stage.contains(event.relatedTarget)) leave();
+  });
   stage.addEventListener("keydown", (event) => {
     rove(event);
     if ((event.key === "Enter" || event.key === " ") && cellOf(event)) {
@@ -302,7 +372,15 @@ export function showSettings(query) {
 }
 
 function setup(root) {
-  const ex = { view: buildLayout(root), raw: readQuery(location.search), aside: {}, model: null, step: 0, timer: null, pinned: null };
+  const ex = {
+    view: buildLayout(root),
+    raw: readQuery(location.search),
+    aside: {},
+    model: null,
+    step: 0,
+    timer: null,
+    pinned: null,
+  };
   wireSettings(ex);
   wireControls(ex);
   wireGrids(ex);
@@ -311,7 +389,11 @@ function setup(root) {
   const resize = () => ex.model && measure(ex);
   addEventListener("resize", resize);
   explorer = ex;
-  return () => { stop(ex); removeEventListener("resize", resize); explorer = null; };
+  return () => {
+    stop(ex);
+    removeEventListener("resize", resize);
+    explorer = null;
+  };
 }
 
 let cleanup = null;

@@ -44,7 +44,7 @@ export function pythonRepr(text) {
 export function pythonShown(text, limit = 40) {
   const chars = Array.from(text); // Python counts and slices code points
   if (chars.length <= limit) return pythonRepr(text);
-  return `${pythonRepr(chars.slice(0, limit / 2).join("") + "…")} (${chars.length} characters)`;
+  return `${pythonRepr(`${chars.slice(0, limit / 2).join("")}…`)} (${chars.length} characters)`;
 }
 
 /** Return a whole number WHOLE_NUMBER matched; throw, as convlab.cli's _whole, if it is beyond LARGEST_VALUE. */
@@ -74,7 +74,9 @@ function parseRow(row, option) {
   return tokens.map((token) => {
     const value = Number(token.replace("−", "-"));
     if (!Number.isFinite(value) || Math.abs(value) > LARGEST_VALUE) {
-      throw new SettingError(`${option}: ${pythonShown(token)} is outside the range ±${LARGEST_VALUE}: use numbers no larger than that`);
+      throw new SettingError(
+        `${option}: ${pythonShown(token)} is outside the range ±${LARGEST_VALUE}: use numbers no larger than that`,
+      );
     }
     return value;
   });
@@ -97,11 +99,15 @@ export function parseGrid(text, option = "--weights") {
  * throw an Error worded as convlab's parse_channels.
  */
 export function parseChannels(text, option = "--weights") {
-  const grids = String(text).split("|").map((part) => parseGrid(part, option));
+  const grids = String(text)
+    .split("|")
+    .map((part) => parseGrid(part, option));
   const shape = (grid) => `${grid.length}x${grid[0].length}`;
   grids.forEach((grid, i) => {
     if (shape(grid) !== shape(grids[0])) {
-      throw new SettingError(`${option}: grid ${i} is ${shape(grid)} but grid 0 is ${shape(grids[0])}: every grid between '|' needs the same shape`);
+      throw new SettingError(
+        `${option}: grid ${i} is ${shape(grid)} but grid 0 is ${shape(grids[0])}: every grid between '|' needs the same shape`,
+      );
     }
   });
   return grids;
@@ -111,7 +117,9 @@ export function parseChannels(text, option = "--weights") {
 export function parseBias(text, option = "--bias") {
   const rows = parseGrid(text, option);
   if (rows.length !== 1) {
-    throw new SettingError(`${option}: ${pythonShown(String(text))} is not one row: write one number, or one per output channel separated by ',', e.g. 0.5,-1`);
+    throw new SettingError(
+      `${option}: ${pythonShown(String(text))} is not one row: write one number, or one per output channel separated by ',', e.g. 0.5,-1`,
+    );
   }
   return rows[0];
 }

@@ -12,7 +12,9 @@ export function loadNetwork(manifest, weightBytes) {
     const perOutput = layer.shape.slice(1).reduce((a, b) => a * b, 1);
     const weight = new Float64Array(layer.shape[0] * perOutput);
     if (layer.offset + weight.length > levels.length) {
-      throw new RangeError(`model.bin holds ${levels.length} weights, but its layers need ${layer.offset + weight.length}.`);
+      throw new RangeError(
+        `model.bin holds ${levels.length} weights, but its layers need ${layer.offset + weight.length}.`,
+      );
     }
     for (let k = 0; k < weight.length; k++) {
       weight[k] = levels[layer.offset + k] * layer.scales[Math.floor(k / perOutput)];

@@ -7,29 +7,62 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
-import { channelOutputs, channelSteps, checkChannels, geometry, links, parameterCount, weightShape } from "../../docs/javascripts/conv.js";
-import { SPEEDS, modelOf, readQuery, stepInterval } from "../../docs/javascripts/explorer-state.js";
-import { SettingError, parseBias, parseChannels, parseGrid, parseSize } from "../../docs/javascripts/grammar.js";
+import {
+  channelOutputs,
+  channelSteps,
+  checkChannels,
+  geometry,
+  links,
+  parameterCount,
+  weightShape,
+} from "../../docs/javascripts/conv.js";
+import { modelOf, readQuery, SPEEDS, stepInterval } from "../../docs/javascripts/explorer-state.js";
+import { parseBias, parseChannels, parseGrid, parseSize, SettingError } from "../../docs/javascripts/grammar.js";
 
 const cases = JSON.parse(readFileSync(process.env.CASES, "utf8"));
 
 test("every layer's output is torch's, channel by channel, bias included", () => {
   for (const c of cases.layers) {
-    const g = geometry({ op: c.op, size: c.size, kernel: c.kernel, stride: c.stride, padding: c.padding, dilation: c.dilation, outputPadding: c.output_padding });
+    const g = geometry({
+      op: c.op,
+      size: c.size,
+      kernel: c.kernel,
+      stride: c.stride,
+      padding: c.padding,
+      dilation: c.dilation,
+      outputPadding: c.output_padding,
+    });
     const ch = { inChannels: c.inputs.length, outChannels: c.expected.length, groups: c.groups, bias: c.bias !== null };
     const biases = c.bias ?? new Array(ch.outChannels).fill(0);
     const got = channelOutputs(g, ch, c.inputs, c.weights, biases, channelSteps(g, ch));
     assert.deepEqual(weightShape(g, ch), c.weight_shape, `${c.name}: weight shape`);
     assert.equal(parameterCount(g, ch), c.parameters, `${c.name}: parameters`);
-    got.flat(2).forEach((v, k) => assert.ok(Math.abs(v - c.expected.flat(2)[k]) <= 1e-9, `${c.name}[${k}]: ${v} against torch's ${c.expected.flat(2)[k]}`));
+    got
+      .flat(2)
+      .forEach((v, k) =>
+        assert.ok(
+          Math.abs(v - c.expected.flat(2)[k]) <= 1e-9,
+          `${c.name}[${k}]: ${v} against torch's ${c.expected.flat(2)[k]}`,
+        ),
+      );
   }
 });
 
 test("each link joins the input and output channels torch's weight joins", () => {
   for (const c of cases.layers) {
-    const g = geometry({ op: c.op, size: c.size, kernel: c.kernel, stride: c.stride, padding: c.padding, dilation: c.dilation, outputPadding: c.output_padding });
+    const g = geometry({
+      op: c.op,
+      size: c.size,
+      kernel: c.kernel,
+      stride: c.stride,
+      padding: c.padding,
+      dilation: c.dilation,
+      outputPadding: c.output_padding,
+    });
     const ch = { inChannels: c.inputs.length, outChannels: c.expected.length, groups: c.groups, bias: false };
-    const joined = links(g, ch).map((l) => [l.input, l.output]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const joined = links(g, ch)
+      .map((l) => [l.input, l.output])
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     assert.deepEqual(joined, c.joined, c.name);
   }
 });
@@ -37,17 +70,30 @@ test("each link joins the input and output channels torch's weight joins", () =>
 test("channel counts are refused where nn.Conv2d refuses them, in convlab's words", () => {
   for (const [inChannels, outChannels, groups, message] of cases.channel_counts) {
     let got = null;
-    try { checkChannels({ inChannels, outChannels, groups }); } catch (e) { got = e.message; }
+    try {
+      checkChannels({ inChannels, outChannels, groups });
+    } catch (e) {
+      got = e.message;
+    }
     assert.equal(got, message, `${inChannels}, ${outChannels}, groups ${groups}`);
   }
 });
 
 test("sizes, grids, channels and biases read as convlab.cli reads them", () => {
-  const parsers = { sizes: parseSize, grids: (t) => parseGrid(t, "--weights"), channels: (t) => parseChannels(t, "--input"), biases: parseBias };
+  const parsers = {
+    sizes: parseSize,
+    grids: (t) => parseGrid(t, "--weights"),
+    channels: (t) => parseChannels(t, "--input"),
+    biases: parseBias,
+  };
   for (const [kind, parse] of Object.entries(parsers)) {
     for (const [text, expected] of cases.grammar[kind]) {
       let got;
-      try { got = parse(text); } catch (e) { got = e.message; }
+      try {
+        got = parse(text);
+      } catch (e) {
+        got = e.message;
+      }
       assert.deepEqual(got, expected, `${kind}: ${JSON.stringify(text)}`);
     }
   }
@@ -58,19 +104,37 @@ const pairText = ([h, w]) => `${h}x${w}`;
 
 /** Check two grids hold the same numbers (within 1e-9: torch may write −0 where JavaScript adds up to 0). */
 function assertClose(got, expected, name) {
-  assert.deepEqual(got.map((row) => row.length), expected.map((row) => row.length), `${name}: shape`);
-  got.flat().forEach((v, k) => assert.ok(Math.abs(v - expected.flat()[k]) <= 1e-9, `${name}[${k}]: ${v} against torch's ${expected.flat()[k]}`));
+  assert.deepEqual(
+    got.map((row) => row.length),
+    expected.map((row) => row.length),
+    `${name}: shape`,
+  );
+  got
+    .flat()
+    .forEach((v, k) =>
+      assert.ok(Math.abs(v - expected.flat()[k]) <= 1e-9, `${name}[${k}]: ${v} against torch's ${expected.flat()[k]}`),
+    );
 }
 
 test("padding 'same' and 'valid' give torch's output, and are refused where torch refuses them, in its words", () => {
   for (const c of cases.paddings) {
-    const grids = { input: gridText(c.input), ...(c.settings.op === "maxpool" ? {} : { weights: gridText(c.weights) }) };
+    const grids = {
+      input: gridText(c.input),
+      ...(c.settings.op === "maxpool" ? {} : { weights: gridText(c.weights) }),
+    };
     const query = new URLSearchParams({ ...c.settings, padding: c.padding, ...grids }).toString();
-    let model = null, refusal = null;
-    try { model = modelOf(readQuery(query)); } catch (e) { if (!(e instanceof SettingError)) throw e; refusal = e.message; }
+    let model = null,
+      refusal = null;
+    try {
+      model = modelOf(readQuery(query));
+    } catch (e) {
+      if (!(e instanceof SettingError)) throw e;
+      refusal = e.message;
+    }
     if (c.refused !== undefined) {
       assert.notEqual(refusal, null, `${query}: torch refuses it (${c.refused})`);
-      if (c.reason) assert.ok(refusal.includes(c.refused), `${query}: "${refusal}" does not give torch's reason "${c.refused}"`);
+      if (c.reason)
+        assert.ok(refusal.includes(c.refused), `${query}: "${refusal}" does not give torch's reason "${c.refused}"`);
       continue;
     }
     assert.equal(refusal, null, query);
@@ -90,7 +154,13 @@ test("a whole play-through takes about as long for 256 steps as for 16, at every
 test("the transposed convolution's direct view is torch's: the zero-inserted padded grid, the flipped kernel, the output", () => {
   assert.ok(cases.direct.length >= 40);
   for (const c of cases.direct) {
-    const settings = { op: "transposed", view: "direct", output_padding: pairText(c.output_padding), input: gridText(c.input), weights: gridText(c.weights) };
+    const settings = {
+      op: "transposed",
+      view: "direct",
+      output_padding: pairText(c.output_padding),
+      input: gridText(c.input),
+      weights: gridText(c.weights),
+    };
     for (const key of ["size", "kernel", "stride", "padding", "dilation"]) settings[key] = pairText(c[key]);
     const query = new URLSearchParams(settings).toString();
     const model = modelOf(readQuery(query));

@@ -3,9 +3,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-
+import { centreOfMass, inkBox, prepare, SIZE } from "../../docs/javascripts/mnist.js";
 import { forward, loadNetwork, receptiveField } from "../../docs/javascripts/network.js";
-import { SIZE, centreOfMass, inkBox, prepare } from "../../docs/javascripts/mnist.js";
 
 const cases = JSON.parse(readFileSync(process.env.CASES, "utf8"));
 const manifest = JSON.parse(readFileSync(cases.manifest, "utf8"));
@@ -13,7 +12,9 @@ const network = loadNetwork(manifest, readFileSync(cases.weights).buffer);
 
 const closeTo = (got, expected, tolerance, what) => {
   assert.equal(got.length, expected.length, `${what}: length`);
-  got.forEach((v, k) => assert.ok(Math.abs(v - expected[k]) <= tolerance, `${what}[${k}]: ${v} against torch's ${expected[k]}`));
+  got.forEach((v, k) =>
+    assert.ok(Math.abs(v - expected[k]) <= tolerance, `${what}[${k}]: ${v} against torch's ${expected[k]}`),
+  );
 };
 
 test("every map and probability is torch's, computed with the page's int8 weights", () => {
@@ -37,7 +38,12 @@ test("the page's probabilities are within 0.01 of the float32 model's, with its 
 test("the receptive field of a cell is the input window torch's gradient reaches", () => {
   for (const { layer, row, col, window } of cases.fields) {
     const field = receptiveField(network, layer, row, col);
-    const clipped = [Math.max(0, field.top), Math.max(0, field.left), Math.min(SIZE - 1, field.bottom), Math.min(SIZE - 1, field.right)];
+    const clipped = [
+      Math.max(0, field.top),
+      Math.max(0, field.left),
+      Math.min(SIZE - 1, field.bottom),
+      Math.min(SIZE - 1, field.right),
+    ];
     assert.deepEqual(clipped, window, `layer ${layer}, cell (${row}, ${col})`);
   }
 });
@@ -64,7 +70,12 @@ test("any drawing is scaled to fit 20×20 and centred on its centre of mass", ()
     { name: "a wide bar", width: 120, height: 80, box: [30, 5, 40, 115] },
     { name: "a small dot in a corner", width: 50, height: 50, box: [0, 0, 3, 3] },
   ];
-  for (const { name, width, height, box: [top, left, bottom, right] } of shapes) {
+  for (const {
+    name,
+    width,
+    height,
+    box: [top, left, bottom, right],
+  } of shapes) {
     const values = Float64Array.from({ length: width * height }, (_, k) => {
       const [y, x] = [Math.floor(k / width), k % width];
       return y >= top && y < bottom && x >= left && x < right ? 1 : 0;
@@ -74,7 +85,10 @@ test("any drawing is scaled to fit 20×20 and centred on its centre of mass", ()
     assert.equal(Math.max(ink.bottom - ink.top, ink.right - ink.left), 20, `${name}: its longer side fills the box`);
     const centre = centreOfMass(image, SIZE, SIZE);
     assert.ok(Math.abs(centre.row - 14) <= 0.5 && Math.abs(centre.col - 14) <= 0.5, `${name}: centred`);
-    assert.ok(image.every((v) => v >= 0 && v <= 1), `${name}: values from 0 to 1`);
+    assert.ok(
+      image.every((v) => v >= 0 && v <= 1),
+      `${name}: values from 0 to 1`,
+    );
   }
   assert.equal(prepare(new Float64Array(100), 10, 10), null, "an empty drawing gives no input");
 });
@@ -82,6 +96,12 @@ test("any drawing is scaled to fit 20×20 and centred on its centre of mass", ()
 test("a model.bin shorter than its layers need is refused, not read as zeros", () => {
   const bytes = readFileSync(cases.weights);
   const short = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length - 1);
-  assert.throws(() => loadNetwork(manifest, short), (error) => error instanceof RangeError && /model\.bin holds \d+ weights, but its layers need \d+/.test(error.message));
-  assert.doesNotThrow(() => loadNetwork(manifest, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
+  assert.throws(
+    () => loadNetwork(manifest, short),
+    (error) =>
+      error instanceof RangeError && /model\.bin holds \d+ weights, but its layers need \d+/.test(error.message),
+  );
+  assert.doesNotThrow(() =>
+    loadNetwork(manifest, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)),
+  );
 });

@@ -385,56 +385,6 @@ print(f"largest difference: {largest:.2f}")
 # one 5×5 layer, yet compute nothing it could not, and however many layers are stacked, without
 # ReLU they remain one convolution with a bigger kernel. With ReLU between them, each layer can
 # build on the patterns the one before found.
-#
-# What that costs is measured quickly. Below, two small networks with the same layers and the same
-# number of parameters, one with ReLU after each convolution and one without (`nn.Identity()` passes
-# its input on unchanged), each train for a few seconds (200 batches, with the loss and optimiser
-# the next page explains) and are then scored on the validation images:
-
-
-# %%
-def small_network(activation):
-    """Two strided convolutions and a linear layer, `activation` after each convolution."""
-    return nn.Sequential(
-        nn.Conv2d(1, 8, kernel_size=3, stride=2, padding=1),  # 28 -> 14
-        activation,
-        nn.Conv2d(8, 16, kernel_size=3, stride=2, padding=1),  # 14 -> 7
-        activation,
-        nn.Flatten(),
-        nn.Linear(16 * 7 * 7, 10),
-    )
-
-
-def quick_accuracy(model, steps=200):
-    """Train `model` on `steps` batches; return its accuracy on the validation images."""
-    optimizer = torch.optim.Adam(model.parameters())
-    shuffle = torch.Generator().manual_seed(0)
-    loader = DataLoader(train_set, batch_size=64, shuffle=True, generator=shuffle)
-    for step, (x, y) in enumerate(loader):
-        if step == steps:
-            break
-        loss = F.cross_entropy(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    with torch.no_grad():
-        right = sum(
-            (model(x).argmax(1) == y).sum().item() for x, y in validation_loader
-        )
-    return right / len(validation_set)
-
-
-for name, activation in [("with ReLU", nn.ReLU()), ("without", nn.Identity())]:
-    torch.manual_seed(0)
-    model = small_network(activation)
-    count = sum(p.numel() for p in model.parameters())
-    print(f"{name}: {count} parameters")
-    print(f"  validation accuracy {quick_accuracy(model):.3f}")
-
-# %% [markdown]
-# The network without ReLU is, by the argument above, one linear function of the pixels, however
-# its layers are arranged; the same parameters with ReLU between them learn more in the same time.
-# These numbers are for this short training only.
 
 # %% [markdown]
 # ## Flatten

@@ -281,9 +281,12 @@ print(dilate(small, 2))
 # {{ animation conv_dilation_2 }}
 #
 # PyTorch's formula covers padding, stride and dilation together. A dilated kernel spans
-# $D_w (K_w - 1) + 1$ cells, which gives
+# $s_w = D_w (K_w - 1) + 1$ cells, and it fits into the padded input like a plain kernel that wide:
 #
-# $$W_{out} = \left\lfloor \frac{W_{in} + 2P_w - D_w (K_w - 1) - 1}{S_w} \right\rfloor + 1$$
+# $$W_{out} = \left\lfloor \frac{W_{in} + 2P_w - s_w}{S_w} \right\rfloor + 1$$
+#
+# Put the span in and the numerator becomes $W_{in} + 2P_w - D_w (K_w - 1) - 1$, as PyTorch's
+# documentation writes it.
 #
 # Check it on all four settings of this page against what PyTorch actually returns:
 
@@ -339,7 +342,8 @@ print("torch agrees:", np.allclose(edges, torch_conv(edge_image, edge_kernel)))
 #   the input so it shrinks less or not at all ("same" padding), and its mode (`zeros`, `reflect`,
 #   `replicate`, `circular`) says what they hold; **dilation** spreads the taps apart.
 # - One formula gives the output size, with the floor:
-#   $W_{out} = \lfloor (W_{in} + 2P_w - D_w (K_w - 1) - 1) / S_w \rfloor + 1$.
+#   $W_{out} = \lfloor (W_{in} + 2P_w - s_w) / S_w \rfloor + 1$, where
+#   $s_w = D_w (K_w - 1) + 1$ is the span of the kernel.
 # - A kernel with differing weights detects a pattern, such as an edge, wherever it occurs.
 #
 # Want to try other settings? [Make your own animation](../../make-your-own/) with one command.

@@ -68,7 +68,8 @@ test_loader = DataLoader(test_set, batch_size=64)
 images, labels = next(iter(train_loader))
 print("images:", list(images.shape))
 print("labels:", list(labels.shape))
-print("the first ten:", labels[:10].tolist())
+print("the first ten labels:")
+print(labels[:10].tolist())
 
 # %% [markdown]
 # A batch of images has four dimensions: 64 images, 1 channel (grey values only), 28 rows,

@@ -90,11 +90,12 @@ print("6 - 3 + 1 =", 6 - 3 + 1)
 print("convlab.output_size(6, 3) =", output_size(6, 3))
 
 # %% [markdown]
-# ## The same in PyTorch: tensors of shape `[N, C, H, W]`
+# ## The same in PyTorch: batches and channels
 #
 # PyTorch's `conv2d` works on a **batch** of images at once (several images processed together), and
 # each image may have several **channels** (one grid of numbers per colour: a grey image has one
-# channel, a colour image three). So it takes a tensor with four dimensions, always in this order:
+# channel, a colour image three). So it takes a tensor of shape `[N, C, H, W]`, four dimensions
+# always in this order:
 #
 # - **N**, the number of images in the batch;
 # - **C**, the number of channels of each image;

@@ -39,7 +39,8 @@ from convlab.catalogue import EXPLORER_DATA, FIGURE_INDEX, FIGURE_LAYOUTS, FIGUR
 from convlab.data import check_mnist, load_split, split_indices
 from convlab.files import staged_folder
 from convlab.model import MnistConvNet, feature_sizes
-from convlab.run import Metrics, RunFolder
+from convlab.run import Metrics, RunFolder, TrainConfig
+from convlab.train import mnist_batches
 
 DEMO_SEED = 0
 PX_PER_PT = 4 / 3  # an SVG drawn in points is this many CSS px wide per point at its natural size
@@ -580,8 +581,8 @@ def conv_relu_demo(image: torch.Tensor, label: int, out: Path) -> Figure:
         "conv_relu_demo",
         f"A handwritten {label} passed through an untrained 3-channel convolution (one row of three maps) and then "
         f"ReLU (the row below it): {negative:.0%} of the convolution's outputs are negative and become 0.{blank}",
-        f"An untrained Conv2d(1, 3, 3, padding=1) (seed {DEMO_SEED}) on one digit, before and after ReLU, on one "
-        f"colour scale: orange (negative) becomes 0.{blank}",
+        f"An untrained Conv2d(1, 3, 3, padding=1) (seed {DEMO_SEED}) on the first digit of the first training "
+        f"batch, before and after ReLU, on one colour scale: orange (negative) becomes 0.{blank}",
         _write(out, "conv_relu_demo", draw),
     )
 
@@ -623,6 +624,18 @@ def explorer_data(model: MnistConvNet, image: torch.Tensor, label: int) -> dict:
     }
 
 
+def first_training_digit(data_root: Path) -> tuple[torch.Tensor, int]:
+    """Return the image (uint8, 28×28) and label that start the recipe's first shuffled training batch: the digit
+    the layers page prints first, from its DataLoader of the same batch size and seed."""
+    images, labels = load_split(data_root, train=True)
+    recipe = TrainConfig()
+    shuffle = torch.Generator().manual_seed(recipe.seed)
+    # The positions stand in for the labels, so the first batch says which images it holds.
+    _, positions = next(iter(mnist_batches(images, torch.arange(len(labels)), recipe.batch_size, True, shuffle)))
+    first = int(positions[0])
+    return images[first], int(labels[first])
+
+
 def make_figures(run: Path, data_root: Path, out: Path) -> list[Figure]:
     """Write every figure of a trained run into ``out``, list them in figures.json, and write explorer.json."""
     folder = RunFolder(run)
@@ -633,6 +646,7 @@ def make_figures(run: Path, data_root: Path, out: Path) -> list[Figure]:
     _, test_index = split_indices(len(test_labels))
     images, labels = test_images[test_index], test_labels[test_index].numpy()
     predicted = predict(model, images)
+    digit, digit_label = first_training_digit(data_root)
     # Drawn into a staging folder, moved into out only once every file is written: all of them, or none.
     with staged_folder(out) as stage:
         drawings = (
@@ -641,7 +655,7 @@ def make_figures(run: Path, data_root: Path, out: Path) -> list[Figure]:
             lambda: feature_maps(model, images[0], int(labels[0]), stage),
             lambda: confusion_matrix(labels, predicted, stage),
             lambda: mistakes(images, labels, predicted, stage),
-            lambda: conv_relu_demo(images[0], int(labels[0]), stage),
+            lambda: conv_relu_demo(digit, digit_label, stage),
         )
         # A bar on a terminal only (tqdm's disable=None), gone when the figures are done.
         figures = [draw() for draw in tqdm(drawings, desc="figures", unit="figure", leave=False, disable=None)]

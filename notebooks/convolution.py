@@ -90,24 +90,34 @@ print("6 - 3 + 1 =", 6 - 3 + 1)
 print("convlab.output_size(6, 3) =", output_size(6, 3))
 
 # %% [markdown]
-# ### It is really cross-correlation
-#
-# If you know convolution from signal processing, you expect the kernel to be flipped before it
-# slides. Deep-learning libraries, PyTorch's `nn.Conv2d` included, do not flip it: strictly, they
-# compute a **cross-correlation**. For a learned kernel the difference does not matter (the network
-# simply learns the flipped weights), but it is worth knowing when you compare with a textbook.
+# ## The same in PyTorch: batches and channels
 #
 # PyTorch's `conv2d` works on a **batch** of images at once (several images processed together), and
 # each image may have several **channels** (one grid of numbers per colour: a grey image has one
-# channel, a colour image three). So it takes a tensor of shape `[N, C, H, W]`: N images of C
-# channels, H rows and W columns. The helper below wraps our 2-D arrays as a batch of one image with
-# one channel, and unwraps the result. With a kernel that is not symmetric, PyTorch matches our
-# unflipped sliding, not the flipped one:
+# channel, a colour image three). So it takes a tensor of shape `[N, C, H, W]`, four dimensions
+# always in this order:
+#
+# - **N**, the number of images in the batch;
+# - **C**, the number of channels of each image;
+# - **H** and **W**, its height (rows) and width (columns).
+#
+# The kernel comes in a tensor of four dimensions too, `[out channels, in channels, kH, kW]`; the
+# next page explains the two channel counts. Our 6×6 image is one image of one channel, so it
+# becomes a tensor of shape `[1, 1, 6, 6]`, and `[None, None]` adds those two dimensions of size 1:
 
 # %%
-asymmetric = np.arange(1, 10).reshape(3, 3).astype(float)
+x = torch.tensor(image, dtype=torch.float64)[None, None]
+w = torch.tensor(kernel, dtype=torch.float64)[None, None]
+print("image: ", list(x.shape))  # [N, C, H, W]
+print("kernel:", list(w.shape))  # [out, in, kH, kW]
+print("output:", list(F.conv2d(x, w).shape))
+
+# %% [markdown]
+# The helper below does that wrapping for any of our 2-D arrays, and unwraps the result back to a
+# 2-D array, so that the rest of this page can compare our sliding with PyTorch's in one call:
 
 
+# %%
 def torch_conv(image, kernel, **settings):
     """Run torch.nn.functional.conv2d on 2-D NumPy arrays; return a 2-D NumPy array."""
     x = torch.tensor(image, dtype=torch.float64)[None, None]  # [N=1, C=1, H, W]
@@ -115,12 +125,25 @@ def torch_conv(image, kernel, **settings):
     return F.conv2d(x, w, **settings)[0, 0].numpy()
 
 
+print("torch agrees:", np.allclose(torch_conv(image, kernel), result))
+
+# %% [markdown]
+# ### It is really cross-correlation
+#
+# If you know convolution from signal processing, you expect the kernel to be flipped before it
+# slides. Deep-learning libraries, PyTorch's `nn.Conv2d` included, do not flip it: strictly, they
+# compute a **cross-correlation**. For a learned kernel the difference does not matter (the network
+# simply learns the flipped weights), but it is worth knowing when you compare with a textbook.
+# With a kernel that is not symmetric, PyTorch matches our unflipped sliding, not the flipped one:
+
+# %%
+asymmetric = np.arange(1, 10).reshape(3, 3).astype(float)
 flipped = asymmetric[::-1, ::-1]
 theirs = torch_conv(image, asymmetric)
-print(
-    "torch equals unflipped sliding:", np.allclose(theirs, convolve(image, asymmetric))
-)
-print("torch equals flipped sliding:  ", np.allclose(theirs, convolve(image, flipped)))
+print("torch equals unflipped sliding:")
+print(np.allclose(theirs, convolve(image, asymmetric)))
+print("torch equals flipped sliding:")
+print(np.allclose(theirs, convolve(image, flipped)))
 
 # %% [markdown]
 # ## Stride
@@ -146,9 +169,9 @@ print(convolve(image, kernel, stride=2).round(2))
 without_floor = (7 - 3) / 3 + 1
 with_floor = (7 - 3) // 3 + 1
 torch_says = torch_conv(np.zeros((7, 7)), np.ones((3, 3)), stride=3).shape
-print(
-    f"without the floor: {without_floor:.4f}; with it: {with_floor}; torch: {torch_says}"
-)
+print(f"without the floor: {without_floor:.4f}")
+print(f"with the floor:    {with_floor}")
+print(f"torch:             {torch_says}")
 
 # %% [markdown]
 # ## Padding
@@ -180,6 +203,56 @@ print("floor((6 + 2*1 - 3) / 1) + 1 =", (6 + 2 * 1 - 3) // 1 + 1)
 print("torch:", torch_conv(image, kernel, padding=1).shape)
 
 # %% [markdown]
+# ### Padding modes
+#
+# Zeros are not the only fill. A **padding mode** says where the new cells get their values, and
+# PyTorch has three more that copy them from the image itself:
+#
+# - `reflect` mirrors the image at its edge, without repeating the edge cell;
+# - `replicate` repeats the edge cell outwards;
+# - `circular` wraps around, as if the image were tiled: the row above the top is the bottom row.
+#
+# `F.pad` adds the cells (its `(1, 1, 1, 1)` is one cell on the left, right, top and bottom; the mode
+# `constant` fills with 0). Here on a 3×3 image of 1 to 9:
+
+# %%
+tiny = torch.arange(1.0, 10.0).reshape(1, 1, 3, 3)  # [N, C, H, W]
+for mode in ["constant", "reflect", "replicate", "circular"]:
+    print(mode)
+    print(F.pad(tiny, (1, 1, 1, 1), mode=mode)[0, 0].int().numpy())
+
+# %% [markdown]
+# A layer takes the same choice as `nn.Conv2d(..., padding_mode=...)`, where the zero fill is called
+# `zeros`. It pads, then slides the kernel, exactly as `F.pad` followed by `F.conv2d`. On our 6×6
+# image with the averaging kernel, zeros pull the border cells towards 0, while the other modes
+# average real image values; compare the top-left output cell:
+
+# %%
+pad_modes = {
+    "zeros": "constant",
+    "reflect": "reflect",
+    "replicate": "replicate",
+    "circular": "circular",
+}
+print("top-left output cell:")
+for layer_mode, pad_mode in pad_modes.items():
+    layer = torch.nn.Conv2d(
+        1, 1, 3, padding=1, padding_mode=layer_mode, bias=False, dtype=torch.float64
+    )
+    with torch.no_grad():
+        layer.weight.fill_(1 / 9)
+        out = layer(x)
+        by_pad = F.conv2d(F.pad(x, (1, 1, 1, 1), mode=pad_mode), layer.weight)
+    agree = torch.allclose(out, by_pad)
+    print(f"{layer_mode:<9} {out[0, 0, 0, 0]:.2f}  F.pad agrees: {agree}")
+
+# %% [markdown]
+# Zero padding is the default and the one this lesson's network uses; `reflect` and `replicate`
+# suit images whose content runs on past the edge, and `circular` data that wraps around, such as
+# angles. Only the values of the padding differ: the output size is the same in every mode. (The
+# animations of this site draw zero padding only.)
+
+# %% [markdown]
 # ## Dilation
 #
 # Each weight of the kernel, together with the input cell it multiplies, is called a **tap**: a 3×3
@@ -209,9 +282,12 @@ print(dilate(small, 2))
 # {{ animation conv_dilation_2 }}
 #
 # PyTorch's formula covers padding, stride and dilation together. A dilated kernel spans
-# $D_w (K_w - 1) + 1$ cells, which gives
+# $s_w = D_w (K_w - 1) + 1$ cells, and it fits into the padded input like a plain kernel that wide:
 #
-# $$W_{out} = \left\lfloor \frac{W_{in} + 2P_w - D_w (K_w - 1) - 1}{S_w} \right\rfloor + 1$$
+# $$W_{out} = \left\lfloor \frac{W_{in} + 2P_w - s_w}{S_w} \right\rfloor + 1$$
+#
+# Put the span in and the numerator becomes $W_{in} + 2P_w - D_w (K_w - 1) - 1$, as PyTorch's
+# documentation writes it.
 #
 # Check it on all four settings of this page against what PyTorch actually returns:
 
@@ -264,9 +340,11 @@ print("torch agrees:", np.allclose(edges, torch_conv(edge_image, edge_kernel)))
 # - A convolution slides a kernel over an input and takes a weighted sum at each position;
 #   PyTorch's version does not flip the kernel (it is a cross-correlation).
 # - **Stride** moves the window several cells per step; **padding** adds cells (usually zeros) around
-#   the input so it shrinks less or not at all ("same" padding); **dilation** spreads the taps apart.
+#   the input so it shrinks less or not at all ("same" padding), and its mode (`zeros`, `reflect`,
+#   `replicate`, `circular`) says what they hold; **dilation** spreads the taps apart.
 # - One formula gives the output size, with the floor:
-#   $W_{out} = \lfloor (W_{in} + 2P_w - D_w (K_w - 1) - 1) / S_w \rfloor + 1$.
+#   $W_{out} = \lfloor (W_{in} + 2P_w - s_w) / S_w \rfloor + 1$, where
+#   $s_w = D_w (K_w - 1) + 1$ is the span of the kernel.
 # - A kernel with differing weights detects a pattern, such as an edge, wherever it occurs.
 #
 # Want to try other settings? [Make your own animation](../../make-your-own/) with one command.

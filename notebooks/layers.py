@@ -66,8 +66,10 @@ validation_loader = DataLoader(validation_set, batch_size=64)
 test_loader = DataLoader(test_set, batch_size=64)
 
 images, labels = next(iter(train_loader))
-print("images:", images.shape)
-print("labels:", labels.shape, labels[:10].tolist(), "...")
+print("images:", list(images.shape))
+print("labels:", list(labels.shape))
+print("the first ten labels:")
+print(labels[:10].tolist())
 
 # %% [markdown]
 # A batch of images has four dimensions: 64 images, 1 channel (grey values only), 28 rows,
@@ -85,11 +87,11 @@ torch.manual_seed(0)
 conv = nn.Conv2d(
     in_channels=1, out_channels=3, kernel_size=3, stride=1, padding=1, dilation=1
 )
-print(conv)
-print("weight:", conv.weight.shape, " bias:", conv.bias.shape)
+print("weight:", list(conv.weight.shape))
+print("bias:", list(conv.bias.shape))
 
 feature_maps = conv(images)
-print(images.shape, "->", feature_maps.shape)
+print(list(images.shape), "->", list(feature_maps.shape))
 
 # %% [markdown]
 # Two numbers changed, for two reasons:
@@ -102,17 +104,10 @@ print(images.shape, "->", feature_maps.shape)
 #   formula says:
 
 # %%
-print(
-    "floor((28 + 2*1 - 1*(3 - 1) - 1) / 1) + 1 =",
-    output_size(28, kernel=3, stride=1, padding=1, dilation=1),
-)
+print("⌊(28 + 2·1 − 1·(3 − 1) − 1) / 1⌋ + 1")
+print("=", output_size(28, kernel=3, stride=1, padding=1, dilation=1))
 
 # %% [markdown]
-# Here is one digit and what this untrained layer makes of it (top row). Its weights are still
-# random, so the feature maps are not useful yet; training will shape them.
-#
-# {{ figure conv_relu_demo }}
-#
 # ## Channels and the bias
 #
 # The weight tensor above has shape `[3, 1, 3, 3]`: **[out channels, in channels, kernel height,
@@ -172,23 +167,61 @@ print("equal:", torch.allclose(by_hand, layer(x[None])))
 # %% [markdown]
 # {{ animation conv_two_channels }}
 #
+# ### A colour image
+#
+# A colour photograph has three channels, red, green and blue (**RGB**), so a kernel that reads it
+# holds three grids, and its weight has shape `[1, 3, 3, 3]` for one output channel. Here is a
+# made-up 4×4 colour image, red on the left, blue on the right, the same grey-green everywhere, and
+# a kernel whose red grid is all 1, green grid all 0 and blue grid all −1: each output cell says how
+# much redder than blue its 3×3 patch is.
+
+# %%
+red = torch.tensor([3.0, 3, 1, 0]).expand(4, 4)
+green = torch.ones(4, 4)
+blue = red.flip(1)  # red's columns in reverse order
+rgb = torch.stack([red, green, blue])  # [C=3, H=4, W=4]
+print("red, green, blue:\n", rgb)
+
+grids = [torch.ones(3, 3), torch.zeros(3, 3), -torch.ones(3, 3)]
+colour = nn.Conv2d(3, 1, kernel_size=3, bias=False)
+with torch.no_grad():
+    colour.weight.copy_(torch.stack(grids)[None])
+print("weight:", list(colour.weight.shape))
+redder = colour(rgb[None]).detach()  # [1, 1, 2, 2]
+print("output:", list(redder.shape))
+print(redder[0, 0])
+
+# %% [markdown]
+# The top-left output cell by hand: each channel's top-left 3×3 window times its own grid, summed
+# (each grid holds one weight nine times, so that is the window's sum times the weight), then the
+# three channel sums added up. The left column of the output is positive, where the image is red;
+# the right one negative, where it is blue.
+
+# %%
+parts = []
+for c, name in enumerate(["red", "green", "blue"]):
+    window = rgb[c, 0:3, 0:3]
+    parts.append((window * grids[c]).sum().item())
+    print(f"{name}: {window.sum():g} × {grids[c][0, 0]:g} = {parts[-1]:g}")
+terms = " + ".join(f"({v:g})" if v < 0 else f"{v:g}" for v in parts)
+print(f"sum: {terms} = {sum(parts):g}")
+print(f"torch: {redder[0, 0, 0, 0]:g}")
+
+# %% [markdown]
 # With more kernels, each one does this on its own: `nn.Conv2d(2, 5, 2)` holds five such pairs of
 # grids, and five biases. Counting them tells you the size of any convolution layer: out × in ×
 # kernel height × kernel width weights, plus one bias per output channel.
 
 # %%
 five = nn.Conv2d(2, 5, kernel_size=2)
-print(
-    "nn.Conv2d(2, 5, 2): weight",
-    list(five.weight.shape),
-    " bias",
-    list(five.bias.shape),
-)
+print("nn.Conv2d(2, 5, 2):")
+print("weight", list(five.weight.shape))
+print("bias", list(five.bias.shape))
 # The layer at the top of this page:
 weights = conv.out_channels * conv.in_channels * 3 * 3
-print(
-    f"nn.Conv2d(1, 3, 3): 3 × 1 × 3 × 3 = {weights} weights + {conv.out_channels} biases"
-)
+print("nn.Conv2d(1, 3, 3):")
+print(f"3 × 1 × 3 × 3 = {weights} weights")
+print(f"+ {conv.out_channels} biases")
 print("parameters:", sum(p.numel() for p in conv.parameters()))
 
 # %% [markdown]
@@ -208,7 +241,8 @@ edge_detector = nn.Conv2d(1, 2, kernel_size=3, padding=1, bias=False)
 with torch.no_grad():
     edge_detector.weight.copy_(torch.stack([vertical, vertical.T])[:, None])
     edges = edge_detector(images[:1])  # [1, 2, 28, 28]
-print(f"digit {labels[0].item()}: {list(images[:1].shape)} -> {list(edges.shape)}")
+print(f"digit {labels[0].item()}:")
+print(list(images[:1].shape), "->", list(edges.shape))
 print(f"values from {edges.min():.2f} to {edges.max():.2f}")
 
 # %% tags=["hide-input"]
@@ -247,8 +281,9 @@ display(HTML(inline_picture(figure, alt)))
 #
 # ## ReLU
 #
-# A convolution only multiplies and adds, so stacking convolutions would still compute one big
-# linear function. A non-linear step between them lets the network learn more. The most common is
+# A convolution only multiplies and adds: it is **linear**, its output is a weighted sum of its
+# input. A stack of linear layers is still linear (the end of this section shows it), so something
+# that is not linear has to come between them for depth to help. The most common choice is
 # **ReLU**, the rectified linear unit:
 #
 # $$\mathrm{ReLU}(x) = \max(0, x)$$
@@ -257,20 +292,100 @@ display(HTML(inline_picture(figure, alt)))
 
 # %%
 relu = nn.ReLU()
-numbers = torch.arange(-5, 6)
-print("numbers:      ", numbers)
-print("ReLU(numbers):", relu(numbers))
+numbers = torch.arange(-3, 4)
+print("numbers:", numbers.tolist())
+print("ReLU:   ", relu(numbers).tolist())
+
+# %% tags=["hide-input"]
+line = torch.linspace(-3, 3, 61)
+figure, axis = plt.subplots(figsize=(3.4, 2.2), layout="constrained")
+axis.plot(line, relu(line), linewidth=2.5)
+axis.axhline(0, color="grey", linewidth=0.8)
+axis.axvline(0, color="grey", linewidth=0.8)
+axis.set_xlabel("x", fontsize=12)
+axis.set_ylabel("ReLU(x)", fontsize=12)
+axis.tick_params(labelsize=12)
+alt = (
+    "The graph of ReLU from x = −3 to 3: flat at 0 for every negative x, then the "
+    "straight line y = x from the origin on."
+)
+display(HTML(inline_picture(figure, alt)))
 
 # %% [markdown]
-# The bottom row of the figure in [the convolution layer](#the-convolution-layer) section showed the
-# three random feature maps after ReLU: everything that was negative (orange) became 0. On the whole
-# batch:
+# On a feature map, ReLU keeps the places where the kernel's pattern matched (positive values) and
+# wipes out the rest. Here is the first digit of the batch printed above, through the layer `conv`
+# from [the convolution layer](#the-convolution-layer) section (same seed, so the same random
+# weights): its three feature maps, then the same maps after ReLU. The weights are still random,
+# so the maps are not useful yet; training will shape them.
+#
+# {{ figure conv_relu_demo }}
+#
+# Everything that was negative (orange) became 0. On the whole batch:
 
 # %%
 activated = relu(feature_maps)
 print("negative values before ReLU:", (feature_maps < 0).sum().item())
 print("negative values after ReLU: ", (activated < 0).sum().item())
-print("shape is unchanged:", activated.shape)
+print("shape after ReLU:", list(activated.shape))
+
+# %% [markdown]
+# ### Why the network needs it
+#
+# Without ReLU, two convolutions in a row are one convolution. Each output of the second layer is
+# a weighted sum of a 3×3 window of the first layer's outputs, and each of those is a weighted sum
+# of a 3×3 window of the input. Multiply it out and it is one weighted sum over a 5×5 window of the
+# input, with the same weights at every position: a single 5×5 convolution.
+#
+# We can build that 5×5 kernel. Each weight of the second kernel adds a copy of the first kernel,
+# scaled by that weight, at its own offset; the first bias passes through every weight of the second
+# kernel, then the second bias is added. (No padding here: a padded second layer would pad the first
+# layer's output with zeros, and the border cells would differ.)
+
+# %%
+torch.manual_seed(0)
+first = nn.Conv2d(1, 1, kernel_size=3)
+second = nn.Conv2d(1, 1, kernel_size=3)
+w1 = first.weight[0, 0].detach()  # [3, 3]
+w2 = second.weight[0, 0].detach()  # [3, 3]
+
+combined = torch.zeros(5, 5)
+for i in range(3):
+    for j in range(3):
+        combined[i : i + 3, j : j + 3] += w2[i, j] * w1
+one = nn.Conv2d(1, 1, kernel_size=5)
+with torch.no_grad():
+    one.weight.copy_(combined[None, None])
+    one.bias.copy_(first.bias * w2.sum() + second.bias)
+
+digit = images[:1]  # the first digit of the batch
+with torch.no_grad():
+    stacked = second(first(digit))
+    single = one(digit)
+print("two 3x3 layers:", list(stacked.shape))
+print("one 5x5 layer: ", list(single.shape))
+print("equal:", torch.allclose(stacked, single, atol=1e-6))
+largest = (stacked - single).abs().max()
+print(f"largest difference: {largest:.1e}")
+print("parameters:")
+print(" two 3x3:", sum(p.numel() for p in [*first.parameters(), *second.parameters()]))
+print(" one 5x5:", sum(p.numel() for p in one.parameters()))
+
+# %% [markdown]
+# The two agree up to float32 rounding. Put ReLU between the two layers and no 5×5 kernel
+# can do the same any more; against this one:
+
+# %%
+with torch.no_grad():
+    with_relu = second(relu(first(digit)))
+print("equal:", torch.allclose(with_relu, single, atol=1e-6))
+largest = (with_relu - single).abs().max()
+print(f"largest difference: {largest:.2f}")
+
+# %% [markdown]
+# So without the non-linearity, depth buys nothing: the two 3×3 layers have fewer parameters than
+# one 5×5 layer, yet compute nothing it could not, and however many layers are stacked, without
+# ReLU they remain one convolution with a bigger kernel. With ReLU between them, each layer can
+# build on the patterns the one before found.
 
 # %% [markdown]
 # ## Flatten
@@ -282,10 +397,12 @@ print("shape is unchanged:", activated.shape)
 # with `unsqueeze(0)`:
 
 # %%
-sample = torch.arange(16).reshape(2, 2, 4)  # one sample: 2 channels of 2x4
+sample = torch.arange(8).reshape(2, 2, 2)  # one sample: 2 channels of 2x2
 batch = sample.unsqueeze(0)  # a batch holding that one sample
 flat = nn.Flatten()(batch)
-print("sample:", sample.shape, " batch:", batch.shape, " flattened:", flat.shape)
+print("sample:   ", list(sample.shape))
+print("batch:    ", list(batch.shape))
+print("flattened:", list(flat.shape))
 print(flat)
 
 # %% [markdown]
@@ -293,7 +410,7 @@ print(flat)
 # above, each image's 3×28×28 values become one vector:
 
 # %%
-print(activated.shape, "->", nn.Flatten()(activated).shape)
+print(list(activated.shape), "->", list(nn.Flatten()(activated).shape))
 
 # %% [markdown]
 # ## 1×1 convolution: mixing channels at each pixel
@@ -318,7 +435,8 @@ print("nn.Conv2d(3, 2, kernel_size=1):\n", by_layer)
 # The same numbers as a matrix product: the weights [2, 3] times the pixels as columns [3, 9].
 by_matmul = (w3.reshape(2, 3) @ x3.reshape(3, 9)).reshape(2, 3, 3)
 print("weights @ pixels, the same:", torch.equal(by_layer, by_matmul))
-print("and the same as the animation's record:", by_layer.tolist() == mix.output)
+print("the animation's record, the same:")
+print(by_layer.tolist() == mix.output)
 
 # %% [markdown]
 # {{ animation conv_1x1 }}
@@ -332,10 +450,9 @@ print("and the same as the animation's record:", by_layer.tolist() == mix.output
 squeeze = nn.Conv2d(3, 2, kernel_size=1)
 mixed = squeeze(activated)
 print(list(activated.shape), "->", list(mixed.shape))
-print(
-    f"parameters: 2 × 3 × 1 × 1 = {2 * 3} weights + 2 biases =",
-    sum(p.numel() for p in squeeze.parameters()),
-)
+print(f"2 × 3 × 1 × 1 = {2 * 3} weights")
+print("+ 2 biases")
+print("parameters:", sum(p.numel() for p in squeeze.parameters()))
 
 # %% [markdown]
 # ## Groups and depthwise-separable convolution
@@ -349,11 +466,10 @@ print(
 try:
     nn.Conv2d(3, 4, kernel_size=3, groups=2)
 except ValueError as error:
-    print("nn.Conv2d(3, 4, kernel_size=3, groups=2):", error)
-print(
-    "weight of nn.Conv2d(4, 6, 3, groups=2):",
-    list(nn.Conv2d(4, 6, 3, groups=2).weight.shape),
-)
+    print("nn.Conv2d(3, 4, kernel_size=3, groups=2):")
+    print(error)
+print("weight of nn.Conv2d(4, 6, 3, groups=2):")
+print(list(nn.Conv2d(4, 6, 3, groups=2).weight.shape))
 
 # %% [markdown]
 # With as many groups as channels (`groups=in_channels`), each input channel gets its own kernel and
@@ -368,11 +484,13 @@ with torch.no_grad():
 two = torch.tensor(depthwise_record.input)  # [2, 3, 3]
 out = depthwise_demo(two[None])[0].detach()
 print("nn.Conv2d(2, 2, kernel_size=2, groups=2):\n", out)
-print("the same as the animation's record:", out.tolist() == depthwise_record.output)
+print("the animation's record, the same:")
+print(out.tolist() == depthwise_record.output)
 other = two.clone()
 other[0] = torch.randn(3, 3)  # change input channel 0 only
 unchanged = torch.equal(depthwise_demo(other[None])[0, 1].detach(), out[1])
-print("output channel 1 ignores input channel 0:", unchanged)
+print("output channel 1 ignores input channel 0:")
+print(unchanged)
 
 # %% [markdown]
 # {{ animation conv_depthwise }}
@@ -389,26 +507,27 @@ separable = nn.Sequential(
     nn.Conv2d(32, 64, kernel_size=1),  # pointwise: 1x1
 )
 features = torch.zeros(1, 32, 14, 14)
-print("plain:    ", list(features.shape), "->", list(plain(features).shape))
-print("separable:", list(features.shape), "->", list(separable(features).shape))
+print("input:    ", list(features.shape))
+print("plain:    ", list(plain(features).shape))
+print("separable:", list(separable(features).shape))
 plain_count = sum(p.numel() for p in plain.parameters())
 depthwise_count = sum(p.numel() for p in separable[0].parameters())
 pointwise_count = sum(p.numel() for p in separable[1].parameters())
-print(f"plain:     64 × 32 × 3 × 3 + 64 = {plain_count} parameters")
+print("parameters:")
+print(f"plain:     64 × 32 × 3 × 3 + 64 = {plain_count}")
 print(f"depthwise: 32 × 1 × 3 × 3 + 32 = {depthwise_count}")
 print(f"1×1:       64 × 32 × 1 × 1 + 64 = {pointwise_count}")
 separable_count = depthwise_count + pointwise_count
-print(
-    f"separable: {separable_count} parameters, {plain_count / separable_count:.1f} times fewer"
-)
+print(f"separable: {separable_count}")
+print(f"{plain_count / separable_count:.1f} times fewer")
 # Multiplications per image: each weight is used once per output position (7 x 7 here).
 positions = 7 * 7
 plain_mults = 64 * 32 * 9 * positions
 separable_mults = (32 * 9 + 64 * 32) * positions
-print(
-    f"multiplications per image: {plain_mults} against {separable_mults}, "
-    f"{plain_mults / separable_mults:.1f} times fewer"
-)
+print("multiplications per image:")
+print(f"plain:     {plain_mults}")
+print(f"separable: {separable_mults}")
+print(f"{plain_mults / separable_mults:.1f} times fewer")
 
 # %% [markdown]
 # Nothing was trained with the separable pair for this page: whether it costs this network any

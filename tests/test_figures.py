@@ -15,6 +15,7 @@ import torch
 from matplotlib.colors import to_rgb
 from PIL import Image
 from terminal import run_in_terminal
+from torch.utils.data import DataLoader, TensorDataset
 
 from convlab.catalogue import FIGURE_NAMES, FIGURES
 from convlab.data import load_split, split_indices
@@ -24,6 +25,7 @@ from convlab.figures import (
     SCHEMES,
     check_text_fits,
     confusion,
+    first_training_digit,
     inline_picture,
     learning_curves,
     make_figures,
@@ -160,14 +162,31 @@ def test_each_scheme_has_a_transparent_background_and_text_that_reads_on_its_pag
             assert _contrast(fill, page) >= 4.5, f"{rendition['file']}: {fill} on {page}"
 
 
+def _first_digit_of_the_layers_page(mnist_root):
+    """Return the first image (float, as ToTensor makes it) and label of the layers page's first training batch:
+    a plain DataLoader, batches of 64 shuffled by a generator seeded with 0."""
+    images, labels = load_split(mnist_root, train=True)
+    dataset = TensorDataset(images.float() / 255, labels)
+    loader = DataLoader(dataset, batch_size=64, shuffle=True, generator=torch.Generator().manual_seed(0))
+    batch, batch_labels = next(iter(loader))
+    return batch[0], int(batch_labels[0])
+
+
+def test_the_relu_demo_shows_the_digit_the_layers_page_prints_first(figures, mnist_root):
+    _, manifest = figures
+    image, label = _first_digit_of_the_layers_page(mnist_root)
+    digit, digit_label = first_training_digit(mnist_root)
+    assert torch.equal(digit.float() / 255, image) and digit_label == label
+    assert manifest["conv_relu_demo"]["alt"].startswith(f"A handwritten {label} passed")
+
+
 def test_a_map_that_relu_left_blank_says_why(figures, mnist_root):
     out, manifest = figures
-    images, labels = load_split(mnist_root, train=False)
-    _, test = split_indices(len(labels))
+    image, _ = _first_digit_of_the_layers_page(mnist_root)
     torch.manual_seed(DEMO_SEED)
     conv = torch.nn.Conv2d(1, 3, kernel_size=3, padding=1)
     with torch.no_grad():
-        before = conv(images[test[0]][None, None].float() / 255)[0]
+        before = conv(image[None, None])[0]
     dead = [c for c in range(3) if (before[c] <= 0).all()]
     caption = manifest["conv_relu_demo"]["caption"]
     for c in range(3):

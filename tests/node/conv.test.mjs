@@ -21,17 +21,15 @@ import { parseBias, parseChannels, parseGrid, parseSize, SettingError } from "..
 
 const cases = JSON.parse(readFileSync(process.env.CASES, "utf8"));
 
+/** The geometry of one exported layer case. */
+function layerGeometry(c) {
+  const { op, size, kernel, stride, padding, dilation } = c;
+  return geometry({ op, size, kernel, stride, padding, dilation, outputPadding: c.output_padding });
+}
+
 test("every layer's output is torch's, channel by channel, bias included", () => {
   for (const c of cases.layers) {
-    const g = geometry({
-      op: c.op,
-      size: c.size,
-      kernel: c.kernel,
-      stride: c.stride,
-      padding: c.padding,
-      dilation: c.dilation,
-      outputPadding: c.output_padding,
-    });
+    const g = layerGeometry(c);
     const ch = { inChannels: c.inputs.length, outChannels: c.expected.length, groups: c.groups, bias: c.bias !== null };
     const biases = c.bias ?? new Array(ch.outChannels).fill(0);
     const got = channelOutputs(g, ch, c.inputs, c.weights, biases, channelSteps(g, ch));
@@ -50,15 +48,7 @@ test("every layer's output is torch's, channel by channel, bias included", () =>
 
 test("each link joins the input and output channels torch's weight joins", () => {
   for (const c of cases.layers) {
-    const g = geometry({
-      op: c.op,
-      size: c.size,
-      kernel: c.kernel,
-      stride: c.stride,
-      padding: c.padding,
-      dilation: c.dilation,
-      outputPadding: c.output_padding,
-    });
+    const g = layerGeometry(c);
     const ch = { inChannels: c.inputs.length, outChannels: c.expected.length, groups: c.groups, bias: false };
     const joined = links(g, ch)
       .map((l) => [l.input, l.output])

@@ -48,7 +48,7 @@ def cpu_has_native_bf16() -> bool:
 
 
 def choose_runtime(config: TrainConfig) -> Runtime:
-    """Decide device, threads, memory layout and dtype, once (their effect is measured on the cnn page).
+    """Decide device, threads, memory layout and dtype, once (docs/speed.md explains each; make bench measures).
 
     Sets torch's thread count for this process to ``config.threads``. One thread is the default: on a
     2-core machine this model trained as fast with one as with two, and with two it slowed down many
@@ -112,7 +112,11 @@ def mnist_batches(
 
 
 def train_one_epoch(model, loader, loss_fn, optimizer):
-    """Train on every batch of the loader once; return loss and accuracy, averaged while the model learned."""
+    """Train on every batch of the loader once.
+
+    Returns the loss and the accuracy, averaged
+    over the batches while the model learned.
+    """
     model.train()
     total_loss, correct, seen = 0.0, 0, 0
     for images, labels in loader:
@@ -128,7 +132,8 @@ def train_one_epoch(model, loader, loss_fn, optimizer):
 
 
 def evaluate(model, loader, loss_fn):
-    """Return the loss and accuracy of the model on every batch of the loader, without training it."""
+    """Return the loss and the accuracy of the
+    model on every batch, without training it."""
     model.eval()
     total_loss, correct, seen = 0.0, 0, 0
     with torch.no_grad():

@@ -112,10 +112,10 @@ def mnist_batches(
 
 
 def train_one_epoch(model, loader, loss_fn, optimizer):
-    """Train on every batch of the loader once.
+    """Train on every batch once.
 
-    Returns the loss and the accuracy, averaged
-    over the batches while the model learned.
+    Returns the loss and the accuracy,
+    averaged while the model learned.
     """
     model.train()
     total_loss, correct, seen = 0.0, 0, 0
@@ -125,23 +125,28 @@ def train_one_epoch(model, loader, loss_fn, optimizer):
         loss = loss_fn(logits, labels)
         loss.backward()
         optimizer.step()
-        total_loss += loss.item() * len(labels)
-        correct += (logits.argmax(1) == labels).sum().item()
-        seen += len(labels)
+        n = len(labels)
+        total_loss += loss.item() * n
+        hits = logits.argmax(1) == labels
+        correct += hits.sum().item()
+        seen += n
     return total_loss / seen, correct / seen
 
 
 def evaluate(model, loader, loss_fn):
-    """Return the loss and the accuracy of the
-    model on every batch, without training it."""
+    """Return the loss and the accuracy on
+    every batch, without training."""
     model.eval()
     total_loss, correct, seen = 0.0, 0, 0
     with torch.no_grad():
         for images, labels in loader:
             logits = model(images)
-            total_loss += loss_fn(logits, labels).item() * len(labels)
-            correct += (logits.argmax(1) == labels).sum().item()
-            seen += len(labels)
+            loss = loss_fn(logits, labels)
+            n = len(labels)
+            total_loss += loss.item() * n
+            hits = logits.argmax(1) == labels
+            correct += hits.sum().item()
+            seen += n
     return total_loss / seen, correct / seen
 
 

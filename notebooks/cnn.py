@@ -53,10 +53,17 @@ import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from convlab import output_size
-from convlab.model import conv_layers, layer_shapes
+from convlab.model import (
+    conv_layers,
+    layer_shapes,
+)
 from convlab.run import DEFAULT_DIR, RunFolder
 from torch import nn
-from torch.utils.data import DataLoader, Subset, random_split
+from torch.utils.data import (
+    DataLoader,
+    Subset,
+    random_split,
+)
 from torchvision import datasets, transforms
 
 # The weights start random: the seed makes
@@ -73,12 +80,15 @@ model = MnistConvNet()
 # %%
 size = 28
 for conv in conv_layers(model):
-    K, S = conv.kernel_size[0], conv.stride[0]
+    K = conv.kernel_size[0]
+    S = conv.stride[0]
     P = conv.padding[0]
-    out = output_size(size, K, stride=S, padding=P)
+    out = output_size(size, K, S, P)
     exact = (size + 2 * P - K) / S
-    print(f"floor(({size} + 2*{P} - {K}) / {S}) + 1")
-    print(f"  = floor({exact:.2f}) + 1 = {out}")
+    top = f"{size} + 2*{P} - {K}"
+    print(f"floor(({top}) / {S}) + 1")
+    print(f"  = floor({exact:.2f}) + 1")
+    print(f"  = {out}")
     size = out
 
 # %% [markdown]
@@ -125,19 +135,22 @@ for name, p in model.named_parameters():
 # channels from 32 single-channel correlations each, and compare with what the layer computes.
 
 # %%
-mnist_test = datasets.MNIST("data", train=False, download=True)
-digit = mnist_test.data[:1, None] / 255  # [1, 1, 28, 28]
-second = model.features[2]  # Conv2d(32, 64, 3, 2, 1)
+# The first training image, [1, 1, 28, 28]:
+mnist = datasets.MNIST("data", download=True)
+digit = mnist.data[:1, None] / 255
+second = model.features[2]
 weight, bias = second.weight, second.bias
 with torch.no_grad():
-    maps = model.features[:2](digit)  # [1, 32, 14, 14]
+    # after the first block: [1, 32, 14, 14]
+    maps = model.features[:2](digit)
     computed = second(maps)  # [1, 64, 7, 7]
     rebuilt = torch.zeros_like(computed)
-    for o in range(64):  # each output channel...
-        for c in range(32):  # ...adds one per input
+    for o in range(64):  # output channels
+        w = weight[o : o + 1]
+        for c in range(32):  # input channels
             one = F.conv2d(
                 maps[:, c : c + 1],
-                weight[o : o + 1, c : c + 1],
+                w[:, c : c + 1],
                 stride=2,
                 padding=1,
             )
@@ -158,20 +171,25 @@ assert gap < 1e-5
 # %%
 def n_params(module):
     """Count the module's parameters."""
-    return sum(p.numel() for p in module.parameters())
+    every = module.parameters()
+    return sum(p.numel() for p in every)
 
 
-counts = {}
+total = 0
+weighted = (nn.Conv2d, nn.Linear)
 for layer in model.modules():
-    if isinstance(layer, (nn.Conv2d, nn.Linear)):
-        shape = " × ".join(map(str, layer.weight.shape))
-        formula = f"{shape} + {len(layer.bias)}"
-        counts[layer] = n_params(layer)
-        kind = type(layer).__name__
-        print(f"{kind:<7}{formula:<22} = {counts[layer]:>7,}")
-total = sum(counts.values())
+    if not isinstance(layer, weighted):
+        continue  # no parameters
+    sizes = map(str, layer.weight.shape)
+    formula = " * ".join(sizes)
+    formula += f" + {len(layer.bias)}"
+    n = n_params(layer)
+    total += n
+    kind = type(layer).__name__
+    print(f"{kind:<7}{formula:<22} = {n:>7,}")
 print(f"{'total':<29} = {total:>7,}")
-print(f"n_params(model) = {n_params(model):,}")
+every = n_params(model)
+print(f"n_params(model) = {every:,}")
 
 # %% [markdown]
 # ## Why convolution?
@@ -198,7 +216,8 @@ for label, n in (
     ("a Linear(784, 6272)", dense),
 ):
     print(f"{label:<23}{n:>10,}")
-print(f"{dense / first_conv:,.0f} times as many parameters")
+ratio = dense / first_conv
+print(f"{ratio:,.0f} times as many parameters")
 print("for the same outputs")
 
 # %% [markdown]
@@ -213,12 +232,13 @@ print("for the same outputs")
 # %%
 field, step = 1, 1  # one pixel; cells 1 apart
 fields = []
-for conv in conv_layers(model):
-    kernel, stride = conv.kernel_size[0], conv.stride[0]
+for n, conv in enumerate(conv_layers(model), 1):
+    kernel = conv.kernel_size[0]
+    stride = conv.stride[0]
     field += (kernel - 1) * step
     step *= stride
     fields.append(field)
-    print(f"layer {len(fields)}: sees {field}×{field} pixels,")
+    print(f"layer {n} sees {field}×{field} pixels,")
     print(f"  its cells {step} pixels apart")
 
 # %% [markdown]
@@ -240,7 +260,8 @@ for conv in conv_layers(probe):
     nn.init.zeros_(conv.bias)
 
 reach = []
-for end in (2, 4, 6):  # after each conv + ReLU
+# after each conv + ReLU block:
+for n, end in enumerate((2, 4, 6), 1):
     image = torch.ones(1, 1, 28, 28)
     image.requires_grad_()
     output = probe[:end](image)  # [1, C, H, W]
@@ -251,13 +272,13 @@ for end in (2, 4, 6):  # after each conv + ReLU
     rows, cols = grad.nonzero().unbind(1)
     height = rows.max() - rows.min() + 1
     width = cols.max() - cols.min() + 1
-    print(f"layer {len(reach)}, cell ({mid}, {mid}):")
+    print(f"layer {n}, cell ({mid}, {mid}):")
     print(
         f"  rows {rows.min()}-{rows.max()},",
         f"columns {cols.min()}-{cols.max()}:",
         f"{height}×{width}",
     )
-    assert height == width == fields[len(reach) - 1]
+    assert height == width == fields[n - 1]
 
 # %% tags=["hide-input"]
 from convlab.figures import inline_picture
@@ -309,11 +330,12 @@ for name, block, conv in (
     ("stride 1 + max pool", pooled, pooled[0]),
 ):
     S = conv.stride[0]
-    side = output_size(28, 3, stride=S, padding=1)
+    side = output_size(28, 3, S, 1)
+    shape = list(block(batch).shape)
     print(f"{name}:")
-    print(f"  output {list(block(batch).shape)}")
+    print(f"  output {shape}")
     print(f"  {n_params(block)} parameters")
-    print(f"  kernel applied at {side}×{side} positions")
+    print(f"  kernel at {side}×{side} positions")
 
 # %% [markdown]
 # Pooling computes the convolution at all 28 × 28 positions and then throws three quarters away; it
@@ -366,10 +388,10 @@ test_loader = DataLoader(test_set, batch_size=64)
 
 # %%
 def train_one_epoch(model, loader, loss_fn, optimizer):
-    """Train on every batch of the loader once.
+    """Train on every batch once.
 
-    Returns the loss and the accuracy, averaged
-    over the batches while the model learned.
+    Returns the loss and the accuracy,
+    averaged while the model learned.
     """
     model.train()
     total_loss, correct, seen = 0.0, 0, 0
@@ -379,23 +401,28 @@ def train_one_epoch(model, loader, loss_fn, optimizer):
         loss = loss_fn(logits, labels)
         loss.backward()
         optimizer.step()
-        total_loss += loss.item() * len(labels)
-        correct += (logits.argmax(1) == labels).sum().item()
-        seen += len(labels)
+        n = len(labels)
+        total_loss += loss.item() * n
+        hits = logits.argmax(1) == labels
+        correct += hits.sum().item()
+        seen += n
     return total_loss / seen, correct / seen
 
 
 def evaluate(model, loader, loss_fn):
-    """Return the loss and the accuracy of the
-    model on every batch, without training it."""
+    """Return the loss and the accuracy on
+    every batch, without training."""
     model.eval()
     total_loss, correct, seen = 0.0, 0, 0
     with torch.no_grad():
         for images, labels in loader:
             logits = model(images)
-            total_loss += loss_fn(logits, labels).item() * len(labels)
-            correct += (logits.argmax(1) == labels).sum().item()
-            seen += len(labels)
+            loss = loss_fn(logits, labels)
+            n = len(labels)
+            total_loss += loss.item() * n
+            hits = logits.argmax(1) == labels
+            correct += hits.sum().item()
+            seen += n
     return total_loss / seen, correct / seen
 
 
@@ -426,7 +453,8 @@ if found:
         (e.epoch, e.train_loss, e.train_accuracy, e.val_loss, e.val_accuracy)
         for e in run.metrics().epochs
     ]
-    # No path: the executed page is what readers download, and the build's folders are not theirs.
+    # No path: readers download this page,
+    # and the build's folders are not theirs.
     print("Loaded a finished run of this recipe")
     print(f"({len(history)} epochs by convlab train)")
     print("instead of training.")
@@ -512,8 +540,10 @@ display(
 some = range(min(10_000, len(train_set)))
 seen = DataLoader(Subset(train_set, some), batch_size=1000)
 _, after = evaluate(model, seen, loss_fn)
-print(f"averaged during the last epoch: {history[-1][2]:.4f}")
-print(f"after training ({len(some):,} images): {after:.4f}")
+during = history[-1][2]
+print(f"during the last epoch: {during:.4f}")
+print(f"after training, {len(some):,} images:")
+print(f"  {after:.4f}")
 
 # %% [markdown]
 # The learning curves show the same numbers per epoch. Watch the gap between training and validation:
@@ -540,7 +570,7 @@ print(f"after training ({len(some):,} images): {after:.4f}")
 # The first writes the logs into `runs/mnist/tensorboard/`, beside the run; the second serves every
 # log it finds under `runs/` at <http://localhost:6006>, which you open in your browser.
 #
-# In your own loop, a `SummaryWriter` does the same, one line per curve:
+# In your own loop, a `SummaryWriter` does the same, one `add_scalar` per curve and epoch:
 #
 # ```python
 # from torch.utils.tensorboard import SummaryWriter
@@ -548,8 +578,11 @@ print(f"after training ({len(some):,} images): {after:.4f}")
 # writer = SummaryWriter("runs/my-try")
 # for epoch in range(1, 6):
 #     ...  # train and evaluate, as above
-#     writer.add_scalar("loss/train", train_loss, epoch)
-#     writer.add_scalar("loss/validation", val_loss, epoch)
+#     for name, value in (
+#         ("loss/train", train_loss),
+#         ("loss/validation", val_loss),
+#     ):
+#         writer.add_scalar(name, value, epoch)
 # writer.close()
 # ```
 #

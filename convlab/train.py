@@ -3,8 +3,8 @@
 The recipe is the lesson's: the 10,000 test images split 70/30 into validation and test (seed 20),
 training batches of 64 shuffled by a seeded generator, CrossEntropyLoss, Adam with its default
 settings, 5 epochs. ``train_one_epoch`` and ``evaluate`` are the loop the cnn page shows, word for
-word. What makes the run fast (each choice is measured on the cnn page, the whole in
-scripts/bench_train.py):
+word. What makes the run fast (docs/speed.md, the page "How the build trains faster", explains each
+choice; scripts/bench_train.py measures the whole):
 
 - the batches come from the images held in memory as bytes (``mnist_batches``), a whole batch at a
   time, instead of one PIL image and one ``ToTensor`` call per image; they are the same batches;
@@ -12,7 +12,7 @@ scripts/bench_train.py):
 - Adam updates all the weights in one fused step;
 - on a CPU that computes bfloat16 natively, the training forward pass runs under bfloat16 autocast
   (``BFloat16Forward``); weights, gradients, the loss and all evaluation stay float32. This one
-  changes the arithmetic, so ``--float32`` turns it off, and the cnn page shows what it changes.
+  changes the arithmetic, so ``--float32`` turns it off (scripts/bench_train.py trains both ways).
 
 After every epoch but the last, the run writes a checkpoint, so a run that was stopped continues
 with ``--resume`` and ends exactly as if it had not been.

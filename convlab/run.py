@@ -26,8 +26,8 @@ from pathlib import Path
 
 from convlab.errors import UsageError, cut
 from convlab.files import check_can_create, write_files
+from convlab.folders import DATA_ROOT, RUN_DIR
 
-DEFAULT_DIR = "runs/mnist"
 LARGEST_SEED = 2**64 - 1  # torch.manual_seed takes 64 bits
 TRAINING_IMAGES = 60_000  # MNIST's training set: no batch or limit needs more
 MOST_EPOCHS = 1000  # about three hours here, far past where this model stops improving
@@ -52,8 +52,8 @@ class TrainConfig:
     epochs: int = 5
     batch_size: int = 64
     seed: int = 0
-    data_root: str = "data"
-    out: str = DEFAULT_DIR
+    data_root: str = DATA_ROOT
+    out: str = RUN_DIR
     eval_batch_size: int = 64  # validation and test, as the lesson's DataLoaders
     train_limit: int | None = None  # use only the first N training images (smoke runs)
     tensorboard: bool = False

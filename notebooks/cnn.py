@@ -53,11 +53,12 @@ import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from convlab import output_size
+from convlab.folders import RUN_DIR
 from convlab.model import (
     conv_layers,
     layer_shapes,
 )
-from convlab.run import DEFAULT_DIR, RunFolder
+from convlab.run import RunFolder
 from torch import nn
 from torch.utils.data import (
     DataLoader,
@@ -435,7 +436,7 @@ def evaluate(model, loader, loss_fn):
 # and otherwise trains here.
 
 # %%
-run = RunFolder(os.environ.get("CONVLAB_RUN", DEFAULT_DIR))
+run = RunFolder(os.environ.get("CONVLAB_RUN", RUN_DIR))
 found = run.metrics_file.is_file() and run.metrics().config.is_lesson_recipe()
 if "CONVLAB_RUN" in os.environ and not found:
     raise RuntimeError(

@@ -17,6 +17,10 @@ line when it heals an output, and one line when it is interrupted.
 
     python scripts/buildstep.py run NAME --inputs A B --outputs X Y [--owns DIR] [--env VAR] [--no-copies] -- CMD
     python scripts/buildstep.py summary --since EPOCH_SECONDS --site site
+    python scripts/buildstep.py stale
+
+A step's code is not listed: it is found from the command and the Python files among the inputs
+(scripts/codeinputs.py), the lock file with it. ``stale`` names the steps whose inputs or code changed.
 """
 
 from __future__ import annotations
@@ -33,11 +37,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from codeinputs import step_code
 
 from convlab.errors import UsageError
 from convlab.files import atomic_paths, write_text_atomic
@@ -205,6 +211,7 @@ def run_cached(
     outputs: Iterable[Path],
     action: Callable[[], None],
     extra: Iterable[str] = (),
+    command: Sequence[str] = (),
     state_dir: Path = STATE_DIR,
     keep_copies: bool = True,
     log: Callable[[str], None] = _warn,
@@ -212,15 +219,19 @@ def run_cached(
 ) -> str:
     """Run ``action`` unless the step's inputs and outputs are what they were when it last ran.
 
+    The inputs are the files and folders given, the code the step runs (found from the Python files among them
+    and from ``command``, the command line ``action`` runs: codeinputs.step_code) and the strings in ``command``
+    and ``extra``.
+
     An output that is missing or differs from what the step wrote is put back from the step's own copy
     (where ``keep_copies``) or made again by running the step; ``log`` gets one line saying which.
     Returns "ran", "restored" or "reused", and records it in state_dir/NAME.json with the time taken and the
     SHA-256 of every file written. In the folders the step ``owns``, a file it did not write is removed (an
     output of an earlier version of the step), so it is never published.
     """
-    outputs, owns = list(outputs), list(owns)
+    inputs, outputs, owns, extra, command = list(inputs), list(outputs), list(owns), list(extra), list(command)
     state = StepState(name, state_dir)
-    key = digest(inputs, extra)
+    key = step_key(inputs, command, extra)
     previous = state.record(log)
     started = time.time()
     status = "ran"
@@ -243,8 +254,41 @@ def run_cached(
     if keep_copies:  # after a run, or with the outputs just found (or put back) as the step wrote them
         state.keep_copies(written, verify=status == "ran")
     seconds = time.time() - started
-    state.write({"key": key, "outputs": written, "status": status, "seconds": seconds, "finished": time.time()})
+    inputs_named = [_key_path(path) for path in inputs]
+    state.write(
+        {
+            "key": key,
+            "inputs": inputs_named,
+            "command": command,
+            "extra": extra,
+            "outputs": written,
+            "status": status,
+            "seconds": seconds,
+            "finished": time.time(),
+        }
+    )
     return status
+
+
+def step_key(inputs: list[Path], command: list[str], extra: list[str]) -> str:
+    """Return the key of a step: its inputs, the code it runs, its command line and the extra strings."""
+    return digest([*inputs, *step_code(inputs, command)], [*command, *extra])
+
+
+def stale_steps(state_dir: Path = STATE_DIR) -> list[str]:
+    """Return the names of the recorded steps whose inputs or code differ from when they last ran: those the
+    next build runs (besides any that an earlier step's new outputs make run)."""
+    stale = []
+    for path in sorted(Path(state_dir).glob("*.json")):
+        record = StepState(path.stem, Path(state_dir)).record(lambda line: None)
+        inputs = [Path(name) for name in record.get("inputs", [])]
+        try:
+            current = step_key(inputs, record.get("command", []), record.get("extra", []))
+        except FileNotFoundError:
+            current = None
+        if current != record.get("key"):
+            stale.append(path.stem)
+    return stale
 
 
 def _remove_others(folders: Iterable[Path], written: dict[str, str]) -> None:
@@ -408,11 +452,12 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run a command unless its inputs and outputs are as it left them")
     run.add_argument("name")
-    run.add_argument("--inputs", nargs="+", default=[], type=Path, help="files and folders the command reads")
+    run.add_argument("--inputs", nargs="*", default=[], type=Path, help="data files and folders the command reads")
     run.add_argument("--outputs", nargs="+", default=[], type=Path, help="files and folders the command writes")
     run.add_argument("--env", nargs="+", default=[], metavar="VAR", help="environment variables the command reads")
     run.add_argument("--no-copies", action="store_true", help="keep no copies of the outputs: run again to heal")
     run.add_argument("--owns", nargs="+", default=[], type=Path, help="folders only this step writes into")
+    commands.add_parser("stale", help="print the steps whose inputs or code changed since they last ran")
     report = commands.add_parser("summary", help="print what this build ran, restored and reused")
     report.add_argument("--since", type=float, required=True, help="the build's start, in seconds since 1970")
     report.add_argument("--site", type=Path, default=Path("site"))
@@ -422,6 +467,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "summary":
         print(summary(args.since, args.site))
+        return 0
+    if args.command == "stale":
+        print("\n".join(stale_steps()))
         return 0
     if not command:
         parser.error("give the command to run after --")
@@ -438,7 +486,8 @@ def main(argv: list[str] | None = None) -> int:
             args.inputs,
             args.outputs,
             action,
-            [*command, *environment],
+            environment,
+            command,
             keep_copies=not args.no_copies,
             owns=args.owns,
         )

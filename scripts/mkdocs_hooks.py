@@ -116,7 +116,6 @@ def on_page_content(html, page, config, files):
 
 
 def on_page_context(context, page, config, nav):
-    site_url = config["site_url"].rstrip("/") + "/"
     if _is_notebook(page):
         # A lesson page is built from notebooks/NAME.py; its edit link should open that file, not the
         # executed notebook in docs/lesson/, which the build writes.
@@ -124,9 +123,11 @@ def on_page_context(context, page, config, nav):
             source = source_of(page).as_posix()
             page.edit_url = config["repo_url"].rstrip("/") + "/" + config["edit_uri"].replace("docs/", source, 1)
         # The notebook mkdocs-jupyter publishes beside the page, opened in Colab from the published branch.
-        page.meta["colab_url"] = colab_url(config["repo_url"], f"{page.url}{Path(page.file.src_uri).stem}.ipynb")
-    picture = social_picture(page.content, Path(config["docs_dir"]))
-    page.meta["social"] = {**picture, "url": site_url + page.url, "image": site_url + picture["path"]}
+        page.meta["colab_url"] = colab_url(config["repo_url"] or "", f"{page.url}{Path(page.file.src_uri).stem}.ipynb")
+    if config["site_url"]:  # a shared link's tags need the site's address
+        site_url = config["site_url"].rstrip("/") + "/"
+        picture = social_picture(page.content, Path(config["docs_dir"]))
+        page.meta["social"] = {**picture, "url": site_url + page.url, "image": site_url + picture["path"]}
     return context
 
 

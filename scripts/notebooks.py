@@ -1,7 +1,7 @@
 """Executing the lesson's notebooks: jupytext py:percent sources in, executed .ipynb pages out.
 
-A notebook is re-executed only when its cache key changes: its own text, the convlab modules it
-imports (followed through their own convlab imports) and the files it reads, all named relative to the
+A notebook is re-executed only when its cache key changes: its own text, the code it and this executor
+import (found from the code: codeinputs.py), the lock file and the files it reads, all named relative to the
 project; the executed notebook is a step output, checked and healed like any other (see buildstep.py).
 A cell that raises fails the build, showing the cell and the error; Ctrl-C interrupts the running cell,
 stops the kernel and ends with one line.
@@ -12,7 +12,6 @@ stops the kernel and ends with one line.
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
 import os
 import signal
@@ -24,48 +23,7 @@ from buildstep import INTERRUPTED, run_cached
 
 from convlab.files import atomic_paths
 
-# The project's own convlab, which the notebooks import (the Makefile runs them from the project folder).
-PACKAGE_DIR = Path(__file__).resolve().parent.parent / "convlab"
 TIMEOUT_SECONDS = 600
-
-
-def _imported_modules(code: str) -> set[str]:
-    """Return the convlab module names (e.g. ``convlab.train``) that ``code`` imports."""
-    modules = set()
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return modules
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            modules |= {alias.name for alias in node.names if alias.name.split(".")[0] == "convlab"}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "convlab":
-            modules.add(node.module)
-            modules |= {f"{node.module}.{alias.name}" for alias in node.names}
-    return modules
-
-
-def _module_file(module: str) -> Path | None:
-    parts = module.split(".")[1:]
-    for candidate in (PACKAGE_DIR.joinpath(*parts).with_suffix(".py"), PACKAGE_DIR.joinpath(*parts, "__init__.py")):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def convlab_dependencies(source: Path) -> list[Path]:
-    """Return the convlab source files a notebook imports, directly or through other convlab modules."""
-    # A py:percent notebook is a Python file: its Markdown cells and magics are comments.
-    pending = _imported_modules(Path(source).read_text(encoding="utf-8"))
-    pending.add("convlab")  # importing any convlab module runs convlab/__init__.py
-    seen: set[Path] = set()
-    while pending:
-        path = _module_file(pending.pop())
-        if path is None or path in seen:
-            continue
-        seen.add(path)
-        pending |= _imported_modules(path.read_text(encoding="utf-8"))
-    return sorted(seen)
 
 
 class CellError(Exception):
@@ -150,8 +108,9 @@ def _execute_interruptibly(client) -> None:
 
 
 def execute_cached(source: Path, out: Path, reads: list[Path], cwd: Path) -> str:
-    """Execute the notebook unless its text, its convlab imports and the files it reads are unchanged."""
-    inputs = [source, *convlab_dependencies(source), *reads]
+    """Execute the notebook unless its text, the code it and this executor import (found from the code), the lock
+    file and the files it reads are unchanged."""
+    inputs = [source, Path(__file__), *reads]
     return run_cached(f"notebook-{source.stem}", inputs, [out], lambda: execute(source, out, cwd))
 
 

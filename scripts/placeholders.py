@@ -209,6 +209,8 @@ def _fill_model_numbers(text: str, docs_dir: Path) -> str:
 def repo_text(name: str, repo_url: str) -> str:
     """Return the line ``{{ repo NAME }}`` stands for: the repository's address, the pip line that installs convlab
     from it (``install_cpu``: with PyTorch's CPU wheels), the command that clones it, or the folder it clones into."""
+    if not repo_url:
+        raise KeyError("the repository is not known: set repo_url in mkdocs.yml (the build sets it from REPO_URL)")
     lines = {
         "url": repo_url,
         "install": f'pip install "convlab @ git+{repo_url}"',

@@ -593,3 +593,29 @@ def test_an_os_error_on_a_path_the_user_gave_is_one_line_and_any_other_is_a_bug(
     monkeypatch.setattr(animate, "render", elsewhere)
     with pytest.raises(PermissionError):  # not a path the user gave: a bug, with its traceback
         cli.main(["render", "--out", "mine/x.gif"])
+
+
+def _defaults(command: str) -> dict:
+    from convlab.cli import build_parser
+
+    subparser = build_parser()._subparsers._group_actions[0].choices[command]
+    return {action.dest: action.default for action in subparser._actions if action.dest != "help"}
+
+
+def test_each_default_comes_from_the_one_place_that_holds_it():
+    from convlab import cli
+    from convlab.folders import DATA_ROOT, RUN_DIR
+    from convlab.layout import WIDE_WIDTH
+    from convlab.run import LARGEST_SEED, TrainConfig
+
+    train = _defaults("train")
+    recipe = TrainConfig()
+    for field in ("epochs", "batch_size", "seed", "data_root", "out", "train_limit", "threads"):
+        assert train[field] == getattr(recipe, field), field
+    assert _defaults("render")["width"] == _defaults("gifs")["width"] == WIDE_WIDTH
+    assert _defaults("data")["root"] == _defaults("figures")["data_root"] == _defaults("webmodel")["data_root"]
+    assert _defaults("data")["root"] == DATA_ROOT == recipe.data_root
+    assert _defaults("figures")["run"] == _defaults("webmodel")["run"] == RUN_DIR == recipe.out
+    assert cli.LARGEST_FLAG == LARGEST_SEED  # the largest number any flag takes is a seed
+    source = Path(cli.__file__).read_text()
+    assert source.count('"--width"') == 1

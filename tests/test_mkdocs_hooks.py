@@ -202,6 +202,7 @@ def test_a_metric_is_the_runs_number(project, build_run):
         ("{{ animation no_such }}", "no animation called 'no_such': choose from conv, conv_stride_2"),
         ("{{ metric }}", "not a placeholder: write {{ KIND NAME }}, KIND one of animation, still, figure"),
         ("{{ animation }}", "not a placeholder"),
+        ("{{ repo install }}", "the repository is not known: set repo_url in mkdocs.yml"),
     ],
 )
 def test_a_placeholder_the_build_cannot_fill_fails_it_in_one_line(project, build_run, line, says):

@@ -10,10 +10,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from notebooks import CellError, convlab_dependencies, execute, execute_cached
+from notebooks import CellError, execute, execute_cached
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = ROOT / "convlab"
 
 
 def test_no_notebook_in_the_repository_carries_outputs():
@@ -31,13 +30,6 @@ def test_no_notebook_in_the_repository_carries_outputs():
 def test_executed_notebooks_are_build_outputs_not_committed():
     ignored = subprocess.run(["git", "check-ignore", "docs/lesson/cnn.ipynb"], cwd=ROOT, capture_output=True, text=True)
     assert ignored.returncode == 0
-
-
-def test_dependencies_follow_convlab_imports_through_modules():
-    cnn = convlab_dependencies(ROOT / "notebooks/cnn.py")
-    assert {PACKAGE / name for name in ("__init__.py", "model.py", "run.py", "files.py", "arithmetic.py")} <= set(cnn)
-    convolution = convlab_dependencies(ROOT / "notebooks/convolution.py")
-    assert PACKAGE / "arithmetic.py" in convolution and PACKAGE / "train.py" not in convolution
 
 
 def test_notebooks_import_convlab_and_ordinary_libraries_only():

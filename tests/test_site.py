@@ -230,4 +230,4 @@ def test_the_library_knows_nothing_of_the_site_build():
             assert not any(folder in string for string in strings), f"{path.name} names {folder}"
     python = [*(ROOT / "convlab").glob("*.py"), *(ROOT / "scripts").glob("*.py"), *(ROOT / "notebooks").glob("*.py")]
     spelled = {path.name for path in python if '"build/run"' in path.read_text()}
-    assert spelled == set()  # the build's run is named in the Makefile; convlab's default is run.DEFAULT_DIR
+    assert spelled == set()  # the build's run is named in the Makefile; convlab's default is folders.RUN_DIR

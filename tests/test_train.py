@@ -20,7 +20,8 @@ from torchvision import datasets, transforms
 from convlab import cli
 from convlab.data import split_indices
 from convlab.errors import UsageError
-from convlab.run import DEFAULT_DIR, EpochResult, RunFolder, TrainConfig
+from convlab.folders import RUN_DIR
+from convlab.run import EpochResult, RunFolder, TrainConfig
 from convlab.train import mnist_batches, train, training_code_digest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -252,7 +253,7 @@ def test_the_lesson_recipe_is_the_defaults_wherever_the_run_is_written():
     assert TrainConfig(out="elsewhere", data_root="/data", tensorboard=True).is_lesson_recipe()
     for change in ({"epochs": 2}, {"batch_size": 32}, {"seed": 1}, {"eval_batch_size": 1000}, {"train_limit": 500}):
         assert not TrainConfig(**change).is_lesson_recipe(), change
-    assert DEFAULT_DIR == "runs/mnist"
+    assert RUN_DIR == "runs/mnist"
 
 
 def convlab_train(*args, cwd):
@@ -284,8 +285,8 @@ def test_the_quick_try_writes_its_own_folder_not_the_builds(mnist_root, tmp_path
     result = convlab_train("--epochs", "1", "--train-limit", "64", "--data-root", str(mnist_root), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
-    assert written == [f"{DEFAULT_DIR}/{name}" for name in ("metrics.json", "model.pt", "train.log")]
-    assert not RunFolder(tmp_path / DEFAULT_DIR).metrics().config.is_lesson_recipe()
+    assert written == [f"{RUN_DIR}/{name}" for name in ("metrics.json", "model.pt", "train.log")]
+    assert not RunFolder(tmp_path / RUN_DIR).metrics().config.is_lesson_recipe()
 
 
 def test_corrupt_data_names_the_file(mnist_root, tmp_path):

@@ -36,7 +36,7 @@
 #
 # The model lives in `convlab.model`; here is its code, exactly as the build ran it:
 
-# %% tags=["hide-input", "wrap-lines"]
+# %% tags=["hide-input"]
 import inspect
 
 from convlab.model import MnistConvNet
@@ -354,9 +354,10 @@ for name, block, conv in (
 #   probability, large when it gives it little. `nn.CrossEntropyLoss` takes the logits and applies
 #   softmax itself, which is why the model ends with plain logits.
 # - **Adam** is gradient descent that sizes each weight's step by its own history: it keeps running
-#   averages of each weight's gradient $m$ and of its square $v$, and moves the weight by
-#   $\eta \, m / (\sqrt{v} + \epsilon)$ against the gradient, with learning rate $\eta = 0.001$ by
-#   default (and a correction of both averages in the first steps).
+#   averages of each weight's gradient, $m$, and of its square, $v$, and moves the weight against the
+#   gradient by $\eta \, m / (v^{1/2} + \epsilon)$: the learning rate $\eta$ (Adam's default `lr`) times
+#   the average gradient divided by its typical size ($\epsilon$, tiny, keeps the division safe). Both
+#   averages are corrected in the first steps, while they are still near their starting value 0.
 #
 # First the data, exactly as on the [previous page](../layers/):
 

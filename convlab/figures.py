@@ -399,7 +399,8 @@ def learning_curves(metrics: Metrics, out: Path) -> Figure:
         f"Two line charts over {len(epochs)} epochs. Loss falls to {last.train_loss:.4f} (train) and "
         f"{last.val_loss:.4f} (validation); accuracy rises to {last.train_accuracy:.4f} (train) and "
         f"{last.val_accuracy:.4f} (validation).",
-        "Learning curves: training (circles) and validation (squares) loss and accuracy after each epoch.",
+        "Learning curves, one point per epoch: training loss and accuracy (circles) averaged over the epoch's "
+        "batches while the model learned; validation (squares) measured after the epoch, with its final weights.",
         _write(out, "learning_curves", draw),
     )
 

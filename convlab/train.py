@@ -3,8 +3,8 @@
 The recipe is the lesson's: the 10,000 test images split 70/30 into validation and test (seed 20),
 training batches of 64 shuffled by a seeded generator, CrossEntropyLoss, Adam with its default
 settings, 5 epochs. ``train_one_epoch`` and ``evaluate`` are the loop the cnn page shows, word for
-word. What makes the run fast (each choice is measured on the cnn page, the whole in
-scripts/bench_train.py):
+word. What makes the run fast (docs/speed.md, the page "How the build trains faster", explains each
+choice; scripts/bench_train.py measures the whole):
 
 - the batches come from the images held in memory as bytes (``mnist_batches``), a whole batch at a
   time, instead of one PIL image and one ``ToTensor`` call per image; they are the same batches;
@@ -12,7 +12,7 @@ scripts/bench_train.py):
 - Adam updates all the weights in one fused step;
 - on a CPU that computes bfloat16 natively, the training forward pass runs under bfloat16 autocast
   (``BFloat16Forward``); weights, gradients, the loss and all evaluation stay float32. This one
-  changes the arithmetic, so ``--float32`` turns it off, and the cnn page shows what it changes.
+  changes the arithmetic, so ``--float32`` turns it off (scripts/bench_train.py trains both ways).
 
 After every epoch but the last, the run writes a checkpoint, so a run that was stopped continues
 with ``--resume`` and ends exactly as if it had not been.
@@ -48,7 +48,7 @@ def cpu_has_native_bf16() -> bool:
 
 
 def choose_runtime(config: TrainConfig) -> Runtime:
-    """Decide device, threads, memory layout and dtype, once (their effect is measured on the cnn page).
+    """Decide device, threads, memory layout and dtype, once (docs/speed.md explains each; make bench measures).
 
     Sets torch's thread count for this process to ``config.threads``. One thread is the default: on a
     2-core machine this model trained as fast with one as with two, and with two it slowed down many
@@ -112,7 +112,11 @@ def mnist_batches(
 
 
 def train_one_epoch(model, loader, loss_fn, optimizer):
-    """Train on every batch of the loader once; return loss and accuracy, averaged while the model learned."""
+    """Train on every batch once.
+
+    Returns the loss and the accuracy,
+    averaged while the model learned.
+    """
     model.train()
     total_loss, correct, seen = 0.0, 0, 0
     for images, labels in loader:
@@ -121,22 +125,28 @@ def train_one_epoch(model, loader, loss_fn, optimizer):
         loss = loss_fn(logits, labels)
         loss.backward()
         optimizer.step()
-        total_loss += loss.item() * len(labels)
-        correct += (logits.argmax(1) == labels).sum().item()
-        seen += len(labels)
+        n = len(labels)
+        total_loss += loss.item() * n
+        hits = logits.argmax(1) == labels
+        correct += hits.sum().item()
+        seen += n
     return total_loss / seen, correct / seen
 
 
 def evaluate(model, loader, loss_fn):
-    """Return the loss and accuracy of the model on every batch of the loader, without training it."""
+    """Return the loss and the accuracy on
+    every batch, without training."""
     model.eval()
     total_loss, correct, seen = 0.0, 0, 0
     with torch.no_grad():
         for images, labels in loader:
             logits = model(images)
-            total_loss += loss_fn(logits, labels).item() * len(labels)
-            correct += (logits.argmax(1) == labels).sum().item()
-            seen += len(labels)
+            loss = loss_fn(logits, labels)
+            n = len(labels)
+            total_loss += loss.item() * n
+            hits = logits.argmax(1) == labels
+            correct += hits.sum().item()
+            seen += n
     return total_loss / seen, correct / seen
 
 

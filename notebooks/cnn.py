@@ -11,8 +11,9 @@
 #
 # Time to put the pieces together: three convolution + ReLU blocks that shrink each digit into a
 # small stack of feature maps, then two linear layers that turn those into ten scores, one per digit.
-# These raw scores are called **logits**: the largest one is the model's answer, and softmax (inside
-# the loss below) turns them into probabilities.
+# These raw scores are called **logits**: the largest one is the model's answer. **Softmax** turns
+# them into probabilities: it takes $e$ to the power of each logit and divides by the sum of all ten,
+# $p_i = e^{z_i} / \sum_j e^{z_j}$, so that every $p_i$ is positive and the ten add up to 1.
 #
 # To run this page yourself, download it (the button at the top), install what it imports with
 # `{{ repo install }}` (this brings PyTorch, torchvision
@@ -20,7 +21,7 @@
 # `{{ repo install_cpu }}` takes PyTorch's CPU build, a fraction of the download), and run it in Jupyter in any folder. It downloads MNIST into `data/` and, as
 # it finds no trained run there, trains the model itself, which takes a few minutes on a laptop.
 # Set the environment variable `CONVLAB_QUICK=1` to try it in seconds instead: one epoch on the first
-# 1,000 training images, and shorter speed measurements.
+# 1,000 training images.
 #
 # ## The model
 #
@@ -53,15 +54,23 @@ import torch
 import torch.nn.functional as F
 from convlab import output_size
 from convlab.folders import RUN_DIR
-from convlab.model import conv_layers, layer_shapes
+from convlab.model import (
+    conv_layers,
+    layer_shapes,
+)
 from convlab.run import RunFolder
 from torch import nn
-from torch.utils.data import DataLoader, Subset, random_split
+from torch.utils.data import (
+    DataLoader,
+    Subset,
+    random_split,
+)
 from torchvision import datasets, transforms
 
-torch.manual_seed(0)  # the weights start random; the seed makes them the lesson's
+# The weights start random: the seed makes
+# them the lesson's.
+torch.manual_seed(0)
 model = MnistConvNet()
-print(model)
 
 # %% [markdown]
 # ### Working out the shapes
@@ -72,12 +81,15 @@ print(model)
 # %%
 size = 28
 for conv in conv_layers(model):
-    (kernel, _), (stride, _), (padding, _) = conv.kernel_size, conv.stride, conv.padding
-    out = output_size(size, kernel, stride=stride, padding=padding)
-    exact = (size + 2 * padding - kernel) / stride
-    print(
-        f"floor(({size} + 2*{padding} - {kernel}) / {stride}) + 1 = floor({exact:.2f}) + 1 = {out}"
-    )
+    K = conv.kernel_size[0]
+    S = conv.stride[0]
+    P = conv.padding[0]
+    out = output_size(size, K, S, P)
+    exact = (size + 2 * P - K) / S
+    top = f"{size} + 2*{P} - {K}"
+    print(f"floor(({top}) / {S}) + 1")
+    print(f"  = floor({exact:.2f}) + 1")
+    print(f"  = {out}")
     size = out
 
 # %% [markdown]
@@ -112,8 +124,8 @@ display(
 # shapes show how the channels connect:
 
 # %%
-for name, parameter in model.named_parameters():
-    print(f"{name:<21} {list(parameter.shape)}")
+for name, p in model.named_parameters():
+    print(f"{name:<21} {list(p.shape)}")
 
 # %% [markdown]
 # A convolution's weight has the shape **[out channels, in channels, kernel height, kernel width]**.
@@ -124,45 +136,61 @@ for name, parameter in model.named_parameters():
 # channels from 32 single-channel correlations each, and compare with what the layer computes.
 
 # %%
-digit = datasets.MNIST("data", train=False, download=True).data[:1, None] / 255
-second = model.features[2]  # Conv2d(32, 64, 3, stride=2, padding=1)
+# The first training image, [1, 1, 28, 28]:
+mnist = datasets.MNIST("data", download=True)
+digit = mnist.data[:1, None] / 255
+second = model.features[2]
+weight, bias = second.weight, second.bias
 with torch.no_grad():
-    maps = model.features[:2](digit)  # after the first block: [1, 32, 14, 14]
-    layer_output = second(maps)  # [1, 64, 7, 7]
-    rebuilt = torch.zeros_like(layer_output)
-    for o in range(second.out_channels):  # each output channel...
-        for c in range(second.in_channels):  # ...adds one correlation per input channel
+    # after the first block: [1, 32, 14, 14]
+    maps = model.features[:2](digit)
+    computed = second(maps)  # [1, 64, 7, 7]
+    rebuilt = torch.zeros_like(computed)
+    for o in range(64):  # output channels
+        w = weight[o : o + 1]
+        for c in range(32):  # input channels
             one = F.conv2d(
                 maps[:, c : c + 1],
-                second.weight[o : o + 1, c : c + 1],
+                w[:, c : c + 1],
                 stride=2,
                 padding=1,
             )
             rebuilt[:, o] += one[:, 0]
-        rebuilt[:, o] += second.bias[o]
-print("layer output:", list(layer_output.shape), " rebuilt:", list(rebuilt.shape))
-print(f"largest difference: {(rebuilt - layer_output).abs().max():.1e}")
-assert torch.allclose(rebuilt, layer_output, atol=1e-5)
+        rebuilt[:, o] += bias[o]
+gap = (rebuilt - computed).abs().max()
+print("layer:  ", list(computed.shape))
+print("rebuilt:", list(rebuilt.shape))
+print(f"largest difference: {gap:.1e}")
+assert gap < 1e-5
 
 # %% [markdown]
 # The two agree up to rounding in the last digits of float32. Now count the parameters, layer by
-# layer: a convolution has out × in × kernel height × kernel width weights and one bias per output
-# channel; a linear layer has in × out weights and one bias per output.
+# layer: each layer has as many weights as its weight tensor's shape multiplies to (out × in × kernel
+# height × kernel width for a convolution, out × in for a linear layer), plus one bias per output:
+
 
 # %%
-counts = {}
-for layer in [*model.features, *model.classifier]:
-    if isinstance(layer, nn.Conv2d):
-        kh, kw = layer.kernel_size
-        formula = f"{layer.out_channels} × {layer.in_channels} × {kh} × {kw} + {layer.out_channels}"
-    elif isinstance(layer, nn.Linear):
-        formula = f"{layer.in_features} × {layer.out_features} + {layer.out_features}"
-    else:
-        continue  # ReLU and Flatten have no parameters
-    counts[layer] = sum(p.numel() for p in layer.parameters())
-    print(f"{type(layer).__name__:<7} {formula:<22} = {counts[layer]:>7,}")
-total = sum(p.numel() for p in model.parameters())
-print(f"{'total':<32} {sum(counts.values()):>7,}   sum(p.numel()): {total:,}")
+def n_params(module):
+    """Count the module's parameters."""
+    every = module.parameters()
+    return sum(p.numel() for p in every)
+
+
+total = 0
+weighted = (nn.Conv2d, nn.Linear)
+for layer in model.modules():
+    if not isinstance(layer, weighted):
+        continue  # no parameters
+    sizes = map(str, layer.weight.shape)
+    formula = " * ".join(sizes)
+    formula += f" + {len(layer.bias)}"
+    n = n_params(layer)
+    total += n
+    kind = type(layer).__name__
+    print(f"{kind:<7}{formula:<22} = {n:>7,}")
+print(f"{'total':<29} = {total:>7,}")
+every = n_params(model)
+print(f"n_params(model) = {every:,}")
 
 # %% [markdown]
 # ## Why convolution?
@@ -179,17 +207,19 @@ print(f"{'total':<32} {sum(counts.values()):>7,}   sum(p.numel()): {total:,}")
 # 32 × 14 × 14 outputs from the 784 pixels without those two ideas:
 
 # %%
-convs = sum(counts[layer] for layer in conv_layers(model))
-first_linear = counts[model.classifier[1]]
-dense = nn.Linear(28 * 28, 32 * 14 * 14)
-dense_count = sum(p.numel() for p in dense.parameters())
-print(f"all three convolutions:   {convs:>9,} parameters")
-print(f"the first linear layer:   {first_linear:>9,} parameters")
-print(f"first conv layer:         {counts[model.features[0]]:>9,} parameters")
-print(f"a linear layer 784 -> 6272: {dense_count:>7,} parameters")
-print(
-    f"that is {dense_count / counts[model.features[0]]:,.0f} times as many for the same outputs"
-)
+first_conv = n_params(model.features[0])
+first_linear = n_params(model.classifier[1])
+dense = n_params(nn.Linear(28 * 28, 32 * 14 * 14))
+for label, n in (
+    ("all three convolutions", n_params(model.features)),
+    ("the first linear layer", first_linear),
+    ("the first convolution", first_conv),
+    ("a Linear(784, 6272)", dense),
+):
+    print(f"{label:<23}{n:>10,}")
+ratio = dense / first_conv
+print(f"{ratio:,.0f} times as many parameters")
+print("for the same outputs")
 
 # %% [markdown]
 # ## Receptive field
@@ -201,22 +231,28 @@ print(
 # that distance grows by each layer's stride:
 
 # %%
-# A single pixel, and the distance between neighbouring cells, in pixels:
-field, step = 1, 1
+field, step = 1, 1  # one pixel; cells 1 apart
 fields = []
-for number, conv in enumerate(conv_layers(model), start=1):
-    kernel, stride = conv.kernel_size[0], conv.stride[0]
+for n, conv in enumerate(conv_layers(model), 1):
+    kernel = conv.kernel_size[0]
+    stride = conv.stride[0]
     field += (kernel - 1) * step
     step *= stride
     fields.append(field)
-    print(f"layer {number}: sees {field}×{field} pixels; cells {step} pixels apart")
+    print(f"layer {n} sees {field}×{field} pixels,")
+    print(f"  its cells {step} pixels apart")
 
 # %% [markdown]
-# Autograd can check this. The gradient of one output cell with respect to the input is non-zero
-# exactly at the pixels that cell depends on. With the trained weights, a ReLU that happens to be off
-# would hide some paths, so the check uses a copy of the convolutions with every weight 1 and every
-# bias 0, on an image of ones: every path is then open. We take the middle cell of each layer's
-# output:
+# PyTorch's **autograd** can check this. Created with `requires_grad=True`, the input image is
+# followed through every operation that uses it; calling `backward()` on one output cell then works
+# back through those operations and stores in `image.grad` the **gradient** of that cell: for every
+# input pixel, how much the cell would change if that pixel changed a little. A pixel outside the
+# cell's window cannot change it at all, so its gradient is exactly 0, and the pixels with a non-zero
+# gradient are the ones the cell depends on.
+#
+# With the trained weights, a ReLU that happens to be off would hide some paths (it passes no change
+# back), so the check uses a copy of the convolutions with every weight 1 and every bias 0, on an
+# image of ones: every path is then open. We take the middle cell of each layer's output:
 
 # %%
 probe = copy.deepcopy(model.features)
@@ -225,19 +261,25 @@ for conv in conv_layers(probe):
     nn.init.zeros_(conv.bias)
 
 reach = []
-for number, end in enumerate((2, 4, 6), start=1):  # after each conv + ReLU block
-    image = torch.ones(1, 1, 28, 28, requires_grad=True)
-    output = probe[:end](image)  # [1, channels, side, side]
-    middle = output.shape[-1] // 2
-    output[0, 0, middle, middle].backward()
-    rows, cols = image.grad[0, 0].nonzero().unbind(1)
-    height, width = rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
-    reach.append(image.grad[0, 0] != 0)
+# after each conv + ReLU block:
+for n, end in enumerate((2, 4, 6), 1):
+    image = torch.ones(1, 1, 28, 28)
+    image.requires_grad_()
+    output = probe[:end](image)  # [1, C, H, W]
+    mid = output.shape[-1] // 2
+    output[0, 0, mid, mid].backward()
+    grad = image.grad[0, 0]  # [28, 28]
+    reach.append(grad != 0)
+    rows, cols = grad.nonzero().unbind(1)
+    height = rows.max() - rows.min() + 1
+    width = cols.max() - cols.min() + 1
+    print(f"layer {n}, cell ({mid}, {mid}):")
     print(
-        f"layer {number}, cell ({middle}, {middle}): rows {rows.min()}-{rows.max()}, "
-        f"columns {cols.min()}-{cols.max()}: {height}×{width}"
+        f"  rows {rows.min()}-{rows.max()},",
+        f"columns {cols.min()}-{cols.max()}:",
+        f"{height}×{width}",
     )
-    assert height == width == fields[number - 1]
+    assert height == width == fields[n - 1]
 
 # %% tags=["hide-input"]
 from convlab.figures import inline_picture
@@ -271,42 +313,57 @@ display(HTML(inline_picture(figure, alt)))
 #
 # This network shrinks its feature maps with stride: each convolution only computes every second (or
 # third) position. Many classic networks instead keep stride 1 and follow a convolution with **max
-# pooling**, `nn.MaxPool2d(2)`, which keeps the largest value of each 2×2 block. Both give the same
-# shapes and the same number of parameters (pooling has none), but not the same work:
+# pooling**, `nn.MaxPool2d(2)`, which slides a 2×2 window in steps of 2 and keeps the largest value
+# of each window, so it halves each side and has no weights; the page after next,
+# [Pooling and transposed convolution](../pooling/), shows it step by step. Both give the same
+# shapes and the same number of parameters, but not the same work:
 
 # %%
 batch = torch.rand(64, 1, 28, 28)
-strided = nn.Conv2d(1, 32, kernel_size=3, padding=1, stride=2)
+strided = nn.Conv2d(1, 32, 3, padding=1, stride=2)
 pooled = nn.Sequential(
-    nn.Conv2d(1, 32, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(2)
+    nn.Conv2d(1, 32, 3, padding=1),
+    nn.ReLU(),
+    nn.MaxPool2d(2),
 )
 for name, block, conv in (
     ("stride 2", strided, strided),
     ("stride 1 + max pool", pooled, pooled[0]),
 ):
-    positions = output_size(28, 3, stride=conv.stride[0], padding=1)
-    print(
-        f"{name:<20} output {list(block(batch).shape)}, "
-        f"{sum(p.numel() for p in block.parameters())} parameters, "
-        f"kernel applied at {positions}×{positions} positions"
-    )
+    S = conv.stride[0]
+    side = output_size(28, 3, S, 1)
+    shape = list(block(batch).shape)
+    print(f"{name}:")
+    print(f"  output {shape}")
+    print(f"  {n_params(block)} parameters")
+    print(f"  kernel at {side}×{side} positions")
 
 # %% [markdown]
 # Pooling computes the convolution at all 28 × 28 positions and then throws three quarters away; it
 # also lets a pattern shift by a pixel without changing the output much. Stride skips those positions
 # from the start and lets training decide how to summarise each step, at a quarter of the work.
-#
-# The page after this one, [Pooling and transposed convolution](../pooling/), shows pooling, and the
-# transposed convolution that grows maps instead of shrinking them, step by step.
+# The pooling page also shows the transposed convolution, which grows maps instead of shrinking them.
 #
 # ## Training
 #
 # The recipe is the one from the course's earlier lessons: cross-entropy loss, the Adam optimizer with
-# its default settings, batches of 64 (shuffled), five epochs. First the data, exactly as on the
-# [previous page](../layers/):
+# its default settings, batches of 64 (shuffled), five epochs.
+#
+# - **Cross-entropy loss** scores one image by $-\log p_y$, minus the logarithm of the probability
+#   softmax gives its right digit $y$: near 0 when the model gives the right digit almost all the
+#   probability, large when it gives it little. `nn.CrossEntropyLoss` takes the logits and applies
+#   softmax itself, which is why the model ends with plain logits.
+# - **Adam** is gradient descent that sizes each weight's step by its own history: it keeps running
+#   averages of each weight's gradient, $m$, and of its square, $v$, and moves the weight against the
+#   gradient by $\eta \, m / (v^{1/2} + \epsilon)$: the learning rate $\eta$ (Adam's default `lr`) times
+#   the average gradient divided by its typical size ($\epsilon$, tiny, keeps the division safe). Both
+#   averages are corrected in the first steps, while they are still near their starting value 0.
+#
+# First the data, exactly as on the [previous page](../layers/):
 
 # %%
-quick = os.environ.get("CONVLAB_QUICK") == "1"  # a quick try: see the top of the page
+# CONVLAB_QUICK=1: see the top of the page
+quick = os.environ.get("CONVLAB_QUICK") == "1"
 epochs = 1 if quick else 5
 
 to_tensor = transforms.ToTensor()
@@ -333,7 +390,11 @@ test_loader = DataLoader(test_set, batch_size=64)
 
 # %%
 def train_one_epoch(model, loader, loss_fn, optimizer):
-    """Train on every batch of the loader once; return loss and accuracy, averaged while the model learned."""
+    """Train on every batch once.
+
+    Returns the loss and the accuracy,
+    averaged while the model learned.
+    """
     model.train()
     total_loss, correct, seen = 0.0, 0, 0
     for images, labels in loader:
@@ -342,22 +403,28 @@ def train_one_epoch(model, loader, loss_fn, optimizer):
         loss = loss_fn(logits, labels)
         loss.backward()
         optimizer.step()
-        total_loss += loss.item() * len(labels)
-        correct += (logits.argmax(1) == labels).sum().item()
-        seen += len(labels)
+        n = len(labels)
+        total_loss += loss.item() * n
+        hits = logits.argmax(1) == labels
+        correct += hits.sum().item()
+        seen += n
     return total_loss / seen, correct / seen
 
 
 def evaluate(model, loader, loss_fn):
-    """Return the loss and accuracy of the model on every batch of the loader, without training it."""
+    """Return the loss and the accuracy on
+    every batch, without training."""
     model.eval()
     total_loss, correct, seen = 0.0, 0, 0
     with torch.no_grad():
         for images, labels in loader:
             logits = model(images)
-            total_loss += loss_fn(logits, labels).item() * len(labels)
-            correct += (logits.argmax(1) == labels).sum().item()
-            seen += len(labels)
+            loss = loss_fn(logits, labels)
+            n = len(labels)
+            total_loss += loss.item() * n
+            hits = logits.argmax(1) == labels
+            correct += hits.sum().item()
+            seen += n
     return total_loss / seen, correct / seen
 
 
@@ -388,10 +455,11 @@ if found:
         (e.epoch, e.train_loss, e.train_accuracy, e.val_loss, e.val_accuracy)
         for e in run.metrics().epochs
     ]
-    # No path: the executed page is what readers download, and the build's folders are not theirs.
-    print(
-        f"Loaded a finished run of this recipe ({len(history)} epochs by `convlab train`) instead of training."
-    )
+    # No path: readers download this page,
+    # and the build's folders are not theirs.
+    print("Loaded a finished run of this recipe")
+    print(f"({len(history)} epochs by convlab train)")
+    print("instead of training.")
 else:
     started, history = time.perf_counter(), []
     for epoch in range(1, epochs + 1):
@@ -400,14 +468,13 @@ else:
         )
         val_loss, val_accuracy = evaluate(model, validation_loader, loss_fn)
         history.append((epoch, train_loss, train_accuracy, val_loss, val_accuracy))
-        print(
-            f"epoch {epoch}: train loss {train_loss:.4f}, accuracy {train_accuracy:.4f}; "
-            f"validation loss {val_loss:.4f}, accuracy {val_accuracy:.4f}"
-        )
+        print(f"epoch {epoch}")
+        print(f"train      loss {train_loss:.4f}  accuracy {train_accuracy:.4f}")
+        print(f"validation loss {val_loss:.4f}  accuracy {val_accuracy:.4f}")
     print(f"No run found: trained here in {time.perf_counter() - started:.0f} s.")
 
 test_loss, test_accuracy = evaluate(model, test_loader, loss_fn)
-print(f"test loss {test_loss:.4f}, test accuracy {test_accuracy:.4f}")
+print(f"test loss {test_loss:.4f}, accuracy {test_accuracy:.4f}")
 
 # %% [markdown]
 # ### Results, epoch by epoch
@@ -444,11 +511,11 @@ display(
     )
 )
 if found:
-    print(
-        f"Trained in {metrics.seconds:.0f} s on the {runtime.device.upper()} ({runtime.cpu}, "
-        f"{runtime.threads} thread{'s' if runtime.threads > 1 else ''}, {runtime.dtype}), "
-        f"torch {metrics.torch}, seed {metrics.config.seed}, finished {metrics.finished}."
-    )
+    threads = f"{runtime.threads} thread{'s' if runtime.threads > 1 else ''}"
+    print(f"Trained in {metrics.seconds:.0f} s on the {runtime.device.upper()}")
+    print(f"({runtime.cpu}, {threads}, {runtime.dtype}),")
+    print(f"torch {metrics.torch}, seed {metrics.config.seed},")
+    print(f"finished {metrics.finished}.")
 
 # %% [markdown]
 # What do the training columns measure? Not the model at the end of the epoch: they are averaged over
@@ -472,12 +539,13 @@ display(
 # average taken during the last epoch:
 
 # %%
-seen_in_training = DataLoader(
-    Subset(train_set, range(min(10_000, len(train_set)))), batch_size=1000
-)
-_, after = evaluate(model, seen_in_training, loss_fn)
-print(f"during the last epoch (averaged): {history[-1][2]:.4f}")
-print(f"after training, {len(seen_in_training.dataset):,} training images: {after:.4f}")
+some = range(min(10_000, len(train_set)))
+seen = DataLoader(Subset(train_set, some), batch_size=1000)
+_, after = evaluate(model, seen, loss_fn)
+during = history[-1][2]
+print(f"during the last epoch: {during:.4f}")
+print(f"after training, {len(some):,} images:")
+print(f"  {after:.4f}")
 
 # %% [markdown]
 # The learning curves show the same numbers per epoch. Watch the gap between training and validation:
@@ -486,202 +554,8 @@ print(f"after training, {len(seen_in_training.dataset):,} training images: {afte
 #
 # {{ figure learning_curves }}
 #
-# ### How the site's build trains faster
-#
-# The loop above over `DataLoader`s is the recipe, and on your machine it is all you need. The site's
-# build runs the same two functions through `convlab train` (`convlab/train.py`, with flags such as
-# `--epochs`, `--batch-size` and `--seed`), with four changes meant to make it faster; each is one
-# line:
-#
-# 1. `train_loader = mnist_batches(train_set.data, train_set.targets, 64, shuffle=True, generator=...)`:
-#    MNIST's images are already in memory as bytes; this cuts whole batches out of them and scales
-#    them as `ToTensor()` does, instead of making one PIL image and one tensor per image. The batches
-#    are the very ones the `DataLoader` gives, in the same order.
-# 2. `model = model.to(memory_format=torch.channels_last)`: stores each image's channels side by side
-#    for every pixel, a layout the CPU's convolution code can be faster with.
-# 3. `optimizer = torch.optim.Adam(model.parameters(), fused=True)`: updates all the weights in one
-#    pass instead of one small step per tensor.
-# 4. `trained = BFloat16Forward(model)`: on a CPU that computes **bfloat16** (a 16-bit float with
-#    float32's range and about three significant digits) in hardware, the training forward pass runs
-#    under `torch.autocast` in bfloat16. The weights, the gradients, the loss and every evaluation
-#    stay float32. Unlike the first three, this one changes the arithmetic, so it is measured twice
-#    below: its speed, and its effect on accuracy. (`convlab train --float32` turns it off.)
-#
-# A speed-up is only real if it is measured. Here is what each change did on the machine that built
-# this page, just now: the processor time of a short stretch of work on one CPU thread (which other
-# programs running on the machine disturb least), the best of three tries.
-
-# %% tags=["hide-input"]
-from convlab.train import BFloat16Forward, cpu_has_native_bf16, mnist_batches
-
-
-def best_time(work, tries=3):
-    """Return the shortest processor time of a few runs of work(), in seconds."""
-    times = []
-    for _ in range(tries):
-        started = time.process_time()
-        work()
-        times.append(time.process_time() - started)
-    return min(times)
-
-
-def go_through(loader, count):
-    for _, _ in zip(range(count), loader, strict=False):
-        pass
-
-
-def training_steps(model, optimizer, images, labels, count):
-    for _ in range(count):
-        optimizer.zero_grad()
-        loss_fn(model(images), labels).backward()
-        optimizer.step()
-
-
-def adam_steps(optimizer, count):
-    for _ in range(count):
-        optimizer.step()
-
-
-threads = torch.get_num_threads()
-torch.set_num_threads(1)
-batches, steps = (20, 10) if quick else (100, 40)
-mnist = datasets.MNIST("data", train=True, download=True, transform=to_tensor)
-sample_images, sample_labels = next(iter(DataLoader(mnist, batch_size=64)))
-plain_model = MnistConvNet()
-fast_model = copy.deepcopy(plain_model).to(memory_format=torch.channels_last)
-fast_images = sample_images.contiguous(memory_format=torch.channels_last)
-plain_adam = torch.optim.Adam(plain_model.parameters())
-loop_adam = torch.optim.Adam(fast_model.parameters())
-fused_adam = torch.optim.Adam(fast_model.parameters(), fused=True)
-# One step each first: it gives Adam its state, and the timings leave out the first call's set-up.
-training_steps(plain_model, plain_adam, sample_images, sample_labels, 1)
-training_steps(fast_model, loop_adam, fast_images, sample_labels, 1)
-training_steps(fast_model, fused_adam, fast_images, sample_labels, 1)
-
-comparisons = [
-    (
-        "batches from the bytes in memory",
-        f"{batches} training batches",
-        lambda: go_through(DataLoader(mnist, batch_size=64, shuffle=True), batches),
-        lambda: go_through(
-            mnist_batches(mnist.data, mnist.targets, 64, shuffle=True), batches
-        ),
-    ),
-    (
-        "channels-last layout",
-        f"{steps} training steps",
-        lambda: training_steps(
-            plain_model, plain_adam, sample_images, sample_labels, steps
-        ),
-        lambda: training_steps(
-            fast_model, loop_adam, fast_images, sample_labels, steps
-        ),
-    ),
-    (
-        "fused Adam",
-        f"{steps} Adam updates",
-        lambda: adam_steps(loop_adam, steps),
-        lambda: adam_steps(fused_adam, steps),
-    ),
-]
-if cpu_has_native_bf16():
-    comparisons.append(
-        (
-            "bfloat16 forward pass",
-            f"{steps} training steps",
-            lambda: training_steps(
-                fast_model, fused_adam, fast_images, sample_labels, steps
-            ),
-            lambda: training_steps(
-                BFloat16Forward(fast_model),
-                fused_adam,
-                fast_images,
-                sample_labels,
-                steps,
-            ),
-        )
-    )
-rows, helped, did_not = "", [], []
-for choice, work, before, after in comparisons:
-    slow, fast = best_time(before), best_time(after)
-    ratio = round(slow / fast, 2)
-    (helped if ratio >= 1.1 else did_not).append(choice)
-    rows += (
-        f"<tr><td>{choice}<br><small>{work}</small></td>"
-        f"<td>{ratio:.2f}×</td><td>{slow * 1000:.0f} → {fast * 1000:.0f} ms</td></tr>"
-    )
-torch.set_num_threads(threads)
-display(
-    HTML(
-        '<table id="speed"><tr><th>change, timed on</th><th>faster</th>'
-        f"<th>without → with</th></tr>{rows}</table>"
-    )
-)
-verdict = f"Here, at least 10% faster with: {', '.join(helped) or 'none'}."
-if did_not:
-    verdict += f" Not measurably faster, on one thread: {', '.join(did_not)}."
-if not cpu_has_native_bf16():
-    verdict += (
-        " This CPU does not compute bfloat16 natively, so change 4 is not used here."
-    )
-if found:
-    verdict += (
-        f" The build's run, with all of them, trained in {metrics.seconds:.0f} s for "
-        f"{len(metrics.epochs)} epochs on {runtime.threads} "
-        f"thread{'s' if runtime.threads > 1 else ''} ({runtime.dtype})."
-    )
-display(Markdown(verdict))
-
-# %% [markdown]
-# `python scripts/bench_train.py` in the repository times the whole recipe both ways, side by side.
-#
-# What did bfloat16 cost in accuracy? The only honest way to know is to train the same recipe again
-# without it, from the same seed, and compare. When this page reuses a bfloat16 run, it does that now:
-
-# %%
-from tempfile import TemporaryDirectory
-
-from convlab.run import TrainConfig
-from convlab.train import train
-
-compare = found and run.metrics().runtime.dtype == "bfloat16"
-if compare:
-    with TemporaryDirectory() as folder:
-        float32_run = train(TrainConfig(out=folder, float32=True), log=print)
-else:
-    print("The run above trained in float32 throughout: there is nothing to compare.")
-
-# %% tags=["hide-input"]
-if compare:
-    bf16_run = run.metrics()
-    rows = "".join(
-        f"<tr><td>epoch {ours.epoch}</td><td>{ours.val_accuracy:.4f}</td>"
-        f"<td>{theirs.val_accuracy:.4f}</td></tr>"
-        for ours, theirs in zip(bf16_run.epochs, float32_run.epochs, strict=True)
-    )
-    rows += (
-        f"<tr><td>test accuracy</td><td>{bf16_run.test_accuracy:.4f}</td>"
-        f"<td>{float32_run.test_accuracy:.4f}</td></tr>"
-    )
-    display(
-        HTML(
-            '<table id="bfloat16"><tr><th>validation accuracy</th><th>bfloat16</th>'
-            f"<th>float32</th></tr>{rows}</table>"
-        )
-    )
-    right = [round(m.test_accuracy * len(test_set)) for m in (bf16_run, float32_run)]
-    more = right[0] - right[1]
-    if more == 0:
-        outcome = "exactly as many"
-    else:
-        outcome = f"{abs(more)} image{'s' if abs(more) > 1 else ''} {'more' if more > 0 else 'fewer'}"
-    display(
-        Markdown(
-            f"On the {len(test_set):,} test images, the bfloat16 run got **{right[0]:,}** right and "
-            f"the float32 run **{right[1]:,}**: bfloat16 got {outcome} right, "
-            f"{bf16_run.test_accuracy - float32_run.test_accuracy:+.4f} in accuracy."
-        )
-    )
+# The build trains this recipe with `convlab train`, which runs the same two functions with a few
+# changes that make it faster on a CPU; [How the build trains faster](../../speed/) explains them.
 
 # %% [markdown]
 # ## Watching training in TensorBoard
@@ -698,7 +572,7 @@ if compare:
 # The first writes the logs into `runs/mnist/tensorboard/`, beside the run; the second serves every
 # log it finds under `runs/` at <http://localhost:6006>, which you open in your browser.
 #
-# In your own loop, a `SummaryWriter` does the same, one line per curve:
+# In your own loop, a `SummaryWriter` does the same, one `add_scalar` per curve and epoch:
 #
 # ```python
 # from torch.utils.tensorboard import SummaryWriter
@@ -706,8 +580,11 @@ if compare:
 # writer = SummaryWriter("runs/my-try")
 # for epoch in range(1, 6):
 #     ...  # train and evaluate, as above
-#     writer.add_scalar("loss/train", train_loss, epoch)
-#     writer.add_scalar("loss/validation", val_loss, epoch)
+#     for name, value in (
+#         ("loss/train", train_loss),
+#         ("loss/validation", val_loss),
+#     ):
+#         writer.add_scalar(name, value, epoch)
 # writer.close()
 # ```
 #

@@ -3,8 +3,9 @@
 Both train the lesson's model on MNIST for the same epochs with batch 64 and Adam; the plain one
 reads through torchvision's dataset (PIL image + ToTensor per item) and a DataLoader, with torch's
 default thread count, as a reader's code would; convlab train uses its defaults (one thread; the
-bfloat16 forward pass where the CPU computes bfloat16 natively). Each runs in its own process, so
-peak memory is its own. Prints time, test accuracy, peak memory and the ratio.
+bfloat16 forward pass where the CPU computes bfloat16 natively), and convlab train again with --float32,
+which answers what bfloat16 costs in accuracy. Each runs in its own process, so peak memory is its own.
+Prints time, test accuracy, peak memory and the ratio.
 Target: convlab at least 2x faster at test accuracy >= 0.985.
 
     python scripts/bench_train.py [--data-root data] [--epochs 5]
@@ -67,12 +68,13 @@ CONVLAB = textwrap.dedent(
     from convlab.run import TrainConfig
     from convlab.train import train
 
-    root, epochs, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    root, epochs, out, float32 = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4] == "float32"
     start = time.perf_counter()
-    metrics = train(TrainConfig(epochs=epochs, data_root=root, out=out), log=lambda line: None)
+    config = TrainConfig(epochs=epochs, data_root=root, out=out, float32=float32)
+    metrics = train(config, log=lambda line: None)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": time.perf_counter() - start, "test_accuracy": metrics.test_accuracy,
-                      "peak_mb": peak}))
+                      "peak_mb": peak, "dtype": metrics.runtime.dtype}))
     """
 )
 
@@ -89,14 +91,20 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5, help="epochs for both (default: 5)")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as out:
+    with tempfile.TemporaryDirectory() as out, tempfile.TemporaryDirectory() as float32_out:
         plain = run(PLAIN, args.data_root, str(args.epochs))
-        ours = run(CONVLAB, args.data_root, str(args.epochs), out)
+        ours = run(CONVLAB, args.data_root, str(args.epochs), out, "default")
+        float32 = run(CONVLAB, args.data_root, str(args.epochs), float32_out, "float32")
 
     print(f"MNIST, lesson CNN, {args.epochs} epochs, batch 64, Adam; each in its own process")
-    print(f"{'recipe':<26}{'seconds':>9}{'test acc':>10}{'peak MB':>9}")
-    for name, result in (("plain (ToTensor+DataLoader)", plain), ("convlab train", ours)):
-        print(f"{name:<26}{result['seconds']:>9.1f}{result['test_accuracy']:>10.4f}{result['peak_mb']:>9.0f}")
+    print(f"{'recipe':<30}{'seconds':>9}{'test acc':>10}{'peak MB':>9}")
+    rows = (
+        ("plain (ToTensor+DataLoader)", plain),
+        (f"convlab train ({ours['dtype']})", ours),
+        ("convlab train --float32", float32),
+    )
+    for name, result in rows:
+        print(f"{name:<30}{result['seconds']:>9.1f}{result['test_accuracy']:>10.4f}{result['peak_mb']:>9.0f}")
     ratio = plain["seconds"] / ours["seconds"]
     print(
         f"convlab train is {ratio:.2f}x faster (target >= 2x) at test accuracy {ours['test_accuracy']:.4f} "

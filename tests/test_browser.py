@@ -20,7 +20,7 @@ from convlab.figures import SCHEMES
 ROOT = Path(__file__).resolve().parent.parent
 
 NOTEBOOK_PAGES = ["lesson/convolution/", "lesson/layers/", "lesson/cnn/", "lesson/pooling/"]
-PAGES = ["", *NOTEBOOK_PAGES, "gallery/", "explorer/", "make-your-own/", "about/"]
+PAGES = ["", *NOTEBOOK_PAGES, "gallery/", "explorer/", "make-your-own/", "about/", "speed/"]
 FIGURE_PAGES = ["lesson/layers/", "lesson/cnn/"]
 MATERIAL_SCHEME = {"light": "default", "dark": "slate"}  # convlab's scheme names -> Material's
 MAX_LESSON_BYTES = 1_500_000

@@ -144,6 +144,33 @@ def test_the_numbers_in_prose_are_the_builds(built_site, build_run):
     assert str(128 * feature_sizes()[-1] ** 2) in cnn
 
 
+def _article(path):
+    """Return the text of a page's article (its content, without the navigation around it)."""
+    html = path.read_text()
+    return html[html.index("<article") : html.index("</article>")]
+
+
+def test_the_speed_story_is_an_aside_the_cnn_lesson_links_to_with_no_timing_typed_in(built_site, build_run):
+    cnn = _article(built_site / "lesson/cnn/index.html")
+    assert 'href="../../speed/"' in cnn
+    for plumbing in ("BFloat16Forward", "channels_last", "fused=True", 'id="speed"', 'id="bfloat16"', " ms<"):
+        assert plumbing not in cnn, plumbing
+    speed = _article(built_site / "speed/index.html")
+    for told in ("mnist_batches", "channels_last", "fused=True", "BFloat16Forward", "make bench", "--float32"):
+        assert told in speed, told
+    assert f"test accuracy of {build_run.metrics().test_accuracy:.4f}" in speed
+    prose = re.sub(r"<[^>]+>", "", speed)
+    assert not re.search(r"\d\s*(ms|s|seconds|×)\b", prose), "a timing typed into the speed page"
+    assert "scripts/bench_train.py" in speed and (ROOT / "scripts/bench_train.py").is_file()
+
+
+def test_the_learning_curves_caption_says_what_the_training_curves_measure(built_site):
+    cnn = _parse(built_site / "lesson/cnn/index.html")
+    (curves,) = [figure for figure in cnn.figures if figure["id"] == "figure-learning_curves"]
+    assert "averaged over the epoch's batches while the model learned" in curves["caption"]
+    assert "validation (squares) measured after the epoch" in curves["caption"]
+
+
 def test_the_examples_in_make_your_own_are_true():
     page = (ROOT / "docs/make-your-own.md").read_text()
     python = re.search(r"```python\n(.*?)```", page, re.S).group(1)

@@ -483,6 +483,13 @@ def _terminate(signum, frame):
     raise Terminated
 
 
+def _interrupt(signum, frame):
+    # Ctrl-C in a terminal reaches every process of the build, and make and the step runner pass it on too: the
+    # second one must not break into the cleanup the first one started.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 # The flags that name files or folders: an OSError on one of them is the user's to fix, not a bug.
 PATH_FLAGS = ("out", "run", "root", "data_root")
 
@@ -499,7 +506,7 @@ def _on_a_given_path(error: OSError, args: argparse.Namespace) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = build_parser()
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    previous = signal.signal(signal.SIGTERM, _terminate), signal.signal(signal.SIGINT, _interrupt)
     args = None
     try:
         args = parser.parse_args(argv)
@@ -521,7 +528,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("convlab: terminated; nothing was left half-written", file=sys.stderr)
         return 128 + signal.SIGTERM
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])
     return 0
 
 

@@ -1,5 +1,6 @@
 """The command line, run as a user runs it: a subprocess, its exit status, its output and its files."""
 
+import io
 import json
 import os
 import re
@@ -369,6 +370,26 @@ def test_ctrl_c_or_sigterm_is_one_line_and_leaves_nothing(tmp_path, sent, status
     assert process.returncode == status
     assert stderr == says and stdout == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_second_ctrl_c_while_the_first_is_reported_changes_nothing(tmp_path, monkeypatch):
+    # Ctrl-C in a terminal reaches make, the step runner and convlab alike, and the first two pass it on as well.
+    from convlab import animate, cli
+
+    def interrupted(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)  # the first Ctrl-C, while it draws
+        time.sleep(60)
+
+    class SecondCtrlC(io.StringIO):
+        def write(self, text):
+            os.kill(os.getpid(), signal.SIGINT)  # arrives while the first one's message is written
+            return super().write(text)
+
+    monkeypatch.setattr(animate, "render", interrupted)
+    monkeypatch.setattr(sys, "stderr", SecondCtrlC())
+    assert cli.main(["render", "--out", str(tmp_path / "x.gif")]) == 130
+    assert sys.stderr.getvalue() == "convlab: interrupted; nothing was left half-written\n"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back for the caller
 
 
 def test_ctrl_c_while_the_command_loads_is_one_line(monkeypatch, capsys):

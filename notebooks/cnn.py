@@ -282,7 +282,7 @@ for n, end in enumerate((2, 4, 6), 1):
     assert height == width == fields[n - 1]
 
 # %% tags=["hide-input"]
-from convlab.figures import inline_picture
+from convlab.pictures import inline_picture
 
 figure, axes = plt.subplots(1, 3, figsize=(4.8, 1.9), layout="constrained")
 for number, (axis, mask) in enumerate(zip(axes, reach, strict=True), start=1):
@@ -346,7 +346,7 @@ for name, block, conv in (
 #
 # ## Training
 #
-# The recipe is the one from the course's earlier lessons: cross-entropy loss, the Adam optimizer with
+# The recipe is the one from the course's earlier lessons (not on this site): cross-entropy loss, the Adam optimizer with
 # its default settings, batches of 64 (shuffled), five epochs.
 #
 # - **Cross-entropy loss** scores one image by $-\log p_y$, minus the logarithm of the probability
@@ -535,8 +535,8 @@ display(
 )
 
 # %% [markdown]
-# Measure the training images the way validation is measured, after training, and compare with the
-# average taken during the last epoch:
+# Measure the first images of the training set (as many as the cell prints) the way validation is
+# measured, after training, and compare with the average taken during the last epoch:
 
 # %%
 some = range(min(10_000, len(train_set)))
@@ -560,7 +560,7 @@ print(f"  {after:.4f}")
 # %% [markdown]
 # ## Watching training in TensorBoard
 #
-# The course logged its training to TensorBoard, a page in the browser that draws the curves while
+# The course's earlier lessons logged training to TensorBoard, a page in the browser that draws the curves while
 # the model trains. `convlab train` does it with one flag, and `tensorboard` (`pip install
 # tensorboard`) shows the logs:
 #

@@ -9,9 +9,9 @@
 # %% [markdown]
 # # Convolution, by hand
 #
-# In the previous lesson we turned MNIST's images into tensors. Before we hand those tensors to a
-# convolutional network, we work out what a convolution does, with numbers small enough to check
-# in your head.
+# In the course's previous lesson (not on this site) we turned MNIST's images into tensors. Before
+# we hand those tensors to a convolutional network, we work out what a convolution does, with
+# numbers small enough to check in your head.
 #
 # A **convolution** slides a small matrix, the **kernel**, over a larger one, the **image**. At each
 # position it multiplies the kernel's weights by the image values underneath and adds the products
@@ -48,8 +48,8 @@ print(kernel.round(4))
 # %%
 def convolve(image, kernel, stride=1):
     """Slide `kernel` over `image`, `stride` cells per step; return the weighted sums."""
-    k = kernel.shape[0]
-    size = (image.shape[0] - k) // stride + 1
+    n, k = image.shape[0], kernel.shape[0]
+    size = (n - k) // stride + 1
     out = np.zeros((size, size))
     for i in range(size):
         for j in range(size):

@@ -21,7 +21,7 @@
 #
 # ## MNIST again
 #
-# As in the previous lesson, torchvision loads MNIST and `transforms.ToTensor()` turns each image
+# As in the course's earlier lesson on data (not on this site), torchvision loads MNIST and `transforms.ToTensor()` turns each image
 # into a float tensor with values between 0 and 1. With `download=True` it fetches the four files
 # the first time and finds them in `data/MNIST/raw` afterwards. (This site's build puts them there
 # beforehand, from a package, so it never needs the network.)
@@ -246,7 +246,7 @@ print(list(images[:1].shape), "->", list(edges.shape))
 print(f"values from {edges.min():.2f} to {edges.max():.2f}")
 
 # %% tags=["hide-input"]
-from convlab.figures import inline_picture
+from convlab.pictures import inline_picture
 from IPython.display import HTML, display
 
 limit = edges.abs().max().item()

@@ -110,8 +110,6 @@ print(f"rounded up: {rounded_up}; kept: {kept}; torch: {torch_says}")
 # convolution. **ResNet** (He and colleagues, 2015) is a family of image classifiers whose blocks
 # add their input to their output (a "residual" connection), which lets networks of over a
 # hundred layers train; torchvision builds them, here its 18-layer version:
-#
-# {{ still maxpool_3x3_pad_1 }}
 
 # %%
 # The architecture only: no weights are downloaded.
@@ -120,6 +118,11 @@ first = resnet.maxpool
 print("kernel", first.kernel_size, "stride", first.stride)
 print("padding", first.padding)
 print(first(x)[0, 0].long())
+
+# %% [markdown]
+# The same window, step by step:
+#
+# {{ still maxpool_3x3_pad_1 }}
 
 # %% [markdown]
 # ## Average pooling
@@ -375,7 +378,7 @@ with torch.no_grad():
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
-from convlab.figures import inline_picture
+from convlab.pictures import inline_picture
 from IPython.display import HTML, display
 
 shown = [(name, depth) for name in upsamplers for depth in (1, 3)]

@@ -1,7 +1,5 @@
 """Figures of a short real run: every rendition written, legible, on colour bars, for its scheme, repeatable."""
 
-import base64
-import io
 import json
 import re
 import subprocess
@@ -13,7 +11,6 @@ import numpy as np
 import pytest
 import torch
 from matplotlib.colors import to_rgb
-from PIL import Image
 from terminal import run_in_terminal
 from torch.utils.data import DataLoader, TensorDataset
 
@@ -26,7 +23,6 @@ from convlab.figures import (
     check_text_fits,
     confusion,
     first_training_digit,
-    inline_picture,
     learning_curves,
     make_figures,
     most_common_mistakes,
@@ -261,18 +257,6 @@ def test_a_tie_for_the_most_common_mistake_is_reported_as_a_tie():
 def test_figures_need_a_trained_run(mnist_root, tmp_path):
     with pytest.raises(UsageError, match=r"metrics\.json is missing: run `convlab train"):
         make_figures(tmp_path / "no-run", mnist_root, tmp_path / "out")
-
-
-def test_an_inline_picture_states_the_size_of_its_png_and_escapes_its_alt_text():
-    figure, axis = plt.subplots(figsize=(3, 2))
-    axis.plot([0, 1], [1, 0])
-    tag = inline_picture(figure, 'a line "falling" <left to right>')
-    assert not plt.get_fignums()  # the figure was closed
-    source, alt, width, height = re.fullmatch(
-        r'<img src="data:image/png;base64,([^"]+)" alt="([^"]*)" width="(\d+)" height="(\d+)">', tag
-    ).groups()
-    assert Image.open(io.BytesIO(base64.b64decode(source))).size == (int(width), int(height))
-    assert alt == "a line &quot;falling&quot; &lt;left to right&gt;"
 
 
 def _metrics_of(epochs: int) -> Metrics:

@@ -402,7 +402,8 @@ async function setup(root) {
     element("button", { type: "submit", text: "Show" }),
   ]);
   const mistakes = element("p", { class: "digit-mistakes" }, [
-    `${manifest.mistakes.length} of the ${manifest.numbers.wrong} test digits the model gets wrong: `,
+    `${manifest.mistakes.length} of the ${manifest.numbers.wrong} test digits this page's int8 weights get wrong ` +
+      "(the float32 network of the lesson pages misreads a few others; the table below compares them): ",
     ...manifest.mistakes.map((m) =>
       element("button", {
         type: "button",

@@ -222,7 +222,7 @@ for mode in ["constant", "reflect", "replicate", "circular"]:
     print(F.pad(tiny, (1, 1, 1, 1), mode=mode)[0, 0].int().numpy())
 
 # %% [markdown]
-# A layer takes the same choice as `nn.Conv2d(..., padding_mode=...)`, where the zero fill is called
+# A layer takes the same choice as its `padding_mode` argument, where the zero fill is called
 # `zeros`. It pads, then slides the kernel, exactly as `F.pad` followed by `F.conv2d`. On our 6×6
 # image with the averaging kernel, zeros pull the border cells towards 0, while the other modes
 # average real image values; compare the top-left output cell:

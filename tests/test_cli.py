@@ -548,11 +548,14 @@ def test_a_full_disk_is_one_line_naming_the_path_and_keeps_what_was_there(
         (["gifs", "--out", "blocker"], "cannot write into blocker: blocker is a file, not a folder"),
         (["figures", "--run", "{run}", "--data-root", "{data}", "--out", "blocker"], "blocker is a file, not a folder"),
         (
-            ["figures", "--run", "blocker"],
+            ["figures", "--run", "blocker", "--out", "figures"],
             "blocker is a file, not a run's folder: name the folder",
         ),
         (["webmodel", "--run", "blocker", "--out", "model"], "blocker is a file, not a run's folder"),
-        (["figures", "--run", "{run}", "--data-root", "blocker"], "blocker is a file, not a folder: name the folder"),
+        (
+            ["figures", "--run", "{run}", "--data-root", "blocker", "--out", "figures"],
+            "blocker is a file, not a folder: name the folder",
+        ),
         (["render", "--out", "blocker/x.gif"], "blocker is a file, not a folder: choose another --out"),
     ],
 )

@@ -967,6 +967,123 @@ def test_on_a_phone_the_steps_window_its_output_cell_and_its_sum_share_one_scree
     page.context.close()
 
 
+# A padded 8×8 input and a zero-inserted 11×11 one: too big to print side by side at 390 px, small enough to print.
+PRINTABLE_ON_A_PHONE = [{"padding": "same"}, {"op": "transposed", "size": "4", "stride": "2", "view": "direct"}]
+
+
+def drawn_texts(page, selector):
+    """Return the text and font size (px) of each element matching selector, "" for one not drawn."""
+    return page.eval_on_selector_all(
+        selector,
+        """nodes => nodes.map(n => [n.getClientRects().length && getComputedStyle(n).display !== 'none'
+            ? n.textContent : '', parseFloat(getComputedStyle(n).fontSize)])""",
+    )
+
+
+@pytest.mark.parametrize("settings", PRINTABLE_ON_A_PHONE, ids=["padding-same", "transposed-direct"])
+def test_on_a_phone_a_padded_or_zero_inserted_grid_up_to_11_by_11_prints_the_windows_values(
+    browser, site_server, settings
+):
+    page = new_page(browser, site_server[0], viewport={"width": 390, "height": 844})
+    open_explorer(page, **settings)
+    total = int(page.eval_on_selector("input[aria-label=Step]", "n => n.max"))
+    for step in (0, total // 2, total - 1):
+        go_to_step(page, step)
+        window = drawn_texts(page, "[data-testid=input-grid] .cell[data-state=read] .value")
+        current = drawn_texts(page, "[data-testid=output-grid] .cell[data-state=current] .value")
+        assert len(window) == 9 and len(current) == 1, step
+        assert all(text.strip() and size >= 11 for text, size in window + current), (step, window, current)
+        top = min(r["top"] for r in rectangles(page, STEP_PARTS))
+        page.evaluate("top => scrollBy(0, top)", top - 8)
+        in_view = rectangles(page, STEP_PARTS)
+        assert all(r["top"] >= 0 and r["bottom"] <= 844 and r["left"] >= 0 and r["right"] <= 390 for r in in_view), (
+            step,
+            in_view,
+        )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert not page.get_by_test_id("values-note").is_visible()
+    assert page.errors == []
+    page.context.close()
+
+
+def sum_lines(page):
+    """Return the lines the step's sum and the size formula are drawn in, read left to right, without tap numbers."""
+    return page.evaluate(
+        """() => {
+            const lines = [];
+            for (const box of document.querySelectorAll('[data-testid=step-arithmetic], .explorer-formula')) {
+                const chars = [];
+                const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+                while (walker.nextNode()) {
+                    const node = walker.currentNode;
+                    if (node.parentElement.closest('.mark')) continue;
+                    for (let i = 0; i < node.length; i++) {
+                        const range = document.createRange();
+                        range.setStart(node, i);
+                        range.setEnd(node, i + 1);
+                        const r = range.getBoundingClientRect();
+                        const char = node.data[i];
+                        if (r.width > 0 && char.trim()) chars.push([r.top + r.height / 2, r.left, char]);
+                    }
+                }
+                chars.sort((a, b) => a[0] - b[0]);
+                const rows = [];
+                for (const c of chars) {
+                    const row = rows.at(-1);
+                    if (row && c[0] - row[0][0] < 8) row.push(c);
+                    else rows.push([c]);
+                }
+                lines.push(...rows.map(row => row.sort((a, b) => a[1] - b[1]).map(c => c[2]).join('')));
+            }
+            return lines;
+        }"""
+    )
+
+
+def marks_touching_values(page):
+    """Return the terms of the step's sum whose tap number's box touches the value beside it (under a 2 px gap)."""
+    return page.eval_on_selector_all(
+        "[data-testid=step-arithmetic] .term",
+        """terms => terms.filter(term => {
+            const mark = term.querySelector('.mark');
+            const range = document.createRange();
+            range.setStartAfter(mark);
+            range.setEndAfter(term.lastChild);
+            const m = mark.getBoundingClientRect(), v = range.getBoundingClientRect();
+            return !(mark.nextSibling && m.right + 2 <= v.left);
+        }).map(term => term.textContent)""",
+    )
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_sums_tap_numbers_stand_apart_from_its_values_and_its_lines_break_only_between_terms(
+    browser, site_server, width
+):
+    page = new_page(browser, site_server[0], viewport={"width": width, "height": 844})
+    for settings in [
+        {},
+        *PRINTABLE_ON_A_PHONE,
+        {"size": "16", "kernel": "5"},
+        {"weights": "-1,2;3,-4", "kernel": "2"},
+        {"op": "maxpool", "size": "9", "kernel": "3", "stride": "2", "padding": "1", "ceil_mode": "1"},
+        {"op": "avgpool", "size": "7", "kernel": "3", "stride": "2", "padding": "1", "ceil_mode": "1"},
+        {"in_channels": "2", "out_channels": "2", "bias": "1.5", "size": "5"},
+    ]:
+        open_explorer(page, **settings)
+        for step in (0, 3):
+            go_to_step(page, step)
+            assert page.locator("[data-testid=step-arithmetic] .term").count() > 0, settings
+            assert marks_touching_values(page) == [], (settings, step)
+            marks = drawn_texts(page, "[data-testid=step-arithmetic] .mark")
+            assert all(text and size >= 11 for text, size in marks), (settings, marks)
+            lines = sum_lines(page)
+            assert len(lines) >= 2, (settings, lines)
+            starts = [line for line in lines if re.match(r"\)|\d*[⌋⌉]|=", line)]
+            assert starts == [], (settings, step, lines)
+    assert page.errors == []
+    page.context.close()
+
+
 def small_texts(page):
     """Return every text the explorer draws (visible, with a text of its own) whose font is under 11 px."""
     return page.eval_on_selector_all(
@@ -998,6 +1115,12 @@ def test_no_text_in_the_explorer_is_drawn_under_11_px_and_a_value_left_out_is_sh
         for step in (0, 3):
             go_to_step(page, step)
             assert small_texts(page) == [], (settings, step)
+    # The kernel, read at every step, prints its weights and tap numbers above the floor.
+    for settings in [{}, {"size": "16"}, {"padding": "same"}, {"weights": "-1.5,2;3,-4", "kernel": "2"}]:
+        open_explorer(page, **settings)
+        kernel = drawn_texts(page, "[data-testid=kernel-grid] .cell .value, [data-testid=kernel-grid] .cell .mark")
+        assert len(kernel) == 2 * page.locator("[data-testid=kernel-cell]").count() > 0, settings
+        assert all(text and size >= 12 for text, size in kernel), (settings, kernel)
     open_explorer(page, size="16", input=";".join([",".join(["-123.45"] * 16)] * 16))
     assert page.eval_on_selector("[data-testid=input-grid]", "g => g.dataset.values") == "hidden"
     assert page.get_by_test_id("values-note").is_visible()

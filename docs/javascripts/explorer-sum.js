@@ -4,7 +4,7 @@ import { formatValue } from "./conv.js";
 import { linkModel, meanDivisor } from "./explorer-state.js";
 import { element } from "./explorer-view.js";
 
-const mark = (k) => element("sup", { class: "mark", "aria-hidden": "true", text: String(k + 1) });
+const mark = (k) => element("span", { class: "mark", "aria-hidden": "true", text: String(k + 1) });
 const signed = (x) => (x < 0 ? `(${formatValue(x)})` : formatValue(x));
 
 function where(model, [r, c], canvas) {
@@ -22,21 +22,27 @@ function valueNode(term, op) {
 }
 
 /**
- * Return the terms of a sum as a table in the kernel's shape. `join` writes what goes between terms n - 1 and n:
- * at the start of a row for "+" and "−", at the end of the row before for a comma.
+ * Return the terms of a sum, one line per row of the kernel, between `open` and `close` ("(" and ") / 9 = 4"). Each
+ * term is kept whole with its sign, tap number and value, `open` with the first and `close` with the last, so a line
+ * that has to wrap breaks only between terms. `join` writes what goes between terms n - 1 and n: a "+" or "−" starts
+ * term n, a comma ends term n - 1.
  */
-function rows(terms, width, termNode, join) {
+function rows(terms, width, termNode, join, open = "", close = "") {
   const table = element("span", { class: "sum-rows" });
-  table.style.setProperty("--width", Math.min(width, terms.length));
+  let row = null;
   let last = null;
   terms.forEach((term, n) => {
     const between = n > 0 ? join(term, n) : "";
-    const trailing = between.trim() === "," && n % width === 0;
-    if (trailing) last.append(",");
-    table.append(element("span", { class: "sum-op", text: trailing ? " " : between }));
-    last = element("span", { class: "term" }, [mark(term.k), ...termNode(term)]);
-    table.append(last);
+    if (between.trim() === ",") last.append(",");
+    if (n % width === 0) {
+      row = element("span", { class: "sum-row" });
+      table.append(n > 0 ? " " : "", row);
+    } else row.append(" ");
+    const sign = between.trim() === "," ? "" : between.trimStart();
+    last = element("span", { class: "term" }, [n === 0 ? open : sign, mark(term.k), ...termNode(term)]);
+    row.append(last);
   });
+  last.append(close);
   return table;
 }
 
@@ -64,22 +70,27 @@ function gatherSum(model, focus, label = null) {
       if (focus.sum.winner === term.k) node.classList.add("term-winner");
       return [node];
     };
-    return [head, "max(", rows(terms, width, winnerNode, () => ", "), `) ${result}`];
+    return [head, rows(terms, width, winnerNode, () => ", ", "max(", `) ${result}`)];
   }
   const divisor = g.op === "avgpool" ? focus.sum.divisor : meanDivisor(weights);
   if (divisor) {
-    const plain = rows(
-      terms,
-      width,
-      (term) => [valueNode(term, g.op)],
-      () => " + ",
-    );
     const counted = g.op === "avgpool" && terms.some((t) => t.kind === "beyond") ? ` (${divisor} cells counted)` : "";
-    return [head, "(", plain, `) / ${divisor}${counted} ${result}`];
+    const close = `) / ${divisor}${counted} ${result}`;
+    return [
+      head,
+      rows(
+        terms,
+        width,
+        (term) => [valueNode(term, g.op)],
+        () => " + ",
+        "(",
+        close,
+      ),
+    ];
   }
   const first = (term) => (term.w < 0 ? ["−", ...product(term)] : product(term));
-  const list = rows(terms, width, (term) => (term === terms[0] ? first(term) : product(term)), plusOrMinus);
-  return [head, list, ` ${result}`];
+  const node = (term) => (term === terms[0] ? first(term) : product(term));
+  return [head, rows(terms, width, node, plusOrMinus, "", ` ${result}`)];
 }
 
 function scatterSum(model, focus, label = null) {
@@ -142,11 +153,13 @@ function channelParts(model, focus) {
   const inside = i >= 0 && j >= 0 && i < model.g.output[0] && j < model.g.output[1];
   const head = inside ? `output[${channel}, ${i}, ${j}]` : `cropped cell [${channel}, ${at[0]}, ${at[1]}]`;
   const sums = focus.parts.map(({ focus: f }) => signed(f.sum.value));
-  const terms = [...sums, ...(model.ch.bias ? [`bias ${signed(bias)}`] : [])].join(" + ");
-  return [
-    ...parts,
-    element("div", { class: "sum-total", "data-testid": "step-total" }, [`${head} = ${terms} = ${formatValue(value)}`]),
-  ];
+  const terms = [...sums, ...(model.ch.bias ? [`bias ${signed(bias)}`] : [])];
+  // Each piece kept whole on a line: the line breaks only before a "+".
+  const pieces = terms.map(
+    (term, n) => `${n ? "+ " : `${head} = `}${term}${n === terms.length - 1 ? ` = ${formatValue(value)}` : ""}`,
+  );
+  const total = pieces.flatMap((piece, n) => [n ? " " : "", element("span", { class: "sum-piece", text: piece })]);
+  return [...parts, element("div", { class: "sum-total", "data-testid": "step-total" }, total)];
 }
 
 /** Show the arithmetic of a focus, or the summary when every step is done (focus null). */

@@ -557,8 +557,15 @@ export function drawModel(view, model) {
   view.stage.style.setProperty("--total-cols", inputs[0].cols + kernels.cols + outputs[0].cols);
   view.stage.style.setProperty("--io-cols", inputs[0].cols + outputs[0].cols);
   view.stage.style.setProperty("--kernel-cols", kernels.cols);
+  view.stage.style.setProperty("--input-cols", inputs[0].cols);
+  view.stage.style.setProperty("--output-cols", outputs[0].cols);
+  view.stage.style.setProperty(
+    "--split-rows",
+    g.canvas.input.size[0] + Math.max(kernels.rows.length * g.kernel[0], g.canvas.output.size[0]),
+  );
   const kernelEm = Number(kernels.grids[0].box.style.getPropertyValue("--text-em"));
-  view.stage.style.setProperty("--kernel-least", `${Math.ceil(Math.max(kernelEm * LEAST_TEXT + 5, BOTH_TEXTS))}px`);
+  const kernelLeast = Math.max(kernelEm * KERNEL_TEXT + 5, KERNEL_TEXT + KERNEL_MARK + 4);
+  view.stage.style.setProperty("--kernel-least", `${Math.ceil(kernelLeast)}px`);
   view.stage.style.setProperty(
     "--rows",
     Math.max(
@@ -573,14 +580,38 @@ export function drawModel(view, model) {
   drawLegend(view, model);
   const layer = model.direct?.g ?? g; // the direct view's convolution computes this transposed convolution
   const [height, width] = [formula(layer, 0), formula(layer, 1)];
-  view.formula.textContent = height === width ? `H_out = W_out = ${height}` : `H_out = ${height}\nW_out = ${width}`;
+  const lines =
+    height === width
+      ? [["H_out = W_out =", height]]
+      : [
+          ["H_out =", height],
+          ["W_out =", width],
+        ];
+  view.formula.replaceChildren(...lines.flatMap(([name, text], n) => [n ? "\n" : "", ...formulaLine(name, text)]));
   view.torch.textContent = pytorchLine(layer, ch);
   view.shape.textContent = shapeLine(layer, ch);
 }
 
-// The smallest text drawn (px), and the smallest cell that holds a tap number above a value, both that size.
+// The smallest text drawn (px), and the smallest cell that holds a tap number above a value, both that size. The
+// kernel, a few cells the learner reads at every step, draws its weights and tap numbers larger.
 const LEAST_TEXT = 11;
 const BOTH_TEXTS = 2 * LEAST_TEXT + 4;
+const KERNEL_TEXT = 13;
+const KERNEL_MARK = 12;
+
+/**
+ * Return one line of the size formula: its name, then the computation, each kept whole on a line (the line breaks
+ * after "=" or before a note such as ", then 4: ...", never inside the computation).
+ */
+function formulaLine(name, text) {
+  const [computation, ...note] = text.split(/(?=, then )/);
+  return [
+    element("span", { class: "formula-part", text: name }),
+    " ",
+    element("span", { class: "formula-part", text: computation }),
+    ...note,
+  ];
+}
 
 /**
  * Hide what a grid's cells are too small to print at LEAST_TEXT px: the tap numbers first, then the values (the

@@ -342,21 +342,30 @@ function wireGrids(ex) {
 }
 
 /**
- * Lay the grids out: side by side with one channel or where there is room, filling the first screen (sized from the
- * stage's distance to the top of the page); then leave out the text their cells are too small for.
+ * Lay the grids out: side by side with one channel or where there is room (on a phone, one channel's input above its
+ * kernel and output where only that shows every value), filling the first screen (sized from the stage's distance
+ * to the top of the page); then leave out the text their cells are too small for.
  */
 function measure(ex) {
   const { stage, work } = ex.view;
   const rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
   const single = ex.model.ch.inChannels === 1 && ex.model.ch.outChannels === 1;
-  stage.dataset.layout = single || work.clientWidth >= 40 * rem ? "across" : "stacked";
+  const phone = work.clientWidth < 40 * rem;
   const several = ex.model.links.length > 1 || ex.model.ch.bias;
   work.style.setProperty("--sum-lines", String(ex.model.g.kernel[0] + (several ? 3 : 1)));
-  // Twice: the notes fitText shows above the grids move them down, and the grids are sized from where they start.
-  for (let pass = 0; pass < 2; pass++) {
-    work.style.setProperty("--stage-top", `${Math.round(stage.getBoundingClientRect().top + scrollY)}px`);
-    fitText(ex.view);
-  }
+  const fit = (layout) => {
+    stage.dataset.layout = layout;
+    // Twice: the notes fitText shows above the grids move them down, and the grids are sized from where they start.
+    for (let pass = 0; pass < 2; pass++) {
+      work.style.setProperty("--stage-top", `${Math.round(stage.getBoundingClientRect().top + scrollY)}px`);
+      fitText(ex.view);
+    }
+    return ex.view.valuesNote.hidden;
+  };
+  // One channel on a phone: side by side, unless that leaves values out and the input above the kernel and output
+  // shows them all; a grid too big for either (16×16) stays side by side, an overview whose sum lists the values.
+  if (!single && phone) fit("stacked");
+  else if (!fit("across") && phone && !fit("split")) fit("across");
 }
 
 // ---- the page ----------------------------------------------------------------------------------------------------

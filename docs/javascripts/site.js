@@ -16,6 +16,10 @@ document$.subscribe(({ body }) => {
   document.fonts.ready.then(() => fitToScreen(body));
 });
 
+// Stylesheets and images that arrive late (the notebooks' stylesheet among them) change what scrolls: measure
+// again once everything is in.
+window.addEventListener("load", () => fitToScreen(document.body));
+
 let resizing;
 window.addEventListener("resize", () => {
   clearTimeout(resizing);

@@ -121,6 +121,10 @@ def _copy_project(target: Path) -> None:
         shutil.copytree(ROOT / folder, target / folder, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
     for folder in (".venv", "data"):
         (target / folder).symlink_to(ROOT / folder)
+    # The linked .venv is this project's: make must never install the copy into it (an editable install would
+    # then point every test at the copy's code).
+    for name in ("requirements.txt", "pyproject.toml"):
+        os.utime(target / name, (0, 0))
 
 
 def _fetch(url: str) -> str:

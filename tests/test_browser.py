@@ -15,7 +15,7 @@ from buildstep import MAIN_PAGE, page_resources, page_weight
 from matplotlib.colors import to_rgb
 from screenshots import VIEWPORTS
 
-from convlab.figures import SCHEMES
+from convlab.figure_svg import SCHEMES
 
 ROOT = Path(__file__).resolve().parent.parent
 

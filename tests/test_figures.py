@@ -6,30 +6,26 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
 from matplotlib.colors import to_rgb
 from terminal import run_in_terminal
-from torch.utils.data import DataLoader, TensorDataset
 
 from convlab.catalogue import FIGURE_NAMES, FIGURES
 from convlab.data import load_split, split_indices
 from convlab.errors import UsageError
+from convlab.figure_svg import SCHEMES
 from convlab.figures import (
     DEMO_SEED,
-    SCHEMES,
-    check_text_fits,
     confusion,
-    first_training_digit,
     learning_curves,
     make_figures,
     most_common_mistakes,
     most_common_mistakes_text,
     relu_note,
-    smallest_text_px,
 )
+from convlab.first_batch import first_training_digit
 from convlab.run import EpochResult, Metrics, RunFolder, Runtime, TrainConfig
 from convlab.train import train
 
@@ -121,14 +117,6 @@ def test_text_px_is_the_smallest_text_the_file_draws_and_at_least_12_px(figures)
         assert rendition["text_px"] >= 12, rendition["file"]
 
 
-def test_smallest_text_px_reads_both_ways_matplotlib_writes_a_font_size():
-    # 3.10 and later write font-size; 3.8 and 3.9 (which pyproject.toml allows) write the font shorthand.
-    head = '<svg width="300pt" height="100pt" viewBox="0 0 300 100">'
-    modern = head + '<text style="font-size: 10px; font-family: sans">a</text><text style="font-size: 12px">b</text>'
-    older = head + '<text style="font: 400 10px \'DejaVu Sans\'">a</text><text style="font: 12px sans">b</text>'
-    assert smallest_text_px(modern) == smallest_text_px(older) == round(10 * 4 / 3, 2)
-
-
 def test_colour_that_stands_for_a_value_has_a_colour_bar(figures):
     out, manifest = figures
     for name, rendition in _renditions(manifest):
@@ -158,27 +146,16 @@ def test_each_scheme_has_a_transparent_background_and_text_that_reads_on_its_pag
             assert _contrast(fill, page) >= 4.5, f"{rendition['file']}: {fill} on {page}"
 
 
-def _first_digit_of_the_layers_page(mnist_root):
-    """Return the first image (float, as ToTensor makes it) and label of the layers page's first training batch:
-    a plain DataLoader, batches of 64 shuffled by a generator seeded with 0."""
-    images, labels = load_split(mnist_root, train=True)
-    dataset = TensorDataset(images.float() / 255, labels)
-    loader = DataLoader(dataset, batch_size=64, shuffle=True, generator=torch.Generator().manual_seed(0))
-    batch, batch_labels = next(iter(loader))
-    return batch[0], int(batch_labels[0])
-
-
 def test_the_relu_demo_shows_the_digit_the_layers_page_prints_first(figures, mnist_root):
     _, manifest = figures
-    image, label = _first_digit_of_the_layers_page(mnist_root)
-    digit, digit_label = first_training_digit(mnist_root)
-    assert torch.equal(digit.float() / 255, image) and digit_label == label
+    _, label = first_training_digit(mnist_root)  # the layers page's first digit (test_first_batch)
     assert manifest["conv_relu_demo"]["alt"].startswith(f"A handwritten {label} passed")
 
 
 def test_a_map_that_relu_left_blank_says_why(figures, mnist_root):
     out, manifest = figures
-    image, _ = _first_digit_of_the_layers_page(mnist_root)
+    digit, _ = first_training_digit(mnist_root)
+    image = digit.float() / 255
     torch.manual_seed(DEMO_SEED)
     conv = torch.nn.Conv2d(1, 3, kernel_size=3, padding=1)
     with torch.no_grad():
@@ -192,22 +169,6 @@ def test_a_map_that_relu_left_blank_says_why(figures, mnist_root):
         assert notes == len(dead), rendition["file"]
     assert relu_note(torch.tensor([[-1.0, 0.0]])).startswith("all 2")
     assert relu_note(torch.tensor([[-1.0, 0.5]])) == ""
-
-
-def test_a_text_that_leaves_the_figure_or_covers_another_is_refused():
-    fig = plt.figure(figsize=(3, 1), dpi=72)
-    fig.text(0.05, 0.5, "stride")
-    fig.text(0.5, 0.5, "padding")
-    check_text_fits(fig, "apart")
-    fig.text(0.1, 0.5, "dilation")
-    with pytest.raises(ValueError, match="overlapping: the texts 'stride' and 'dilation' overlap"):
-        check_text_fits(fig, "overlapping")
-    plt.close(fig)
-    fig = plt.figure(figsize=(3, 1), dpi=72)
-    fig.text(0.9, 0.5, "kernel")
-    with pytest.raises(ValueError, match="cut: the text 'kernel' leaves the figure"):
-        check_text_fits(fig, "cut")
-    plt.close(fig)
 
 
 def test_figures_are_the_same_bytes_every_time(figures, run, mnist_root, tmp_path):

@@ -29,7 +29,7 @@ NO_DATES = {"Date": None, "Creator": None}
 
 
 @dataclass(frozen=True)
-class Layout:
+class FigureSize:
     """A rendition's width in CSS px, its smallest font size in points (9 pt is 12 CSS px), and its shape."""
 
     width_px: int
@@ -39,7 +39,7 @@ class Layout:
 
 # Wide: a laptop's text column is 670 to 940 px, so 680 px never shrinks by more than 2%, and 10 pt
 # (13.3 px) stays above 12 px. Narrow: shown at its natural width on a 390 px phone (a 358 px column).
-LAYOUTS = {"wide": Layout(680, 10, wide=True), "narrow": Layout(340, 9, wide=False)}
+FIGURE_SIZES = {"wide": FigureSize(680, 10, wide=True), "narrow": FigureSize(340, 9, wide=False)}
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,11 @@ SCHEMES = {
 
 
 @dataclass(frozen=True)
-class Rendition:
+class FigureFile:
     """One written file of a figure: its layout and scheme, natural size in CSS px and smallest text in px."""
 
     file: str
-    layout: str
+    layout: str  # "wide" or "narrow", the FIGURE_SIZES key
     scheme: str
     width: int
     height: int
@@ -83,7 +83,7 @@ class Figure:
     name: str
     alt: str
     caption: str
-    renditions: tuple[Rendition, ...]
+    renditions: tuple[FigureFile, ...]
 
     def to_json(self) -> dict:
         """Return the figure's entry in figures.json."""
@@ -94,23 +94,23 @@ class Figure:
         }
 
 
-Draw = Callable[[Layout, Scheme], plt.Figure]
+Draw = Callable[[FigureSize, Scheme], plt.Figure]
 
 
-def _style(layout: Layout, scheme: Scheme) -> dict:
-    size = layout.font_pt
+def _style(size: FigureSize, scheme: Scheme) -> dict:
+    points = size.font_pt
     return {
         "figure.facecolor": "none",
         "axes.facecolor": "none",
         "savefig.facecolor": "none",
         "savefig.transparent": True,
-        "font.size": size,
-        "axes.titlesize": size,
-        "axes.labelsize": size,
-        "xtick.labelsize": size,
-        "ytick.labelsize": size,
-        "legend.fontsize": size,
-        "figure.titlesize": size + 1,
+        "font.size": points,
+        "axes.titlesize": points,
+        "axes.labelsize": points,
+        "xtick.labelsize": points,
+        "ytick.labelsize": points,
+        "legend.fontsize": points,
+        "figure.titlesize": points + 1,
         "text.color": scheme.text,
         "axes.labelcolor": scheme.text,
         "axes.edgecolor": scheme.frame,
@@ -123,11 +123,11 @@ def _style(layout: Layout, scheme: Scheme) -> dict:
     }
 
 
-def new_figure(layout: Layout, height_px: float) -> plt.Figure:
-    """Return an empty figure exactly ``layout.width_px`` CSS px wide and ``height_px`` tall."""
+def new_figure(size: FigureSize, height_px: float) -> plt.Figure:
+    """Return an empty figure exactly ``size.width_px`` CSS px wide and ``height_px`` tall."""
     inches = 1 / (72 * PX_PER_PT)
-    size = (layout.width_px * inches, round(height_px) * inches)
-    return plt.figure(figsize=size, dpi=72, layout="constrained")  # 72 dpi: laid out as the SVG is drawn
+    figsize = (size.width_px * inches, round(height_px) * inches)
+    return plt.figure(figsize=figsize, dpi=72, layout="constrained")  # 72 dpi: laid out as the SVG is drawn
 
 
 def _drawn_texts(fig: plt.Figure) -> list[Text]:
@@ -182,15 +182,15 @@ def _number_clip_paths(svg: str) -> str:
     return re.sub(r'(?<=id=")p[0-9a-f]+(?=")|(?<=url\(#)p[0-9a-f]+(?=\))', lambda m: names[m.group(0)], svg)
 
 
-def write_renditions(out: Path, name: str, draw: Draw) -> tuple[Rendition, ...]:
+def write_renditions(out: Path, name: str, draw: Draw) -> tuple[FigureFile, ...]:
     """Draw every rendition of one figure and write each as an SVG into ``out`` (make_figures' staging folder);
     return what was written."""
     renditions = []
     for layout_name in FIGURE_LAYOUTS:
         for scheme_name in FIGURE_SCHEMES:
-            layout, scheme = LAYOUTS[layout_name], SCHEMES[scheme_name]
-            with plt.rc_context(_style(layout, scheme)):
-                fig = draw(layout, scheme)
+            size, scheme = FIGURE_SIZES[layout_name], SCHEMES[scheme_name]
+            with plt.rc_context(_style(size, scheme)):
+                fig = draw(size, scheme)
                 fig.draw_without_rendering()
                 check_text_fits(fig, f"{name} ({layout_name}, {scheme_name})")
                 buffer = io.StringIO()
@@ -200,5 +200,5 @@ def write_renditions(out: Path, name: str, draw: Draw) -> tuple[Rendition, ...]:
             svg = _number_clip_paths(buffer.getvalue())
             file = figure_file(name, layout_name, scheme_name)
             (out / file).write_text(svg, encoding="utf-8")
-            renditions.append(Rendition(file, layout_name, scheme_name, layout.width_px, height, smallest_text_px(svg)))
+            renditions.append(FigureFile(file, layout_name, scheme_name, size.width_px, height, smallest_text_px(svg)))
     return tuple(renditions)

@@ -21,8 +21,8 @@ from tqdm import tqdm
 from convlab.catalogue import EXPLORER_DATA, FIGURE_INDEX
 from convlab.data import check_mnist, load_split, split_indices
 from convlab.explorer_data import explorer_data
-from convlab.figure_panels import Panel, Scale, Section, colour_bar, ramp, sections_figure
-from convlab.figure_svg import Figure, Layout, Scheme, new_figure, write_renditions
+from convlab.figure_grids import Scale, Section, Tile, colour_bar, ramp, sections_figure
+from convlab.figure_svg import Figure, FigureSize, Scheme, new_figure, write_renditions
 from convlab.files import staged_folder
 from convlab.first_batch import first_training_digit
 from convlab.model import MnistConvNet, feature_sizes
@@ -38,9 +38,9 @@ def learning_curves(metrics: Metrics, out: Path) -> Figure:
     """Plot train and validation loss and accuracy per epoch."""
     epochs = [result.epoch for result in metrics.epochs]
 
-    def draw(layout: Layout, scheme: Scheme) -> plt.Figure:
-        fig = new_figure(layout, 300 if layout.wide else 520)
-        axes = fig.subplots(1, 2) if layout.wide else fig.subplots(2, 1)
+    def draw(size: FigureSize, scheme: Scheme) -> plt.Figure:
+        fig = new_figure(size, 300 if size.wide else 520)
+        axes = fig.subplots(1, 2) if size.wide else fig.subplots(2, 1)
         for ax, name in zip(axes, ("loss", "accuracy"), strict=True):
             for split, key, colour, marker in (
                 ("train", "train", scheme.train, "o"),
@@ -51,7 +51,7 @@ def learning_curves(metrics: Metrics, out: Path) -> Figure:
             ax.set_xlabel("epoch")
             ax.set_title(name)
             # Whole epochs only, as many as fit (one per epoch would overlap from about 20 epochs on).
-            ax.xaxis.set_major_locator(MaxNLocator(nbins=6 if layout.wide else 5, integer=True, min_n_ticks=1))
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=6 if size.wide else 5, integer=True, min_n_ticks=1))
             ax.grid(alpha=0.5)
         fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncols=2, frameon=False)
         return fig
@@ -72,10 +72,10 @@ def first_layer_filters(model: MnistConvNet, out: Path) -> Figure:
     """Show the 32 learned 3x3 filters of the first conv layer, all on one colour scale."""
     weights = model.features[0].weight.detach()[:, 0].numpy()  # (32, 3, 3)
     scale = Scale.symmetric("weight", weights)
-    section = Section("", tuple(Panel(w, str(k)) for k, w in enumerate(weights)), scale)
+    section = Section("", tuple(Tile(w, str(k)) for k, w in enumerate(weights)), scale)
 
-    def draw(layout: Layout, scheme: Scheme) -> plt.Figure:
-        return sections_figure([section], 8 if layout.wide else 6, layout, scheme)
+    def draw(size: FigureSize, scheme: Scheme) -> plt.Figure:
+        return sections_figure([section], 8 if size.wide else 6, size, scheme)
 
     low, high = float(weights.min()), float(weights.max())
     return Figure(
@@ -97,7 +97,7 @@ def relu_note(before: torch.Tensor) -> str:
 def feature_maps(model: MnistConvNet, image: torch.Tensor, label: int, out: Path, per_layer: int = 8) -> Figure:
     """Show one test digit and the first channels after each conv + ReLU block, each block on its own scale."""
     x = image[None, None].float() / 255  # (1, 1, 28, 28)
-    sections = [Section(f"input: a {label}, 28×28", (Panel(image.numpy()),))]
+    sections = [Section(f"input: a {label}, 28×28", (Tile(image.numpy()),))]
     largest = []
     for index in range(0, len(model.features), 2):
         before = model.features[index](x)
@@ -105,12 +105,12 @@ def feature_maps(model: MnistConvNet, image: torch.Tensor, label: int, out: Path
         channels, side = x.shape[1], x.shape[2]
         maps = x[0, :per_layer]
         largest.append(float(maps.max()))
-        panels = tuple(Panel(maps[c].numpy(), str(c), relu_note(before[0, c])) for c in range(per_layer))
+        tiles = tuple(Tile(maps[c].numpy(), str(c), relu_note(before[0, c])) for c in range(per_layer))
         heading = f"block {index // 2 + 1}: channels 0–{per_layer - 1} of {channels}, {side}×{side}"
-        sections.append(Section(heading, panels, Scale("value", 0.0, largest[-1] or 1.0)))
+        sections.append(Section(heading, tiles, Scale("value", 0.0, largest[-1] or 1.0)))
 
-    def draw(layout: Layout, scheme: Scheme) -> plt.Figure:
-        return sections_figure(sections, 8 if layout.wide else 4, layout, scheme)
+    def draw(size: FigureSize, scheme: Scheme) -> plt.Figure:
+        return sections_figure(sections, 8 if size.wide else 4, size, scheme)
 
     return Figure(
         "feature_maps",
@@ -172,8 +172,8 @@ def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, out: Path) -> Fi
     matrix = confusion(labels, predicted)
     decades = [10**k for k in range(len(str(int(matrix.max()))))]
 
-    def draw(layout: Layout, scheme: Scheme) -> plt.Figure:
-        fig = new_figure(layout, 460 if layout.wide else 330)
+    def draw(size: FigureSize, scheme: Scheme) -> plt.Figure:
+        fig = new_figure(size, 460 if size.wide else 330)
         ax = fig.subplots()
         cmap, norm = ramp(scheme.count, floor=0.12), LogNorm(1, max(int(matrix.max()), 2))
         image = ax.imshow(np.ma.masked_equal(matrix, 0), cmap=cmap, norm=norm, interpolation="none")
@@ -205,10 +205,10 @@ def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, out: Path) -> Fi
 def mistakes(images: torch.Tensor, labels: np.ndarray, predicted: np.ndarray, out: Path, limit: int = 24) -> Figure:
     """Show up to ``limit`` misclassified test digits with their true and predicted labels."""
     wrong = np.flatnonzero(labels != predicted)[:limit]
-    panels = tuple(Panel(images[k].numpy(), f"true {labels[k]}\nsaid {predicted[k]}") for k in wrong)
+    tiles = tuple(Tile(images[k].numpy(), f"true {labels[k]}\nsaid {predicted[k]}") for k in wrong)
 
-    def draw(layout: Layout, scheme: Scheme) -> plt.Figure:
-        return sections_figure([Section("", panels)], 8 if layout.wide else 6, layout, scheme)
+    def draw(size: FigureSize, scheme: Scheme) -> plt.Figure:
+        return sections_figure([Section("", tiles)], 8 if size.wide else 6, size, scheme)
 
     return Figure(
         "mistakes",
@@ -228,15 +228,15 @@ def conv_relu_demo(image: torch.Tensor, label: int, out: Path) -> Figure:
     y = conv(x)[0]  # (3, 28, 28): padding 1 keeps 28
     z = torch.relu(y)
     scale = Scale.symmetric("value", y.numpy())
-    before = tuple(Panel(y[c].numpy(), f"channel {c}") for c in range(3))
-    after = tuple(Panel(z[c].numpy(), f"ReLU(ch {c})", relu_note(y[c])) for c in range(3))
+    before = tuple(Tile(y[c].numpy(), f"channel {c}") for c in range(3))
+    after = tuple(Tile(z[c].numpy(), f"ReLU(ch {c})", relu_note(y[c])) for c in range(3))
     sections = [
-        Section(f"input: a {label}", (Panel(image.numpy()),)),
+        Section(f"input: a {label}", (Tile(image.numpy()),)),
         Section("untrained Conv2d, then ReLU", before + after, scale),
     ]
 
-    def draw(layout: Layout, scheme: Scheme) -> plt.Figure:
-        return sections_figure(sections, 3, layout, scheme, side_by_side=layout.wide)
+    def draw(size: FigureSize, scheme: Scheme) -> plt.Figure:
+        return sections_figure(sections, 3, size, scheme, side_by_side=size.wide)
 
     negative = float((y < 0).float().mean())
     dead = [c for c in range(3) if relu_note(y[c])]

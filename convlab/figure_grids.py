@@ -1,6 +1,6 @@
-"""Grids of small images on colour scales: panels in sections, each section with a heading and a colour bar.
+"""Grids of small images (tiles) on colour scales: tiles in sections, each with a heading and a colour bar.
 
-Colour that stands for a value has a colour bar; a picture of a digit is a picture and has none. A panel
+Colour that stands for a value has a colour bar; a picture of a digit is a picture and has none. A tile
 left blank says why.
 """
 
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.colors import ListedColormap, Normalize, to_rgb
 
-from convlab.figure_svg import PX_PER_PT, Layout, Scheme, new_figure
+from convlab.figure_svg import PX_PER_PT, FigureSize, Scheme, new_figure
 
 if TYPE_CHECKING:  # pyplot is imported by figure_svg, after it chooses the Agg backend
     import matplotlib.pyplot as plt
@@ -61,11 +61,11 @@ def _tick_text(value: float) -> str:
     return "0" if value == 0 else f"{value:.2f}".replace("-", "−")
 
 
-# --- Panels: grids of small images, in sections with a heading and a colour bar each ---------------------
+# --- Tiles: grids of small images, in sections with a heading and a colour bar each ----------------------
 
 
 @dataclass(frozen=True)
-class Panel:
+class Tile:
     """One small image with a title above it, and a note written over it when the image is blank."""
 
     image: np.ndarray
@@ -75,10 +75,10 @@ class Panel:
 
 @dataclass(frozen=True)
 class Section:
-    """Panels under one heading, drawn on one scale with its colour bar, or as pictures of digits (no scale)."""
+    """Tiles under one heading, drawn on one scale with its colour bar, or as pictures of digits (no scale)."""
 
     heading: str
-    panels: tuple[Panel, ...]
+    tiles: tuple[Tile, ...]
     scale: Scale | None = None
 
 
@@ -90,31 +90,31 @@ def _frame(ax, scheme: Scheme) -> None:
         spine.set_color(scheme.frame)
 
 
-def _draw_section(subfig, section: Section, index: int, columns: int, layout: Layout, scheme: Scheme) -> None:
-    """Draw one section's panels in rows of ``columns``, then its colour bar at the right."""
-    rows = -(-len(section.panels) // columns)
+def _draw_section(subfig, section: Section, index: int, columns: int, size: FigureSize, scheme: Scheme) -> None:
+    """Draw one section's tiles in rows of ``columns``, then its colour bar at the right."""
+    rows = -(-len(section.tiles) // columns)
     axes = subfig.subplots(rows, columns, squeeze=False).flat
     if section.heading:
-        subfig.suptitle(section.heading, x=0.0, ha="left", fontsize=layout.font_pt + 1)
+        subfig.suptitle(section.heading, x=0.0, ha="left", fontsize=size.font_pt + 1)
     if section.scale is None:
         kind, cmap, norm = f"picture{index}", ramp(scheme.ink), Normalize(0, 255)
     else:
         kind, (cmap, norm) = f"scale{index}", section.scale.colours(scheme)
     drawn = []
     for k, ax in enumerate(axes):
-        if k >= len(section.panels):
+        if k >= len(section.tiles):
             ax.set_visible(False)
             continue
-        panel = section.panels[k]
-        if section.scale is not None and not np.any(panel.image) and not panel.note:
-            raise ValueError(f"panel {panel.title!r} of {section.heading!r} is blank: give it a note saying why")
+        tile = section.tiles[k]
+        if section.scale is not None and not np.any(tile.image) and not tile.note:
+            raise ValueError(f"tile {tile.title!r} of {section.heading!r} is blank: give it a note saying why")
         _frame(ax, scheme)
         ax.set_gid(f"{kind}-panel{k}")
-        image = ax.imshow(panel.image, cmap=cmap, norm=norm, interpolation="none")
-        if panel.title:
-            ax.set_title(panel.title, pad=2)
-        if panel.note:
-            ax.text(0.5, 0.5, panel.note, transform=ax.transAxes, ha="center", va="center", linespacing=1.15)
+        image = ax.imshow(tile.image, cmap=cmap, norm=norm, interpolation="none")
+        if tile.title:
+            ax.set_title(tile.title, pad=2)
+        if tile.note:
+            ax.text(0.5, 0.5, tile.note, transform=ax.transAxes, ha="center", va="center", linespacing=1.15)
         drawn.append(ax)
     if section.scale is not None:
         colour_bar(subfig, image, drawn, section.scale, f"{kind}-colourbar", scheme)
@@ -132,31 +132,31 @@ def colour_bar(fig, image, axes, scale: Scale, gid: str, scheme: Scheme, ticks=N
 
 
 def sections_figure(
-    sections: list[Section], columns: int, layout: Layout, scheme: Scheme, side_by_side: bool = False
+    sections: list[Section], columns: int, size: FigureSize, scheme: Scheme, side_by_side: bool = False
 ) -> plt.Figure:
-    """Return a figure of sections stacked (or side by side), every panel the same size."""
-    font_px = layout.font_pt * PX_PER_PT
+    """Return a figure of sections stacked (or side by side), every tile the same size."""
+    font_px = size.font_pt * PX_PER_PT
     has_bar = any(section.scale for section in sections)
     if side_by_side:
-        column_counts = [min(columns, len(section.panels)) for section in sections]
+        column_counts = [min(columns, len(section.tiles)) for section in sections]
         total_columns = sum(column_counts)
     else:
         column_counts = [columns] * len(sections)
         total_columns = columns
-    panel_px = (layout.width_px - (5.5 * font_px if has_bar else 0)) / total_columns
-    titles = max((p.title.count("\n") + 1 for section in sections for p in section.panels if p.title), default=0)
+    tile_px = (size.width_px - (5.5 * font_px if has_bar else 0)) / total_columns
+    titles = max((p.title.count("\n") + 1 for section in sections for p in section.tiles if p.title), default=0)
 
     def height(section: Section, section_columns: int) -> float:
-        rows = -(-len(section.panels) // section_columns)
+        rows = -(-len(section.tiles) // section_columns)
         heading = 1.8 * font_px if section.heading else 0
-        return heading + rows * (panel_px + titles * 1.25 * font_px + 4)
+        return heading + rows * (tile_px + titles * 1.25 * font_px + 4)
 
     heights = [height(s, c) for s, c in zip(sections, column_counts, strict=True)]
-    fig = new_figure(layout, (max(heights) if side_by_side else sum(heights)) + 6)
+    fig = new_figure(size, (max(heights) if side_by_side else sum(heights)) + 6)
     if side_by_side:
         subfigs = fig.subfigures(1, len(sections), width_ratios=column_counts, wspace=0.02, squeeze=False)
     else:
         subfigs = fig.subfigures(len(sections), 1, height_ratios=heights, hspace=0.02, squeeze=False)
     for index, (subfig, section, section_columns) in enumerate(zip(subfigs.flat, sections, column_counts, strict=True)):
-        _draw_section(subfig, section, index, section_columns, layout, scheme)
+        _draw_section(subfig, section, index, section_columns, size, scheme)
     return fig

@@ -96,6 +96,21 @@ class SlidingGeometry:
         """Return the height and width the window covers (a dilated kernel's, holes included)."""
         return (span(self.kernel[0], self.dilation[0]), span(self.kernel[1], self.dilation[1]))
 
+    @property
+    def dilated(self) -> bool:
+        """Return True if the window's cells (a kernel's taps) are spread apart along either axis."""
+        return any(d > 1 for d in self.dilation)
+
+    def is_padding(self, r: int, c: int) -> bool:
+        """Return True if padded-input cell (r, c) is padding rather than part of the input."""
+        (ph, pw), (h, w) = self.padding, self.size
+        return not (ph <= r < ph + h and pw <= c < pw + w)
+
+    def input_cells(self) -> set[Pair]:
+        """Return the cells of the padded input that are the input itself, not its padding."""
+        rows, cols = self.padded
+        return {(r, c) for r in range(rows) for c in range(cols) if not self.is_padding(r, c)}
+
 
 @dataclass(frozen=True)
 class Geometry(SlidingGeometry):
@@ -126,16 +141,6 @@ class Geometry(SlidingGeometry):
     def output(self) -> Pair:
         """Return the output size, exactly as ``nn.Conv2d`` computes it."""
         return (_axis_output(*self.axis_settings(0)), _axis_output(*self.axis_settings(1)))
-
-    @property
-    def dilated(self) -> bool:
-        """Return True if the kernel's taps are spread apart along either axis."""
-        return any(d > 1 for d in self.dilation)
-
-    def is_padding(self, r: int, c: int) -> bool:
-        """Return True if padded-input cell (r, c) is padding rather than part of the input."""
-        (ph, pw), (h, w) = self.padding, self.size
-        return not (ph <= r < ph + h and pw <= c < pw + w)
 
     def taps(self, i: int, j: int) -> list[Pair]:
         """Return the padded-input cells that output cell (i, j) reads, row by row."""
@@ -289,9 +294,7 @@ class Convolution(SlidingRecord):
 
     def unread(self) -> set[Pair]:
         """Return the cells of the input (not its padding) that no step reads: what a stride skips."""
-        read = {tap for step in self.steps for tap in step.taps}
-        rows, cols = self.geometry.padded
-        return {(r, c) for r in range(rows) for c in range(cols) if not self.geometry.is_padding(r, c)} - read
+        return self.geometry.input_cells() - {tap for step in self.steps for tap in step.taps}
 
     def to_json(self) -> dict:
         """Return the record as JSON-ready data: settings, grids, every step, the output and the formula."""

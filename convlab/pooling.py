@@ -99,16 +99,6 @@ class PoolGeometry(SlidingGeometry):
         """Return the output size, exactly as ``nn.MaxPool2d`` and ``nn.AvgPool2d`` compute it."""
         return tuple(_axis_output(*self.axis_settings(axis), self.ceil_mode) for axis in (0, 1))
 
-    @property
-    def dilated(self) -> bool:
-        """Return True if the window's cells are spread apart along either axis."""
-        return any(d > 1 for d in self.dilation)
-
-    def is_padding(self, r: int, c: int) -> bool:
-        """Return True if padded-input cell (r, c) is padding rather than part of the input."""
-        (ph, pw), (h, w) = self.padding, self.size
-        return not (ph <= r < ph + h and pw <= c < pw + w)
-
     def window(self, i: int, j: int) -> list[Pair]:
         """Return the cells of output (i, j)'s window inside the padded input, row by row (in ceil mode the
         last window may hang past the edge: those cells do not exist and are left out)."""
@@ -160,8 +150,7 @@ class Pooling(SlidingRecord):
     def unread(self) -> set[Pair]:
         """Return the cells of the input (not its padding) that no window covers: what a stride skips."""
         covered = {cell for step in self.steps for cell in self.geometry.window(*step.out)}
-        rows, cols = self.geometry.padded
-        return {(r, c) for r in range(rows) for c in range(cols) if not self.geometry.is_padding(r, c)} - covered
+        return self.geometry.input_cells() - covered
 
     def to_json(self) -> dict:
         """Return the record as JSON-ready data: settings, grids, every window, the output and the formula."""

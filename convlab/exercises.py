@@ -1,17 +1,11 @@
-"""Predict-then-check exercises for the lesson notebooks: a question whose answer opens on a click.
+"""The explorer's query for a question's settings: what an exercise links to, in the explorer's URL grammar.
 
-``exercise(question, answer, explore)`` returns the HTML of a collapsed question (the block Material for
-MkDocs writes for ``??? question``); the notebook computes the answer and displays the block. ``explore``
-is the explorer's address with the question's settings, from ``explorer_link``.
+The HTML of a lesson page's exercise and the explorer's place on the site are the site's: ``convlab.site``.
 """
 
 from __future__ import annotations
 
-from html import escape
 from urllib.parse import urlencode
-
-# The explorer, as a lesson page (lesson/NAME/) links to it.
-EXPLORER = "../../explorer/"
 
 
 def explorer_query(size, kernel=3, stride=1, padding=0, dilation=1, weights="mean", **channels) -> str:
@@ -31,21 +25,3 @@ def explorer_query(size, kernel=3, stride=1, padding=0, dilation=1, weights="mea
         weights = ";".join(",".join(f"{value:g}" for value in row) for row in weights)
     settings = {"size": size, "kernel": kernel, "stride": stride, "padding": padding, "dilation": dilation}
     return urlencode({**settings, "weights": weights, **channels}, safe=",;|")
-
-
-def explorer_link(size, kernel=3, stride=1, padding=0, dilation=1, weights="mean", **channels) -> str:
-    """Return the explorer's address, as a lesson page links to it, set to these settings (see explorer_query).
-
-    >>> explorer_link(7, stride=3)
-    '../../explorer/?size=7&kernel=3&stride=3&padding=0&dilation=1&weights=mean'
-    """
-    return f"{EXPLORER}?{explorer_query(size, kernel, stride, padding, dilation, weights, **channels)}"
-
-
-def exercise(question: str, answer: str, explore: str, link_text: str = "Try it in the explorer") -> str:
-    """Return a collapsed question block: ``question`` shows; ``answer`` (HTML) and a link to ``explore``
-    (by default the explorer, with the question's settings) open on click."""
-    return (
-        f'<details class="question"><summary>{question}</summary>'
-        f'<p>{answer}</p><p><a href="{escape(explore)}">{escape(link_text)}</a></p></details>'
-    )

@@ -23,6 +23,7 @@ from matplotlib.axis import Axis
 from matplotlib.text import Text
 
 from convlab.catalogue import FIGURE_LAYOUTS, FIGURE_SCHEMES, figure_file
+from convlab.site.theme import PAGE_COLOURS
 
 PX_PER_PT = 4 / 3  # an SVG drawn in points is this many CSS px wide per point at its natural size
 NO_DATES = {"Date": None, "Creator": None}
@@ -46,7 +47,7 @@ FIGURE_SIZES = {"wide": FigureSize(680, 10, wide=True), "narrow": FigureSize(340
 class Scheme:
     """The colours of one colour scheme: the page a figure sits on, its text, and the colours of values."""
 
-    page: str  # the page background (Material's), which shows through the transparent figure
+    page: str  # the page background (the site theme's), which shows through the transparent figure
     text: str
     frame: str  # frames of panels and colour bars, grid lines
     ink: str  # sequential values: 0 is the page itself, the largest value this colour
@@ -57,11 +58,9 @@ class Scheme:
     validation: str
 
 
-SCHEMES = {
-    "light": Scheme("#ffffff", "#222222", "#b4b4b4", "#111111", "#b35806", "#542788", "#0072b2", "#0072b2", "#d55e00"),
-    # Material's slate: hsl(225, 15%, 14%) behind, hsl(225, 15%, 90%) text.
-    "dark": Scheme("#1e2129", "#e2e4e9", "#5d6270", "#f4f4f4", "#f1a340", "#b9a6e8", "#56b4e9", "#56b4e9", "#e69f00"),
-}
+_LIGHT = ("#222222", "#b4b4b4", "#111111", "#b35806", "#542788", "#0072b2", "#0072b2", "#d55e00")
+_DARK = ("#e2e4e9", "#5d6270", "#f4f4f4", "#f1a340", "#b9a6e8", "#56b4e9", "#56b4e9", "#e69f00")
+SCHEMES = {"light": Scheme(PAGE_COLOURS["light"], *_LIGHT), "dark": Scheme(PAGE_COLOURS["dark"], *_DARK)}
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,9 @@ class Rendition:
         return "" if self.name == "wide" else f".{self.name}"
 
 
-# Pages serve the narrow rendition to windows narrower than 720 px (Material's breakpoint), the wide one to others.
-WIDE_WIDTH, WIDE_TEXT, WIDE_CELL = 1000, 19, 64  # shown at least 668 px wide (from a 720 px window): 12.6 CSS px
+# The narrow rendition is for phones, the wide one for wider windows; which window gets which is the site's
+# choice (scripts/placeholders.py), made so that a wide rendition is never shown narrower than 668 px.
+WIDE_WIDTH, WIDE_TEXT, WIDE_CELL = 1000, 19, 64  # shown at least 668 px wide: 19 px -> 12.6 CSS px
 NARROW = Rendition("narrow", 540, 19, 50)  # shown 358 px wide on a 390 px phone: 19 px -> 12.6 CSS px
 
 

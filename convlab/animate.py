@@ -17,7 +17,7 @@ from pathlib import Path
 from PIL import Image, ImageChops
 
 from convlab.catalogue import Animation
-from convlab.describe import alt_text, pytorch_line
+from convlab.describe import alt_text, caption, explorer_query, pytorch_line
 from convlab.drawing import palette
 from convlab.errors import UsageError
 from convlab.files import atomic_paths, make_dir
@@ -141,8 +141,10 @@ def _quantized(painter: Painter) -> Iterator[Image.Image]:
 
 
 def sidecar(record: Record, renditions: list[dict], precision: int = 2, view: str = DIRECT) -> dict:
-    """Return the JSON sidecar: the record written out (full precision) and what the pages show with it."""
-    data = {**record.to_json(), "precision": precision, "alt": alt_text(record, view), "pytorch": pytorch_line(record)}
+    """Return the JSON sidecar: the record written out (full precision) and what the pages show with it (alt
+    text, caption, PyTorch line, the explorer's query for its settings)."""
+    shown = {"alt": alt_text(record, view), "caption": caption(record), "pytorch": pytorch_line(record)}
+    data = {**record.to_json(), "precision": precision, **shown, "explorer_query": explorer_query(record)}
     if isinstance(record, TransposedConvolution):
         data["view"] = view
     return {**data, "renditions": renditions}

@@ -26,8 +26,6 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from convlab.catalogue import CATALOGUE, FIGURE_INDEX, FIGURE_SCHEMES, GROUPS, in_group
-from convlab.describe import caption, explorer_query
-from convlab.records import from_json
 from convlab.run import Metrics, RunFolder
 from convlab.site.exercises import exercise
 
@@ -104,7 +102,7 @@ def _picture(data: dict, url: Callable[[str], str]) -> str:
 def _caption_links(data: dict, url_for: UrlFor) -> str:
     """Return what follows a caption: the PyTorch line, and a link to the explorer with these settings."""
     more = f" <code>{html.escape(data['pytorch'])}</code>."
-    query = explorer_query(from_json(data))
+    query = data["explorer_query"]
     return more + f' <a href="{html.escape(url_for("explorer/") + "?" + query)}">Try it in the explorer</a>.'
 
 
@@ -117,7 +115,7 @@ def animation_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:
     def url(file: str) -> str:
         return url_for(f"{ANIMATION_DIR}/{file}")
 
-    caption_html = html.escape(caption(from_json(data))) + _caption_links(data, url_for)
+    caption_html = html.escape(data["caption"]) + _caption_links(data, url_for)
     return (
         f'<figure class="convlab-figure convlab-animation" id="animation-{name}">{_picture(data, url)}'
         f"<figcaption>{caption_html}</figcaption></figure>"
@@ -146,7 +144,7 @@ def still_figure(name: str, docs_dir: Path, url_for: UrlFor, narrow_only: bool =
     alt = html.escape(data["alt"])
     image = f'<img src="{url(shown["still"])}" alt="{alt}" {swappable(shown)} loading="lazy">'
     play = f'<a class="convlab-play" href="{url(narrow["file"])}">Play the animation</a>.'
-    caption_html = html.escape(caption(from_json(data))) + _caption_links(data, url_for)
+    caption_html = html.escape(data["caption"]) + _caption_links(data, url_for)
     return (
         f'<figure class="convlab-figure convlab-still" id="animation-{name}"><picture>{source}{image}</picture>'
         f"<figcaption>{play} {caption_html}</figcaption></figure>"

@@ -13,6 +13,7 @@ from torch_reference import torch_conv, torch_conv_transpose, torch_pool
 from convlab.animate import FINAL_MS, LOOP_MS, STEP_MS, durations, render, render_animation
 from convlab.arithmetic import Geometry, arange_grid, convolve
 from convlab.catalogue import CATALOGUE, find
+from convlab.describe import caption, explorer_query
 from convlab.records import TRANSPOSED, from_json
 
 KINDS = ["conv_pad_1", "conv_two_channels", "transposed_padding_strides_odd", "maxpool_3x3_pad_1"]
@@ -56,6 +57,11 @@ def test_the_sidecar_is_the_record_with_torchs_numbers_and_its_renditions(render
         assert entry["text_px"] >= 18  # the smallest text drawn in that file, in its pixels
     assert files["wide"]["file"] == f"{name}.gif" and files["narrow"]["file"] == f"{name}.narrow.gif"
     assert data["pytorch"].startswith("nn.") and data["alt"]
+    # What the pages show is written beside the record, and is what the record read back gives.
+    rows, cols = expected.shape[-2:]
+    assert data["caption"].endswith(f"gives a {rows}×{cols} output.") and data["caption"] == caption(record)
+    query = data["explorer_query"]
+    assert query.startswith(f"op={record.op}&size=") and query == explorer_query(record)
 
 
 def test_values_in_the_sidecar_are_full_precision(rendered):

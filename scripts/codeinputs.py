@@ -59,10 +59,12 @@ def module_file(name: str, root: Path = ROOT) -> Path | None:
 def reached(names: Iterable[str], root: Path = ROOT) -> list[Path]:
     """Return the project's files that importing ``names`` runs, following their own imports."""
     pending, seen = set(names), set()
-    # Importing any convlab module runs convlab/__init__.py first.
-    pending |= {PACKAGE for name in pending if name.split(".")[0] == PACKAGE}
     while pending:
-        path = module_file(pending.pop(), root)
+        name = pending.pop()
+        parts = name.split(".")
+        if parts[0] == PACKAGE:  # importing convlab.site.exercises runs convlab/ and convlab/site/__init__.py first
+            pending |= {".".join(parts[:k]) for k in range(1, len(parts))} - {name}
+        path = module_file(name, root)
         if path is None or path in seen:
             continue
         seen.add(path)

@@ -1,6 +1,6 @@
 """The explorer's query for a question's settings: what an exercise links to, in the explorer's URL grammar.
 
-The HTML of a lesson page's exercise and the explorer's place on the site are the site's: ``convlab.site``.
+The HTML of a lesson page's exercise and the explorer's place on the site are the site's: ``convlab.website``.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from matplotlib.axis import Axis
 from matplotlib.text import Text
 
 from convlab.catalogue import FIGURE_LAYOUTS, FIGURE_SCHEMES, figure_file
-from convlab.site.theme import PAGE_COLOURS
+from convlab.website.theme import PAGE_COLOURS
 
 PX_PER_PT = 4 / 3  # an SVG drawn in points is this many CSS px wide per point at its natural size
 NO_DATES = {"Date": None, "Creator": None}

@@ -627,7 +627,7 @@ print(f"  {after:.4f}")
 # Predict, then open the question to check. The answers were computed when the site was built.
 
 # %% tags=["hide-input"]
-from convlab.site.exercises import exercise, explorer_link
+from convlab.website.exercises import exercise, explorer_link
 
 # 1. The third convolution with stride 2.
 third = nn.Conv2d(64, 128, kernel_size=3, padding=1, stride=2)

@@ -355,7 +355,7 @@ print("torch agrees:", np.allclose(edges, torch_conv(edge_image, edge_kernel)))
 # site was built, and each link opens the explorer with the question's settings.
 
 # %% tags=["hide-input"]
-from convlab.site.exercises import exercise, explorer_link
+from convlab.website.exercises import exercise, explorer_link
 from IPython.display import HTML, display
 
 # 1. The floor: 7x7 input, 3x3 kernel, stride 3.

@@ -535,7 +535,7 @@ print(f"{plain_mults / separable_mults:.1f} times fewer")
 # costs to run and to store.
 
 # %% tags=["hide-input"]
-from convlab.site.exercises import explorer_link
+from convlab.website.exercises import explorer_link
 from IPython.display import HTML, display
 
 groups_link = explorer_link(6, in_channels=4, out_channels=4, groups=2, bias=0.5)
@@ -568,7 +568,7 @@ display(
 # Predict, then open the question to check. The answers were computed when the site was built.
 
 # %% tags=["hide-input"]
-from convlab.site.exercises import exercise, explorer_link
+from convlab.website.exercises import exercise, explorer_link
 from IPython.display import HTML, display
 
 # 1. Shape and parameters of a colour layer.

@@ -62,7 +62,7 @@ def reached(names: Iterable[str], root: Path = ROOT) -> list[Path]:
     while pending:
         name = pending.pop()
         parts = name.split(".")
-        if parts[0] == PACKAGE:  # importing convlab.site.exercises runs convlab/ and convlab/site/__init__.py first
+        if parts[0] == PACKAGE:  # importing convlab.website.exercises first runs convlab/ and convlab/website/ too
             pending |= {".".join(parts[:k]) for k in range(1, len(parts))} - {name}
         path = module_file(name, root)
         if path is None or path in seen:

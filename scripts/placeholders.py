@@ -27,7 +27,7 @@ from urllib.parse import urljoin, urlsplit
 
 from convlab.catalogue import CATALOGUE, FIGURE_INDEX, FIGURE_SCHEMES, GROUPS, in_group
 from convlab.run import Metrics, RunFolder
-from convlab.site.exercises import exercise
+from convlab.website.exercises import exercise
 
 # Below Material's 45em breakpoint (720 px) the text column is narrower than a wide animation or figure: windows
 # narrower than that get the narrow rendition.

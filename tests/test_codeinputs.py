@@ -48,7 +48,7 @@ def test_a_notebook_runs_the_modules_it_imports_through_theirs():
     convolution = _names(file_code(ROOT / "notebooks/convolution.py"))
     assert "convlab/arithmetic.py" in convolution and "convlab/train.py" not in convolution
     # a sub-package's module runs the sub-package's __init__ too
-    assert {"convlab/site/__init__.py", "convlab/site/exercises.py", "convlab/exercises.py"} <= convolution
+    assert {"convlab/website/__init__.py", "convlab/website/exercises.py", "convlab/exercises.py"} <= convolution
 
 
 def test_a_script_brings_its_imports_and_the_lock_but_not_the_step_runner():

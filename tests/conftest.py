@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from buildstep import COMPRESSED
+from pageweight import COMPRESSED
 from playwright.sync_api import sync_playwright
 from screenshots import CHROMIUM, CHROMIUM_FLAGS
 

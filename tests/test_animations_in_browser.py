@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from buildstep import page_resources, page_weight
+from pageweight import page_resources, page_weight
 
 from convlab.catalogue import CATALOGUE
 

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from buildstep import MAIN_PAGE, page_resources, page_weight
 from matplotlib.colors import to_rgb
+from pageweight import MAIN_PAGE, page_resources, page_weight
 from screenshots import VIEWPORTS
 
 from convlab.figures import SCHEMES

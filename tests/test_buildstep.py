@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from buildstep import StepState, digest, page_resources, page_weight, run_cached, summary
+from buildstep import StepState, digest, run_cached, summary
+from pageweight import page_resources, page_weight
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts/buildstep.py"
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codeinputs import step_code
-from pageweight import MAIN_PAGE, page_weight
+from pageweight import page_weight
 
 from convlab.errors import UsageError
 from convlab.files import atomic_paths, write_text_atomic
@@ -327,7 +327,7 @@ def run_command(command: list[str], hide: str | None = None) -> int:
 
 
 def summary(since: float, site: Path, state_dir: Path = STATE_DIR) -> str:
-    """Return the build summary: each step this build checked, what it did and its time; then the page weight.
+    """Return the build summary: each step this build checked, what it did and its time; then each page's weight.
 
     A step "ran", had an output put back from its copy ("restored"), or found everything as it left it
     ("reused"). Records of steps this build did not check (a step since removed from the Makefile) are left out.
@@ -337,11 +337,15 @@ def summary(since: float, site: Path, state_dir: Path = STATE_DIR) -> str:
         record = json.loads(state_path.read_text(encoding="utf-8"))
         if record["finished"] >= since:
             lines.append(f"  {state_path.stem:<24} {record['status']:<8} {record['seconds']:6.1f} s")
-    if (site / MAIN_PAGE).is_file():
+    pages = sorted(site.rglob("index.html")) if site.is_dir() else []
+    if pages:
         lines.append(
-            f"  main lesson page: at most {page_weight(site) / 1e6:.2f} MB sent, gzipped as a static host "
-            "sends it (the page and everything it can load)"
+            "  page weights: at most, in MB, gzipped as a static host sends them (each page and all it can load):"
         )
+    for page in pages:
+        name = page.parent.relative_to(site).as_posix()
+        weight = page_weight(site, page.relative_to(site).as_posix())
+        lines.append(f"    {'(home)' if name == '.' else name + '/':<24} {weight / 1e6:5.2f}")
     lines.append(f"  total: {time.time() - since:.1f} s")
     return "\n".join(lines)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,33 +26,69 @@ def transfer_size(path: Path) -> int:
     return len(gzip.compress(data, mtime=0)) if path.suffix in COMPRESSED else len(data)
 
 
+@dataclass(frozen=True)
+class Reader:
+    """One reader: a window this many CSS px wide, in one colour scheme ("light" or "dark"), motion allowed."""
+
+    width: int
+    scheme: str
+
+    def matches(self, media: str) -> bool:
+        """Return True if the media query list holds for this reader (a feature it does not know, as true)."""
+        return any(all(self._has(feature) for feature in re.findall(r"\(([^)]*)\)", q)) for q in media.split(","))
+
+    def _has(self, feature: str) -> bool:
+        name, _, value = (part.strip() for part in feature.partition(":"))
+        em = float(value.removesuffix("em")) * 16 if value.endswith("em") else None
+        tests = {
+            "max-width": lambda: em is None or self.width <= em,
+            "min-width": lambda: em is None or self.width >= em,
+            "prefers-reduced-motion": lambda: value != "reduce",
+            "prefers-color-scheme": lambda: value == ("dark" if self.scheme == "dark" else "light"),
+        }
+        return tests.get(name, lambda: True)()
+
+
+# The readers the build measures: a phone and a laptop (scripts/screenshots.py's widths), each scheme.
+READERS = tuple(Reader(width, scheme) for width in (390, 1280) for scheme in ("light", "dark"))
+
+
 class _Resources(HTMLParser):
     """Collects what a page makes the browser load: stylesheets, icons, scripts, images, fetched data.
 
-    ``urls`` holds one URL per resource; ``pictures`` one list per <picture>, of which a browser loads one.
+    ``urls`` holds one URL per resource; ``pictures`` one (scheme, sources) per <picture>, where sources are
+    (media, URL) pairs in order (the <img> last, media "") of which a browser loads the first that matches, and
+    scheme is "light" or "dark" for a picture shown in that scheme only (placeholders.py's convlab-scheme-*
+    links), else "".
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.urls: list[str] = []
-        self.pictures: list[list[str]] = []
+        self.pictures: list[tuple[str, list[tuple[str, str]]]] = []
         self.config = ""
         self._in_config = self._in_picture = False
+        self._scheme = ""
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        images = self.pictures[-1] if self._in_picture else self.urls
+        scheme = re.search(r"\bconvlab-scheme-(\w+)", attrs.get("class") or "")
+        if tag == "a" and scheme:
+            self._scheme = scheme.group(1)
         if tag == "picture":
             self._in_picture = True
-            self.pictures.append([])
+            self.pictures.append((self._scheme, []))
         elif tag == "link" and attrs.get("rel") in ("stylesheet", "icon", "modulepreload"):
             self.urls.append(attrs["href"])
         elif tag == "script" and attrs.get("src"):
             self.urls.append(attrs["src"])
         elif tag == "img" and attrs.get("src"):
-            images.append(attrs["src"])
-        elif tag == "source" and attrs.get("srcset"):
-            images += [part.split()[0] for part in attrs["srcset"].split(",")]
+            if self._in_picture:
+                self.pictures[-1][1].append(("", attrs["src"]))
+            else:
+                self.pictures.append((self._scheme, [("", attrs["src"])]))
+        elif tag == "source" and attrs.get("srcset") and self._in_picture:
+            self.pictures[-1][1].append((attrs.get("media") or "", attrs["srcset"].split(",")[0].split()[0]))
         if attrs.get("data-source"):
             self.urls.append(attrs["data-source"])
         self._in_config = tag == "script" and attrs.get("id") == "__config"
@@ -58,6 +96,8 @@ class _Resources(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "picture":
             self._in_picture = False
+        elif tag == "a":
+            self._scheme = ""
 
     def handle_data(self, data):
         if self._in_config:
@@ -72,11 +112,12 @@ def _local(base: Path, url: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def page_resources(site: Path, page: str = MAIN_PAGE) -> list[Path]:
-    """Return the page and every file it can make a browser load from the site, each once.
+def page_resources(site: Path, page: str = MAIN_PAGE, reader: Reader = READERS[-1]) -> list[Path]:
+    """Return the page and every file it can make a browser load from the site for the reader, each once.
 
     That is the page's stylesheets and what they reference (fonts), its scripts and the modules they
-    import, its images (of a <picture>, the source that costs most), data it fetches, and Material's own
+    import, its images (of a <picture>, the source the reader's browser picks; none of a picture shown in the
+    other scheme), data it fetches, and Material's own
     start-up files (the search worker and index, the sitemap that instant navigation reads). An upper
     bound: a browser loads a font only if the page uses it.
     """
@@ -85,10 +126,9 @@ def page_resources(site: Path, page: str = MAIN_PAGE) -> list[Path]:
     parser.feed(html_path.read_text(encoding="utf-8"))
     files = [html_path]
     pending = [(html_path.parent, url) for url in parser.urls]
-    for sources in parser.pictures:
-        found = [path for path in (_local(html_path.parent, url) for url in sources) if path is not None]
-        if found:
-            pending.append((html_path.parent, str(max(found, key=transfer_size))))
+    for scheme, sources in parser.pictures:
+        if scheme in ("", reader.scheme):
+            pending.append((html_path.parent, next(url for media, url in sources if reader.matches(media))))
     if parser.config:
         config = json.loads(parser.config)
         root = (html_path.parent / config["base"]).resolve()
@@ -106,6 +146,7 @@ def page_resources(site: Path, page: str = MAIN_PAGE) -> list[Path]:
     return files
 
 
-def page_weight(site: Path, page: str = MAIN_PAGE) -> int:
-    """Return the bytes a static host sends for the page and everything it can load (see page_resources)."""
-    return sum(transfer_size(path) for path in page_resources(site, page))
+def page_weight(site: Path, page: str = MAIN_PAGE, readers: Iterable[Reader] = READERS) -> int:
+    """Return the most bytes a static host sends one of the readers for the page and everything it can load (see
+    page_resources)."""
+    return max(sum(transfer_size(path) for path in page_resources(site, page, reader)) for reader in readers)

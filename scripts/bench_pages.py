@@ -32,13 +32,16 @@ PAINTS = """() => new Promise(resolve => {
 
 
 def fetched_bytes(browser, url: str, sent: dict[str, int], viewport: str, scheme: str) -> int:
-    """Return the bytes the host sent for the page at ``url`` and all it loads, lazy images included."""
+    """Return the bytes the host sent for the page at ``url`` and all it loads, with every image it displays
+    (not those of the other scheme, which the stylesheet hides), as for a reader scrolling through."""
     sent.clear()
     context = browser.new_context(viewport=VIEWPORTS[viewport], color_scheme=scheme)
     page = context.new_page()
     page.goto(url, wait_until="networkidle")
-    page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')")
-    page.wait_for_function("[...document.images].every(i => i.complete)")
+    page.evaluate(
+        "document.querySelectorAll('img[loading=lazy]').forEach(i => { if (i.offsetParent) i.loading = 'eager'; })"
+    )
+    page.wait_for_function("[...document.images].filter(i => i.offsetParent).every(i => i.complete)")
     page.wait_for_load_state("networkidle")
     context.close()
     return sum(sent.values())

@@ -143,6 +143,7 @@ bench: site
 	$(BIN)/python scripts/bench_gifs.py
 	$(BIN)/python scripts/bench_train.py --data-root $(DATA_ROOT)
 	$(BIN)/python scripts/bench_forward.py --site site --run $(CONVLAB_RUN) --data-root $(DATA_ROOT)
+	$(BIN)/python scripts/bench_pages.py --site site
 
 clean:
 	rm -rf site build $(GENERATED) .cache .pytest_cache .ruff_cache .hypothesis

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import torch
 from playwright.sync_api import sync_playwright
-from screenshots import CHROMIUM, CHROMIUM_FLAGS, served
+from screenshots import CHROMIUM, CHROMIUM_FLAGS
+from statichost import served
 
 from convlab.data import load_split, split_indices
 from convlab.run import RunFolder
@@ -44,7 +45,7 @@ TIME_IN_PAGE = """async ([digits, repeat]) => {
 
 def page_times(site: Path, digits: list[list[float]], repeat: int) -> list[float]:
     """Return the milliseconds of each forward pass the page's own module ran in Chromium."""
-    with served(site) as base, sync_playwright() as playwright:
+    with served(site) as (base, _), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page()
         page.goto(base + "digit/")

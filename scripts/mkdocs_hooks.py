@@ -1,7 +1,7 @@
 """MkDocs hooks: fill the pages' placeholders with what the build computed (see placeholders.py), in the
 pages and in the notebooks readers download; give each page the picture and text a shared link shows and each
-notebook page its Colab link, from SITE_URL and REPO_URL; and move the notebook pages' large inline stylesheet
-into one shared, cacheable file.
+notebook page its Colab link, from SITE_URL and REPO_URL; move the rules of the notebook pages' large inline
+stylesheet that can apply to each into a cacheable file; and leave KaTeX out of pages with no maths.
 
 The training run whose numbers the pages show is the folder in the CONVLAB_RUN environment variable,
 which the Makefile sets (`make site`, `make serve`). The pages present it as the lesson's result, so a run
@@ -26,11 +26,18 @@ from placeholders import (
     placeholders_as_markdown,
     social_picture,
 )
+from usedcss import used_rules
 
 from convlab.errors import UsageError
 from convlab.run import RunFolder, TrainConfig
 
 LARGE_STYLE = re.compile(r"<style[^>]*>(.{20000,}?)</style>", re.S)
+# The delimiters docs/javascripts/site.js typesets, in the page's text outside code; and KaTeX's tags in a page.
+MATHS = re.compile(r"\\\(|\\\[|\$\$|\$[^\s$][^$]*\$")
+NOT_TEXT = re.compile(r"<(pre|code|style|script)\b.*?</\1>", re.S)
+KATEX_TAGS = re.compile(
+    r'<link rel="stylesheet" href="[^"]*assets/katex/[^"]*">|<script src="[^"]*assets/katex/[^"]*"></script>'
+)
 SERVING = False  # set by on_startup: `mkdocs serve`, not `mkdocs build`
 
 
@@ -131,11 +138,21 @@ def on_page_context(context, page, config, nav):
     return context
 
 
+def has_maths(html: str) -> bool:
+    """Return True if the page's text outside code holds a formula for KaTeX to typeset."""
+    return MATHS.search(NOT_TEXT.sub("", html)) is not None
+
+
 def on_post_page(output, page, config):
-    # mkdocs-jupyter inlines JupyterLab's stylesheet (over 500 kB) into every notebook page; served
-    # as one file it is downloaded once for all of them.
+    # KaTeX (its script is the largest a page loads) only where there is maths to typeset; after an instant
+    # navigation to a page with maths, site.js loads it from the tags that page keeps.
+    if not has_maths(page.content or ""):
+        output = KATEX_TAGS.sub("", output)
+
+    # mkdocs-jupyter inlines JupyterLab's stylesheet (over 500 kB) into every notebook page, and it blocks the
+    # first paint: the page gets a file of the rules that can apply to it (usedcss.py), a sixth of the bytes.
     def to_file(match: re.Match) -> str:
-        css = match.group(1)
+        css = used_rules(match.group(1), output)
         name = f"assets/stylesheets/jupyter.{hashlib.sha256(css.encode()).hexdigest()[:8]}.css"
         path = Path(config["site_dir"]) / name
         if not path.exists():

@@ -9,14 +9,10 @@ PAGE-VIEWPORT-SCHEME.png. Lazy images are loaded first, so the pictures are in t
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
-import http.server
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+from statichost import served
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browser download cannot run here
 # No sandbox (root in a container) and no background traffic: the machine reaches no other host.
@@ -34,23 +30,6 @@ VIEWPORTS = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "
 SCHEMES = ("light", "dark")
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@contextlib.contextmanager
-def served(site: Path) -> Iterator[str]:
-    """Serve the built site on a free local port while the block runs; yield its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-
-
 def site_pages(site: Path) -> list[str]:
     """Return the path of every page of the site, e.g. "lesson/cnn/" ("" for the home page)."""
     pages = [path.parent.relative_to(site).as_posix() for path in site.rglob("index.html")]
@@ -64,7 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
-    with served(args.site) as base, sync_playwright() as playwright:
+    with served(args.site) as (base, _), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         for page_path in site_pages(args.site):
             for viewport, size in VIEWPORTS.items():

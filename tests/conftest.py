@@ -1,21 +1,17 @@
 """Shared fixtures: the real MNIST files, the build's run, and the site that `make site` built, served like a
 static host."""
 
-import functools
-import gzip
-import http.server
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
-from buildstep import COMPRESSED
 from playwright.sync_api import sync_playwright
 from screenshots import CHROMIUM, CHROMIUM_FLAGS
+from statichost import served
 
 from convlab.data import WHEEL, ensure_mnist
 from convlab.run import RunFolder
@@ -66,57 +62,11 @@ def built_site():
     return SITE
 
 
-class _StaticHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves site/ as GitHub Pages does: text gzipped when the browser accepts it; counts bytes sent."""
-
-    sent: dict[str, int]
-
-    def log_message(self, *args):
-        pass
-
-    def send_head(self):
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            path = path / "index.html"
-        accepts_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
-        if not (path.is_file() and path.suffix in COMPRESSED and accepts_gzip):
-            return super().send_head()
-        body = gzip.compress(path.read_bytes(), mtime=0)
-        self.send_response(200)
-        self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        return _BytesFile(body)
-
-    def copyfile(self, source, outputfile):
-        data = source.read()
-        self.sent[self.path] = self.sent.get(self.path, 0) + len(data)
-        outputfile.write(data)
-
-
-class _BytesFile:
-    def __init__(self, data: bytes):
-        self.data = data
-
-    def read(self, *args):
-        data, self.data = self.data, b""
-        return data
-
-    def close(self):
-        pass
-
-
 @pytest.fixture(scope="session")
 def site_server(built_site):
-    """Serve site/ on a free local port; yield (base URL, dict of bytes sent per path)."""
-    sent: dict[str, int] = {}
-    handler = functools.partial(type("Handler", (_StaticHandler,), {"sent": sent}), directory=str(built_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", sent
-    server.shutdown()
+    """Serve site/ on a free local port, as a static host does; yield (base URL, dict of bytes sent per path)."""
+    with served(built_site) as host:
+        yield host
 
 
 @pytest.fixture(scope="session")

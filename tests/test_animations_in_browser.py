@@ -8,13 +8,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from buildstep import page_resources, page_weight
 
 from convlab.catalogue import CATALOGUE
 
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "height": 800}}
 PAGES = ["lesson/convolution/", "lesson/layers/", "lesson/cnn/", "lesson/pooling/", "gallery/"]
-MAX_PAGE_BYTES = 1_500_000  # as the main lesson page (tests/test_browser.py)
 SHOWN = """[...document.querySelectorAll('figure.convlab-animation img, figure.convlab-still img')].map(i => ({
     id: i.closest('figure').id, onDemand: i.closest('figure').classList.contains('convlab-still'),
     src: i.currentSrc, natural: i.naturalWidth, shown: i.getBoundingClientRect().width
@@ -89,23 +87,6 @@ def test_the_gallery_shows_the_whole_catalogue_as_stills(browser, site_server):
     context.close()
     assert ids == [f"animation-{animation.name}" for animation in CATALOGUE]
     assert not any(url.endswith(".gif") for url in requests)  # stills only, until asked
-
-
-@pytest.mark.parametrize("path", ["gallery/", "lesson/pooling/"])
-def test_the_new_pages_weigh_at_most_1_5_mb_with_all_they_load(browser, site_server, built_site, path):
-    base, sent = site_server
-    sent.clear()
-    context, page, requests = _open(browser, base + path, viewport=VIEWPORTS["laptop"])
-    page.wait_for_load_state("networkidle")
-    context.close()
-    loaded = {urlsplit(url).path for url in requests}
-    resources = page_resources(built_site, path + "index.html")
-    measured = {"/" + file.relative_to(built_site.resolve()).as_posix() for file in resources}
-    measured |= {url.removesuffix("index.html") for url in measured}
-    assert loaded <= measured  # the bound counts everything the browser fetched
-    bound = page_weight(built_site, path + "index.html")
-    print(f"{path}: {sum(sent.values()) / 1e6:.2f} MB sent; bound {bound / 1e6:.2f} MB")
-    assert sum(sent.values()) <= bound <= MAX_PAGE_BYTES
 
 
 def test_play_swaps_the_still_for_the_animation_and_back(browser, site_server):

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from buildstep import MAIN_PAGE, page_resources, page_weight
 from matplotlib.colors import to_rgb
+from pageweight import Reader, page_resources, page_weight
 from screenshots import VIEWPORTS
 
 from convlab.figure_svg import SCHEMES
@@ -23,7 +23,7 @@ NOTEBOOK_PAGES = ["lesson/convolution/", "lesson/layers/", "lesson/cnn/", "lesso
 PAGES = ["", *NOTEBOOK_PAGES, "gallery/", "explorer/", "make-your-own/", "about/", "speed/"]
 FIGURE_PAGES = ["lesson/layers/", "lesson/cnn/"]
 MATERIAL_SCHEME = {"light": "default", "dark": "slate"}  # convlab's scheme names -> Material's
-MAX_LESSON_BYTES = 1_500_000
+MAX_PAGE_BYTES = 800_000  # what a reader fetches for a page and all it loads
 MIN_TEXT_PX = 12
 
 
@@ -155,22 +155,28 @@ def test_math_is_typeset_after_instant_navigation(browser, site_server):
     visit.close()
 
 
-def test_main_lesson_page_weighs_at_most_1_5_mb_and_the_build_summary_measures_all_it_loads(
-    browser, site_server, built_site
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_weighs_at_most_0_8_mb_as_chromium_fetches_it_and_the_summary_measures_all_it_loads(
+    browser, site_server, built_site, path
 ):
     base, sent = site_server
-    sent.clear()
-    visit = Visit(browser, base + MAIN_PAGE.removesuffix("index.html"))
-    visit.load_every_image()
-    visit.page.wait_for_load_state("networkidle")
-    loaded = {urlsplit(url).path for url in visit.requests}
-    measured = {"/" + path.relative_to(built_site.resolve()).as_posix() for path in page_resources(built_site)}
-    measured |= {path.removesuffix("index.html") for path in measured}
-    assert loaded <= measured  # the summary's measurement counts everything the browser fetched
-    total, bound = sum(sent.values()), page_weight(built_site)
-    print(f"main lesson page: {total / 1e6:.2f} MB sent to the browser; the build summary's bound {bound / 1e6:.2f} MB")
-    assert 100_000 < total <= bound <= MAX_LESSON_BYTES
-    visit.close()
+    for viewport, size in VIEWPORTS.items():
+        for scheme in MATERIAL_SCHEME:  # one reader: one screen, one scheme
+            reader = Reader(size["width"], scheme)
+            resources = page_resources(built_site, path + "index.html", reader)
+            measured = {"/" + file.relative_to(built_site.resolve()).as_posix() for file in resources}
+            measured |= {url.removesuffix("index.html") for url in measured}
+            sent.clear()
+            visit = Visit(browser, base + path, viewport=size, color_scheme=scheme)
+            visit.show_every_image()  # as a reader scrolling through: not the pictures of the other scheme
+            visit.page.wait_for_load_state("networkidle")
+            visit.close()
+            loaded = {urlsplit(url).path for url in visit.requests}
+            assert loaded <= measured, loaded - measured  # the summary counts all this reader fetched
+            total, bound = sum(sent.values()), page_weight(built_site, path + "index.html", [reader])
+            print(f"{path or 'home'} {viewport} {scheme}: {total / 1e6:.2f} MB sent; bound {bound / 1e6:.2f} MB")
+            assert total <= bound
+            assert total <= MAX_PAGE_BYTES, f"{path or 'home'} ({viewport}, {scheme}): {total / 1e6:.2f} MB"
 
 
 @pytest.mark.parametrize("path", PAGES)

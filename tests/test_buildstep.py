@@ -1,7 +1,6 @@
 """Build steps run when their inputs' contents change, and only then; an output that is missing or differs from
 what the step wrote is put back or made again; the summary says what happened."""
 
-import gzip
 import hashlib
 import json
 import os
@@ -13,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from buildstep import StepState, digest, page_resources, page_weight, run_cached, summary
+from buildstep import StepState, digest, run_cached, summary
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts/buildstep.py"
 
@@ -185,39 +184,6 @@ def test_summary_lists_what_this_build_ran_restored_and_reused(tmp_path):
     text = summary(since, tmp_path / "no-site", state_dir=tmp_path)
     lines = {line.split()[0]: line.split()[1] for line in text.splitlines()[1:-1]}
     assert lines == {"damaged": "restored", "fresh": "ran", "same": "reused"}
-
-
-def test_page_weight_counts_the_page_and_everything_it_can_load(tmp_path):
-    page = tmp_path / "lesson/convolution/index.html"
-    page.parent.mkdir(parents=True)
-    files = {
-        "a.js": 'import { x } from "./b.js";' + "x" * 1000,
-        "b.js": "y" * 300,
-        "a.css": "@font-face { src: url(fonts/f.woff2) }" + "z" * 500,
-        "fonts/f.woff2": "F" * 200,
-        "a.gif": "G" * 300,
-        "a.png": "P" * 100,
-        "data.json": "{}",
-        "unused.png": "U" * 999,
-    }
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    html = (
-        '<script src="../../a.js"></script><link rel="stylesheet" href="../../a.css">'
-        '<picture><source srcset="../../a.png" media="(prefers-reduced-motion: reduce)">'
-        '<img src="../../a.gif"></picture>'
-        '<div data-source="../../data.json"></div><a href="../../unused.png">a link is not loaded</a>'
-        '<script src="https://elsewhere.example/x.js"></script>'
-    )
-    page.write_text(html)
-    loaded = {path.relative_to(tmp_path).as_posix() for path in page_resources(tmp_path)}
-    # Of the picture's two sources a browser loads one: the bound counts the larger, the GIF.
-    assert loaded == {"lesson/convolution/index.html", *files} - {"unused.png", "a.png"}
-    text = len(gzip.compress(html.encode(), mtime=0)) + sum(
-        len(gzip.compress(files[name].encode(), mtime=0)) for name in ("a.js", "b.js", "a.css", "data.json")
-    )
-    assert page_weight(tmp_path) == text + 200 + 300
 
 
 def test_keys_name_inputs_relative_to_the_project(tmp_path, monkeypatch):

@@ -1,15 +1,19 @@
 // Runs on the first load and after every instant navigation: Material swaps the page body without
 // reloading and emits document$ each time, so everything here is set up again for the new page.
 document$.subscribe(({ body }) => {
-  // Formulas, with the site's own copy of KaTeX.
-  renderMathInElement(body, {
-    delimiters: [
-      { left: "$$", right: "$$", display: true },
-      { left: "\\[", right: "\\]", display: true },
-      { left: "\\(", right: "\\)", display: false },
-      { left: "$", right: "$", display: false },
-    ],
-    throwOnError: false,
+  // Formulas, with the site's own copy of KaTeX, which only a page with maths names (scripts/mkdocs_hooks.py).
+  loadKatex(body).then(() => {
+    if (typeof renderMathInElement !== "function") return;
+    renderMathInElement(body, {
+      delimiters: [
+        { left: "$$", right: "$$", display: true },
+        { left: "\\[", right: "\\]", display: true },
+        { left: "\\(", right: "\\)", display: false },
+        { left: "$", right: "$", display: false },
+      ],
+      throwOnError: false,
+    });
+    fitToScreen(body);
   });
   fitToScreen(body);
   // KaTeX's fonts arrive after the first layout and widen the formulas: measure again once they are in.
@@ -80,4 +84,28 @@ function sayWhatNeedsAServer(body) {
     );
     part.replaceChildren(message);
   }
+}
+
+// An instant navigation from a page without maths to one with it runs none of the new page's scripts: load
+// the KaTeX files it names (stylesheet and scripts, in order) once. Resolves when there is nothing to wait for.
+function loadKatex(body) {
+  const scripts = [...body.querySelectorAll("script[src*='assets/katex/']")];
+  if (typeof renderMathInElement === "function" || scripts.length === 0) return Promise.resolve();
+  const style = document.createElement("link");
+  style.rel = "stylesheet";
+  style.href = scripts[0].src.replace(/katex\.min\.js$/, "katex.min.css");
+  document.head.append(style);
+  return scripts.reduce(
+    (previous, script) =>
+      previous.then(
+        () =>
+          new Promise((resolve) => {
+            const copy = document.createElement("script");
+            copy.src = script.src;
+            copy.onload = copy.onerror = resolve;
+            document.head.append(copy);
+          }),
+      ),
+    Promise.resolve(),
+  );
 }

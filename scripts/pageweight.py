@@ -1,0 +1,152 @@
+"""What a page makes a browser load from the site, and how many bytes a static host sends for it all.
+
+The crawler reads the built HTML: stylesheets and the fonts they reference, scripts and the modules they import,
+images, data a page fetches, and Material's own start-up files.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+MAIN_PAGE = "lesson/convolution/index.html"
+# What a static host such as GitHub Pages sends gzipped; images and fonts go as they are.
+COMPRESSED = frozenset({".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".map", ".ipynb"})
+
+
+def transfer_size(path: Path) -> int:
+    """Return the bytes a static host sends for a file: gzipped for text, as is for images and fonts."""
+    data = path.read_bytes()
+    return len(gzip.compress(data, mtime=0)) if path.suffix in COMPRESSED else len(data)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One reader: a window this many CSS px wide, in one colour scheme ("light" or "dark"), motion allowed."""
+
+    width: int
+    scheme: str
+
+    def matches(self, media: str) -> bool:
+        """Return True if the media query list holds for this reader (a feature it does not know, as true)."""
+        return any(all(self._has(feature) for feature in re.findall(r"\(([^)]*)\)", q)) for q in media.split(","))
+
+    def _has(self, feature: str) -> bool:
+        name, _, value = (part.strip() for part in feature.partition(":"))
+        em = float(value.removesuffix("em")) * 16 if value.endswith("em") else None
+        tests = {
+            "max-width": lambda: em is None or self.width <= em,
+            "min-width": lambda: em is None or self.width >= em,
+            "prefers-reduced-motion": lambda: value != "reduce",
+            "prefers-color-scheme": lambda: value == ("dark" if self.scheme == "dark" else "light"),
+        }
+        return tests.get(name, lambda: True)()
+
+
+# The readers the build measures: a phone and a laptop (scripts/screenshots.py's widths), each scheme.
+READERS = tuple(Reader(width, scheme) for width in (390, 1280) for scheme in ("light", "dark"))
+
+
+class _Resources(HTMLParser):
+    """Collects what a page makes the browser load: stylesheets, icons, scripts, images, fetched data.
+
+    ``urls`` holds one URL per resource; ``pictures`` one (scheme, sources) per <picture>, where sources are
+    (media, URL) pairs in order (the <img> last, media "") of which a browser loads the first that matches, and
+    scheme is "light" or "dark" for a picture shown in that scheme only (placeholders.py's convlab-scheme-*
+    links), else "".
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.pictures: list[tuple[str, list[tuple[str, str]]]] = []
+        self.config = ""
+        self._in_config = self._in_picture = False
+        self._scheme = ""
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        scheme = re.search(r"\bconvlab-scheme-(\w+)", attrs.get("class") or "")
+        if tag == "a" and scheme:
+            self._scheme = scheme.group(1)
+        if tag == "picture":
+            self._in_picture = True
+            self.pictures.append((self._scheme, []))
+        elif tag == "link" and attrs.get("rel") in ("stylesheet", "icon", "modulepreload"):
+            self.urls.append(attrs["href"])
+        elif tag == "script" and attrs.get("src"):
+            self.urls.append(attrs["src"])
+        elif tag == "img" and attrs.get("src"):
+            if self._in_picture:
+                self.pictures[-1][1].append(("", attrs["src"]))
+            else:
+                self.pictures.append((self._scheme, [("", attrs["src"])]))
+        elif tag == "source" and attrs.get("srcset") and self._in_picture:
+            self.pictures[-1][1].append((attrs.get("media") or "", attrs["srcset"].split(",")[0].split()[0]))
+        if attrs.get("data-source"):
+            self.urls.append(attrs["data-source"])
+        self._in_config = tag == "script" and attrs.get("id") == "__config"
+
+    def handle_endtag(self, tag):
+        if tag == "picture":
+            self._in_picture = False
+        elif tag == "a":
+            self._scheme = ""
+
+    def handle_data(self, data):
+        if self._in_config:
+            self.config += data
+
+
+def _local(base: Path, url: str) -> Path | None:
+    parts = urlsplit(url)
+    if parts.scheme or url.startswith(("//", "data:")) or not parts.path:
+        return None
+    path = (base / parts.path).resolve()
+    return path if path.is_file() else None
+
+
+def page_resources(site: Path, page: str = MAIN_PAGE, reader: Reader = READERS[-1]) -> list[Path]:
+    """Return the page and every file it can make a browser load from the site for the reader, each once.
+
+    That is the page's stylesheets and what they reference (fonts), its scripts and the modules they
+    import, its images (of a <picture>, the source the reader's browser picks; none of a picture shown in the
+    other scheme), data it fetches, and Material's own
+    start-up files (the search worker and index, the sitemap that instant navigation reads). An upper
+    bound: a browser loads a font only if the page uses it.
+    """
+    html_path = (site / page).resolve()
+    parser = _Resources()
+    parser.feed(html_path.read_text(encoding="utf-8"))
+    files = [html_path]
+    pending = [(html_path.parent, url) for url in parser.urls]
+    for scheme, sources in parser.pictures:
+        if scheme in ("", reader.scheme):
+            pending.append((html_path.parent, next(url for media, url in sources if reader.matches(media))))
+    if parser.config:
+        config = json.loads(parser.config)
+        root = (html_path.parent / config["base"]).resolve()
+        pending += [(html_path.parent, config["search"]), (root, "search/search_index.json"), (root, "sitemap.xml")]
+    while pending:
+        base, url = pending.pop()
+        path = _local(base, url)
+        if path is None or path in files:
+            continue
+        files.append(path)
+        text = path.read_text(encoding="utf-8") if path.suffix in (".css", ".js") else ""
+        references = re.findall(r"url\(\s*['\"]?([^'\")]+)", text) if path.suffix == ".css" else []
+        references += re.findall(r"""\bimport\b[^"']*["'](\.[^"']+)["']""", text) if path.suffix == ".js" else []
+        pending += [(path.parent, reference) for reference in references]
+    return files
+
+
+def page_weight(site: Path, page: str = MAIN_PAGE, readers: Iterable[Reader] = READERS) -> int:
+    """Return the most bytes a static host sends one of the readers for the page and everything it can load (see
+    page_resources)."""
+    return max(sum(transfer_size(path) for path in page_resources(site, page, reader)) for reader in readers)

@@ -19,13 +19,25 @@ from PIL import Image
 from terminal import run_in_terminal
 
 from convlab.catalogue import CATALOGUE, FIGURES
-from convlab.cli import parse_bias, parse_channels, parse_grid, parse_size
+from convlab.cli import main, parse_bias, parse_channels, parse_grid, parse_size
 from convlab.errors import UsageError
 
 
 def convlab(*args, cwd):
     """Run ``python -m convlab ARGS`` in ``cwd``; return the completed process."""
     return subprocess.run([sys.executable, "-m", "convlab", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def convlab_in_process(*args, cwd, monkeypatch, capsys):
+    """Run the command line's ``main(ARGS)`` in this process in ``cwd`` (no torch import per case); return it as a
+    completed process. For refusals the real subprocess of each command is checked by the tests above."""
+    monkeypatch.chdir(cwd)
+    try:
+        status = main(list(args))
+    except SystemExit as exit:  # argparse's own refusals
+        status = exit.code
+    captured = capsys.readouterr()
+    return subprocess.CompletedProcess(["convlab", *args], status, captured.out, captured.err)
 
 
 def test_render_writes_gif_json_and_png(tmp_path):
@@ -242,8 +254,8 @@ def test_catalogue_prints_the_names_for_the_makefile():
         (["render", "--input=1e307,1e307", "--weights=1e307", "--out", "x.gif"], "'1e307' is outside the range"),
     ],
 )
-def test_bad_input_is_one_line_exit_2_and_no_files(tmp_path, args, says):
-    result = convlab(*args, cwd=tmp_path)
+def test_bad_input_is_one_line_exit_2_and_no_files(tmp_path, args, says, monkeypatch, capsys):
+    result = convlab_in_process(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 2
     assert result.stdout == ""
     lines = result.stderr.splitlines()
@@ -433,8 +445,9 @@ REQUIRED = {"render": ["--out", "x.gif"], "gifs": ["--out", "anim"], "train": ["
 
 
 @pytest.mark.parametrize(("command", "flag"), NUMERIC_FLAGS)
-def test_a_huge_number_for_any_numeric_flag_is_one_short_line(tmp_path, command, flag):
-    result = convlab(command, *REQUIRED[command], flag, FIVE_THOUSAND_DIGITS, cwd=tmp_path)
+def test_a_huge_number_for_any_numeric_flag_is_one_short_line(tmp_path, command, flag, monkeypatch, capsys):
+    args = command, *REQUIRED[command], flag, FIVE_THOUSAND_DIGITS
+    result = convlab_in_process(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 2 and result.stdout == ""
     assert len(result.stderr.splitlines()) == 1 and len(result.stderr) < 300, result.stderr[:300]
     assert "(5000 characters) is too large" in result.stderr and "Traceback" not in result.stderr
@@ -479,8 +492,8 @@ LONG_NAME = "a" * 300
         ["webmodel", "--out", LONG_NAME],
     ],
 )
-def test_a_name_too_long_for_a_file_is_refused_before_any_work(tmp_path, args):
-    result = convlab(*args, cwd=tmp_path)
+def test_a_name_too_long_for_a_file_is_refused_before_any_work(tmp_path, args, monkeypatch, capsys):
+    result = convlab_in_process(*args, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 2 and len(result.stderr.splitlines()) == 1 and len(result.stderr) < 300
     assert re.search(
         r"\(30\d characters\) is longer than the 255 bytes a file name can have: shorten it", result.stderr

@@ -12,10 +12,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 from placeholders import repo_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,8 +44,36 @@ def _text_files(site: Path) -> dict[str, str]:
     return {p.relative_to(site).as_posix(): p.read_text() for p in site.rglob("*") if p.suffix in TEXT}
 
 
-def _page(site: Path, path: str) -> BeautifulSoup:
-    return BeautifulSoup((site / path).read_text(), "html.parser")
+class _Page(HTMLParser):
+    """Collects a page's text, its tags' attributes in document order, and so its meta tags and links."""
+
+    def __init__(self):
+        super().__init__()
+        self.text, self.tags = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def get_text(self) -> str:
+        """Return every piece of text on the page joined, as a reader's copy of it would hold."""
+        return "".join(self.text)
+
+    def find_all(self, tag: str, **wanted) -> list[dict]:
+        """Return the attributes of each ``tag`` whose attributes include ``wanted``."""
+        return [attrs for name, attrs in self.tags if name == tag and wanted.items() <= attrs.items()]
+
+    def first_with_class(self, tag: str, classes: set[str]) -> dict | None:
+        """Return the attributes of the first ``tag`` with one of ``classes``, or None."""
+        return next((a for name, a in self.tags if name == tag and classes & set(a.get("class", "").split())), None)
+
+
+def _page(site: Path, path: str) -> _Page:
+    page = _Page()
+    page.feed((site / path).read_text())
+    return page
 
 
 def _site_file(site: Path, url: str, site_url: str) -> Path:
@@ -80,7 +108,7 @@ def test_each_notebook_page_opens_its_published_notebook_in_colab(settings, buil
     owner_repo = settings[1].removeprefix("https://github.com/")
     prefix = f"https://colab.research.google.com/github/{owner_repo}/blob/gh-pages/"
     for lesson in LESSONS:
-        links = _page(site, f"lesson/{lesson}/index.html").select('a[data-testid="open-in-colab"]')
+        links = _page(site, f"lesson/{lesson}/index.html").find_all("a", **{"data-testid": "open-in-colab"})
         assert len(links) == 1, lesson
         href = links[0]["href"]
         assert href == f"{prefix}lesson/{lesson}/{lesson}.ipynb", href
@@ -93,16 +121,16 @@ def test_every_page_has_opengraph_and_twitter_tags_with_a_picture_the_site_serve
     pages = [p for p in site.rglob("index.html") if "assets" not in p.parts and p.parent.name != "404"]
     assert len(pages) >= 9
     for page in pages:
-        soup = BeautifulSoup(page.read_text(), "html.parser")
-        tags = {m.get("property") or m.get("name"): m["content"] for m in soup.find_all("meta") if m.get("content")}
         name = page.relative_to(site).as_posix()
+        parsed = _page(site, name)
+        tags = {m.get("property") or m.get("name"): m["content"] for m in parsed.find_all("meta") if m.get("content")}
         for key in ("og:title", "og:description", "og:url", "og:image", "twitter:card", "twitter:image"):
             assert tags.get(key), (name, key)
         assert tags["twitter:card"] == "summary_large_image" and tags["twitter:image"] == tags["og:image"]
         assert _site_file(site, tags["og:url"], site_url) == page, name
         picture = _site_file(site, tags["og:image"], site_url)
         assert picture.is_file() and picture.suffix == ".png", (name, tags["og:image"])
-        first = soup.select_one("figure.convlab-animation, figure.convlab-still")
+        first = parsed.first_with_class("figure", {"convlab-animation", "convlab-still"})
         if first is not None:  # the still of the page's first animation
             assert picture.name == f"{first['id'].removeprefix('animation-')}.png", name
 

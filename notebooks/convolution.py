@@ -186,7 +186,7 @@ print(padded)
 print(convolve(padded, kernel).round(2))
 
 # %% [markdown]
-# {{ animation conv_pad_1 }}
+# {{ still conv_pad_1 }}
 #
 # The hatched grey cells are the padding: they hold 0 and are not part of the image.
 #

@@ -52,6 +52,21 @@ def window_outlines(panels: list[str], first: Pair, last: Pair, spread: bool) ->
     return [(panel, first, last, SPAN_OUTLINE if spread else WINDOW) for panel in panels]
 
 
+def span_outlines(panels: list[str], span: Pair) -> list[tuple[str, Pair, Pair, str]]:
+    """Return the dashed outline around a dilated kernel's whole span on each of ``panels``."""
+    return window_outlines(panels, (0, 0), (span[0] - 1, span[1] - 1), True)
+
+
+def dilated_kernel_cells(panel: str, texts: list[list[str]], dilation: Pair, span: Pair) -> dict[Key, Cell]:
+    """Return a kernel's cells spread over its span: each weight's text on its tap, empty holes between."""
+    (dh, dw), (sh, sw) = dilation, span
+    return {
+        (panel, r, c): Cell(texts[r // dh][c // dw], "value") if r % dh == 0 and c % dw == 0 else Cell("", "hole")
+        for r in range(sh)
+        for c in range(sw)
+    }
+
+
 def _terms(weights: list[float], values: list[str], precision: int) -> str:
     """Return ``w×x + w×x − w×x ...``, the products one output adds up."""
     parts = []
@@ -113,6 +128,21 @@ class Story:
             values += [v for grid in _kernels(record) for row in grid for v in row if not mean_divisor(grid)]
         return any(is_rounded(v, self.precision) for v in values)
 
+    def legend(self, **texts: str) -> dict[str, str]:
+        """Return the legend's texts: ``texts`` and the note that values are rounded (shown only where they are)."""
+        return texts | {"rounded": f"values rounded to {self.precision} decimals"}
+
+    def rounded_entry(self) -> list[str]:
+        """Return the legend entry for rounded values, if the frames show any."""
+        return ["rounded"] if self.rounded() else []
+
+    def last_frame(self, cells: dict[Key, Cell] | None = None) -> Frame:
+        """Return the last frame: ``cells`` (by default, the inputs at rest and every output computed), no
+        outline, the output's size and formula."""
+        if cells is None:
+            cells = self.base() | self.output_cells(len(self.record.steps), None)
+        return Frame(cells, [], self.final_caption(), [*self.common_legend(cells), *self.rounded_entry()])
+
     def final_caption(self) -> str:
         """Return the last frame's line: the output size and its formula."""
         return f"Output {size_text(self.record.geometry.output)}: {output_text(self.record)}"
@@ -156,14 +186,13 @@ class ConvStory(Story):
         self.channels = record.in_channels
         self.unread = record.unread()
         many = self.channels > 1
-        self.legend_texts = {
-            "tap": "read by the kernel" + ("s" if many else ""),
-            "current": "output being computed",
-            "padding": "padding (zeros)",
-            "unread": "never read (the stride skips it)",
-            "span": "area the dilated kernel spans",
-            "rounded": f"values rounded to {precision} decimals",
-        }
+        self.legend_texts = self.legend(
+            tap="read by the kernel" + ("s" if many else ""),
+            current="output being computed",
+            padding="padding (zeros)",
+            unread="never read (the stride skips it)",
+            span="area the dilated kernel spans",
+        )
         self.panels = []
         for c in range(self.channels):
             label = f"Input channel {c}, {size_text(g.size)}" if many else f"Input {size_text(g.size)}"
@@ -215,21 +244,14 @@ class ConvStory(Story):
                 for col, value in enumerate(row):
                     style = "padding" if g.is_padding(r, col) else "unread" if (r, col) in self.unread else "value"
                     cells[f"input{c}", r, col] = Cell(self.fmt(value), style)
-            texts = self.kernel_texts(c)
-            (dh, dw), (sh, sw) = g.dilation, g.span
-            for r in range(sh):
-                for col in range(sw):
-                    tap = r % dh == 0 and col % dw == 0
-                    cell = Cell(texts[r // dh][col // dw], "value") if tap else Cell("", "hole")
-                    cells[f"kernel{c}", r, col] = cell
+            cells |= dilated_kernel_cells(f"kernel{c}", self.kernel_texts(c), g.dilation, g.span)
         return cells | self.output_cells(0, None)
 
     def frame(self, k: int) -> Frame:
         base = self.base()
         steps = self.record.steps
         if k == len(steps):
-            cells = base | self.output_cells(len(steps), None)
-            return Frame(cells, [], self.final_caption(), [*self.common_legend(cells), *self._rounded()])
+            return self.last_frame()
         step, g = steps[k], self.record.geometry
         cells = base | self.output_cells(k, k)
         for c in range(self.channels):
@@ -238,16 +260,12 @@ class ConvStory(Story):
         inputs = [f"input{c}" for c in range(self.channels)]
         outlines = window_outlines(inputs, step.taps[0], step.taps[-1], g.dilated)
         if g.dilated:
-            kernels = [f"kernel{c}" for c in range(self.channels)]
-            outlines += window_outlines(kernels, (0, 0), (g.span[0] - 1, g.span[1] - 1), True)
-        legend = self.common_legend(cells) + (["span"] if g.dilated else []) + self._rounded()
+            outlines += span_outlines([f"kernel{c}" for c in range(self.channels)], g.span)
+        legend = self.common_legend(cells) + (["span"] if g.dilated else []) + self.rounded_entry()
         return Frame(cells, outlines, self._step_caption(k), legend)
 
     def _tap_style(self, r: int, c: int) -> str:
         return "tap-padding" if self.record.geometry.is_padding(r, c) else "tap"
-
-    def _rounded(self) -> list[str]:
-        return ["rounded"] if self.rounded() else []
 
     def _channel_terms(self, k: int, c: int) -> str:
         record, step = self.record, self.record.steps[k]
@@ -326,9 +344,7 @@ class LayerStory(Story):
 
     def frame(self, k: int) -> Frame:
         if k == len(self.record.steps):
-            cells = self.base()
-            legend = [*self.common_legend(cells), *(["rounded"] if self.rounded() else [])]
-            return Frame(cells, [], self.final_caption(), legend)
+            return self.last_frame(self.base())
         o, n = divmod(k, self.positions)
         own = self.stories[o].frame(n)
         cells = self.base() | self._cells(o, own.cells) | self._outputs(o, n, n)
@@ -363,14 +379,13 @@ class TransposedStory(Story):
     def __init__(self, record: TransposedConvolution, precision: int) -> None:
         super().__init__(record, precision)
         g = record.geometry
-        self.legend_texts = {
-            "tap": "read by the flipped kernel",
-            "current": "output being computed",
-            "padding": "padding (zeros)",
-            "inserted": "zeros inserted between input cells",
-            "span": "area the dilated kernel spans",
-            "rounded": f"values rounded to {precision} decimals",
-        }
+        self.legend_texts = self.legend(
+            tap="read by the flipped kernel",
+            current="output being computed",
+            padding="padding (zeros)",
+            inserted="zeros inserted between input cells",
+            span="area the dilated kernel spans",
+        )
         kernel = f"Kernel {size_text(g.kernel)}, flipped" + (
             f", spread over {size_text(g.direct.span)}" if g.direct.dilated else ""
         )
@@ -406,13 +421,8 @@ class TransposedStory(Story):
         cells = {
             ("input", r, c): Cell(self.fmt(v), "value") for r, row in enumerate(record.input) for c, v in enumerate(row)
         }
-        (dh, dw), (sh, sw) = g.dilation, g.direct.span
-        for r in range(sh):
-            for c in range(sw):
-                tap = r % dh == 0 and c % dw == 0
-                cells["kernel", r, c] = (
-                    Cell(self.fmt(record.flipped[r // dh][c // dw]), "value") if tap else Cell("", "hole")
-                )
+        flipped = [[self.fmt(w) for w in row] for row in record.flipped]
+        cells |= dilated_kernel_cells("kernel", flipped, g.dilation, g.direct.span)
         styles = {INPUT: "value", INSERTED: "inserted", PADDING: "padding"}
         for r, row in enumerate(record.stretched):
             for c, value in enumerate(row):
@@ -422,8 +432,7 @@ class TransposedStory(Story):
     def frame(self, k: int) -> Frame:
         base, record, g = self.base(), self.record, self.record.geometry
         if k == len(record.steps):
-            cells = base | self.output_cells(len(record.steps), None)
-            return Frame(cells, [], self.final_caption(), self.common_legend(cells) + self._rounded())
+            return self.last_frame()
         step = record.steps[k]
         cells = base | self.output_cells(k, k)
         for r, c in step.taps:
@@ -434,12 +443,9 @@ class TransposedStory(Story):
         spread = g.direct.dilated
         outlines = window_outlines(["stretched"], step.taps[0], step.taps[-1], spread)
         if spread:
-            outlines += window_outlines(["kernel"], (0, 0), (g.direct.span[0] - 1, g.direct.span[1] - 1), True)
-        legend = self.common_legend(cells) + (["span"] if g.direct.dilated else []) + self._rounded()
+            outlines += span_outlines(["kernel"], g.direct.span)
+        legend = self.common_legend(cells) + (["span"] if spread else []) + self.rounded_entry()
         return Frame(cells, outlines, self._step_caption(k), legend)
-
-    def _rounded(self) -> list[str]:
-        return ["rounded"] if self.rounded() else []
 
     def _step_caption(self, k: int) -> str:
         record, g = self.record, self.record.geometry
@@ -481,11 +487,7 @@ class ScatterStory(Story):
     def __init__(self, record: TransposedConvolution, precision: int) -> None:
         super().__init__(record, precision)
         g = record.geometry
-        self.legend_texts = {
-            "tap": "input cell adding its products",
-            "current": "output cells it adds to",
-            "rounded": f"values rounded to {precision} decimals",
-        }
+        self.legend_texts = self.legend(tap="input cell adding its products", current="output cells it adds to")
         totals = tuple(self.fmt(t) for s in record.scatters for t in s.totals if t is not None)
         self.panels = [
             Panel(
@@ -531,16 +533,15 @@ class ScatterStory(Story):
     def frame(self, k: int) -> Frame:
         base, record = self.base(), self.record
         cells = base | self._written(k + 1)
-        rounded = ["rounded"] if self.rounded() else []
         if k == len(record.scatters):
-            return Frame(cells, [], self.final_caption(), self.common_legend(cells) + rounded)
+            return self.last_frame(cells)
         scatter = record.scatters[k]
         cells["input", *scatter.src] = Cell(base["input", *scatter.src].text, "tap")
         for target in scatter.targets:
             if target is not None:
                 cells["output", *target] = Cell(cells["output", *target].text, "current")
         outlines = window_outlines(["input"], scatter.src, scatter.src, False)
-        return Frame(cells, outlines, self._step_caption(k), self.common_legend(cells) + rounded)
+        return Frame(cells, outlines, self._step_caption(k), self.common_legend(cells) + self.rounded_entry())
 
     def _step_caption(self, k: int) -> str:
         record = self.record
@@ -571,15 +572,14 @@ class PoolStory(Story):
         g = record.geometry
         self.maximum = record.op == MAX
         self.unread = record.unread()
-        self.legend_texts = {
-            "tap": "in the window" if self.maximum else "in the window (averaged)",
-            "winner": "the maximum",
-            "current": "output being computed",
-            "padding": "padding (−∞: never the maximum)" if self.maximum else "padding (zeros, counted)",
-            "unread": "never read (the stride skips it)",
-            "span": f"area the {size_text(g.kernel)} window spans",
-            "rounded": f"values rounded to {precision} decimals",
-        }
+        self.legend_texts = self.legend(
+            tap="in the window" if self.maximum else "in the window (averaged)",
+            winner="the maximum",
+            current="output being computed",
+            padding="padding (−∞: never the maximum)" if self.maximum else "padding (zeros, counted)",
+            unread="never read (the stride skips it)",
+            span=f"area the {size_text(g.kernel)} window spans",
+        )
         texts = tuple(self.pad_text(r, c) for r in range(g.padded[0]) for c in range(g.padded[1]))
         label = f"Input {size_text(g.size)}" + (f", padded to {size_text(g.padded)}" if any(g.padding) else "")
         reach = self._reach()
@@ -614,10 +614,8 @@ class PoolStory(Story):
 
     def frame(self, k: int) -> Frame:
         base, record, g = self.base(), self.record, self.record.geometry
-        rounded = ["rounded"] if self.rounded() else []
         if k == len(record.steps):
-            cells = base | self.output_cells(len(record.steps), None)
-            return Frame(cells, [], self.final_caption(), self.common_legend(cells) + rounded)
+            return self.last_frame()
         step = record.steps[k]
         cells = base | self.output_cells(k, k)
         for r, c in step.taps:
@@ -628,7 +626,7 @@ class PoolStory(Story):
         first = (i * g.stride[0], j * g.stride[1])
         last = (first[0] + g.span[0] - 1, first[1] + g.span[1] - 1)
         outlines = window_outlines(["input"], first, last, g.dilated)
-        legend = [*self.common_legend(cells), *(["span"] if g.dilated else []), *rounded]
+        legend = [*self.common_legend(cells), *(["span"] if g.dilated else []), *self.rounded_entry()]
         return Frame(cells, outlines, self._step_caption(k), legend)
 
     def _step_caption(self, k: int) -> str:

@@ -1,7 +1,7 @@
 """What a page makes a browser load from the site, and how many bytes a static host sends for it all.
 
 The crawler reads the built HTML: stylesheets and the fonts they reference, scripts and the modules they import,
-images, data a page fetches, and Material's own start-up files.
+images, data a page fetches (the digit page: its model and first test digits), and Material's own start-up files.
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ class _Resources(HTMLParser):
         super().__init__()
         self.urls: list[str] = []
         self.pictures: list[tuple[str, list[tuple[str, str]]]] = []
+        self.models: list[str] = []  # the digit page's model manifests (webmodel's model.json)
         self.config = ""
         self._in_config = self._in_picture = False
         self._scheme = ""
@@ -91,6 +92,8 @@ class _Resources(HTMLParser):
             self.pictures[-1][1].append((attrs.get("media") or "", attrs["srcset"].split(",")[0].split()[0]))
         if attrs.get("data-source"):
             self.urls.append(attrs["data-source"])
+        if attrs.get("data-model"):
+            self.models.append(attrs["data-model"])
         self._in_config = tag == "script" and attrs.get("id") == "__config"
 
     def handle_endtag(self, tag):
@@ -112,6 +115,16 @@ def _local(base: Path, url: str) -> Path | None:
     return path if path.is_file() else None
 
 
+def _model_files(base: Path, url: str) -> list[tuple[Path, str]]:
+    """Return what the digit page loads of its model on opening: the manifest, the weights, and the first file
+    of test digits (it shows digit 0); the other files of test digits load one at a time as a reader asks."""
+    manifest = _local(base, url)
+    if manifest is None:
+        return [(base, url)]
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    return [(base, url), (manifest.parent, data["weights"]), (manifest.parent, data["test"]["files"][0])]
+
+
 def page_resources(site: Path, page: str = MAIN_PAGE, reader: Reader = READERS[-1]) -> list[Path]:
     """Return the page and every file it can make a browser load from the site for the reader, each once.
 
@@ -129,6 +142,8 @@ def page_resources(site: Path, page: str = MAIN_PAGE, reader: Reader = READERS[-
     for scheme, sources in parser.pictures:
         if scheme in ("", reader.scheme):
             pending.append((html_path.parent, next(url for media, url in sources if reader.matches(media))))
+    for url in parser.models:
+        pending += _model_files(html_path.parent, url)
     if parser.config:
         config = json.loads(parser.config)
         root = (html_path.parent / config["base"]).resolve()

@@ -155,7 +155,7 @@ def test_math_is_typeset_after_instant_navigation(browser, site_server):
     visit.close()
 
 
-@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("path", [*PAGES, "digit/"])
 def test_every_page_weighs_at_most_0_8_mb_as_chromium_fetches_it_and_the_summary_measures_all_it_loads(
     browser, site_server, built_site, path
 ):

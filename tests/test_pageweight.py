@@ -1,6 +1,7 @@
 """The page-weight crawler (scripts/pageweight.py) on small sites written here."""
 
 import gzip
+import json
 
 from pageweight import Reader, page_resources, page_weight
 
@@ -55,3 +56,23 @@ def test_each_reader_counts_the_source_its_browser_picks_and_its_schemes_picture
     assert loaded(Reader(390, "light")) == {"narrow.png", "light.svg"}
     assert loaded(Reader(1280, "dark")) == {"wide.png", "dark.svg"}
     assert page_weight(tmp_path) == page_weight(tmp_path, readers=[Reader(1280, "dark")])  # the heaviest reader
+
+
+def test_the_digit_page_counts_its_model_and_the_test_digits_it_shows_first(tmp_path):
+    page = tmp_path / "digit/index.html"
+    model = tmp_path / "assets/model"
+    model.mkdir(parents=True)
+    page.parent.mkdir()
+    manifest = {"weights": "model.bin", "test": {"files": ["digits-00.bin", "digits-01.bin"]}}
+    (model / "model.json").write_text(json.dumps(manifest))
+    for name in ("model.bin", "digits-00.bin", "digits-01.bin"):
+        (model / name).write_bytes(b"W" * 100)
+    page.write_text('<div id="convlab-digit-page" data-model="../assets/model/model.json"></div>')
+    loaded = {path.relative_to(tmp_path).as_posix() for path in page_resources(tmp_path, "digit/index.html")}
+    # digits-01.bin loads only when a reader asks for a digit from 50 on
+    assert loaded == {
+        "digit/index.html",
+        "assets/model/model.json",
+        "assets/model/model.bin",
+        "assets/model/digits-00.bin",
+    }

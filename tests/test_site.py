@@ -36,15 +36,16 @@ class _Page(HTMLParser):
         if attrs.get("srcset"):
             self.links.append(attrs["srcset"])
         if tag == "figure" and "convlab-figure" in attrs.get("class", ""):
-            self.figures.append({"id": attrs["id"], "caption": ""})
+            self.figures.append({"id": attrs["id"], "class": attrs["class"], "caption": ""})
             self._in_figure = True
         elif self._in_figure and tag in ("img", "source"):
             self.figures[-1][tag] = attrs
-        self._caption = tag == "figcaption"
+        self._caption |= tag == "figcaption"
 
     def handle_endtag(self, tag):
-        self._caption = False
-        if tag == "figure":
+        if tag == "figcaption":
+            self._caption = False
+        elif tag == "figure":
             self._in_figure = False
 
     def handle_data(self, data):
@@ -116,9 +117,11 @@ def test_animations_carry_alt_text_captions_and_reduced_motion_stills(built_site
     for figure, name in zip(animations, names, strict=True):
         data = json.loads((built_site / f"assets/anim/{name}.json").read_text())
         assert figure["img"]["alt"] == data["alt"]
-        assert figure["img"]["src"] == f"../../assets/anim/{name}.gif"
-        # The last <source> read is the narrow GIF; the reduced-motion stills come first (see test_placeholders).
-        assert figure["source"]["srcset"] == f"../../assets/anim/{name}.narrow.gif"
+        # An animation that plays on demand shows its still first; the others play (the reduced-motion stills
+        # come first, see test_placeholders): the last <source> read is the narrow rendition.
+        shown = "png" if "convlab-still" in figure["class"] else "gif"
+        assert figure["img"]["src"] == f"../../assets/anim/{name}.{shown}"
+        assert figure["source"]["srcset"] == f"../../assets/anim/{name}.narrow.{shown}"
         rows, cols = data["output_size"]
         assert f"gives a {rows}×{cols} output." in figure["caption"]
 

@@ -3,19 +3,19 @@
 document$.subscribe(({ body }) => {
   // Formulas, with the site's own copy of KaTeX, which only a page with maths names (scripts/mkdocs_hooks.py).
   loadKatex(body).then(() => {
-    if (typeof renderMathInElement !== "function") return;
-    renderMathInElement(body, {
-      delimiters: [
-        { left: "$$", right: "$$", display: true },
-        { left: "\\[", right: "\\]", display: true },
-        { left: "\\(", right: "\\)", display: false },
-        { left: "$", right: "$", display: false },
-      ],
-      throwOnError: false,
-    });
+    if (typeof renderMathInElement === "function") {
+      renderMathInElement(body, {
+        delimiters: [
+          { left: "$$", right: "$$", display: true },
+          { left: "\\[", right: "\\]", display: true },
+          { left: "\\(", right: "\\)", display: false },
+          { left: "$", right: "$", display: false },
+        ],
+        throwOnError: false,
+      });
+    }
     fitToScreen(body);
   });
-  fitToScreen(body);
   // KaTeX's fonts arrive after the first layout and widen the formulas: measure again once they are in.
   document.fonts.ready.then(() => fitToScreen(body));
 });

@@ -1,9 +1,11 @@
 """An animation's files: a looping GIF and a PNG still per rendition, and the record as a JSON sidecar.
 
 ``render(out, record)`` draws the record (see ``convlab.painter``) in a wide rendition for laptops and a
-narrow one for phones and writes OUT (wide GIF), OUT.png (its last frame), OUT.narrow.gif and
-OUT.narrow.png, and OUT.json: the record written out at full precision, plus what the pages need (the
-renditions with their sizes and smallest text, the precision shown, the alt text, the PyTorch line).
+narrow one for phones, each in the light and the dark colour scheme, and writes OUT (wide GIF), OUT.png (its
+last frame), OUT.narrow.gif and OUT.narrow.png, the same in dark as OUT.dark.gif, OUT.dark.png,
+OUT.narrow.dark.gif and OUT.narrow.dark.png (``rendition_path`` names them all), and OUT.json: the record
+written out at full precision, plus what the pages need (the renditions with their sizes, smallest text and
+files per scheme, the precision shown, the alt text, the PyTorch line).
 Frames are drawn, mapped onto one fixed palette and written one at a time, so memory stays flat however
 many there are; each frame stores only what changed since the one before.
 """
@@ -18,7 +20,7 @@ from PIL import Image, ImageChops
 
 from convlab.catalogue import Animation
 from convlab.describe import alt_text, caption, explorer_query, pytorch_line
-from convlab.drawing import palette
+from convlab.drawing import LIGHT, SCHEMES, Scheme, palette
 from convlab.errors import UsageError
 from convlab.files import atomic_paths, make_dir
 from convlab.layout import NARROW, WIDE_WIDTH, Rendition, wide
@@ -106,11 +108,11 @@ def _frame_bytes(piece: Image.Image, offset: tuple[int, int], ms: int, transpare
     return control + place + bytes([bits]) + piece.tobytes("gif", "P", bits) + b"\x00"
 
 
-def write_gif(path: Path, frames: Iterator[Image.Image], times: list[int]) -> Image.Image:
-    """Write the frames (palette images on ``convlab.drawing.palette``) as a looping GIF, one at a time:
+def write_gif(path: Path, frames: Iterator[Image.Image], times: list[int], scheme: Scheme = LIGHT) -> Image.Image:
+    """Write the frames (palette images on ``convlab.drawing.palette(scheme)``) as a looping GIF, one at a time:
     each frame after the first stores only the box that changed, unchanged pixels transparent, and codes
     its pixels with as few bits as the palette needs. Return the last frame."""
-    colours = palette().getpalette()
+    colours = palette(scheme).getpalette()
     transparent = len(colours) // 3  # the first index no colour uses
     bits = max(2, transparent.bit_length())
     table = colours + [0] * (3 * (2**bits) - len(colours))
@@ -135,7 +137,7 @@ def write_gif(path: Path, frames: Iterator[Image.Image], times: list[int]) -> Im
 
 
 def _quantized(painter: Painter) -> Iterator[Image.Image]:
-    shared = palette()
+    shared = palette(painter.scheme)
     for frame in painter.frames():
         yield frame.quantize(palette=shared, dither=Image.Dither.NONE)
 
@@ -150,14 +152,34 @@ def sidecar(record: Record, renditions: list[dict], precision: int = 2, view: st
     return {**data, "renditions": renditions}
 
 
-def rendition_path(out: Path, rendition: Rendition, suffix: str) -> Path:
-    """Return the file of a rendition: OUT.gif or OUT.png for the wide one, OUT.narrow.gif ... for the narrow."""
-    return out.with_name(out.stem + rendition.suffix + suffix)
+def rendition_path(out: Path, rendition: Rendition, suffix: str, scheme: Scheme = LIGHT) -> Path:
+    """Return the file of a rendition in a scheme: OUT.gif or OUT.png for the wide light one, OUT.narrow.gif ...
+    for the narrow, and OUT.dark.gif, OUT.narrow.dark.gif ... for the dark scheme's."""
+    tail = "" if scheme == LIGHT else f".{scheme.name}"
+    return out.with_name(out.stem + rendition.suffix + tail + suffix)
+
+
+# The files per rendition and scheme, by their key in the sidecar: the GIF, and its last frame as a PNG.
+FILE_KINDS = {"file": ".gif", "still": ".png"}
+
+
+def _files(out: Path, rendition: Rendition, scheme: Scheme) -> dict[str, str]:
+    """Return the sidecar's names of a rendition's files in a scheme, by their key (FILE_KINDS)."""
+    return {key: rendition_path(out, rendition, suffix, scheme).name for key, suffix in FILE_KINDS.items()}
+
+
+def _entry(out: Path, rendition: Rendition, painters: dict[str, Painter]) -> dict:
+    """Return a rendition's entry in the sidecar: its size and smallest text, its light files (``file``,
+    ``still``), and each other scheme's files under the scheme's name."""
+    light = painters[LIGHT.name]
+    entry = {"name": rendition.name, **_files(out, rendition, LIGHT)}
+    entry.update(width=light.layout.width, height=light.layout.height, text_px=light.text_px)
+    return entry | {name: _files(out, rendition, SCHEMES[name]) for name in painters if name != LIGHT.name}
 
 
 def render(out: Path, record: Record, width: int = WIDE_WIDTH, precision: int = 2, view: str = DIRECT) -> list[Path]:
-    """Write the animation of ``record``: per rendition a GIF and its last frame as a PNG, and the JSON
-    sidecar; return their paths (OUT.gif, OUT.json, OUT.png, then the narrow GIF and PNG).
+    """Write the animation of ``record``: per rendition and scheme a GIF and its last frame as a PNG, and the JSON
+    sidecar; return their paths (OUT.gif, OUT.json, then the other GIFs and PNGs).
 
     Each file is replaced whole, and none is replaced unless all were written: they are written to
     temporary files first and renamed into place one after another at the end.
@@ -166,28 +188,28 @@ def render(out: Path, record: Record, width: int = WIDE_WIDTH, precision: int = 
     check_width(width)
     check_limits(record.geometry, view, getattr(record, "out_channels", 1))
     renditions = (wide(width), NARROW)
-    targets = [out, out.with_suffix(".json"), rendition_path(out, renditions[0], ".png")]
-    targets += [rendition_path(out, NARROW, suffix) for suffix in (".gif", ".png")]
-    with atomic_paths(*targets) as (gif, sidecar_path, png, narrow_gif, narrow_png):
+    drawn = [
+        rendition_path(out, rendition, suffix, scheme)
+        for rendition in renditions
+        for scheme in SCHEMES.values()
+        for suffix in FILE_KINDS.values()
+    ]
+    targets = [out, out.with_suffix(".json"), *(path for path in drawn if path != out)]
+    with atomic_paths(*targets) as temporary:
+        temp = dict(zip(targets, temporary, strict=True))
         entries, count = [], 0
-        for rendition, (gif_path, png_path) in zip(renditions, ((gif, png), (narrow_gif, narrow_png)), strict=True):
-            painter = Painter(record, rendition, precision, view)
-            count = painter.count
-            last = write_gif(gif_path, _quantized(painter), durations(count))
-            last.save(png_path, format="PNG", optimize=True)
-            entries.append(
-                {
-                    "name": rendition.name,
-                    "file": rendition_path(out, rendition, ".gif").name,
-                    "still": rendition_path(out, rendition, ".png").name,
-                    "width": painter.layout.width,
-                    "height": painter.layout.height,
-                    "text_px": painter.text_px,
-                }
-            )
+        for rendition in renditions:
+            painters = {name: Painter(record, rendition, precision, view, scheme) for name, scheme in SCHEMES.items()}
+            for scheme in SCHEMES.values():
+                painter = painters[scheme.name]
+                count = painter.count
+                gif = temp[rendition_path(out, rendition, ".gif", scheme)]
+                last = write_gif(gif, _quantized(painter), durations(count), scheme)
+                last.save(temp[rendition_path(out, rendition, ".png", scheme)], format="PNG", optimize=True)
+            entries.append(_entry(out, rendition, painters))
         data = sidecar(record, entries, precision, view)
         data["frame_ms"] = durations(count)
-        sidecar_path.write_text(json.dumps(data, indent=1, allow_nan=False) + "\n", encoding="utf-8")
+        temp[out.with_suffix(".json")].write_text(json.dumps(data, indent=1, allow_nan=False) + "\n", encoding="utf-8")
     return targets
 
 

@@ -2,8 +2,8 @@
 
 An animation's frames are lists of ``Rect`` and ``Text`` items (see ``convlab.painter``). Pillow draws
 them here; the GIF benchmark draws the very same items with matplotlib, so both make the same frames.
-Colours are Okabe-Ito's (safe for colour-blind readers), the ones the explorer uses too, on a white card
-that reads on light and dark pages.
+Each colour scheme of the site has its own colours (``Scheme``: ``LIGHT``, ``DARK``), so an animation reads at
+home on a light page and on a dark one.
 """
 
 from __future__ import annotations
@@ -18,24 +18,83 @@ from PIL import Image, ImageDraw, ImageFont
 RGB = tuple[int, int, int]
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1
 
-WHITE = (255, 255, 255)
-INK = (17, 17, 17)
-MUTED = (84, 84, 84)
-LINE = (140, 140, 140)
-FAINT_LINE = (200, 200, 200)
-PAD_FILL = (218, 218, 218)  # padding, hatched
-HATCH = (150, 150, 150)
-INSERTED_FILL = (236, 236, 236)  # zeros a transposed convolution inserts between input cells
-PENDING = (238, 238, 238)  # output cells not computed yet
-UNREAD = (251, 222, 203)  # input cells no step reads (a light tint of vermilion)
-TAP = (230, 159, 0)  # orange: cells read in this step
-CURRENT = (86, 180, 233)  # sky blue: the output cell being computed
-SPAN = (0, 114, 178)  # blue: the area a dilated kernel or a pooling window spans
-# Bluish green, a little lighter than Okabe-Ito's (0, 158, 115) so its black digit keeps 4.5:1 on the dark
-# scheme's dimmed card: the maximum of a max-pooling window, apart from the window's orange for every colour vision.
-WINNER = (0, 168, 122)
-BACKGROUNDS = (WHITE, PAD_FILL, INSERTED_FILL, PENDING, UNREAD, TAP, CURRENT, WINNER)
-INKS = (INK, MUTED)
+
+@dataclass(frozen=True)
+class Scheme:
+    """The colours an animation is drawn in, for one of the site's colour schemes (``name``: light or dark).
+
+    The marking colours (tap, current, winner) are Okabe-Ito's (safe for colour-blind readers), the ones the
+    explorer uses too, in both schemes, with ``accent_ink`` text on them; the rest follows the page.
+    """
+
+    name: str
+    card: RGB  # the background, and the cells of values
+    ink: RGB  # text, the window's outline
+    muted: RGB  # padding values, the legend's note
+    line: RGB  # cell borders
+    faint_line: RGB  # the border of a hole (a cell a transposed convolution leaves out)
+    pad_fill: RGB  # padding, hatched
+    hatch: RGB
+    inserted: RGB  # zeros a transposed convolution inserts between input cells
+    pending: RGB  # output cells not computed yet
+    unread: RGB  # input cells no step reads (a tint of vermilion)
+    tap: RGB  # orange: cells read in this step
+    current: RGB  # sky blue: the output cell being computed
+    span: RGB  # blue: the area a dilated kernel or a pooling window spans
+    winner: RGB  # bluish green: the maximum of a max-pooling window, apart from the window's orange
+    accent_ink: RGB  # text on the marking colours
+
+    @property
+    def backgrounds(self) -> tuple[RGB, ...]:
+        """Return every colour text is drawn on."""
+        return (self.card, self.pad_fill, self.inserted, self.pending, self.unread, self.tap, self.current, self.winner)
+
+    @property
+    def inks(self) -> tuple[RGB, ...]:
+        """Return every colour text is drawn in."""
+        return tuple(dict.fromkeys((self.ink, self.muted, self.accent_ink)))
+
+
+# A white card; the winner is a little lighter than Okabe-Ito's (0, 158, 115) so its black digit keeps 4.5:1.
+LIGHT = Scheme(
+    name="light",
+    card=(255, 255, 255),
+    ink=(17, 17, 17),
+    muted=(84, 84, 84),
+    line=(140, 140, 140),
+    faint_line=(200, 200, 200),
+    pad_fill=(218, 218, 218),
+    hatch=(150, 150, 150),
+    inserted=(236, 236, 236),
+    pending=(238, 238, 238),
+    unread=(251, 222, 203),
+    tap=(230, 159, 0),
+    current=(86, 180, 233),
+    span=(0, 114, 178),
+    winner=(0, 168, 122),
+    accent_ink=(17, 17, 17),
+)
+# The card a little lighter than Material's slate page (convlab.website.theme), its text the page's text colour;
+# the span's blue lighter, so its dashes stand out from the card.
+DARK = Scheme(
+    name="dark",
+    card=(37, 41, 51),
+    ink=(226, 228, 233),
+    muted=(176, 180, 190),
+    line=(112, 118, 132),
+    faint_line=(70, 75, 88),
+    pad_fill=(64, 69, 82),
+    hatch=(106, 112, 126),
+    inserted=(52, 56, 67),
+    pending=(49, 53, 64),
+    unread=(84, 46, 34),
+    tap=LIGHT.tap,
+    current=LIGHT.current,
+    span=(72, 160, 220),
+    winner=LIGHT.winner,
+    accent_ink=LIGHT.accent_ink,
+)
+SCHEMES = {scheme.name: scheme for scheme in (LIGHT, DARK)}
 
 
 @dataclass(frozen=True)
@@ -46,7 +105,7 @@ class Rect:
     fill: RGB | None = None
     outline: RGB | None = None
     width: int = 1
-    hatch: bool = False
+    hatch: RGB | None = None  # the colour of diagonal lines across the box
     dash: int = 0
 
 
@@ -58,7 +117,7 @@ class Text:
     text: str
     size: int
     bold: bool = False
-    colour: RGB = INK
+    colour: RGB = LIGHT.ink
     anchor: str = "mm"
 
 
@@ -81,13 +140,13 @@ def text_width(text: str, size: int, bold: bool = False) -> float:
     return font(size, bold).getlength(text)
 
 
-def _hatch(draw: ImageDraw.ImageDraw, box: Box) -> None:
+def _hatch(draw: ImageDraw.ImageDraw, box: Box, colour: RGB) -> None:
     """Draw diagonal lines across ``box``: padded cells differ from image cells in more than colour."""
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
     gap = max(6, w // 5)
     for t in range(gap, w + h, gap):
-        draw.line([(x0 + max(0, t - h), y0 + min(t, h)), (x0 + min(t, w), y0 + max(0, t - w))], fill=HATCH)
+        draw.line([(x0 + max(0, t - h), y0 + min(t, h)), (x0 + min(t, w), y0 + max(0, t - w))], fill=colour)
 
 
 def _dashed(draw: ImageDraw.ImageDraw, box: Box, colour: RGB, width: int, dash: int) -> None:
@@ -111,19 +170,20 @@ def draw_items(image: Image.Image, items: list[Item]) -> None:
             continue
         if item.fill is not None:
             draw.rectangle(item.box, fill=item.fill)
-        if item.hatch:
-            _hatch(draw, item.box)
+        if item.hatch is not None:
+            _hatch(draw, item.box, item.hatch)
         if item.outline is not None and item.dash:
             _dashed(draw, item.box, item.outline, item.width, item.dash)
         elif item.outline is not None:
             draw.rectangle(item.box, outline=item.outline, width=item.width)
 
 
-def palette() -> Image.Image:
-    """Return one fixed palette: the fills, the inks, and a blend of each ink on each fill (anti-aliasing)."""
-    colours = [WHITE, INK, MUTED, LINE, FAINT_LINE, HATCH, SPAN, *BACKGROUNDS]
-    for background in BACKGROUNDS:
-        for ink in INKS:
+def palette(scheme: Scheme = LIGHT) -> Image.Image:
+    """Return the scheme's fixed palette: the fills, the inks, and a blend of each ink on each fill (anti-aliasing)."""
+    s = scheme
+    colours = [s.card, s.ink, s.muted, s.line, s.faint_line, s.hatch, s.span, *s.backgrounds]
+    for background in s.backgrounds:
+        for ink in s.inks:
             # One half-way blend per pair smooths the text's edges as well as more would, in fewer bytes.
             colours.append(tuple(round((b + i) / 2) for b, i in zip(background, ink, strict=True)))
     unique = list(dict.fromkeys(colours))

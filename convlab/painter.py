@@ -10,29 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 from PIL import Image
 
-from convlab.drawing import (
-    CURRENT,
-    FAINT_LINE,
-    INK,
-    INSERTED_FILL,
-    LINE,
-    MUTED,
-    PAD_FILL,
-    PENDING,
-    SPAN,
-    TAP,
-    UNREAD,
-    WHITE,
-    WINNER,
-    Item,
-    Rect,
-    Text,
-    draw_items,
-    text_width,
-)
+from convlab.drawing import LIGHT, Item, Rect, Scheme, Text, draw_items, text_width
 from convlab.layout import PAD_CLOSE, PAD_OPEN, Layout, Rendition, pad_room, plan, wide, wrap
 from convlab.records import Record
 from convlab.stories import WINDOW, Cell, Key, story
@@ -40,39 +22,56 @@ from convlab.stories import WINDOW, Cell, Key, story
 
 @dataclass(frozen=True)
 class Style:
-    """How a cell looks: fill, border colour and width, hatching, and the colour of its text."""
+    """How a cell looks: fill, border colour and width, hatching colour (None for none), and its text's colour."""
 
     fill: tuple[int, int, int]
-    border: tuple[int, int, int] = LINE
-    width: int = 1
-    hatch: bool = False
-    ink: tuple[int, int, int] = INK
+    border: tuple[int, int, int]
+    width: int
+    hatch: tuple[int, int, int] | None
+    ink: tuple[int, int, int]
 
 
-STYLES = {
-    "value": Style(WHITE),
-    "padding": Style(PAD_FILL, hatch=True, ink=MUTED),
-    "inserted": Style(INSERTED_FILL, ink=MUTED),
-    "hole": Style(WHITE, FAINT_LINE),
-    "pending": Style(PENDING),
-    "unread": Style(UNREAD),
-    "tap": Style(TAP),  # the window's one thick outline is drawn around them all
-    "tap-padding": Style(TAP, hatch=True, ink=MUTED),
-    "winner": Style(WINNER, INK, 5),
-    "current": Style(CURRENT, INK, 3),
-}
+@cache
+def styles(scheme: Scheme) -> dict[str, Style]:
+    """Return how each kind of cell looks in ``scheme``, by the name a story gives it (``Cell.style``)."""
+    s = scheme
+
+    def style(fill, border=s.line, width=1, hatch=None, ink=s.ink):
+        return Style(fill, border, width, hatch, ink)
+
+    return {
+        "value": style(s.card),
+        "padding": style(s.pad_fill, hatch=s.hatch, ink=s.muted),
+        "inserted": style(s.inserted, ink=s.muted),
+        "hole": style(s.card, s.faint_line),
+        "pending": style(s.pending),
+        "unread": style(s.unread),
+        "tap": style(s.tap, ink=s.accent_ink),  # the window's one thick outline is drawn around them all
+        "tap-padding": style(s.tap, hatch=s.hatch, ink=s.accent_ink),
+        "winner": style(s.winner, s.ink, 5, ink=s.accent_ink),
+        "current": style(s.current, s.ink, 3, ink=s.accent_ink),
+    }
 
 
 class Painter:
     """Draws one record's frames in one rendition: static items once, then each frame's changes.
 
     ``layout`` says where everything goes, ``captions`` holds each frame's step line (one per step, then the
-    summary), ``text_px`` is the smallest text drawn.
+    summary), ``text_px`` is the smallest text drawn, ``scheme`` the colours (``convlab.drawing.SCHEMES``).
     """
 
-    def __init__(self, record: Record, rendition: Rendition | None = None, precision: int = 2, view: str = "direct"):
+    def __init__(
+        self,
+        record: Record,
+        rendition: Rendition | None = None,
+        precision: int = 2,
+        view: str = "direct",
+        scheme: Scheme = LIGHT,
+    ):
         self.record = record
         self.rendition = rendition or wide()
+        self.scheme = scheme
+        self.styles = styles(scheme)
         self.story = story(record, precision, view)
         text = self.rendition.text_px
         frames = [self.story.frame(k) for k in range(self.story.count)]
@@ -101,7 +100,7 @@ class Painter:
     def _cell_items(self, key: Key, cell: Cell) -> list[Item]:
         panel, r, c = key
         box = self.layout.cell_box(panel, r, c)
-        style = STYLES[cell.style]
+        style = self.styles[cell.style]
         items: list[Item] = [Rect(box, style.fill, style.border, style.width, style.hatch)]
         if cell.text:
             centre = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
@@ -110,14 +109,14 @@ class Painter:
 
     def static_items(self) -> list[Item]:
         """Return what every frame shows: the title, the labels, and every cell as it starts."""
-        layout, text = self.layout, self.rendition.text_px
-        items: list[Item] = [Rect((0, 0, layout.width - 1, layout.height - 1), WHITE)]
+        layout, text, ink = self.layout, self.rendition.text_px, self.scheme.ink
+        items: list[Item] = [Rect((0, 0, layout.width - 1, layout.height - 1), self.scheme.card)]
         for n, line in enumerate(layout.title_lines):
-            items.append(Text((layout.margin, layout.margin + n * layout.line), line, text, bold=True, anchor="lt"))
+            items.append(Text((layout.margin, layout.margin + n * layout.line), line, text, True, ink, "lt"))
         for placed in layout.panels.values():
             x, y = placed.label_xy
             for n, line in enumerate(placed.label_lines):
-                items.append(Text((x, y + n * round(text * 1.3)), line, text, bold=True, anchor="lt"))
+                items.append(Text((x, y + n * round(text * 1.3)), line, text, True, ink, "lt"))
         for key, cell in self._base_cells.items():
             items += self._cell_items(key, cell)
         return items
@@ -126,16 +125,17 @@ class Painter:
         """Return what frame ``k`` draws over the static items: changed cells, outlines, step line, legend."""
         frame = self.story.frame(k)
         changed = [(key, cell) for key, cell in frame.cells.items() if cell != self._base_cells.get(key)]
-        changed.sort(key=lambda item: STYLES[item[1].style].width)  # thick borders last, on top
+        changed.sort(key=lambda item: self.styles[item[1].style].width)  # thick borders last, on top
         items: list[Item] = []
         for key, cell in changed:
             items += self._cell_items(key, cell)
         for panel, first, last, kind in frame.outlines:
             if kind == WINDOW:
-                items.append(Rect(self.layout.span_box(panel, first, last, grow=1), None, INK, 3))
+                items.append(Rect(self.layout.span_box(panel, first, last, grow=1), None, self.scheme.ink, 3))
             else:
                 dash = max(4, self.layout.panels[panel].cell // 6)
-                items.append(Rect(self.layout.span_box(panel, first, last, grow=3), None, SPAN, 3, dash=dash))
+                box = self.layout.span_box(panel, first, last, grow=3)
+                items.append(Rect(box, None, self.scheme.span, 3, dash=dash))
         return items + self._caption_items(frame.caption) + self._legend_items(frame.legend)
 
     def _caption_items(self, caption: str) -> list[Item]:
@@ -151,11 +151,11 @@ class Painter:
                 if k % 2:  # a padding value: on a grey box, like the padding cells
                     half = pad_room(text) / 2
                     box = (round(x), y - round(text * 0.1), round(x + width + 2 * half), y + round(text * 1.15))
-                    items.append(Rect(box, PAD_FILL))
-                    items.append(Text((x + half, y), piece, text, colour=MUTED, anchor="lt"))
+                    items.append(Rect(box, self.scheme.pad_fill))
+                    items.append(Text((x + half, y), piece, text, colour=self.scheme.muted, anchor="lt"))
                     x += width + 2 * half
                 else:
-                    items.append(Text((x, y), piece, text, anchor="lt"))
+                    items.append(Text((x, y), piece, text, colour=self.scheme.ink, anchor="lt"))
                     x += width
         return items
 
@@ -185,21 +185,22 @@ class Painter:
             y = layout.legend_y + row * layout.line
             label = self.story.legend_texts[entry]
             if entry == "rounded":
-                items.append(Text((x, y + swatch / 2), label, text, colour=MUTED, anchor="lm"))
+                items.append(Text((x, y + swatch / 2), label, text, colour=self.scheme.muted, anchor="lm"))
                 continue
             box = (x, y, x + swatch, y + swatch)
             if entry == "span":
-                items.append(Rect(box, None, SPAN, 2, dash=max(3, swatch // 5)))
+                items.append(Rect(box, None, self.scheme.span, 2, dash=max(3, swatch // 5)))
             else:
-                style = STYLES[entry]
-                border, width = (INK, 3) if entry == "tap" else (style.border, min(style.width, 3))
+                style = self.styles[entry]
+                border, width = (self.scheme.ink, 3) if entry == "tap" else (style.border, min(style.width, 3))
                 items.append(Rect(box, style.fill, border, width, style.hatch))
-            items.append(Text((x + swatch + text // 2, y + swatch / 2), label, text, anchor="lm"))
+            xy = (x + swatch + text // 2, y + swatch / 2)
+            items.append(Text(xy, label, text, colour=self.scheme.ink, anchor="lm"))
         return items
 
     def base_image(self) -> Image.Image:
         """Return the static parts drawn once."""
-        image = Image.new("RGB", (self.layout.width, self.layout.height), WHITE)
+        image = Image.new("RGB", (self.layout.width, self.layout.height), self.scheme.card)
         draw_items(image, self.static_items())
         return image
 

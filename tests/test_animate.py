@@ -14,6 +14,7 @@ from convlab.animate import FINAL_MS, LOOP_MS, STEP_MS, durations, render, rende
 from convlab.arithmetic import Geometry, arange_grid, convolve
 from convlab.catalogue import CATALOGUE, find
 from convlab.describe import caption, explorer_query
+from convlab.drawing import DARK, LIGHT
 from convlab.records import TRANSPOSED, from_json
 
 KINDS = ["conv_pad_1", "conv_two_channels", "transposed_padding_strides_odd", "maxpool_3x3_pad_1"]
@@ -62,6 +63,23 @@ def test_the_sidecar_is_the_record_with_torchs_numbers_and_its_renditions(render
     assert data["caption"].endswith(f"gives a {rows}×{cols} output.") and data["caption"] == caption(record)
     query = data["explorer_query"]
     assert query.startswith(f"op={record.op}&size=") and query == explorer_query(record)
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_every_rendition_is_written_in_the_dark_scheme_too_and_differs(rendered, name):
+    data = json.loads((rendered / f"{name}.json").read_text())
+    for entry in data["renditions"]:
+        dark = entry["dark"]
+        assert dark == {key: entry[key].replace(".gif", ".dark.gif").replace(".png", ".dark.png") for key in dark}
+        assert set(dark) == {"file", "still"}
+        for key in dark:
+            with Image.open(rendered / entry[key]) as light, Image.open(rendered / dark[key]) as shaded:
+                assert shaded.size == light.size == (entry["width"], entry["height"])
+                assert getattr(shaded, "n_frames", 1) == getattr(light, "n_frames", 1) == len(data["frame_ms"])
+                light_rgb, dark_rgb = light.convert("RGB"), shaded.convert("RGB")
+                # The background (the colour covering most of the frame) is each scheme's card.
+                assert max(light_rgb.getcolors(1 << 20))[1] == LIGHT.card
+                assert max(dark_rgb.getcolors(1 << 20))[1] == DARK.card
 
 
 def test_values_in_the_sidecar_are_full_precision(rendered):

@@ -98,7 +98,7 @@ def test_a_change_makes_exactly_the_steps_that_run_it_out_of_date(built_site, tm
     assert _stale(copy) == {"train", "figures", "webmodel", "notebook-cnn", "pages"}
     shutil.copy2(ROOT / "convlab/run.py", copy / "convlab/run.py")
 
-    _edit(copy / "convlab/drawing.py", r"^(HATCH = \()\d+", r"\g<1>151")  # a drawing constant
+    _edit(copy / "convlab/drawing.py", r"^(    hatch=\()\d+", r"\g<1>151")  # a drawing constant
     assert _stale(copy) == {"animations"}
     shutil.copy2(ROOT / "convlab/drawing.py", copy / "convlab/drawing.py")
 

@@ -2,16 +2,14 @@
 where the site shows it, and the grids in reading order."""
 
 import itertools
-import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from convlab.catalogue import CATALOGUE, LESSON_GROUP, find, in_group
-from convlab.drawing import CURRENT, INK, TAP, UNREAD, WINNER
+from convlab.drawing import SCHEMES, Rect, Text
 from convlab.layout import NARROW, wide
-from convlab.painter import Painter
+from convlab.painter import Painter, styles
 
 RENDITIONS = [wide(), NARROW]
 # As the site shows them: the narrow rendition on a 390 px phone, the wide one from a 700 px window up.
@@ -24,7 +22,6 @@ VISIONS = {
     "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.01182, 0.04294, 0.968881]],
     "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.3039]],
 }
-STYLESHEET = Path(__file__).parents[1] / "docs/stylesheets/convlab.css"
 
 
 def _colour(image, box):
@@ -32,12 +29,17 @@ def _colour(image, box):
     return max(image.crop(box).getcolors(1 << 20))[1]
 
 
+KINDS = ["conv_pad_1", "conv_dilation_2", "transposed_no_padding_strides", "maxpool_2x2"]
+
+
+@pytest.mark.parametrize("scheme", SCHEMES.values(), ids=lambda s: s.name)
 @pytest.mark.parametrize("rendition", RENDITIONS, ids=lambda r: r.name)
-@pytest.mark.parametrize("name", ["conv_pad_1", "conv_dilation_2", "transposed_no_padding_strides", "maxpool_2x2"])
-def test_the_drawn_frames_fill_the_marked_cells_with_the_semantic_colours(name, rendition):
+@pytest.mark.parametrize("name", KINDS)
+def test_the_drawn_frames_fill_the_marked_cells_with_the_semantic_colours(name, rendition, scheme):
     animation = find(name)
-    painter = Painter(animation.record(), rendition)
-    fills = {"tap": TAP, "tap-padding": TAP, "current": CURRENT, "winner": WINNER, "unread": UNREAD}
+    painter = Painter(animation.record(), rendition, scheme=scheme)
+    s = scheme
+    fills = {"tap": s.tap, "tap-padding": s.tap, "current": s.current, "winner": s.winner, "unread": s.unread}
     for k, image in enumerate(painter.frames()):
         frame = painter.story.frame(k)
         for key, cell in frame.cells.items():
@@ -64,17 +66,8 @@ def test_reading_order_is_input_then_kernel_then_output(rendition):
             assert x0 < x1 or y0 < y1, animation.name  # right of, or below, the one before
 
 
-def _dark_scheme_dimming():
-    """Return the factor the dark scheme's brightness() filter multiplies the animations' colours by."""
-    return float(
-        re.search(
-            r'\[data-md-color-scheme="slate"\][^{]*img \{\s*filter: brightness\(([\d.]+)\)', STYLESHEET.read_text()
-        ).group(1)
-    )
-
-
-def _linear(rgb, dimming=1.0):
-    srgb = np.asarray(rgb) / 255 * dimming
+def _linear(rgb):
+    srgb = np.asarray(rgb) / 255
     return np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
 
 
@@ -88,21 +81,45 @@ def _lab(linear):
     return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
 
 
-def _contrast(a, b, dimming):
-    """Return the WCAG contrast ratio of two colours."""
-    lighter, darker = sorted((float(_linear(c, dimming) @ [0.2126, 0.7152, 0.0722]) for c in (a, b)), reverse=True)
+def _contrast(a, b):
+    """Return the WCAG contrast ratio of two colours (relative luminance of sRGB)."""
+    lighter, darker = sorted((float(_linear(c) @ [0.2126, 0.7152, 0.0722]) for c in (a, b)), reverse=True)
     return (lighter + 0.05) / (darker + 0.05)
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("scheme", SCHEMES.values(), ids=lambda s: s.name)
 @pytest.mark.parametrize("vision", VISIONS)
 def test_the_max_pool_winner_stands_apart_from_the_window_for_every_colour_vision(vision, scheme):
-    dimming = _dark_scheme_dimming() if scheme == "dark" else 1.0
-    seen = [_lab(np.asarray(VISIONS[vision]) @ _linear(colour, dimming)) for colour in (WINNER, TAP)]
+    seen = [_lab(np.asarray(VISIONS[vision]) @ _linear(colour)) for colour in (scheme.winner, scheme.tap)]
     assert np.linalg.norm(seen[0] - seen[1]) >= 40  # CIE76 ΔE: Okabe-Ito's vermilion was 18 from the orange
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_the_winners_digit_keeps_4_5_to_1_contrast(scheme):
-    dimming = _dark_scheme_dimming() if scheme == "dark" else 1.0
-    assert _contrast(WINNER, INK, dimming) >= 4.5
+@pytest.mark.parametrize("scheme", SCHEMES.values(), ids=lambda s: s.name)
+def test_every_cells_text_keeps_4_5_to_1_against_its_fill(scheme):
+    for name, style in styles(scheme).items():
+        assert _contrast(style.ink, style.fill) >= 4.5, name
+
+
+def _under(point, items):
+    """Return the fill of the last filled box among ``items`` that covers ``point``: what a text is drawn on."""
+    x, y = point
+    boxes = [item for item in items if isinstance(item, Rect) and item.fill is not None]
+    return next(r.fill for r in reversed(boxes) if r.box[0] <= x <= r.box[2] and r.box[1] <= y <= r.box[3])
+
+
+@pytest.mark.parametrize("scheme", SCHEMES.values(), ids=lambda s: s.name)
+@pytest.mark.parametrize("rendition", RENDITIONS, ids=lambda r: r.name)
+@pytest.mark.parametrize("name", [*KINDS, "conv_two_channels", "transposed_padding_strides_odd"])
+def test_every_text_drawn_keeps_4_5_to_1_against_what_it_is_drawn_on(name, rendition, scheme):
+    animation = find(name)
+    painter = Painter(animation.record(), rendition, view=animation.settings.view, scheme=scheme)
+    base = painter.static_items()
+    pairs = set()
+    for k in range(painter.count):
+        items = base + painter.frame_items(k)
+        for n, item in enumerate(items):
+            if isinstance(item, Text):
+                pairs.add((item.colour, _under(item.xy, items[:n])))
+    assert len(pairs) >= 3  # title and values on the card, padding and marked cells
+    for ink, fill in pairs:
+        assert _contrast(ink, fill) >= 4.5, (ink, fill)

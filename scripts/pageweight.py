@@ -59,7 +59,7 @@ class _Resources(HTMLParser):
     ``urls`` holds one URL per resource; ``pictures`` one (scheme, sources) per <picture>, where sources are
     (media, URL) pairs in order (the <img> last, media "") of which a browser loads the first that matches, and
     scheme is "light" or "dark" for a picture shown in that scheme only (placeholders.py's convlab-scheme-*
-    links), else "".
+    class, on the picture or on the link around it), else "".
     """
 
     def __init__(self) -> None:
@@ -78,7 +78,7 @@ class _Resources(HTMLParser):
             self._scheme = scheme.group(1)
         if tag == "picture":
             self._in_picture = True
-            self.pictures.append((self._scheme, []))
+            self.pictures.append((scheme.group(1) if scheme else self._scheme, []))
         elif tag == "link" and attrs.get("rel") in ("stylesheet", "icon", "modulepreload"):
             self.urls.append(attrs["href"])
         elif tag == "script" and attrs.get("src"):

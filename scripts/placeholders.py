@@ -26,12 +26,16 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from convlab.catalogue import CATALOGUE, FIGURE_INDEX, FIGURE_SCHEMES, GROUPS, in_group
+from convlab.drawing import LIGHT, SCHEMES
 from convlab.run import Metrics, RunFolder
 from convlab.website.exercises import exercise
 
 # Below Material's 45em breakpoint (720 px) the text column is narrower than a wide animation or figure: windows
 # narrower than that get the narrow rendition.
 NARROW_SCREEN = "(max-width: 44.984375em)"
+# The schemes an animation is drawn in, the default first: each its own <picture>, which the stylesheet shows in
+# Material's scheme of that name (light: "default", dark: "slate").
+ANIMATION_SCHEMES = tuple(SCHEMES)
 ANIMATION_DIR = "assets/anim"
 FIGURE_DIR = "assets/figures"
 MODEL_MANIFEST = "assets/model/model.json"
@@ -80,11 +84,17 @@ def _renditions(data: dict) -> tuple[dict, dict]:
     return by_name["wide"], by_name["narrow"]
 
 
-def _picture(data: dict, url: Callable[[str], str]) -> str:
-    """Return a <picture> serving each reader one rendition: the narrow one in windows matching NARROW_SCREEN,
-    else the wide one, and their stills (last frames) for readers who prefer reduced motion. A browser
-    downloads only the source it picks."""
-    wide, narrow = _renditions(data)
+def _in_scheme(entry: dict, scheme: str) -> dict:
+    """Return a rendition's entry with the files of ``scheme`` (``file``, ``still``): the sidecar lists the light
+    ones at the top of the entry and each other scheme's under its name (convlab.animate)."""
+    return entry if scheme == LIGHT.name else {**entry, **entry[scheme]}
+
+
+def _picture(data: dict, url: Callable[[str], str], scheme: str) -> str:
+    """Return a <picture> serving each reader one rendition in ``scheme``, shown only in that scheme: the narrow one
+    in windows matching NARROW_SCREEN, else the wide one, and their stills (last frames) for readers who prefer
+    reduced motion. A browser downloads only the source it picks, and nothing of a picture it does not show."""
+    wide, narrow = (_in_scheme(entry, scheme) for entry in _renditions(data))
 
     def source(media: str, file: str, entry: dict) -> str:
         return f'<source media="{media}" srcset="{url(file)}" width="{entry["width"]}" height="{entry["height"]}">'
@@ -96,7 +106,8 @@ def _picture(data: dict, url: Callable[[str], str]) -> str:
         source(NARROW_SCREEN, narrow["file"], narrow),
     ]
     alt, size = html.escape(data["alt"]), f'width="{wide["width"]}" height="{wide["height"]}"'
-    return f'<picture>{"".join(sources)}<img src="{url(wide["file"])}" alt="{alt}" {size} loading="lazy"></picture>'
+    image = f'<img src="{url(wide["file"])}" alt="{alt}" {size} loading="lazy">'
+    return f'<picture class="convlab-scheme-{scheme}">{"".join(sources)}{image}</picture>'
 
 
 def _caption_links(data: dict, url_for: UrlFor) -> str:
@@ -116,19 +127,20 @@ def animation_figure(name: str, docs_dir: Path, url_for: UrlFor) -> str:
         return url_for(f"{ANIMATION_DIR}/{file}")
 
     caption_html = html.escape(data["caption"]) + _caption_links(data, url_for)
+    pictures = "".join(_picture(data, url, scheme) for scheme in ANIMATION_SCHEMES)
     return (
-        f'<figure class="convlab-figure convlab-animation" id="animation-{name}">{_picture(data, url)}'
+        f'<figure class="convlab-figure convlab-animation" id="animation-{name}">{pictures}'
         f"<figcaption>{caption_html}</figcaption></figure>"
     )
 
 
 def still_figure(name: str, docs_dir: Path, url_for: UrlFor, narrow_only: bool = False) -> str:
-    """Return an animation that plays on demand: a <picture> of its stills (last frames), the narrow one in windows
-    matching NARROW_SCREEN and the wide one in wider windows (only the narrow one with ``narrow_only``, for the
-    gallery's columns, 380 px wide or more), a link that plays it (gallery.js swaps each still for its rendition's
-    GIF in place; without JavaScript the link opens the narrow GIF), its caption and its explorer link."""
+    """Return an animation that plays on demand: per colour scheme a <picture> of its stills (last frames), shown
+    only in that scheme, the narrow one in windows matching NARROW_SCREEN and the wide one in wider windows (only
+    the narrow one with ``narrow_only``, for the gallery's columns, 380 px wide or more), a link that plays it
+    (gallery.js swaps each still for its rendition's GIF in place, in both schemes; without JavaScript the link
+    opens the narrow light GIF), its caption and its explorer link."""
     data = _sidecar(name, docs_dir)
-    wide, narrow = _renditions(data)
 
     def url(file: str) -> str:
         return url_for(f"{ANIMATION_DIR}/{file}")
@@ -137,16 +149,22 @@ def still_figure(name: str, docs_dir: Path, url_for: UrlFor, narrow_only: bool =
         size = f'width="{entry["width"]}" height="{entry["height"]}"'
         return f'data-still="{url(entry["still"])}" data-gif="{url(entry["file"])}" {size}'
 
-    shown = narrow if narrow_only else wide
-    source = (
-        "" if narrow_only else f'<source media="{NARROW_SCREEN}" srcset="{url(narrow["still"])}" {swappable(narrow)}>'
-    )
-    alt = html.escape(data["alt"])
-    image = f'<img src="{url(shown["still"])}" alt="{alt}" {swappable(shown)} loading="lazy">'
-    play = f'<a class="convlab-play" href="{url(narrow["file"])}">Play the animation</a>.'
+    def picture(scheme: str) -> str:
+        wide, narrow = (_in_scheme(entry, scheme) for entry in _renditions(data))
+        shown = narrow if narrow_only else wide
+        source = (
+            ""
+            if narrow_only
+            else f'<source media="{NARROW_SCREEN}" srcset="{url(narrow["still"])}" {swappable(narrow)}>'
+        )
+        image = f'<img src="{url(shown["still"])}" alt="{html.escape(data["alt"])}" {swappable(shown)} loading="lazy">'
+        return f'<picture class="convlab-scheme-{scheme}">{source}{image}</picture>'
+
+    play = f'<a class="convlab-play" href="{url(_renditions(data)[1]["file"])}">Play the animation</a>.'
     caption_html = html.escape(data["caption"]) + _caption_links(data, url_for)
+    pictures = "".join(picture(scheme) for scheme in ANIMATION_SCHEMES)
     return (
-        f'<figure class="convlab-figure convlab-still" id="animation-{name}"><picture>{source}{image}</picture>'
+        f'<figure class="convlab-figure convlab-still" id="animation-{name}">{pictures}'
         f"<figcaption>{play} {caption_html}</figcaption></figure>"
     )
 

@@ -1,6 +1,7 @@
 // Animations that play on demand (the gallery, and the pooling page): each shows its last frame, the still of the
-// rendition its screen gets, and its "Play" link swaps every still of the picture for its rendition's GIF in place
-// (and back), so the browser keeps choosing by screen. Without JavaScript the link simply opens the narrow GIF.
+// rendition its screen gets in the scheme it shows, and its "Play" link swaps every still of the figure (in both
+// schemes' pictures) for its rendition's GIF in place (and back), so the browser keeps choosing by screen and the
+// palette toggle shows the same state; only the shown picture loads. Without JavaScript the link opens the narrow GIF.
 // Runs after every instant navigation.
 document$.subscribe(({ body }) => {
   body.querySelectorAll("a.convlab-play").forEach((link) => {

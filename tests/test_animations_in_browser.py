@@ -1,6 +1,7 @@
 """The animations on the built site, in Chromium: each screen gets its own rendition (and downloads only
 that), every animation's smallest text shows at 12 CSS px or more on a 390 px phone and a 1280 px laptop,
-reduced motion gets the stills, and the gallery and the pooling page stay light and play on demand."""
+reduced motion gets the stills, the gallery and the pooling page stay light and play on demand, and each
+colour scheme shows (and downloads) its own files, following Material's palette toggle."""
 
 import json
 from pathlib import PurePosixPath
@@ -8,12 +9,15 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from test_browser import MATERIAL_SCHEME, Visit
 
 from convlab.catalogue import CATALOGUE
 
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "height": 800}}
 PAGES = ["lesson/convolution/", "lesson/layers/", "lesson/cnn/", "lesson/pooling/", "gallery/"]
-SHOWN = """[...document.querySelectorAll('figure.convlab-animation img, figure.convlab-still img')].map(i => ({
+# The images the page displays: not those of the other scheme's pictures, which the stylesheet hides.
+SHOWN = """[...document.querySelectorAll('figure.convlab-animation img, figure.convlab-still img')]
+  .filter(i => i.offsetParent).map(i => ({
     id: i.closest('figure').id, onDemand: i.closest('figure').classList.contains('convlab-still'),
     src: i.currentSrc, natural: i.naturalWidth, shown: i.getBoundingClientRect().width
 }))"""
@@ -27,21 +31,24 @@ def _open(browser, url, **options):
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(url, wait_until="networkidle")
-    page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')")
-    page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    page.evaluate(
+        "document.querySelectorAll('img[loading=lazy]').forEach(i => { if (i.offsetParent) i.loading = 'eager'; })"
+    )
+    page.wait_for_function("[...document.images].filter(i => i.offsetParent).every(i => i.complete && i.naturalWidth)")
     assert errors == [], errors
     return context, page, requests
 
 
-def _rendition(built_site, src):
-    """Return the sidecar entry of the file a browser shows: a rendition's GIF or its still."""
+def _rendition(built_site, src, scheme="light"):
+    """Return the sidecar entry of the file a browser shows: a rendition's GIF or its still, in ``scheme``."""
     name = PurePosixPath(urlsplit(src).path).name
     stem = name.split(".")[0]
     data = json.loads((built_site / "assets/anim" / f"{stem}.json").read_text())
     for entry in data["renditions"]:
-        if name in (entry["file"], entry["still"]):
+        files = entry if scheme == "light" else entry[scheme]
+        if name in (files["file"], files["still"]):
             return entry
-    raise AssertionError(f"{name} is not a rendition listed in {stem}.json")
+    raise AssertionError(f"{name} is not a {scheme} rendition listed in {stem}.json")
 
 
 @pytest.mark.parametrize("motion", ["no-preference", "reduce"])
@@ -134,3 +141,57 @@ def test_the_new_pages_have_no_serious_accessibility_problems(browser, site_serv
         (v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations if v["impact"] in ("serious", "critical")
     ]
     assert serious == []
+
+
+def _shown(visit):
+    """Return the file names of the animations' images the page shows, once they have loaded."""
+    visit.show_every_image()
+    return [PurePosixPath(urlsplit(figure["src"]).path).name for figure in visit.page.evaluate(SHOWN)]
+
+
+def _animation_files(requests):
+    return [PurePosixPath(urlsplit(url).path).name for url in requests if "/assets/anim/" in url]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", ["lesson/convolution/", "lesson/pooling/"])
+def test_each_scheme_shows_and_downloads_its_own_animations_and_follows_the_toggle(
+    browser, site_server, built_site, path, scheme
+):
+    base, _ = site_server
+    other = "dark" if scheme == "light" else "light"
+    visit = Visit(browser, base + path, viewport=VIEWPORTS["laptop"], color_scheme=scheme)
+    shown = _shown(visit)
+    assert shown and all(_rendition(built_site, name, scheme) for name in shown), shown
+    assert all((".dark." in name) == (scheme == "dark") for name in shown), shown
+    fetched = _animation_files(visit.requests)
+    assert fetched and all((".dark." in name) == (scheme == "dark") for name in fetched), fetched
+    filters = visit.page.evaluate("[...document.querySelectorAll('figure img')].map(i => getComputedStyle(i).filter)")
+    assert set(filters) == {"none"}  # drawn for the scheme, not dimmed
+    # Material's toggle, not the system, now chooses: the other scheme's pictures show, as their own files.
+    visit.switch_scheme(other)
+    assert visit.page.evaluate("document.body.getAttribute('data-md-color-scheme')") == MATERIAL_SCHEME[other]
+    toggled = _shown(visit)
+    assert len(toggled) == len(shown) and all(_rendition(built_site, name, other) for name in toggled), toggled
+    assert all((".dark." in name) == (other == "dark") for name in toggled), toggled
+    visit.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_play_on_demand_plays_the_gif_of_the_scheme_shown_and_keeps_playing_after_a_toggle(
+    browser, site_server, scheme
+):
+    base, _ = site_server
+    visit = Visit(browser, base + "gallery/", viewport=VIEWPORTS["phone"], color_scheme=scheme)
+    figure = visit.page.locator("#animation-maxpool_2x2")
+    tail = ".dark" if scheme == "dark" else ""
+    assert f"maxpool_2x2.narrow{tail}.png" in _shown(visit)
+    figure.locator("a.convlab-play").click()
+    visit.page.wait_for_load_state("networkidle")
+    assert f"maxpool_2x2.narrow{tail}.gif" in _shown(visit)
+    gifs = [name for name in _animation_files(visit.requests) if name.endswith(".gif")]
+    assert gifs == [f"maxpool_2x2.narrow{tail}.gif"], gifs  # the other scheme's GIF is not fetched
+    visit.switch_scheme("light" if scheme == "dark" else "dark")
+    other_tail = "" if scheme == "dark" else ".dark"
+    assert f"maxpool_2x2.narrow{other_tail}.gif" in _shown(visit)
+    visit.close()

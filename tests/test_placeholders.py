@@ -62,13 +62,19 @@ def test_an_animation_block_serves_each_screen_its_rendition_from_the_sidecar(do
     wide, narrow = data["renditions"]
     assert 'id="animation-mine"' in block and f'alt="{data["alt"]}"' in block
     narrow_still = f"(prefers-reduced-motion: reduce) and {NARROW_SCREEN}"
-    assert re.findall(r'<source media="([^"]+)" srcset="([^"]+)"', block) == [
-        (narrow_still, "../assets/anim/mine.narrow.png"),
-        ("(prefers-reduced-motion: reduce)", "../assets/anim/mine.png"),
-        (NARROW_SCREEN, "../assets/anim/mine.narrow.gif"),
-    ]
-    assert f'<img src="../assets/anim/mine.gif" alt="{data["alt"]}" width="{wide["width"]}"' in block
-    assert f'srcset="../assets/anim/mine.narrow.gif" width="{narrow["width"]}" height="{narrow["height"]}"' in block
+    # One picture per scheme, each shown only in its scheme (the stylesheet's convlab-scheme-* rules).
+    pictures = re.findall(r'<picture class="convlab-scheme-(\w+)">(.*?)</picture>', block)
+    assert [scheme for scheme, _ in pictures] == ["light", "dark"]
+    for scheme, picture in pictures:
+        tail = "" if scheme == "light" else ".dark"
+        assert re.findall(r'<source media="([^"]+)" srcset="([^"]+)"', picture) == [
+            (narrow_still, f"../assets/anim/mine.narrow{tail}.png"),
+            ("(prefers-reduced-motion: reduce)", f"../assets/anim/mine{tail}.png"),
+            (NARROW_SCREEN, f"../assets/anim/mine.narrow{tail}.gif"),
+        ]
+        assert f'<img src="../assets/anim/mine{tail}.gif" alt="{data["alt"]}" width="{wide["width"]}"' in picture
+        narrow_size = f'width="{narrow["width"]}" height="{narrow["height"]}"'
+        assert f'srcset="../assets/anim/mine.narrow{tail}.gif" {narrow_size}' in picture
     assert "the 5×7 input gives a 3×5 output." in block  # output_size from the sidecar: [3, 5]
     assert (
         "<code>nn.Conv2d(1, 1, kernel_size=(2, 3), stride=(2, 1), padding=1, dilation=(1, 2), bias=False)</code>"
@@ -114,6 +120,12 @@ def test_two_channels_link_to_the_explorer_with_their_channels_and_a_still_plays
     in_gallery = still_figure("conv_two_channels", tmp_path, _url_for, narrow_only=True)
     assert "<source" not in in_gallery
     assert '<img src="../assets/anim/conv_two_channels.narrow.png"' in in_gallery
+    # The dark scheme's picture swaps its own still for its own GIF.
+    dark = re.search(r'<picture class="convlab-scheme-dark">(.*?)</picture>', still).group(1)
+    assert 'srcset="../assets/anim/conv_two_channels.narrow.dark.png"' in dark
+    assert 'data-gif="../assets/anim/conv_two_channels.narrow.dark.gif"' in dark
+    assert '<img src="../assets/anim/conv_two_channels.dark.png"' in dark
+    assert 'data-gif="../assets/anim/conv_two_channels.dark.gif"' in dark
 
 
 def test_metrics_come_from_the_run_as_typed_fields(tmp_path):

@@ -100,7 +100,7 @@ def test_play_swaps_the_still_for_the_animation_and_back(browser, site_server):
     base, _ = site_server
     context, page, requests = _open(browser, base + "gallery/", viewport=VIEWPORTS["phone"])
     figure = page.locator("#animation-maxpool_2x2")
-    link, image = figure.locator("a.convlab-play"), figure.locator("img")
+    link, image = figure.locator("a.convlab-play"), figure.locator(".convlab-scheme-light img")
     assert image.get_attribute("src").endswith("maxpool_2x2.narrow.png")
     link.click()
     page.wait_for_function(

@@ -292,7 +292,8 @@ def render_parser(commands) -> None:
         help="animate a convolution, transposed convolution or pooling with your own settings",
         description="Animate one operation over an input holding 0, 1, 2, ... row by row (or --input). "
         "Writes OUT (GIF) and OUT.png (its last frame) for wide screens, OUT.narrow.gif and OUT.narrow.png "
-        f"for phones, and OUT.json (every number). {LIMITS}",
+        "for phones, the same in dark colours (OUT.dark.gif, OUT.dark.png, OUT.narrow.dark.gif, "
+        f"OUT.narrow.dark.png), and OUT.json (every number). {LIMITS}",
     )
     render.add_argument("--op", default="conv", choices=OPS, help="the operation (default: conv)")
     render.add_argument(
@@ -352,8 +353,8 @@ def gifs_parser(commands) -> None:
     gifs = commands.add_parser(
         "gifs",
         help="render the site's animations",
-        description="Render the catalogue's animations as NAME.gif, NAME.png, NAME.narrow.gif, NAME.narrow.png "
-        "and NAME.json.",
+        description="Render the catalogue's animations as NAME.gif, NAME.png, NAME.narrow.gif, NAME.narrow.png, "
+        "the same in dark colours (NAME.dark.gif, ...) and NAME.json.",
     )
     gifs.add_argument("--out", type=path_name, required=True, help="folder to write into (created if missing)")
     gifs.add_argument(

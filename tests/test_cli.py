@@ -57,7 +57,8 @@ def test_render_writes_gif_json_and_png(tmp_path):
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    names = ["sobel.gif", "sobel.json", "sobel.narrow.gif", "sobel.narrow.png", "sobel.png"]
+    ends = (".gif", ".json", ".png", ".narrow.gif", ".narrow.png", ".dark.gif", ".dark.png", ".narrow.dark.gif")
+    names = sorted(f"sobel{end}" for end in (*ends, ".narrow.dark.png"))
     assert sorted(p.name for p in tmp_path.iterdir()) == names
     data = json.loads((tmp_path / "sobel.json").read_text())
     assert data["kernel"] == [[[-1, 0, 1], [-2, 0, 2]]]
@@ -143,9 +144,8 @@ def test_gifs_renders_the_catalogue_into_a_new_folder(tmp_path):
     result = convlab("gifs", "--out", "anim/lesson", "--only", "conv", "maxpool_2x2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in (tmp_path / "anim/lesson").iterdir())
-    assert names == sorted(
-        f"{n}{end}" for n in ("conv", "maxpool_2x2") for end in (".gif", ".json", ".png", ".narrow.gif", ".narrow.png")
-    )
+    ends = (".gif", ".json", ".png", ".narrow.gif", ".narrow.png", ".dark.gif", ".dark.png", ".narrow.dark.gif")
+    assert names == sorted(f"{n}{end}" for n in ("conv", "maxpool_2x2") for end in (*ends, ".narrow.dark.png"))
 
 
 def test_gifs_shows_a_bar_on_a_terminal_and_nothing_in_a_log(tmp_path):
@@ -286,7 +286,7 @@ def test_an_output_that_is_a_folder_is_refused_before_anything_is_replaced(tmp_p
     result = convlab("render", "--size", "5", "--out", "hw.gif", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("convlab: error: cannot write hw.json: it is a folder")
-    for name in ("hw.gif", "hw.png", "hw.narrow.gif", "hw.narrow.png"):
+    for name in ("hw.gif", "hw.png", "hw.narrow.gif", "hw.narrow.png", "hw.dark.gif", "hw.narrow.dark.png"):
         assert (tmp_path / name).read_bytes() == before[name]  # nothing replaced
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(before)  # no temporary files
 

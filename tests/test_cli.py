@@ -23,6 +23,11 @@ from convlab.cli import main, parse_bias, parse_channels, parse_grid, parse_size
 from convlab.errors import UsageError
 
 
+# What one animation writes, after its name: the sidecar, and a GIF and a still per rendition and scheme.
+ANIMATION_FILES = [".json"] + [
+    f"{rendition}{scheme}{kind}" for rendition in ("", ".narrow") for scheme in ("", ".dark") for kind in (".gif", ".png")
+]
+
 def convlab(*args, cwd):
     """Run ``python -m convlab ARGS`` in ``cwd``; return the completed process."""
     return subprocess.run([sys.executable, "-m", "convlab", *args], cwd=cwd, capture_output=True, text=True)
@@ -57,8 +62,7 @@ def test_render_writes_gif_json_and_png(tmp_path):
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    ends = (".gif", ".json", ".png", ".narrow.gif", ".narrow.png", ".dark.gif", ".dark.png", ".narrow.dark.gif")
-    names = sorted(f"sobel{end}" for end in (*ends, ".narrow.dark.png"))
+    names = sorted(f"sobel{end}" for end in ANIMATION_FILES)
     assert sorted(p.name for p in tmp_path.iterdir()) == names
     data = json.loads((tmp_path / "sobel.json").read_text())
     assert data["kernel"] == [[[-1, 0, 1], [-2, 0, 2]]]
@@ -144,8 +148,7 @@ def test_gifs_renders_the_catalogue_into_a_new_folder(tmp_path):
     result = convlab("gifs", "--out", "anim/lesson", "--only", "conv", "maxpool_2x2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in (tmp_path / "anim/lesson").iterdir())
-    ends = (".gif", ".json", ".png", ".narrow.gif", ".narrow.png", ".dark.gif", ".dark.png", ".narrow.dark.gif")
-    assert names == sorted(f"{n}{end}" for n in ("conv", "maxpool_2x2") for end in (*ends, ".narrow.dark.png"))
+    assert names == sorted(f"{n}{end}" for n in ("conv", "maxpool_2x2") for end in ANIMATION_FILES)
 
 
 def test_gifs_shows_a_bar_on_a_terminal_and_nothing_in_a_log(tmp_path):

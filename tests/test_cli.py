@@ -22,11 +22,14 @@ from convlab.catalogue import CATALOGUE, FIGURES
 from convlab.cli import main, parse_bias, parse_channels, parse_grid, parse_size
 from convlab.errors import UsageError
 
-
 # What one animation writes, after its name: the sidecar, and a GIF and a still per rendition and scheme.
 ANIMATION_FILES = [".json"] + [
-    f"{rendition}{scheme}{kind}" for rendition in ("", ".narrow") for scheme in ("", ".dark") for kind in (".gif", ".png")
+    f"{rendition}{scheme}{kind}"
+    for rendition in ("", ".narrow")
+    for scheme in ("", ".dark")
+    for kind in (".gif", ".png")
 ]
+
 
 def convlab(*args, cwd):
     """Run ``python -m convlab ARGS`` in ``cwd``; return the completed process."""

@@ -47,6 +47,7 @@ def styles(scheme: Scheme) -> dict[str, Style]:
         "pending": style(s.pending),
         "unread": style(s.unread),
         "tap": style(s.tap, ink=s.accent_ink),  # the window's one thick outline is drawn around them all
+        # Padding read by the window: its zeros in the accent ink (the muted grey on orange was 3.4:1).
         "tap-padding": style(s.tap, hatch=s.hatch, ink=s.accent_ink),
         "winner": style(s.winner, s.ink, 5, ink=s.accent_ink),
         "current": style(s.current, s.ink, 3, ink=s.accent_ink),

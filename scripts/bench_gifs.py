@@ -24,7 +24,7 @@ from matplotlib.patches import Rectangle
 
 from convlab.animate import durations, render
 from convlab.catalogue import CATALOGUE, find
-from convlab.drawing import LIGHT, Rect, Text
+from convlab.drawing import Rect, Text
 from convlab.layout import NARROW, wide
 from convlab.painter import Painter
 
@@ -59,7 +59,7 @@ def _artist(ax, item):
         facecolor=_rgb(item.fill) or "none",
         edgecolor=_rgb(item.outline) or "none",
         linewidth=item.width * POINTS,
-        hatch="//" if item.hatch else None,
+        hatch="//" if item.hatch is not None else None,
         linestyle=(0, (item.dash / item.width, item.dash / item.width)) if item.dash else "-",
     )
     return ax.add_patch(patch)
@@ -68,7 +68,7 @@ def _artist(ax, item):
 def render_with_matplotlib(painter: Painter, out: Path) -> None:
     """Write the painter's frames as a GIF the way most tutorials do: patches and texts, FuncAnimation."""
     layout = painter.layout
-    plt.rcParams["hatch.color"] = _rgb(LIGHT.hatch)
+    plt.rcParams["hatch.color"] = _rgb(painter.scheme.hatch)
     fig = plt.figure(figsize=(layout.width / 100, layout.height / 100), dpi=100)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, layout.width)

@@ -16,17 +16,16 @@ import pytest
 import torch
 import torch.nn.functional as F
 from axe_playwright_python.sync_playwright import Axe
+from explorer_cases import OPS, channel_cases, grids_text, one_channel_cases, pair, text
 from torch_reference import cells_torch_reads
 
 from convlab import Geometry
-from convlab.arithmetic import check_channels
 from convlab.catalogue import LESSON
-from convlab.cli import parse_bias, parse_channels, parse_grid, parse_size
+from convlab.cli import parse_grid, parse_size
 from convlab.describe import explorer_query
 from convlab.records import Settings
 
 CASES = json.loads((Path(__file__).parent / "grammar_cases.json").read_text())
-OPS = ("conv", "transposed", "maxpool", "avgpool")
 IMPORT = "path => import(new URL(path, location.href))"
 
 
@@ -88,15 +87,7 @@ def sum_text(page):
     )
 
 
-def text(value) -> str:
-    return ";".join(",".join(f"{v:g}" for v in row) for row in value)
-
-
-def pair(values):
-    return str(values[0]) if values[0] == values[1] else f"{values[0]}x{values[1]}"
-
-
-# ---- one number grammar with the command line -------------------------------------------------------------------
+# ---- one number grammar with the command line (the Node tests check grammar.js on every case) ----------------
 
 
 def python_outcome(parse, text, *args):
@@ -105,61 +96,6 @@ def python_outcome(parse, text, *args):
     except ValueError as error:
         return str(error)
     return list(value) if isinstance(value, tuple) else [value, value] if isinstance(value, int) else value
-
-
-def test_the_number_grammar_is_the_command_lines(page):
-    js = page.evaluate(
-        """async ([path, sizes, grids]) => {
-            const m = await import(new URL(path, location.href));
-            const run = (f) => (text) => { try { return f(text); } catch (e) { return e.message; } };
-            return [sizes.map(run(m.parseSize)), grids.map(run((t) => m.parseGrid(t, "--input")))];
-        }""",
-        ["../javascripts/grammar.js", [c[0] for c in CASES["sizes"]], [c[0] for c in CASES["grids"]]],
-    )
-    for (case, expected), got in zip(CASES["sizes"], js[0], strict=True):
-        assert got == python_outcome(parse_size, case), case
-        assert (expected is None) == isinstance(got, str), case
-    for (case, expected), got in zip(CASES["grids"], js[1], strict=True):
-        assert got == python_outcome(parse_grid, case, "--input"), case
-        assert (expected is None) == isinstance(got, str), case
-
-
-def test_channels_and_biases_follow_the_command_lines_grammar(page):
-    js = page.evaluate(
-        """async ([path, channels, biases]) => {
-            const m = await import(new URL(path, location.href));
-            const run = (f) => (text) => { try { return f(text); } catch (e) { return e.message; } };
-            return [channels.map(run((t) => m.parseChannels(t, "--input"))), biases.map(run(m.parseBias))];
-        }""",
-        ["../javascripts/grammar.js", [c[0] for c in CASES["channels"]], [c[0] for c in CASES["biases"]]],
-    )
-    for (case, expected), got in zip(CASES["channels"], js[0], strict=True):
-        assert got == python_outcome(parse_channels, case, "--input"), case
-        assert (expected is None) == isinstance(got, str), case
-    for (case, expected), got in zip(CASES["biases"], js[1], strict=True):
-        assert got == python_outcome(parse_bias, case), case
-        assert (expected is None) == isinstance(got, str), case
-
-
-def test_channel_counts_are_refused_in_the_command_lines_words(page):
-    cases = [case[:3] for case in CASES["channel_counts"]]
-    js = page.evaluate(
-        """async ([path, cases]) => {
-            const m = await import(new URL(path, location.href));
-            return cases.map(([inChannels, outChannels, groups]) => {
-                try { m.checkChannels({ inChannels, outChannels, groups }); return null; }
-                catch (e) { return e.message; }
-            });
-        }""",
-        ["../javascripts/conv.js", cases],
-    )
-    for (in_channels, out_channels, groups, accepted), got in zip(CASES["channel_counts"], js, strict=True):
-        try:
-            check_channels(in_channels, out_channels, groups)
-            expected = None
-        except ValueError as error:
-            expected = str(error)
-        assert got == expected and (got is None) == accepted, (in_channels, out_channels, groups)
 
 
 def test_the_page_refuses_bad_numbers_in_convlabs_words(page):
@@ -237,133 +173,7 @@ def test_huge_settings_are_refused_without_harm(page, query):
     assert page.errors == []
 
 
-# ---- every operation against torch --------------------------------------------------------------------------------
-
-
-def random_settings(rng, op):
-    """Return explorer settings (strings) drawn within the explorer's limits, with a custom input and weights."""
-    two = lambda low, high: (rng.randint(low, high), rng.randint(low, high))  # noqa: E731
-    size, kernel = two(1, 9), two(1, 4)
-    stride, padding = two(1, 3), two(0, 2)
-    dilation = (1, 1) if op == "avgpool" else two(1, 3)
-    grid = [[rng.choice([-7, -2, -1, 0, 1, 2.5, 3, 8]) for _ in range(size[1])] for _ in range(size[0])]
-    settings = {
-        "op": op,
-        "input": text(grid),
-        "kernel": pair(kernel),
-        "stride": pair(stride),
-        "padding": pair(padding),
-        "dilation": pair(dilation),
-    }
-    weights = [[rng.choice([-2, -1, -0.5, 0, 0.25, 1, 1.5, 3]) for _ in range(kernel[1])] for _ in range(kernel[0])]
-    if op in ("conv", "transposed"):
-        settings["weights"] = text(weights)
-    if op == "transposed":
-        settings["output_padding"] = pair(two(0, 2))
-    if op.endswith("pool"):
-        settings["ceil_mode"] = rng.choice(["0", "1"])
-    return settings, grid, weights
-
-
-def torch_output(settings, grid, weights):
-    """Return what torch computes for explorer settings, float64, (H_out, W_out); raise where torch refuses."""
-    x = torch.tensor(grid, dtype=torch.float64)[None, None]  # (N, C, H, W)
-    w = torch.tensor(weights, dtype=torch.float64)[None, None]  # (C_out, C_in, kH, kW)
-    k, s, p, d = (parse_size(settings[key]) for key in ("kernel", "stride", "padding", "dilation"))
-    op = settings["op"]
-    ceil = settings.get("ceil_mode") == "1"
-    if op == "conv":
-        return F.conv2d(x, w, None, s, p, d)[0, 0]
-    if op == "transposed":
-        return F.conv_transpose2d(x, w, None, s, p, parse_size(settings["output_padding"]), 1, d)[0, 0]
-    if op == "maxpool":
-        return F.max_pool2d(x, k, s, p, d, ceil)[0, 0]
-    return F.avg_pool2d(x, k, s, p, ceil, count_include_pad=True)[0, 0]
-
-
-@pytest.mark.parametrize("op", OPS)
-def test_fifty_random_settings_per_operation_match_torch_and_its_refusals(page, op):
-    rng = random.Random(f"explorer-{op}")
-    compared = refused = 0
-    while compared < 50:
-        settings, grid, weights = random_settings(rng, op)
-        show(page, **settings)
-        try:
-            expected = torch_output(settings, grid, weights)
-        except RuntimeError:
-            assert error_text(page), settings  # torch refuses: so does the explorer, in one line
-            refused += 1
-            continue
-        assert error_text(page) is None, (settings, error_text(page))
-        assert page.get_by_test_id("output-size").inner_text() == f"{expected.shape[0]}×{expected.shape[1]}"
-        got = torch.tensor(output_values(page), dtype=torch.float64)
-        torch.testing.assert_close(got, expected.flatten(), rtol=1e-12, atol=1e-9, equal_nan=False, msg=str(settings))
-        compared += 1
-    assert refused > 0 and page.errors == []
-
-
-# ---- channels, groups and bias against torch ----------------------------------------------------------------------
-
-
-def grids_text(grids):
-    return "|".join(text(grid) for grid in grids)
-
-
-def random_channel_settings(rng, op):
-    """Return explorer settings with channels, groups and maybe a bias, and the tensors torch is given."""
-    in_channels, out_channels = rng.randint(1, 4), rng.randint(1, 4)
-    common = [g for g in range(1, 5) if in_channels % g == 0 and out_channels % g == 0]
-    groups = rng.choice(common) if rng.random() < 0.8 else rng.randint(1, 4)  # some settings torch refuses
-    size, kernel = (rng.randint(1, 7), rng.randint(1, 7)), (rng.randint(1, 3), rng.randint(1, 3))
-    stride, padding, dilation = (
-        (rng.randint(1, 2), rng.randint(1, 2)),
-        (rng.randint(0, 1), rng.randint(0, 1)),
-        (1, rng.randint(1, 2)),
-    )
-    values = [-3, -1, -0.5, 0, 0.25, 1, 2, 7]
-    x = torch.tensor(
-        [[[rng.choice(values) for _ in range(size[1])] for _ in range(size[0])] for _ in range(in_channels)]
-    )
-    first, second = (
-        (in_channels, out_channels // groups) if op == "transposed" else (out_channels, in_channels // groups)
-    )
-    w = torch.tensor([rng.choice(values) for _ in range(max(first * max(second, 1), 1) * kernel[0] * kernel[1])])
-    w = w.reshape(first, max(second, 1), *kernel)
-    settings = {
-        "op": op,
-        "in_channels": str(in_channels),
-        "out_channels": str(out_channels),
-        "groups": str(groups),
-        "input": grids_text(x.tolist()),
-        "weights": grids_text(w.flatten(0, 1).tolist()),
-        "stride": pair(stride),
-        "padding": pair(padding),
-        "dilation": pair(dilation),
-    }
-    b = None
-    if rng.random() < 0.6:
-        b = torch.tensor([rng.choice([v for v in values if v]) for _ in range(out_channels)])  # bias=0 means none
-        settings["bias"] = ",".join(f"{v:g}" for v in b.tolist())
-    if op == "transposed":
-        settings["output_padding"] = pair((rng.randint(0, 1), rng.randint(0, 1)))
-    return settings, x.double(), w.double(), None if b is None else b.double()
-
-
-def torch_channels(settings, x, w, b):
-    """Return torch's output (C_out, H_out, W_out) for channel settings; raise where torch refuses them."""
-    in_channels, out_channels, groups = (int(settings[k]) for k in ("in_channels", "out_channels", "groups"))
-    layer = torch.nn.ConvTranspose2d if settings["op"] == "transposed" else torch.nn.Conv2d
-    layer(in_channels, out_channels, 1, groups=groups)  # nn.Conv2d's own checks of the channels and groups
-    s, p, d = (parse_size(settings[key]) for key in ("stride", "padding", "dilation"))
-    if settings["op"] == "transposed":
-        return F.conv_transpose2d(x[None], w, b, s, p, parse_size(settings["output_padding"]), groups, d)[0]
-    return F.conv2d(x[None], w, b, s, p, d, groups)[0]
-
-
-def shown_number(value, signed=False):
-    """Return a value as the page writes it: two decimals at most, a true minus, negatives bracketed if signed."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".").replace("-", "−")
-    return f"({text})" if signed and value < 0 else text
+# ---- what is drawn is what the pure modules compute (tests/node checks them against torch on 650 settings) -------
 
 
 def shown_tensor(page, testid, keys):
@@ -380,39 +190,58 @@ def shown_tensor(page, testid, keys):
     return tensor
 
 
-@pytest.mark.parametrize("op", ["conv", "transposed"])
-def test_fifty_random_settings_with_channels_groups_and_bias_match_torch(page, op):
-    rng = random.Random(f"channels-{op}")
-    compared = refused = 0
-    while compared < 50:
-        settings, x, w, b = random_channel_settings(rng, op)
-        show(page, **settings)
-        try:
-            expected = torch_channels(settings, x, w, b)
-        except ValueError as reason:  # groups that do not divide the channels: PyTorch's reason, in one line
-            assert error_text(page).startswith(str(reason)) and "\n" not in error_text(page), settings
-            refused += 1
-            continue
-        except RuntimeError:
-            assert error_text(page), settings
-            refused += 1
-            continue
-        assert error_text(page) is None, (settings, error_text(page))
-        torch.testing.assert_close(
-            shown_tensor(page, "output-cell", ["channel", "row", "col"]), expected, rtol=1e-12, atol=1e-9
-        )
-        assert torch.equal(shown_tensor(page, "input-cell", ["channel", "row", "col"]), x)
-        kernel_keys = ["in", "out"] if op == "transposed" else ["out", "in"]
-        assert torch.equal(shown_tensor(page, "kernel-cell", [*kernel_keys, "row", "col"]), w)
-        if b is None:
-            assert (
-                page.get_by_test_id("bias-cell").count() == 0
-                and "bias=False" in page.locator(".explorer-torch code").inner_text()
-            )
-        else:
-            assert torch.equal(shown_tensor(page, "bias-cell", ["channel"]), b)
-        compared += 1
-    assert refused > 0 and page.errors == []
+def shown_number(value, signed=False):
+    """Return a value as the page writes it: two decimals at most, a true minus, negatives bracketed if signed."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".").replace("-", "−")
+    return f"({text})" if signed and value < 0 else text
+
+
+def module_model(page, settings):
+    """Return what explorer-state.js computes for these settings: its outputs, inputs, weights and biases, or the
+    message it refuses them with."""
+    return page.evaluate(
+        """async (query) => {
+            const m = await import(new URL("../javascripts/explorer-state.js", location.href));
+            try {
+                const model = m.modelOf(m.readQuery(query));
+                const { outputs, inputs, kernels, biases } = model;
+                return { outputs, inputs, kernels, biases: model.ch.bias ? biases : null };
+            } catch (e) { return { refusal: e.message }; }
+        }""",
+        urlencode(settings),
+    )
+
+
+DRAWN = [
+    *(case for op in OPS for case in one_channel_cases(op, 2)[-3:]),
+    *(case for op in ("conv", "transposed") for case in channel_cases(op, 2)[-3:]),
+]
+
+
+@pytest.mark.parametrize("case", DRAWN, ids=lambda c: c["settings"]["op"])
+def test_the_page_draws_what_its_pure_module_computes_and_says_its_refusals(page, case):
+    settings = case["settings"]
+    show(page, **settings)
+    model = module_model(page, settings)
+    if "refusal" in model:
+        assert case.get("refused") and error_text(page) == model["refusal"], settings
+        return
+    assert "expected" in case and error_text(page) is None, (settings, error_text(page))
+    outputs = torch.tensor(model["outputs"], dtype=torch.float64)  # (C_out, H_out, W_out)
+    assert page.get_by_test_id("output-size").inner_text() == f"{outputs.shape[1]}×{outputs.shape[2]}"
+    assert torch.equal(shown_tensor(page, "output-cell", ["channel", "row", "col"]), outputs)
+    assert torch.equal(
+        shown_tensor(page, "input-cell", ["channel", "row", "col"]), torch.tensor(model["inputs"]).double()
+    )
+    if settings["op"] in ("conv", "transposed"):
+        kernel_keys = ["in", "out"] if settings["op"] == "transposed" else ["out", "in"]
+        kernels = torch.tensor(model["kernels"], dtype=torch.float64)
+        assert torch.equal(shown_tensor(page, "kernel-cell", [*kernel_keys, "row", "col"]), kernels)
+    if model["biases"] is None:
+        assert page.get_by_test_id("bias-cell").count() == 0
+    else:
+        assert torch.equal(shown_tensor(page, "bias-cell", ["channel"]), torch.tensor(model["biases"]).double())
+    assert page.errors == []
 
 
 def test_groups_refused_by_pytorch_say_its_reason_and_what_to_change(page):

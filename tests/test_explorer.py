@@ -48,6 +48,31 @@ def page(browser, site_server):
     page.context.close()
 
 
+@pytest.fixture(scope="module")
+def phone(browser, site_server):
+    page = new_page(browser, site_server[0], viewport={"width": 390, "height": 844})
+    open_explorer(page)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def screen(page, phone):
+    """Return a function giving the shared explorer page of a width (390: a phone's, else a laptop's) in a colour
+    scheme; the scheme goes back to light after the test."""
+    used = []
+
+    def at(width, scheme="light"):
+        shown = phone if width == 390 else page
+        shown.emulate_media(color_scheme=scheme)
+        used.append(shown)
+        return shown
+
+    yield at
+    for shown in used:
+        shown.emulate_media(color_scheme="light")
+
+
 def open_explorer(page, **settings):
     page.goto(page.base + "explorer/?" + urlencode(settings))
     page.wait_for_selector("[data-testid=output-grid], [data-testid=config-error]:not([hidden])")
@@ -707,10 +732,10 @@ PHONE_CHANNELS = [
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_on_a_phone_four_channels_stack_and_nothing_overlaps(browser, site_server, scheme):
-    page = new_page(browser, site_server[0], viewport={"width": 390, "height": 844}, color_scheme=scheme)
+def test_on_a_phone_four_channels_stack_and_nothing_overlaps(screen, scheme):
+    page = screen(390, scheme)
     for settings in PHONE_CHANNELS:
-        open_explorer(page, **settings)
+        show(page, **settings)
         assert error_text(page) is None, settings
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, settings
         parts = ".explorer-grid, .explorer-channel-label, .explorer-caption, .explorer-arithmetic, .explorer-torch"
@@ -722,7 +747,6 @@ def test_on_a_phone_four_channels_stack_and_nothing_overlaps(browser, site_serve
         )
         assert small == 0, settings
     assert page.errors == []
-    page.context.close()
 
 
 def overflowing_cells(page):
@@ -754,15 +778,14 @@ PHONE = [
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_on_a_phone_no_cell_text_overflows_and_the_page_is_no_wider_than_the_screen(browser, site_server, scheme):
-    page = new_page(browser, site_server[0], viewport={"width": 390, "height": 844}, color_scheme=scheme)
+def test_on_a_phone_no_cell_text_overflows_and_the_page_is_no_wider_than_the_screen(screen, scheme):
+    page = screen(390, scheme)
     for settings in PHONE:
-        open_explorer(page, **settings)
+        show(page, **settings)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (settings, width)
         assert overflowing_cells(page) == [], settings
     assert page.errors == []
-    page.context.close()
 
 
 def go_to_step(page, step):
@@ -778,9 +801,9 @@ STEP_PARTS = (
 
 
 @pytest.mark.parametrize("size", ["6", "16"])
-def test_on_a_phone_the_steps_window_its_output_cell_and_its_sum_share_one_screen(browser, site_server, size):
-    page = new_page(browser, site_server[0], viewport={"width": 390, "height": 844})
-    open_explorer(page, size=size)
+def test_on_a_phone_the_steps_window_its_output_cell_and_its_sum_share_one_screen(screen, size):
+    page = screen(390)
+    show(page, size=size)
     total = (int(size) - 2) ** 2
     for step in (0, total // 2 + 1, total - 1):
         go_to_step(page, step)
@@ -793,7 +816,6 @@ def test_on_a_phone_the_steps_window_its_output_cell_and_its_sum_share_one_scree
             in_view,
         )
     assert page.errors == []
-    page.context.close()
 
 
 # A padded 8×8 input and a zero-inserted 11×11 one: too big to print side by side at 390 px, small enough to print.
@@ -810,11 +832,9 @@ def drawn_texts(page, selector):
 
 
 @pytest.mark.parametrize("settings", PRINTABLE_ON_A_PHONE, ids=["padding-same", "transposed-direct"])
-def test_on_a_phone_a_padded_or_zero_inserted_grid_up_to_11_by_11_prints_the_windows_values(
-    browser, site_server, settings
-):
-    page = new_page(browser, site_server[0], viewport={"width": 390, "height": 844})
-    open_explorer(page, **settings)
+def test_on_a_phone_a_padded_or_zero_inserted_grid_up_to_11_by_11_prints_the_windows_values(screen, settings):
+    page = screen(390)
+    show(page, **settings)
     total = int(page.eval_on_selector("input[aria-label=Step]", "n => n.max"))
     for step in (0, total // 2, total - 1):
         go_to_step(page, step)
@@ -832,7 +852,6 @@ def test_on_a_phone_a_padded_or_zero_inserted_grid_up_to_11_by_11_prints_the_win
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert not page.get_by_test_id("values-note").is_visible()
     assert page.errors == []
-    page.context.close()
 
 
 def sum_lines(page):
@@ -885,10 +904,8 @@ def marks_touching_values(page):
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_the_sums_tap_numbers_stand_apart_from_its_values_and_its_lines_break_only_between_terms(
-    browser, site_server, width
-):
-    page = new_page(browser, site_server[0], viewport={"width": width, "height": 844})
+def test_the_sums_tap_numbers_stand_apart_from_its_values_and_its_lines_break_only_between_terms(screen, width):
+    page = screen(width)
     for settings in [
         {},
         *PRINTABLE_ON_A_PHONE,
@@ -898,7 +915,7 @@ def test_the_sums_tap_numbers_stand_apart_from_its_values_and_its_lines_break_on
         {"op": "avgpool", "size": "7", "kernel": "3", "stride": "2", "padding": "1", "ceil_mode": "1"},
         {"in_channels": "2", "out_channels": "2", "bias": "1.5", "size": "5"},
     ]:
-        open_explorer(page, **settings)
+        show(page, **settings)
         for step in (0, 3):
             go_to_step(page, step)
             assert page.locator("[data-testid=step-arithmetic] .term").count() > 0, settings
@@ -910,7 +927,6 @@ def test_the_sums_tap_numbers_stand_apart_from_its_values_and_its_lines_break_on
             starts = [line for line in lines if re.match(r"\)|\d*[⌋⌉]|=", line)]
             assert starts == [], (settings, step, lines)
     assert page.errors == []
-    page.context.close()
 
 
 def small_texts(page):
@@ -935,28 +951,25 @@ LEGIBLE = [
 
 
 @pytest.mark.parametrize("width,height", [(390, 844), (1280, 800)])
-def test_no_text_in_the_explorer_is_drawn_under_11_px_and_a_value_left_out_is_shown_on_demand(
-    browser, site_server, width, height
-):
-    page = new_page(browser, site_server[0], viewport={"width": width, "height": height})
+def test_no_text_in_the_explorer_is_drawn_under_11_px_and_a_value_left_out_is_shown_on_demand(screen, width, height):
+    page = screen(width)
     for settings in LEGIBLE:
-        open_explorer(page, **settings)
+        show(page, **settings)
         for step in (0, 3):
             go_to_step(page, step)
             assert small_texts(page) == [], (settings, step)
     # The kernel, read at every step, prints its weights and tap numbers above the floor.
     for settings in [{}, {"size": "16"}, {"padding": "same"}, {"weights": "-1.5,2;3,-4", "kernel": "2"}]:
-        open_explorer(page, **settings)
+        show(page, **settings)
         kernel = drawn_texts(page, "[data-testid=kernel-grid] .cell .value, [data-testid=kernel-grid] .cell .mark")
         assert len(kernel) == 2 * page.locator("[data-testid=kernel-cell]").count() > 0, settings
         assert all(text and size >= 12 for text, size in kernel), (settings, kernel)
-    open_explorer(page, size="16", input=";".join([",".join(["-123.45"] * 16)] * 16))
+    show(page, size="16", input=";".join([",".join(["-123.45"] * 16)] * 16))
     assert page.eval_on_selector("[data-testid=input-grid]", "g => g.dataset.values") == "hidden"
     assert page.get_by_test_id("values-note").is_visible()
     page.locator("[data-testid=input-grid] .cell[data-cell='2,5']").click()
     assert "−123.45" in sum_text(page) and small_texts(page) == []
     assert page.errors == []
-    page.context.close()
 
 
 @pytest.mark.parametrize("width,height", [(390, 844), (1280, 800)])
@@ -977,8 +990,8 @@ def test_a_34_by_34_transposed_output_fits_the_screen_or_scrolls_in_its_own_box_
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_no_serious_accessibility_problems_in_any_operation(browser, site_server, scheme):
-    page = new_page(browser, site_server[0], color_scheme=scheme)
+def test_no_serious_accessibility_problems_in_any_operation(screen, scheme):
+    page = screen(1280, scheme)
     for settings in [
         {"dilation": "2", "padding": "1"},
         {"op": "transposed", "stride": "2", "padding": "1"},
@@ -988,7 +1001,7 @@ def test_no_serious_accessibility_problems_in_any_operation(browser, site_server
         {"in_channels": "4", "out_channels": "2", "groups": "2", "bias": "1,-0.5"},
         {"op": "transposed", "in_channels": "2", "out_channels": "2", "stride": "2"},
     ]:
-        open_explorer(page, **settings)
+        show(page, **settings)
         violations = Axe().run(page).response["violations"]
         serious = [
             (v["id"], [n["target"] for n in v["nodes"]][:3])
@@ -996,7 +1009,6 @@ def test_no_serious_accessibility_problems_in_any_operation(browser, site_server
             if v["impact"] in ("serious", "critical")
         ]
         assert serious == [], settings
-    page.context.close()
 
 
 # ---- the real digit ----------------------------------------------------------------------------------------------

@@ -177,7 +177,10 @@ function modelOrRefusal(query) {
 function assertAllClose(got, expected, name) {
   assert.equal(Array.isArray(got), Array.isArray(expected), `${name}: shape`);
   if (!Array.isArray(expected)) {
-    assert.ok(got === Number(expected) || Math.abs(got - expected) <= 1e-9, `${name}: ${got} against torch's ${expected}`);
+    assert.ok(
+      got === Number(expected) || Math.abs(got - expected) <= 1e-9,
+      `${name}: ${got} against torch's ${expected}`,
+    );
     return;
   }
   assert.equal(got.length, expected.length, `${name}: shape`);
@@ -192,7 +195,8 @@ test("random settings of every operation, with and without channels, give torch'
     if (c.refused) {
       assert.notEqual(refusal, null, `${query}: torch refuses it`);
       assert.ok(!refusal.includes("\n"), `${query}: one line`);
-      if (c.reason) assert.ok(refusal.startsWith(c.reason), `${query}: "${refusal}" does not start with torch's "${c.reason}"`);
+      if (c.reason)
+        assert.ok(refusal.startsWith(c.reason), `${query}: "${refusal}" does not start with torch's "${c.reason}"`);
       continue;
     }
     assert.equal(refusal, null, query);

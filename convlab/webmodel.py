@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from convlab.data import check_mnist, load_split, split_indices
-from convlab.exercises import explorer_query
+from convlab.exercises import settings_query
 from convlab.files import write_files
 from convlab.model import IMAGE_SIZE, MnistConvNet
 from convlab.run import RunFolder
@@ -199,7 +199,7 @@ def _exercises(layers: list[PageLayer], images: torch.Tensor, labels: torch.Tens
             "question": "How much of the 28×28 input does the middle cell of a layer-3 map see?",
             "answer": f"Rows {t} to {b} and columns {left} to {right}: a {b - t + 1}×{right - left + 1} window, "
             "from kernel 3 and strides 2, 2 and 3 stacked. Select a layer-3 map to see its window on the input.",
-            "explore": explorer_query(7, stride=3, padding=1),
+            "explore": settings_query(7, stride=3, padding=1),
         },
         {
             "question": f"Which does more multiply-adds: the second convolution ({conv.levels.size:,} weights) or "
@@ -207,7 +207,7 @@ def _exercises(layers: list[PageLayer], images: torch.Tensor, labels: torch.Tens
             "answer": f"The second convolution: {work[1]:,} multiply-adds, against {work[3]:,}, of {sum(work):,} "
             f"for the whole pass. A convolution uses each weight at every output position ({positions} of them "
             "here); a linear layer uses each weight once.",
-            "explore": explorer_query(14, stride=2, padding=1),
+            "explore": settings_query(14, stride=2, padding=1),
         },
     ]
 

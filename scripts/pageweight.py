@@ -11,9 +11,10 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from pagereader import Element, read_page
 
 MAIN_PAGE = "lesson/convolution/index.html"
 # What a static host such as GitHub Pages sends gzipped; images and fonts go as they are.
@@ -53,58 +54,61 @@ class Reader:
 READERS = tuple(Reader(width, scheme) for width in (390, 1280) for scheme in ("light", "dark"))
 
 
-class _Resources(HTMLParser):
-    """Collects what a page makes the browser load: stylesheets, icons, scripts, images, fetched data.
+@dataclass
+class _Resources:
+    """What a page makes the browser load: stylesheets, icons, scripts, images, fetched data.
 
     ``urls`` holds one URL per resource; ``pictures`` one (scheme, sources) per <picture>, where sources are
     (media, URL) pairs in order (the <img> last, media "") of which a browser loads the first that matches, and
     scheme is "light" or "dark" for a picture shown in that scheme only (placeholders.py's convlab-scheme-*
-    class, on the picture or on the link around it), else "".
+    class, on the picture or on the link around it), else "". ``models``: the digit page's model manifests
+    (webmodel's model.json); ``config``: Material's configuration (its __config script), or "".
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[str] = []
-        self.pictures: list[tuple[str, list[tuple[str, str]]]] = []
-        self.models: list[str] = []  # the digit page's model manifests (webmodel's model.json)
-        self.config = ""
-        self._in_config = self._in_picture = False
-        self._scheme = ""
+    urls: list[str]
+    pictures: list[tuple[str, list[tuple[str, str]]]]
+    models: list[str]
+    config: str
 
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        scheme = re.search(r"\bconvlab-scheme-(\w+)", attrs.get("class") or "")
-        if tag == "a" and scheme:
-            self._scheme = scheme.group(1)
+
+def _scheme(element: Element) -> str:
+    """Return the scheme a picture is shown in only ("light", "dark"), from its own class or the link it sits in,
+    else ""."""
+    for candidate in (element, next((e for e in element.ancestors() if e.tag == "a"), None)):
+        scheme = re.search(r"\bconvlab-scheme-(\w+)", (candidate.attrs.get("class") or "") if candidate else "")
+        if scheme:
+            return scheme.group(1)
+    return ""
+
+
+def _resources(html: str) -> _Resources:
+    """Return what the page's HTML makes a browser load."""
+    found = _Resources([], [], [], "")
+    sources_of = {}  # id of each <picture> element: its list of sources
+    for element in read_page(html).iter():
+        tag, attrs = element.tag, element.attrs
+        picture = next((sources_of[id(e)] for e in element.ancestors() if e.tag == "picture"), None)
         if tag == "picture":
-            self._in_picture = True
-            self.pictures.append((scheme.group(1) if scheme else self._scheme, []))
+            found.pictures.append((_scheme(element), []))
+            sources_of[id(element)] = found.pictures[-1][1]
         elif tag == "link" and attrs.get("rel") in ("stylesheet", "icon", "modulepreload"):
-            self.urls.append(attrs["href"])
+            found.urls.append(attrs["href"])
         elif tag == "script" and attrs.get("src"):
-            self.urls.append(attrs["src"])
+            found.urls.append(attrs["src"])
         elif tag == "img" and attrs.get("src"):
-            if self._in_picture:
-                self.pictures[-1][1].append(("", attrs["src"]))
+            if picture is not None:
+                picture.append(("", attrs["src"]))
             else:
-                self.pictures.append((self._scheme, [("", attrs["src"])]))
-        elif tag == "source" and attrs.get("srcset") and self._in_picture:
-            self.pictures[-1][1].append((attrs.get("media") or "", attrs["srcset"].split(",")[0].split()[0]))
+                found.pictures.append((_scheme(element), [("", attrs["src"])]))
+        elif tag == "source" and attrs.get("srcset") and picture is not None:
+            picture.append((attrs.get("media") or "", attrs["srcset"].split(",")[0].split()[0]))
         if attrs.get("data-source"):
-            self.urls.append(attrs["data-source"])
+            found.urls.append(attrs["data-source"])
         if attrs.get("data-model"):
-            self.models.append(attrs["data-model"])
-        self._in_config = tag == "script" and attrs.get("id") == "__config"
-
-    def handle_endtag(self, tag):
-        if tag == "picture":
-            self._in_picture = False
-        elif tag == "a":
-            self._scheme = ""
-
-    def handle_data(self, data):
-        if self._in_config:
-            self.config += data
+            found.models.append(attrs["data-model"])
+        if tag == "script" and attrs.get("id") == "__config":
+            found.config += element.text()
+    return found
 
 
 def _local(base: Path, url: str) -> Path | None:
@@ -135,8 +139,7 @@ def page_resources(site: Path, page: str = MAIN_PAGE, reader: Reader = READERS[-
     bound: a browser loads a font only if the page uses it.
     """
     html_path = (site / page).resolve()
-    parser = _Resources()
-    parser.feed(html_path.read_text(encoding="utf-8"))
+    parser = _resources(html_path.read_text(encoding="utf-8"))
     files = [html_path]
     pending = [(html_path.parent, url) for url in parser.urls]
     for scheme, sources in parser.pictures:

@@ -4,36 +4,26 @@ the page's HTML holds (pseudo-classes and attribute tests left out, so a rule th
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import tinycss2
+from pagereader import read_page
 
 PSEUDO = re.compile(r"::?[\w-]+(\((?:[^()]|\([^()]*\))*\))?")
 ATTRIBUTE = re.compile(r"\[[^\]]*\]")
 GROUPING = ("media", "supports", "layer", "container")  # at-rules whose rules are kept by their own selectors
 
 
-class _Names(HTMLParser):
-    """Collects the element names, classes and ids a page's HTML holds."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: set[str] = set()
-
-    def handle_starttag(self, tag, attrs):
-        self.names.add(tag)
-        for name, value in attrs:
-            if name == "class" and value:
-                self.names.update(f".{part}" for part in value.split())
-            elif name == "id" and value:
-                self.names.add(f"#{value}")
-
-
 def page_names(html: str) -> set[str]:
     """Return the element names, ".class" and "#id" names in the HTML."""
-    parser = _Names()
-    parser.feed(html)
-    return parser.names
+    names = set()
+    for element in read_page(html).iter():
+        if element.parent is None:  # the document itself
+            continue
+        names.add(element.tag)
+        names.update(f".{part}" for part in element.classes())
+        if element.attrs.get("id"):
+            names.add(f"#{element.attrs['id']}")
+    return names
 
 
 def _can_apply(selector: str, names: set[str]) -> bool:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from explorer_cases import OPS, channel_cases, one_channel_cases
 from node_tests import run_node_tests
 
 from convlab.arithmetic import check_channels
@@ -161,8 +162,12 @@ def test_the_explorers_pure_modules_pass_their_node_tests_on_cases_from_torch(tm
         "channel_counts": [channel_count_case(*case[:3]) for case in GRAMMAR["channel_counts"]],
         "paddings": [padding_case(n, *case) for n, case in enumerate(GRAMMAR["paddings"])],
         "direct": [case for n in range(80) if (case := direct_case(rng, n)) is not None],
+        "random": [
+            *(case for op in OPS for case in one_channel_cases(op, 50)),
+            *(case for op in ("conv", "transposed") for case in channel_cases(op, 50)),
+        ],
         "grammar": {
             kind: [[text, python_outcome(parse, text)] for text, _ in GRAMMAR[kind]] for kind, parse in PARSERS.items()
         },
     }
-    run_node_tests("conv.test.mjs", cases, tmp_path, passes=7)
+    run_node_tests("conv.test.mjs", cases, tmp_path, passes=8)

@@ -12,10 +12,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from pagereader import read_page
 from placeholders import repo_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,36 +44,27 @@ def _text_files(site: Path) -> dict[str, str]:
     return {p.relative_to(site).as_posix(): p.read_text() for p in site.rglob("*") if p.suffix in TEXT}
 
 
-class _Page(HTMLParser):
-    """Collects a page's text, its tags' attributes in document order, and so its meta tags and links."""
+class _Page:
+    """A page's text and its tags' attributes in document order, and so its meta tags and links."""
 
-    def __init__(self):
-        super().__init__()
-        self.text, self.tags = [], []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.text.append(data)
+    def __init__(self, html):
+        self.document = read_page(html)
 
     def get_text(self) -> str:
         """Return every piece of text on the page joined, as a reader's copy of it would hold."""
-        return "".join(self.text)
+        return self.document.text()
 
     def find_all(self, tag: str, **wanted) -> list[dict]:
         """Return the attributes of each ``tag`` whose attributes include ``wanted``."""
-        return [attrs for name, attrs in self.tags if name == tag and wanted.items() <= attrs.items()]
+        return [e.attrs for e in self.document.iter(tag) if wanted.items() <= e.attrs.items()]
 
     def first_with_class(self, tag: str, classes: set[str]) -> dict | None:
         """Return the attributes of the first ``tag`` with one of ``classes``, or None."""
-        return next((a for name, a in self.tags if name == tag and classes & set(a.get("class", "").split())), None)
+        return next((e.attrs for e in self.document.iter(tag) if classes & e.classes()), None)
 
 
 def _page(site: Path, path: str) -> _Page:
-    page = _Page()
-    page.feed((site / path).read_text())
-    return page
+    return _Page((site / path).read_text())
 
 
 def _site_file(site: Path, url: str, site_url: str) -> Path:

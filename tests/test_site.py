@@ -5,11 +5,11 @@ import json
 import re
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from pagereader import read_page
 
 from convlab import output_size, pool_output_size, transposed_output_size
 from convlab.catalogue import LESSON
@@ -18,39 +18,31 @@ from convlab.model import feature_sizes
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class _Page(HTMLParser):
-    """Collects a page's ids, its links and resources, and its animation and figure blocks."""
+class _Page:
+    """A page's ids, its links and resources, and its animation and figure blocks (each with the attributes of its
+    <img> and <source>, and its caption's text)."""
 
-    def __init__(self):
-        super().__init__()
-        self.ids, self.links, self.figures = set(), [], []
-        self._caption = self._in_figure = False
+    def __init__(self, html):
+        document = read_page(html)
+        elements = list(document.iter())
+        self.ids = {e.attrs["id"] for e in elements if "id" in e.attrs}
+        self.links = [
+            e.attrs[name]
+            for e in elements
+            for name in ("href", "src", "srcset")
+            if e.attrs.get(name) and not (name == "href" and e.tag == "link" and e.attrs.get("rel") == "canonical")
+        ]
+        self.figures = [_figure(e) for e in document.iter("figure") if "convlab-figure" in e.classes()]
 
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if "id" in attrs:
-            self.ids.add(attrs["id"])
-        for name in ("href", "src"):
-            if attrs.get(name) and not (tag == "link" and attrs.get("rel") == "canonical"):
-                self.links.append(attrs[name])
-        if attrs.get("srcset"):
-            self.links.append(attrs["srcset"])
-        if tag == "figure" and "convlab-figure" in attrs.get("class", ""):
-            self.figures.append({"id": attrs["id"], "class": attrs["class"], "caption": ""})
-            self._in_figure = True
-        elif self._in_figure and tag in ("img", "source"):
-            self.figures[-1][tag] = attrs
-        self._caption |= tag == "figcaption"
 
-    def handle_endtag(self, tag):
-        if tag == "figcaption":
-            self._caption = False
-        elif tag == "figure":
-            self._in_figure = False
-
-    def handle_data(self, data):
-        if self._caption:
-            self.figures[-1]["caption"] += data
+def _figure(element):
+    """Return a figure block's id, class, caption and the attributes of its (last) <img> and <source>."""
+    caption = element.find("figcaption")
+    figure = {"id": element.attrs["id"], "class": element.attrs["class"], "caption": caption.text() if caption else ""}
+    for tag in ("img", "source"):
+        for inner in element.iter(tag):
+            figure[tag] = inner.attrs
+    return figure
 
 
 def _pages(site):
@@ -59,9 +51,7 @@ def _pages(site):
 
 
 def _parse(path):
-    page = _Page()
-    page.feed(path.read_text(encoding="utf-8"))
-    return page
+    return _Page(path.read_text(encoding="utf-8"))
 
 
 def test_every_internal_link_image_and_anchor_resolves(built_site):

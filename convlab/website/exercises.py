@@ -9,19 +9,19 @@ from __future__ import annotations
 
 from html import escape
 
-from convlab.exercises import explorer_query
+from convlab.exercises import settings_query
 
 # The explorer, as a lesson page (lesson/NAME/) links to it.
 EXPLORER = "../../explorer/"
 
 
 def explorer_link(size, kernel=3, stride=1, padding=0, dilation=1, weights="mean", **channels) -> str:
-    """Return the explorer's address, as a lesson page links to it, set to these settings (see explorer_query).
+    """Return the explorer's address, as a lesson page links to it, set to these settings (see settings_query).
 
     >>> explorer_link(7, stride=3)
     '../../explorer/?size=7&kernel=3&stride=3&padding=0&dilation=1&weights=mean'
     """
-    return f"{EXPLORER}?{explorer_query(size, kernel, stride, padding, dilation, weights, **channels)}"
+    return f"{EXPLORER}?{settings_query(size, kernel, stride, padding, dilation, weights, **channels)}"
 
 
 def exercise(question: str, answer: str, explore: str, link_text: str = "Try it in the explorer") -> str:

@@ -159,3 +159,53 @@ test("the transposed convolution's direct view is torch's: the zero-inserted pad
     assertClose(model.output, c.expected, `${query}: output`);
   }
 });
+
+/** Return the model of a query, or the message of the SettingError it is refused with. */
+function modelOrRefusal(query) {
+  try {
+    return { model: modelOf(readQuery(query)), refusal: null };
+  } catch (e) {
+    if (!(e instanceof SettingError)) throw e;
+    return { model: null, refusal: e.message };
+  }
+}
+
+/**
+ * Check two nested arrays of numbers have the same shape and values within 1e-9 (torch may write −0); an infinity
+ * is exported as text ("-Infinity").
+ */
+function assertAllClose(got, expected, name) {
+  assert.equal(Array.isArray(got), Array.isArray(expected), `${name}: shape`);
+  if (!Array.isArray(expected)) {
+    assert.ok(
+      got === Number(expected) || Math.abs(got - expected) <= 1e-9,
+      `${name}: ${got} against torch's ${expected}`,
+    );
+    return;
+  }
+  assert.equal(got.length, expected.length, `${name}: shape`);
+  got.forEach((v, k) => assertAllClose(v, expected[k], `${name}[${k}]`));
+}
+
+test("random settings of every operation, with and without channels, give torch's output or its refusal", () => {
+  assert.ok(cases.random.length >= 300);
+  for (const c of cases.random) {
+    const query = new URLSearchParams(c.settings).toString();
+    const { model, refusal } = modelOrRefusal(query);
+    if (c.refused) {
+      assert.notEqual(refusal, null, `${query}: torch refuses it`);
+      assert.ok(!refusal.includes("\n"), `${query}: one line`);
+      if (c.reason)
+        assert.ok(refusal.startsWith(c.reason), `${query}: "${refusal}" does not start with torch's "${c.reason}"`);
+      continue;
+    }
+    assert.equal(refusal, null, query);
+    assertAllClose(model.outputs, c.expected, `${query}: output`);
+    assertAllClose(model.inputs, c.inputs, `${query}: input`);
+    if (c.kernels) assertAllClose(model.kernels, c.kernels, `${query}: weights`);
+    if (c.biases !== undefined) {
+      assert.equal(model.ch.bias, c.biases !== null, `${query}: bias`);
+      if (c.biases) assertAllClose(model.biases, c.biases, `${query}: biases`);
+    }
+  }
+});

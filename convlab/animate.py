@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageChops
 
 from convlab.catalogue import Animation
@@ -134,10 +135,26 @@ def write_gif(path: Path, frames: Iterator[Image.Image], times: list[int]) -> Im
     return previous
 
 
-def _quantized(painter: Painter) -> Iterator[Image.Image]:
+def indexed(frame: Image.Image, shared: Image.Image) -> Image.Image:
+    """Return the RGB ``frame`` as a palette image on ``shared``, each pixel its colour's exact index (Pillow's
+    ``quantize`` matches colours a few levels apart to one index). Raise ValueError if a colour is not in it."""
+    colours = np.array(shared.getpalette(), dtype=np.uint32).reshape(-1, 3)
+    keys = (colours[:, 0] << 16) | (colours[:, 1] << 8) | colours[:, 2]
+    order = np.argsort(keys)
+    pixels = np.asarray(frame, dtype=np.uint32)
+    wanted = (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
+    place = np.minimum(np.searchsorted(keys[order], wanted), len(keys) - 1)
+    if not np.array_equal(keys[order][place], wanted):
+        raise ValueError("a frame has a colour that is not in convlab.drawing.palette()")
+    image = Image.fromarray(order[place].astype(np.uint8), "L").convert("P")
+    image.putpalette(shared.getpalette())
+    return image
+
+
+def _indexed_frames(painter: Painter) -> Iterator[Image.Image]:
     shared = palette()
     for frame in painter.frames():
-        yield frame.quantize(palette=shared, dither=Image.Dither.NONE)
+        yield indexed(frame, shared)
 
 
 def sidecar(record: Record, renditions: list[dict], precision: int = 2, view: str = DIRECT) -> dict:
@@ -173,7 +190,7 @@ def render(out: Path, record: Record, width: int = WIDE_WIDTH, precision: int = 
         for rendition, (gif_path, png_path) in zip(renditions, ((gif, png), (narrow_gif, narrow_png)), strict=True):
             painter = Painter(record, rendition, precision, view)
             count = painter.count
-            last = write_gif(gif_path, _quantized(painter), durations(count))
+            last = write_gif(gif_path, _indexed_frames(painter), durations(count))
             last.save(png_path, format="PNG", optimize=True)
             entries.append(
                 {

@@ -14,6 +14,8 @@ from convlab.animate import FINAL_MS, LOOP_MS, STEP_MS, durations, render, rende
 from convlab.arithmetic import Geometry, arange_grid, convolve
 from convlab.catalogue import CATALOGUE, find
 from convlab.describe import caption, explorer_query
+from convlab.layout import NARROW, wide
+from convlab.painter import Painter
 from convlab.records import TRANSPOSED, from_json
 
 KINDS = ["conv_pad_1", "conv_two_channels", "transposed_padding_strides_odd", "maxpool_3x3_pad_1"]
@@ -81,6 +83,18 @@ def test_each_gif_loops_one_frame_per_step_then_the_result_and_its_still_is_the_
     assert times == durations(37) and sum(times) <= LOOP_MS
     still = Image.open(rendered / f"conv_pad_1{suffix}.png")
     assert still.convert("RGB").tobytes() == gif.convert("RGB").tobytes()
+
+
+@pytest.mark.parametrize("suffix", ["", ".narrow"])
+def test_the_decoded_gif_is_the_painters_frames_pixel_for_pixel(rendered, suffix):
+    animation = find("conv_pad_1")
+    painter = Painter(animation.record(), wide() if suffix == "" else NARROW, view=animation.settings.view)
+    gif = Image.open(rendered / f"conv_pad_1{suffix}.gif")
+    frames = list(painter.frames())
+    assert gif.n_frames == len(frames)
+    for k, drawn in enumerate(frames):
+        gif.seek(k)
+        assert gif.convert("RGB").tobytes() == drawn.tobytes(), f"frame {k}"
 
 
 def test_every_catalogue_loop_lasts_at_most_20_seconds():

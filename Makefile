@@ -16,7 +16,7 @@ STEP := $(BIN)/python scripts/buildstep.py run
 CATALOGUE := $(PYTHON) -m convlab.catalogue
 ANIM_DIR := docs/assets/anim
 ANIMATIONS := $(shell $(CATALOGUE) animations)
-ANIM_FILES := $(foreach name,$(ANIMATIONS),$(addprefix $(ANIM_DIR)/$(name).,gif json png narrow.gif narrow.png))
+ANIM_FILES := $(foreach name,$(ANIMATIONS),$(addprefix $(ANIM_DIR)/$(name).,gif json png narrow.gif narrow.png webp narrow.webp))
 
 # Data, training and figures.
 DATA_ROOT := data

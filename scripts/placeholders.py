@@ -82,18 +82,24 @@ def _renditions(data: dict) -> tuple[dict, dict]:
 
 def _picture(data: dict, url: Callable[[str], str]) -> str:
     """Return a <picture> serving each reader one rendition: the narrow one in windows matching NARROW_SCREEN,
-    else the wide one, and their stills (last frames) for readers who prefer reduced motion. A browser
+    else the wide one, and their stills (last frames) for readers who prefer reduced motion. Each animation is
+    offered as WebP first (a third of the GIF's bytes), the GIF for browsers that do not show WebP. A browser
     downloads only the source it picks."""
     wide, narrow = _renditions(data)
 
-    def source(media: str, file: str, entry: dict) -> str:
-        return f'<source media="{media}" srcset="{url(file)}" width="{entry["width"]}" height="{entry["height"]}">'
+    def source(media: str, file: str, entry: dict, webp: bool = False) -> str:
+        kind = ' type="image/webp"' if webp else ""
+        where = f' media="{media}"' if media else ""
+        size = f'width="{entry["width"]}" height="{entry["height"]}"'
+        return f'<source{where}{kind} srcset="{url(file)}" {size}>'
 
     reduce = "(prefers-reduced-motion: reduce)"
     sources = [
         source(f"{reduce} and {NARROW_SCREEN}", narrow["still"], narrow),
         source(reduce, wide["still"], wide),
+        source(NARROW_SCREEN, narrow["webp"], narrow, webp=True),
         source(NARROW_SCREEN, narrow["file"], narrow),
+        source("", wide["webp"], wide, webp=True),
     ]
     alt, size = html.escape(data["alt"]), f'width="{wide["width"]}" height="{wide["height"]}"'
     return f'<picture>{"".join(sources)}<img src="{url(wide["file"])}" alt="{alt}" {size} loading="lazy"></picture>'
@@ -126,7 +132,8 @@ def still_figure(name: str, docs_dir: Path, url_for: UrlFor, narrow_only: bool =
     """Return an animation that plays on demand: a <picture> of its stills (last frames), the narrow one in windows
     matching NARROW_SCREEN and the wide one in wider windows (only the narrow one with ``narrow_only``, for the
     gallery's columns, 380 px wide or more), a link that plays it (gallery.js swaps each still for its rendition's
-    GIF in place; without JavaScript the link opens the narrow GIF), its caption and its explorer link."""
+    WebP in place, or its GIF in a browser that does not show WebP; without JavaScript the link opens the narrow
+    GIF), its caption and its explorer link."""
     data = _sidecar(name, docs_dir)
     wide, narrow = _renditions(data)
 
@@ -135,7 +142,8 @@ def still_figure(name: str, docs_dir: Path, url_for: UrlFor, narrow_only: bool =
 
     def swappable(entry: dict) -> str:
         size = f'width="{entry["width"]}" height="{entry["height"]}"'
-        return f'data-still="{url(entry["still"])}" data-gif="{url(entry["file"])}" {size}'
+        files = f'data-still="{url(entry["still"])}" data-gif="{url(entry["file"])}" data-webp="{url(entry["webp"])}"'
+        return f"{files} {size}"
 
     shown = narrow if narrow_only else wide
     source = (

@@ -57,8 +57,8 @@ def test_render_writes_gif_json_and_png(tmp_path):
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    names = ["sobel.gif", "sobel.json", "sobel.narrow.gif", "sobel.narrow.png", "sobel.png"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == names
+    ends = (".gif", ".json", ".narrow.gif", ".narrow.png", ".narrow.webp", ".png", ".webp")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"sobel{end}" for end in ends]
     data = json.loads((tmp_path / "sobel.json").read_text())
     assert data["kernel"] == [[[-1, 0, 1], [-2, 0, 2]]]
     assert (data["stride"], data["padding"], data["dilation"]) == ([2, 1], [1, 1], [1, 2])
@@ -143,9 +143,8 @@ def test_gifs_renders_the_catalogue_into_a_new_folder(tmp_path):
     result = convlab("gifs", "--out", "anim/lesson", "--only", "conv", "maxpool_2x2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in (tmp_path / "anim/lesson").iterdir())
-    assert names == sorted(
-        f"{n}{end}" for n in ("conv", "maxpool_2x2") for end in (".gif", ".json", ".png", ".narrow.gif", ".narrow.png")
-    )
+    ends = (".gif", ".json", ".png", ".narrow.gif", ".narrow.png", ".webp", ".narrow.webp")
+    assert names == sorted(f"{n}{end}" for n in ("conv", "maxpool_2x2") for end in ends)
 
 
 def test_gifs_shows_a_bar_on_a_terminal_and_nothing_in_a_log(tmp_path):

@@ -62,10 +62,12 @@ def test_an_animation_block_serves_each_screen_its_rendition_from_the_sidecar(do
     wide, narrow = data["renditions"]
     assert 'id="animation-mine"' in block and f'alt="{data["alt"]}"' in block
     narrow_still = f"(prefers-reduced-motion: reduce) and {NARROW_SCREEN}"
-    assert re.findall(r'<source media="([^"]+)" srcset="([^"]+)"', block) == [
-        (narrow_still, "../assets/anim/mine.narrow.png"),
-        ("(prefers-reduced-motion: reduce)", "../assets/anim/mine.png"),
-        (NARROW_SCREEN, "../assets/anim/mine.narrow.gif"),
+    assert re.findall(r'<source (?:media="([^"]+)" )?(?:type="([^"]+)" )?srcset="([^"]+)"', block) == [
+        (narrow_still, "", "../assets/anim/mine.narrow.png"),
+        ("(prefers-reduced-motion: reduce)", "", "../assets/anim/mine.png"),
+        (NARROW_SCREEN, "image/webp", "../assets/anim/mine.narrow.webp"),  # WebP first, the GIF for the others
+        (NARROW_SCREEN, "", "../assets/anim/mine.narrow.gif"),
+        ("", "image/webp", "../assets/anim/mine.webp"),
     ]
     assert f'<img src="../assets/anim/mine.gif" alt="{data["alt"]}" width="{wide["width"]}"' in block
     assert f'srcset="../assets/anim/mine.narrow.gif" width="{narrow["width"]}" height="{narrow["height"]}"' in block
@@ -107,10 +109,12 @@ def test_two_channels_link_to_the_explorer_with_their_channels_and_a_still_plays
     source, image = re.search(r"<source [^>]+>", still).group(0), re.search(r"<img [^>]+>", still).group(0)
     assert f'media="{NARROW_SCREEN}" srcset="../assets/anim/conv_two_channels.narrow.png"' in source
     assert 'data-gif="../assets/anim/conv_two_channels.narrow.gif"' in source
+    assert 'data-webp="../assets/anim/conv_two_channels.narrow.webp"' in source
     assert image.startswith('<img src="../assets/anim/conv_two_channels.png"')
     assert 'data-gif="../assets/anim/conv_two_channels.gif"' in image
-    for tag in (source, image):  # the GIFs are loaded only on demand
+    for tag in (source, image):  # the animations are loaded only on demand
         assert ".gif" not in re.sub(r'data-gif="[^"]+"', "", tag)
+        assert ".webp" not in re.sub(r'data-webp="[^"]+"', "", tag)
     in_gallery = still_figure("conv_two_channels", tmp_path, _url_for, narrow_only=True)
     assert "<source" not in in_gallery
     assert '<img src="../assets/anim/conv_two_channels.narrow.png"' in in_gallery

@@ -292,7 +292,8 @@ def render_parser(commands) -> None:
         help="animate a convolution, transposed convolution or pooling with your own settings",
         description="Animate one operation over an input holding 0, 1, 2, ... row by row (or --input). "
         "Writes OUT (GIF) and OUT.png (its last frame) for wide screens, OUT.narrow.gif and OUT.narrow.png "
-        f"for phones, and OUT.json (every number). {LIMITS}",
+        f"for phones, OUT.webp and OUT.narrow.webp (the same animations as lossless WebP), and OUT.json (every "
+        f"number). {LIMITS}",
     )
     render.add_argument("--op", default="conv", choices=OPS, help="the operation (default: conv)")
     render.add_argument(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,7 @@ MIN_STEP_MS = 100
 # libwebp's lossless effort: method 1, quality 50 made the catalogue's WebP within 1.5% of the bytes of
 # method 4-6 or quality 80, in less time (method 0 makes files larger than the GIFs).
 WEBP_EFFORT = {"method": 1, "quality": 50}
+NOT_IN_PALETTE = 255  # the palette holds fewer colours (and a spare index for transparency)
 
 # What render draws, at most (larger settings are refused with a one-line error before anything is drawn).
 MAX_INPUT = 16  # input cells per side
@@ -140,18 +142,27 @@ def write_gif(path: Path, frames: Iterator[Image.Image], times: list[int]) -> Im
     return previous
 
 
+def _rgb_keys(pixels: np.ndarray) -> np.ndarray:
+    """Return each RGB triple (the last axis) as one number, 0xRRGGBB."""
+    pixels = pixels.astype(np.uint32)
+    return (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
+
+
+@cache
+def _index_table(colours: tuple[int, ...]) -> np.ndarray:
+    """Return the palette index of every 0xRRGGBB (NOT_IN_PALETTE where the palette lacks it)."""
+    table = np.full(1 << 24, NOT_IN_PALETTE, dtype=np.uint8)
+    table[_rgb_keys(np.array(colours).reshape(-1, 3))] = np.arange(len(colours) // 3)
+    return table
+
+
 def indexed(frame: Image.Image, shared: Image.Image) -> Image.Image:
     """Return the RGB ``frame`` as a palette image on ``shared``, each pixel its colour's exact index (Pillow's
     ``quantize`` matches colours a few levels apart to one index). Raise ValueError if a colour is not in it."""
-    colours = np.array(shared.getpalette(), dtype=np.uint32).reshape(-1, 3)
-    keys = (colours[:, 0] << 16) | (colours[:, 1] << 8) | colours[:, 2]
-    order = np.argsort(keys)
-    pixels = np.asarray(frame, dtype=np.uint32)
-    wanted = (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
-    place = np.minimum(np.searchsorted(keys[order], wanted), len(keys) - 1)
-    if not np.array_equal(keys[order][place], wanted):
+    indices = _index_table(tuple(shared.getpalette()))[_rgb_keys(np.asarray(frame))]
+    if (indices == NOT_IN_PALETTE).any():
         raise ValueError("a frame has a colour that is not in convlab.drawing.palette()")
-    image = Image.fromarray(order[place].astype(np.uint8), "L").convert("P")
+    image = Image.fromarray(indices, "L").convert("P")
     image.putpalette(shared.getpalette())
     return image
 

@@ -16,8 +16,8 @@ import json
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PIL import Image, ImageChops
 
 from convlab.catalogue import Animation
@@ -29,6 +29,9 @@ from convlab.layout import NARROW, WIDE_WIDTH, Rendition, wide
 from convlab.painter import Painter
 from convlab.records import DIRECT, SCATTER, Record
 from convlab.transposed import TransposedConvolution, TransposedGeometry
+
+if TYPE_CHECKING:  # numpy is imported where frames are indexed: `convlab render --help` loads neither numpy nor torch
+    import numpy as np
 
 STEP_MS = 800  # the longest a step is shown
 FINAL_MS = 3000  # the finished output
@@ -144,6 +147,8 @@ def write_gif(path: Path, frames: Iterator[Image.Image], times: list[int]) -> Im
 
 def _rgb_keys(pixels: np.ndarray) -> np.ndarray:
     """Return each RGB triple (the last axis) as one number, 0xRRGGBB."""
+    import numpy as np
+
     pixels = pixels.astype(np.uint32)
     return (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
 
@@ -151,6 +156,8 @@ def _rgb_keys(pixels: np.ndarray) -> np.ndarray:
 @cache
 def _index_table(colours: tuple[int, ...]) -> np.ndarray:
     """Return the palette index of every 0xRRGGBB (NOT_IN_PALETTE where the palette lacks it)."""
+    import numpy as np
+
     table = np.full(1 << 24, NOT_IN_PALETTE, dtype=np.uint8)
     table[_rgb_keys(np.array(colours).reshape(-1, 3))] = np.arange(len(colours) // 3)
     return table
@@ -159,6 +166,8 @@ def _index_table(colours: tuple[int, ...]) -> np.ndarray:
 def indexed(frame: Image.Image, shared: Image.Image) -> Image.Image:
     """Return the RGB ``frame`` as a palette image on ``shared``, each pixel its colour's exact index (Pillow's
     ``quantize`` matches colours a few levels apart to one index). Raise ValueError if a colour is not in it."""
+    import numpy as np
+
     indices = _index_table(tuple(shared.getpalette()))[_rgb_keys(np.asarray(frame))]
     if (indices == NOT_IN_PALETTE).any():
         raise ValueError("a frame has a colour that is not in convlab.drawing.palette()")

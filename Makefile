@@ -16,7 +16,10 @@ STEP := $(BIN)/python scripts/buildstep.py run
 CATALOGUE := $(PYTHON) -m convlab.catalogue
 ANIM_DIR := docs/assets/anim
 ANIMATIONS := $(shell $(CATALOGUE) animations)
-ANIM_FILES := $(foreach name,$(ANIMATIONS),$(addprefix $(ANIM_DIR)/$(name).,gif json png narrow.gif narrow.png dark.gif dark.png narrow.dark.gif narrow.dark.png))
+# Per animation: its record, and each rendition (wide, narrow) in each scheme (light, dark) as GIF, still and WebP.
+ANIM_SUFFIXES := json gif png webp narrow.gif narrow.png narrow.webp dark.gif dark.png dark.webp \
+	narrow.dark.gif narrow.dark.png narrow.dark.webp
+ANIM_FILES := $(foreach name,$(ANIMATIONS),$(addprefix $(ANIM_DIR)/$(name).,$(ANIM_SUFFIXES)))
 
 # Data, training and figures.
 DATA_ROOT := data

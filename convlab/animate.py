@@ -2,19 +2,22 @@
 
 ``render(out, record)`` draws the record (see ``convlab.painter``) in a wide rendition for laptops and a
 narrow one for phones, each in the light and the dark colour scheme, and writes OUT (wide GIF), OUT.png (its
-last frame), OUT.narrow.gif and OUT.narrow.png, the same in dark as OUT.dark.gif, OUT.dark.png,
-OUT.narrow.dark.gif and OUT.narrow.dark.png (``rendition_path`` names them all), and OUT.json: the record
-written out at full precision, plus what the pages need (the renditions with their sizes, smallest text and
-files per scheme, the precision shown, the alt text, the PyTorch line).
-Frames are drawn, mapped onto one fixed palette and written one at a time, so memory stays flat however
-many there are; each frame stores only what changed since the one before.
+last frame), OUT.webp (the same frames and times as lossless animated WebP, about a third of the GIF's bytes:
+what the pages serve, the GIF being the file to download and reuse), OUT.narrow.gif, OUT.narrow.png and
+OUT.narrow.webp, the same in dark as OUT.dark.gif, OUT.dark.png, OUT.dark.webp, OUT.narrow.dark.gif ...
+(``rendition_path`` names them all), and OUT.json: the record written out at full precision, plus what the
+pages need (the renditions with their sizes, smallest text and files per scheme, the precision shown, the alt
+text, the PyTorch line). Frames are drawn, mapped onto one fixed palette and written one at a time, so memory
+stays flat however many there are; each frame stores only what changed since the one before.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageChops
 
@@ -28,10 +31,17 @@ from convlab.painter import Painter
 from convlab.records import DIRECT, SCATTER, Record
 from convlab.transposed import TransposedConvolution, TransposedGeometry
 
+if TYPE_CHECKING:  # numpy is imported where frames are indexed: `convlab render --help` loads neither numpy nor torch
+    import numpy as np
+
 STEP_MS = 800  # the longest a step is shown
 FINAL_MS = 3000  # the finished output
 LOOP_MS = 20_000  # a loop lasts at most this long: steps are shown for less when there are many
 MIN_STEP_MS = 100
+# libwebp's lossless effort: method 1, quality 50 made the catalogue's WebP within 1.5% of the bytes of
+# method 4-6 or quality 80, in less time (method 0 makes files larger than the GIFs).
+WEBP_EFFORT = {"method": 1, "quality": 50}
+NOT_IN_PALETTE = 255  # the palette holds fewer colours (and a spare index for transparency)
 
 # What render draws, at most (larger settings are refused with a one-line error before anything is drawn).
 MAX_INPUT = 16  # input cells per side
@@ -136,10 +146,48 @@ def write_gif(path: Path, frames: Iterator[Image.Image], times: list[int], schem
     return previous
 
 
-def _quantized(painter: Painter) -> Iterator[Image.Image]:
+def _rgb_keys(pixels: np.ndarray) -> np.ndarray:
+    """Return each RGB triple (the last axis) as one number, 0xRRGGBB."""
+    import numpy as np
+
+    pixels = pixels.astype(np.uint32)
+    return (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
+
+
+@cache
+def _index_table(colours: tuple[int, ...]) -> np.ndarray:
+    """Return the palette index of every 0xRRGGBB (NOT_IN_PALETTE where the palette lacks it)."""
+    import numpy as np
+
+    table = np.full(1 << 24, NOT_IN_PALETTE, dtype=np.uint8)
+    table[_rgb_keys(np.array(colours).reshape(-1, 3))] = np.arange(len(colours) // 3)
+    return table
+
+
+def indexed(frame: Image.Image, shared: Image.Image) -> Image.Image:
+    """Return the RGB ``frame`` as a palette image on ``shared``, each pixel its colour's exact index (Pillow's
+    ``quantize`` matches colours a few levels apart to one index). Raise ValueError if a colour is not in it."""
+    import numpy as np
+
+    indices = _index_table(tuple(shared.getpalette()))[_rgb_keys(np.asarray(frame))]
+    if (indices == NOT_IN_PALETTE).any():
+        raise ValueError("a frame has a colour that is not in convlab.drawing.palette()")
+    image = Image.fromarray(indices, "L").convert("P")
+    image.putpalette(shared.getpalette())
+    return image
+
+
+def write_webp(path: Path, gif_path: Path, times: list[int]) -> None:
+    """Write the GIF at ``gif_path`` again as a looping lossless animated WebP with the same frames and times
+    (Pillow reads and encodes one frame at a time)."""
+    with Image.open(gif_path) as gif:
+        gif.save(path, format="WEBP", save_all=True, lossless=True, duration=times, loop=0, **WEBP_EFFORT)
+
+
+def _indexed_frames(painter: Painter) -> Iterator[Image.Image]:
     shared = palette(painter.scheme)
     for frame in painter.frames():
-        yield frame.quantize(palette=shared, dither=Image.Dither.NONE)
+        yield indexed(frame, shared)
 
 
 def sidecar(record: Record, renditions: list[dict], precision: int = 2, view: str = DIRECT) -> dict:
@@ -159,8 +207,9 @@ def rendition_path(out: Path, rendition: Rendition, suffix: str, scheme: Scheme 
     return out.with_name(out.stem + rendition.suffix + tail + suffix)
 
 
-# The files per rendition and scheme, by their key in the sidecar: the GIF, and its last frame as a PNG.
-FILE_KINDS = {"file": ".gif", "still": ".png"}
+# The files per rendition and scheme, by their key in the sidecar: the GIF, its last frame as a PNG, and the
+# GIF's frames again as a WebP.
+FILE_KINDS = {"file": ".gif", "still": ".png", "webp": ".webp"}
 
 
 def _files(out: Path, rendition: Rendition, scheme: Scheme) -> dict[str, str]:
@@ -178,8 +227,8 @@ def _entry(out: Path, rendition: Rendition, painters: dict[str, Painter]) -> dic
 
 
 def render(out: Path, record: Record, width: int = WIDE_WIDTH, precision: int = 2, view: str = DIRECT) -> list[Path]:
-    """Write the animation of ``record``: per rendition and scheme a GIF and its last frame as a PNG, and the JSON
-    sidecar; return their paths (OUT.gif, OUT.json, then the other GIFs and PNGs).
+    """Write the animation of ``record``: per rendition and scheme a GIF, its last frame as a PNG and its WebP,
+    and the JSON sidecar; return their paths (OUT.gif, OUT.json, then the other files).
 
     Each file is replaced whole, and none is replaced unless all were written: they are written to
     temporary files first and renamed into place one after another at the end.
@@ -204,8 +253,9 @@ def render(out: Path, record: Record, width: int = WIDE_WIDTH, precision: int = 
                 painter = painters[scheme.name]
                 count = painter.count
                 gif = temp[rendition_path(out, rendition, ".gif", scheme)]
-                last = write_gif(gif, _quantized(painter), durations(count), scheme)
+                last = write_gif(gif, _indexed_frames(painter), durations(count), scheme)
                 last.save(temp[rendition_path(out, rendition, ".png", scheme)], format="PNG", optimize=True)
+                write_webp(temp[rendition_path(out, rendition, ".webp", scheme)], gif, durations(count))
             entries.append(_entry(out, rendition, painters))
         data = sidecar(record, entries, precision, view)
         data["frame_ms"] = durations(count)

@@ -292,8 +292,9 @@ def render_parser(commands) -> None:
         help="animate a convolution, transposed convolution or pooling with your own settings",
         description="Animate one operation over an input holding 0, 1, 2, ... row by row (or --input). "
         "Writes OUT (GIF) and OUT.png (its last frame) for wide screens, OUT.narrow.gif and OUT.narrow.png "
-        "for phones, the same in dark colours (OUT.dark.gif, OUT.dark.png, OUT.narrow.dark.gif, "
-        f"OUT.narrow.dark.png), and OUT.json (every number). {LIMITS}",
+        "for phones, OUT.webp and OUT.narrow.webp (the same animations as lossless WebP), the same in dark colours "
+        "(OUT.dark.gif, OUT.dark.png, OUT.dark.webp, OUT.narrow.dark.gif ...), and OUT.json (every number). "
+        f"{LIMITS}",
     )
     render.add_argument("--op", default="conv", choices=OPS, help="the operation (default: conv)")
     render.add_argument(

@@ -85,25 +85,32 @@ def _renditions(data: dict) -> tuple[dict, dict]:
 
 
 def _in_scheme(entry: dict, scheme: str) -> dict:
-    """Return a rendition's entry with the files of ``scheme`` (``file``, ``still``): the sidecar lists the light
-    ones at the top of the entry and each other scheme's under its name (convlab.animate)."""
+    """Return a rendition's entry with the files of ``scheme`` (``file``, ``still``, ``webp``): the sidecar lists
+    the light ones at the top of the entry and each other scheme's under its name (convlab.animate)."""
     return entry if scheme == LIGHT.name else {**entry, **entry[scheme]}
 
 
 def _picture(data: dict, url: Callable[[str], str], scheme: str) -> str:
     """Return a <picture> serving each reader one rendition in ``scheme``, shown only in that scheme: the narrow one
     in windows matching NARROW_SCREEN, else the wide one, and their stills (last frames) for readers who prefer
-    reduced motion. A browser downloads only the source it picks, and nothing of a picture it does not show."""
+    reduced motion. Each animation is offered as WebP first (a third of the GIF's bytes), the GIF for browsers
+    that do not show WebP. A browser downloads only the source it picks, and nothing of a picture it does not
+    show."""
     wide, narrow = (_in_scheme(entry, scheme) for entry in _renditions(data))
 
-    def source(media: str, file: str, entry: dict) -> str:
-        return f'<source media="{media}" srcset="{url(file)}" width="{entry["width"]}" height="{entry["height"]}">'
+    def source(media: str, file: str, entry: dict, webp: bool = False) -> str:
+        kind = ' type="image/webp"' if webp else ""
+        where = f' media="{media}"' if media else ""
+        size = f'width="{entry["width"]}" height="{entry["height"]}"'
+        return f'<source{where}{kind} srcset="{url(file)}" {size}>'
 
     reduce = "(prefers-reduced-motion: reduce)"
     sources = [
         source(f"{reduce} and {NARROW_SCREEN}", narrow["still"], narrow),
         source(reduce, wide["still"], wide),
+        source(NARROW_SCREEN, narrow["webp"], narrow, webp=True),
         source(NARROW_SCREEN, narrow["file"], narrow),
+        source("", wide["webp"], wide, webp=True),
     ]
     alt, size = html.escape(data["alt"]), f'width="{wide["width"]}" height="{wide["height"]}"'
     image = f'<img src="{url(wide["file"])}" alt="{alt}" {size} loading="lazy">'
@@ -138,8 +145,9 @@ def still_figure(name: str, docs_dir: Path, url_for: UrlFor, narrow_only: bool =
     """Return an animation that plays on demand: per colour scheme a <picture> of its stills (last frames), shown
     only in that scheme, the narrow one in windows matching NARROW_SCREEN and the wide one in wider windows (only
     the narrow one with ``narrow_only``, for the gallery's columns, 380 px wide or more), a link that plays it
-    (gallery.js swaps each still for its rendition's GIF in place, in both schemes; without JavaScript the link
-    opens the narrow light GIF), its caption and its explorer link."""
+    (gallery.js swaps each still for its rendition's WebP in place, or its GIF in a browser that does not show
+    WebP, in both schemes; without JavaScript the link opens the narrow light GIF), its caption and its explorer
+    link."""
     data = _sidecar(name, docs_dir)
 
     def url(file: str) -> str:
@@ -147,7 +155,8 @@ def still_figure(name: str, docs_dir: Path, url_for: UrlFor, narrow_only: bool =
 
     def swappable(entry: dict) -> str:
         size = f'width="{entry["width"]}" height="{entry["height"]}"'
-        return f'data-still="{url(entry["still"])}" data-gif="{url(entry["file"])}" {size}'
+        files = f'data-still="{url(entry["still"])}" data-gif="{url(entry["file"])}" data-webp="{url(entry["webp"])}"'
+        return f"{files} {size}"
 
     def picture(scheme: str) -> str:
         wide, narrow = (_in_scheme(entry, scheme) for entry in _renditions(data))

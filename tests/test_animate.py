@@ -4,6 +4,7 @@ GIFs loop within 20 s, the stills are their last frames, memory stays flat, and 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -15,6 +16,8 @@ from convlab.arithmetic import Geometry, arange_grid, convolve
 from convlab.catalogue import CATALOGUE, find
 from convlab.describe import caption, explorer_query
 from convlab.drawing import DARK, LIGHT
+from convlab.layout import NARROW, wide
+from convlab.painter import Painter
 from convlab.records import TRANSPOSED, from_json
 
 KINDS = ["conv_pad_1", "conv_two_channels", "transposed_padding_strides_odd", "maxpool_3x3_pad_1"]
@@ -100,6 +103,44 @@ def test_each_gif_loops_one_frame_per_step_then_the_result_and_its_still_is_the_
     assert times == durations(37) and sum(times) <= LOOP_MS
     still = Image.open(rendered / f"conv_pad_1{suffix}.png")
     assert still.convert("RGB").tobytes() == gif.convert("RGB").tobytes()
+
+
+@pytest.mark.parametrize("suffix", ["", ".narrow"])
+def test_the_decoded_gif_is_the_painters_frames_pixel_for_pixel(rendered, suffix):
+    animation = find("conv_pad_1")
+    painter = Painter(animation.record(), wide() if suffix == "" else NARROW, view=animation.settings.view)
+    gif = Image.open(rendered / f"conv_pad_1{suffix}.gif")
+    frames = list(painter.frames())
+    assert gif.n_frames == len(frames)
+    for k, drawn in enumerate(frames):
+        gif.seek(k)
+        assert gif.convert("RGB").tobytes() == drawn.tobytes(), f"frame {k}"
+
+
+@pytest.mark.parametrize("suffix", ["", ".narrow"])
+def test_the_webp_is_the_gifs_frames_pixel_for_pixel_with_the_same_times(rendered, suffix):
+    gif, webp = (Image.open(rendered / f"conv_pad_1{suffix}.{kind}") for kind in ("gif", "webp"))
+    assert webp.format == "WEBP" and webp.n_frames == gif.n_frames and webp.info["loop"] == 0
+    for k in range(gif.n_frames):
+        gif.seek(k)
+        webp.seek(k)
+        webp.load()  # Pillow reads a WebP frame's time when it decodes it
+        assert webp.info["duration"] == gif.info["duration"], f"frame {k}"
+        assert webp.convert("RGB").tobytes() == gif.convert("RGB").tobytes(), f"frame {k}"
+
+
+def test_the_makefile_lists_every_file_render_writes(tmp_path):
+    made = render(tmp_path / "conv.gif", find("conv").record())
+    listed = subprocess.run(
+        ["make", "-s", "--no-print-directory", "-f", "Makefile", "-f", "-", "show"],
+        input="show:\n\t@echo $(ANIM_FILES)\n",
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[1],
+    ).stdout.split()
+    ours = sorted(Path(name).name for name in listed if Path(name).name.startswith("conv."))
+    assert ours == sorted(path.name for path in made)
 
 
 def test_every_catalogue_loop_lasts_at_most_20_seconds():

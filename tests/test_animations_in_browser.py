@@ -40,13 +40,13 @@ def _open(browser, url, **options):
 
 
 def _rendition(built_site, src, scheme="light"):
-    """Return the sidecar entry of the file a browser shows: a rendition's GIF or its still, in ``scheme``."""
+    """Return the sidecar entry of the file a browser shows: a rendition's WebP, GIF or still, in ``scheme``."""
     name = PurePosixPath(urlsplit(src).path).name
     stem = name.split(".")[0]
     data = json.loads((built_site / "assets/anim" / f"{stem}.json").read_text())
     for entry in data["renditions"]:
         files = entry if scheme == "light" else entry[scheme]
-        if name in (files["file"], files["still"]):
+        if name in (files["file"], files["webp"], files["still"]):
             return entry
     raise AssertionError(f"{name} is not a {scheme} rendition listed in {stem}.json")
 
@@ -75,16 +75,18 @@ def test_every_animations_smallest_text_shows_at_12_css_px_or_more(
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_each_screen_downloads_only_its_own_rendition(browser, site_server, viewport):
+def test_each_screen_downloads_only_its_own_rendition_as_webp(browser, site_server, viewport):
     base, _ = site_server
     context, _, requests = _open(browser, base + "lesson/convolution/", viewport=VIEWPORTS[viewport])
     context.close()
-    gifs = [PurePosixPath(urlsplit(url).path).name for url in requests if url.endswith(".gif")]
-    assert gifs, "the page loads its animations"
+    names = [PurePosixPath(urlsplit(url).path).name for url in requests]
+    webps = [name for name in names if name.endswith(".webp")]
+    assert webps, "the page loads its animations"
+    assert not [name for name in names if name.endswith(".gif")], "Chromium shows WebP: no GIF is fetched"
     if viewport == "phone":
-        assert all(name.endswith(".narrow.gif") for name in gifs), gifs
+        assert all(name.endswith(".narrow.webp") for name in webps), webps
     else:
-        assert not any(name.endswith(".narrow.gif") for name in gifs), gifs
+        assert not any(name.endswith(".narrow.webp") for name in webps), webps
 
 
 def test_the_gallery_shows_the_whole_catalogue_as_stills(browser, site_server):
@@ -93,7 +95,7 @@ def test_the_gallery_shows_the_whole_catalogue_as_stills(browser, site_server):
     ids = page.evaluate("[...document.querySelectorAll('.convlab-gallery figure')].map(f => f.id)")
     context.close()
     assert ids == [f"animation-{animation.name}" for animation in CATALOGUE]
-    assert not any(url.endswith(".gif") for url in requests)  # stills only, until asked
+    assert not any(url.endswith((".gif", ".webp")) for url in requests)  # stills only, until asked
 
 
 def test_play_swaps_the_still_for_the_animation_and_back(browser, site_server):
@@ -104,10 +106,11 @@ def test_play_swaps_the_still_for_the_animation_and_back(browser, site_server):
     assert image.get_attribute("src").endswith("maxpool_2x2.narrow.png")
     link.click()
     page.wait_for_function(
-        "document.querySelector('#animation-maxpool_2x2 img').currentSrc.endsWith('maxpool_2x2.narrow.gif')"
+        "document.querySelector('#animation-maxpool_2x2 img').currentSrc.endsWith('maxpool_2x2.narrow.webp')"
     )
     assert link.get_attribute("aria-pressed") == "true"
-    assert any(url.endswith("maxpool_2x2.narrow.gif") for url in requests)
+    assert any(url.endswith("maxpool_2x2.narrow.webp") for url in requests)
+    assert not any(url.endswith(".gif") for url in requests)
     link.click()
     assert image.get_attribute("src").endswith("maxpool_2x2.narrow.png")
     assert link.get_attribute("aria-pressed") == "false"
@@ -120,14 +123,15 @@ def test_the_pooling_pages_figures_all_play_on_demand_in_their_screens_rendition
     context, page, requests = _open(browser, base + "lesson/pooling/", viewport=VIEWPORTS[viewport])
     kinds = page.evaluate("[...document.querySelectorAll('article figure.convlab-figure')].map(f => f.className)")
     assert kinds and set(kinds) == {"convlab-figure convlab-still"}, kinds
-    assert not any(url.endswith(".gif") for url in requests)
+    assert not any(url.endswith((".gif", ".webp")) for url in requests)
     first = page.locator("article figure.convlab-still").first
     name = first.get_attribute("id").removeprefix("animation-")
-    gif = f"{name}.narrow.gif" if viewport == "phone" else f"{name}.gif"
+    webp = f"{name}.narrow.webp" if viewport == "phone" else f"{name}.webp"
     first.locator("a.convlab-play").click()
-    page.wait_for_function(f"document.querySelector('#animation-{name} img').currentSrc.endsWith('/{gif}')")
+    page.wait_for_function(f"document.querySelector('#animation-{name} img').currentSrc.endsWith('/{webp}')")
     context.close()
-    assert [url for url in requests if url.endswith(".gif")] == [url for url in requests if url.endswith("/" + gif)]
+    played = [url for url in requests if url.endswith((".gif", ".webp"))]
+    assert played == [url for url in requests if url.endswith("/" + webp)]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

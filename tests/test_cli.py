@@ -27,7 +27,7 @@ ANIMATION_FILES = [".json"] + [
     f"{rendition}{scheme}{kind}"
     for rendition in ("", ".narrow")
     for scheme in ("", ".dark")
-    for kind in (".gif", ".png")
+    for kind in (".gif", ".png", ".webp")
 ]
 
 
@@ -554,9 +554,9 @@ def test_a_full_disk_is_one_line_naming_the_path_and_keeps_what_was_there(
     assert said and re.fullmatch(re.escape(named.format(**fill)).replace("NAME", r"\w+"), said.group(1)), result.stderr
     new = [Path(full_disk, name) for name in _files(full_disk) if name not in before]
     assert not [path for path in new if path.name.endswith(".tmp")]
-    # gifs: each animation it finished before the disk filled is whole (its five files); none is in part.
+    # gifs: each animation it finished before the disk filled is whole (its seven files); none is in part.
     finished = {path.name.split(".")[0] for path in new if path.is_file()}
-    assert all(len(list(full_disk.glob(f"anim/{name}.*"))) == 5 for name in finished)
+    assert all(len(list(full_disk.glob(f"anim/{name}.*"))) == 7 for name in finished)
     assert (full_disk / "figures/learning_curves-wide-light.svg").read_text() == "the old figure"
 
 

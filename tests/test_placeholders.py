@@ -67,10 +67,12 @@ def test_an_animation_block_serves_each_screen_its_rendition_from_the_sidecar(do
     assert [scheme for scheme, _ in pictures] == ["light", "dark"]
     for scheme, picture in pictures:
         tail = "" if scheme == "light" else ".dark"
-        assert re.findall(r'<source media="([^"]+)" srcset="([^"]+)"', picture) == [
-            (narrow_still, f"../assets/anim/mine.narrow{tail}.png"),
-            ("(prefers-reduced-motion: reduce)", f"../assets/anim/mine{tail}.png"),
-            (NARROW_SCREEN, f"../assets/anim/mine.narrow{tail}.gif"),
+        assert re.findall(r'<source (?:media="([^"]+)" )?(?:type="([^"]+)" )?srcset="([^"]+)"', picture) == [
+            (narrow_still, "", f"../assets/anim/mine.narrow{tail}.png"),
+            ("(prefers-reduced-motion: reduce)", "", f"../assets/anim/mine{tail}.png"),
+            (NARROW_SCREEN, "image/webp", f"../assets/anim/mine.narrow{tail}.webp"),  # WebP first, then the GIF
+            (NARROW_SCREEN, "", f"../assets/anim/mine.narrow{tail}.gif"),
+            ("", "image/webp", f"../assets/anim/mine{tail}.webp"),
         ]
         assert f'<img src="../assets/anim/mine{tail}.gif" alt="{data["alt"]}" width="{wide["width"]}"' in picture
         narrow_size = f'width="{narrow["width"]}" height="{narrow["height"]}"'
@@ -113,10 +115,12 @@ def test_two_channels_link_to_the_explorer_with_their_channels_and_a_still_plays
     source, image = re.search(r"<source [^>]+>", still).group(0), re.search(r"<img [^>]+>", still).group(0)
     assert f'media="{NARROW_SCREEN}" srcset="../assets/anim/conv_two_channels.narrow.png"' in source
     assert 'data-gif="../assets/anim/conv_two_channels.narrow.gif"' in source
+    assert 'data-webp="../assets/anim/conv_two_channels.narrow.webp"' in source
     assert image.startswith('<img src="../assets/anim/conv_two_channels.png"')
     assert 'data-gif="../assets/anim/conv_two_channels.gif"' in image
-    for tag in (source, image):  # the GIFs are loaded only on demand
+    for tag in (source, image):  # the animations are loaded only on demand
         assert ".gif" not in re.sub(r'data-gif="[^"]+"', "", tag)
+        assert ".webp" not in re.sub(r'data-webp="[^"]+"', "", tag)
     in_gallery = still_figure("conv_two_channels", tmp_path, _url_for, narrow_only=True)
     assert "<source" not in in_gallery
     assert '<img src="../assets/anim/conv_two_channels.narrow.png"' in in_gallery

@@ -108,10 +108,10 @@ def test_animations_carry_alt_text_captions_and_reduced_motion_stills(built_site
         data = json.loads((built_site / f"assets/anim/{name}.json").read_text())
         assert figure["img"]["alt"] == data["alt"]
         # An animation that plays on demand shows its still first; the others play (the reduced-motion stills
-        # come first, see test_placeholders): the last <source> read is the narrow rendition.
-        shown = "png" if "convlab-still" in figure["class"] else "gif"
-        assert figure["img"]["src"] == f"../../assets/anim/{name}.{shown}"
-        assert figure["source"]["srcset"] == f"../../assets/anim/{name}.narrow.{shown}"
+        # come first, see test_placeholders): the last <source> read is the narrow still, or the wide WebP.
+        still = "convlab-still" in figure["class"]
+        assert figure["img"]["src"] == f"../../assets/anim/{name}.{'png' if still else 'gif'}"
+        assert figure["source"]["srcset"] == f"../../assets/anim/{name}{'.narrow.png' if still else '.webp'}"
         rows, cols = data["output_size"]
         assert f"gives a {rows}×{cols} output." in figure["caption"]
 

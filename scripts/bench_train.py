@@ -104,27 +104,10 @@ def spread(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(values), min(values), max(values)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-root", default="data", help="where MNIST is (default: data)")
-    parser.add_argument("--epochs", type=int, default=5, help="epochs for all (default: 5)")
-    parser.add_argument("--pairs", type=int, default=3, help="rounds, each running every side once (default: 3)")
-    args = parser.parse_args()
-    if args.pairs < 1 or args.epochs < 1:
-        sys.exit("--pairs and --epochs must be at least 1")
-
-    with tempfile.TemporaryDirectory() as out:
-        epochs = str(args.epochs)
-        results = alternate(
-            {
-                "plain": lambda: run(PLAIN, args.data_root, epochs),
-                "ours": lambda: run(CONVLAB, args.data_root, epochs, f"{out}/ours", "default"),
-                "float32": lambda: run(CONVLAB, args.data_root, epochs, f"{out}/float32", "float32"),
-            },
-            args.pairs,
-        )
-
-    print(f"MNIST, lesson CNN, {args.epochs} epochs, batch 64, Adam; each in its own process, {args.pairs} rounds")
+def report(results: dict[str, list[dict]], epochs: int, pairs: int) -> dict[str, bool]:
+    """Print each side's median time, range, test accuracy and peak memory, then each target as met or MISSED;
+    return the targets (line: met)."""
+    print(f"MNIST, lesson CNN, {epochs} epochs, batch 64, Adam; each in its own process, {pairs} rounds")
     print(f"{'recipe':<30}{'median s':>9}{'range s':>14}{'test acc':>10}{'peak MB':>9}")
     names = {
         "plain": "plain (ToTensor+DataLoader)",
@@ -148,6 +131,30 @@ def main() -> None:
     }
     for line, met in checks.items():
         print(f"{'met' if met else 'MISSED'}: {line}")
+    return checks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-root", default="data", help="where MNIST is (default: data)")
+    parser.add_argument("--epochs", type=int, default=5, help="epochs for all (default: 5)")
+    parser.add_argument("--pairs", type=int, default=3, help="rounds, each running every side once (default: 3)")
+    args = parser.parse_args()
+    if args.pairs < 1 or args.epochs < 1:
+        sys.exit("--pairs and --epochs must be at least 1")
+
+    with tempfile.TemporaryDirectory() as out:
+        epochs = str(args.epochs)
+        results = alternate(
+            {
+                "plain": lambda: run(PLAIN, args.data_root, epochs),
+                "ours": lambda: run(CONVLAB, args.data_root, epochs, f"{out}/ours", "default"),
+                "float32": lambda: run(CONVLAB, args.data_root, epochs, f"{out}/float32", "float32"),
+            },
+            args.pairs,
+        )
+
+    report(results, args.epochs, args.pairs)
 
 
 if __name__ == "__main__":

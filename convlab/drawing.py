@@ -184,7 +184,7 @@ def palette(scheme: Scheme = LIGHT) -> Image.Image:
     """Return the scheme's fixed palette: the fills, lines and inks, every colour a frame holds (text is
     un-smoothed)."""
     s = scheme
-    colours = [s.card, s.ink, s.muted, s.line, s.faint_line, s.hatch, s.span, *s.backgrounds]
+    colours = [s.card, *s.inks, s.line, s.faint_line, s.hatch, s.span, *s.backgrounds]
     unique = list(dict.fromkeys(colours))
     image = Image.new("P", (1, 1))
     image.putpalette([channel for colour in unique for channel in colour])  # < 256: a spare index for transparency

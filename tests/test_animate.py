@@ -2,6 +2,7 @@
 GIFs loop within 20 s, the stills are their last frames, memory stays flat, and the bytes are reproducible."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -73,12 +74,12 @@ def test_every_rendition_is_written_in_the_dark_scheme_too_and_differs(rendered,
     data = json.loads((rendered / f"{name}.json").read_text())
     for entry in data["renditions"]:
         dark = entry["dark"]
-        assert dark == {key: entry[key].replace(".gif", ".dark.gif").replace(".png", ".dark.png") for key in dark}
-        assert set(dark) == {"file", "still"}
+        assert dark == {key: re.sub(r"(\.\w+)$", r".dark\1", entry[key]) for key in dark}
+        assert set(dark) == {"file", "still", "webp"}
         for key in dark:
             with Image.open(rendered / entry[key]) as light, Image.open(rendered / dark[key]) as shaded:
                 assert shaded.size == light.size == (entry["width"], entry["height"])
-                frames = len(data["frame_ms"]) if key == "file" else 1  # a GIF, or its last frame
+                frames = 1 if key == "still" else len(data["frame_ms"])  # the last frame, or a GIF or WebP
                 assert getattr(shaded, "n_frames", 1) == getattr(light, "n_frames", 1) == frames
                 light_rgb, dark_rgb = light.convert("RGB"), shaded.convert("RGB")
                 # The background (the colour covering most of the frame) is each scheme's card.

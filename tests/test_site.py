@@ -36,11 +36,13 @@ class _Page:
 
 
 def _figure(element):
-    """Return a figure block's id, class, caption and the attributes of its (last) <img> and <source>."""
+    """Return a figure block's id, class, caption and the attributes of the (last) <img> and <source> of its first
+    picture (the light scheme's, where it has one per scheme)."""
     caption = element.find("figcaption")
     figure = {"id": element.attrs["id"], "class": element.attrs["class"], "caption": caption.text() if caption else ""}
+    picture = element.find("picture") or element
     for tag in ("img", "source"):
-        for inner in element.iter(tag):
+        for inner in picture.iter(tag):
             figure[tag] = inner.attrs
     return figure
 

@@ -182,7 +182,7 @@ def test_each_scheme_shows_and_downloads_its_own_animations_and_follows_the_togg
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_play_on_demand_plays_the_gif_of_the_scheme_shown_and_keeps_playing_after_a_toggle(
+def test_play_on_demand_plays_the_animation_of_the_scheme_shown_and_keeps_playing_after_a_toggle(
     browser, site_server, scheme
 ):
     base, _ = site_server
@@ -192,10 +192,10 @@ def test_play_on_demand_plays_the_gif_of_the_scheme_shown_and_keeps_playing_afte
     assert f"maxpool_2x2.narrow{tail}.png" in _shown(visit)
     figure.locator("a.convlab-play").click()
     visit.page.wait_for_load_state("networkidle")
-    assert f"maxpool_2x2.narrow{tail}.gif" in _shown(visit)
-    gifs = [name for name in _animation_files(visit.requests) if name.endswith(".gif")]
-    assert gifs == [f"maxpool_2x2.narrow{tail}.gif"], gifs  # the other scheme's GIF is not fetched
+    assert f"maxpool_2x2.narrow{tail}.webp" in _shown(visit)  # Chromium shows animated WebP
+    animations = [name for name in _animation_files(visit.requests) if name.endswith((".gif", ".webp"))]
+    assert animations == [f"maxpool_2x2.narrow{tail}.webp"], animations  # not the other scheme's, nor the GIF
     visit.switch_scheme("light" if scheme == "dark" else "dark")
     other_tail = "" if scheme == "dark" else ".dark"
-    assert f"maxpool_2x2.narrow{other_tail}.gif" in _shown(visit)
+    assert f"maxpool_2x2.narrow{other_tail}.webp" in _shown(visit)
     visit.close()

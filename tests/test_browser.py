@@ -142,7 +142,7 @@ def test_reduced_motion_shows_the_stills(browser, site_server):
     visit = Visit(browser, base + "lesson/convolution/")
     visit.show_every_image()
     shown = visit.page.evaluate(f"[...document.querySelectorAll('.convlab-animation img')]{DISPLAYED_SOURCES}")
-    assert shown and all(src.endswith(".gif") for src in shown)  # animations play; those on demand show stills
+    assert shown and all(src.endswith(".webp") for src in shown)  # they play (WebP); those on demand show stills
     visit.close()
 
 

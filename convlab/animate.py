@@ -219,7 +219,7 @@ def _files(out: Path, rendition: Rendition, scheme: Scheme) -> dict[str, str]:
 
 def _entry(out: Path, rendition: Rendition, painters: dict[str, Painter]) -> dict:
     """Return a rendition's entry in the sidecar: its size and smallest text, its light files (``file``,
-    ``still``), and each other scheme's files under the scheme's name."""
+    ``still``, ``webp``: FILE_KINDS), and each other scheme's files under the scheme's name."""
     light = painters[LIGHT.name]
     entry = {"name": rendition.name, **_files(out, rendition, LIGHT)}
     entry.update(width=light.layout.width, height=light.layout.height, text_px=light.text_px)

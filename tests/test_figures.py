@@ -1,4 +1,4 @@
-"""Figures of a short real run: every rendition written, legible, on colour bars, for its scheme, repeatable."""
+"""The figures of the build's run: every rendition written, legible, on colour bars, for its scheme, repeatable."""
 
 import json
 import re
@@ -26,8 +26,7 @@ from convlab.figures import (
     relu_note,
 )
 from convlab.first_batch import first_training_digit
-from convlab.run import EpochResult, Metrics, RunFolder, Runtime, TrainConfig
-from convlab.train import train
+from convlab.run import EpochResult, Metrics, Runtime, TrainConfig
 
 SVG = "{http://www.w3.org/2000/svg}"
 # The figures where colour stands for a value (weights, activations, counts); the others show lines or digits.
@@ -35,26 +34,27 @@ VALUE_FIGURES = {"filters", "feature_maps", "confusion_matrix", "conv_relu_demo"
 
 
 @pytest.fixture(scope="module")
-def run(mnist_root, tmp_path_factory):
-    out = tmp_path_factory.mktemp("run")
-    train(TrainConfig(epochs=2, data_root=str(mnist_root), out=str(out), train_limit=640), log=lambda line: None)
-    return out
-
-
-@pytest.fixture(scope="module")
-def figures(run, mnist_root, tmp_path_factory):
-    """Return the folder the figures of the short run were written into, and figures.json read back."""
-    out = tmp_path_factory.mktemp("figures")
-    make_figures(run, mnist_root, out)
+def figures(built_site):
+    """Return the folder of the figures the site serves (the build's run drawn by `make site`), and figures.json."""
+    out = built_site / "assets/figures"
     return out, json.loads((out / "figures.json").read_text())
 
 
-def test_figures_shows_a_bar_on_a_terminal_and_nothing_in_a_log(run, mnist_root, tmp_path):
-    command = [sys.executable, "-m", "convlab", "figures", "--run", run, "--data-root", mnist_root, "--out"]
-    status, shown = run_in_terminal([*command, "terminal"], tmp_path)
+def test_figures_shows_a_bar_on_a_terminal_nothing_in_a_log_and_the_same_bytes_as_the_build(
+    figures, build_run, mnist_root, tmp_path
+):
+    command = [sys.executable, "-m", "convlab", "figures", "--run", build_run.path, "--data-root", mnist_root]
+    logged = subprocess.Popen(  # drawn alongside the terminal's run, on the other core
+        [*command, "--out", "log"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    status, shown = run_in_terminal([*command, "--out", "terminal"], tmp_path)
     assert status == 0 and re.search(rf"figures: +\d+%.*\| \d/{len(FIGURE_NAMES)} \[", shown), shown
-    logged = subprocess.run([*command, "log"], cwd=tmp_path, capture_output=True, text=True)
-    assert logged.returncode == 0 and logged.stderr == "", logged.stderr
+    _, errors = logged.communicate()
+    assert logged.returncode == 0 and errors == "", errors
+    built, _ = figures
+    for path in sorted(built.iterdir()):  # the same run and data give the same bytes, whichever process drew them
+        for again in ("terminal", "log"):
+            assert (tmp_path / again / path.name).read_bytes() == path.read_bytes(), (again, path.name)
 
 
 def _renditions(manifest):
@@ -82,7 +82,7 @@ def _contrast(a, b):
     return (high + 0.05) / (low + 0.05)
 
 
-def test_every_figure_is_written_in_every_rendition_and_described(figures, run):
+def test_every_figure_is_written_in_every_rendition_and_described(figures, build_run):
     out, manifest = figures
     assert list(manifest) == list(FIGURE_NAMES)
     for name, entry in manifest.items():
@@ -97,7 +97,7 @@ def test_every_figure_is_written_in_every_rendition_and_described(figures, run):
         width, height = (float(root.get(side).removesuffix("pt")) * 4 / 3 for side in ("width", "height"))
         assert (round(width), round(height)) == (rendition["width"], rendition["height"])
     assert {r["width"] for _, r in _renditions(manifest) if r["layout"] == "narrow"} == {340}  # a 390 px phone
-    metrics = RunFolder(run).metrics()
+    metrics = build_run.metrics()
     assert f"{metrics.epochs[-1].val_loss:.4f}" in manifest["learning_curves"]["alt"]
     written = [file for files in FIGURES.values() for file in files]
     assert sorted(p.name for p in out.iterdir()) == sorted([*written, "figures.json", "explorer.json"])
@@ -171,15 +171,8 @@ def test_a_map_that_relu_left_blank_says_why(figures, mnist_root):
     assert relu_note(torch.tensor([[-1.0, 0.5]])) == ""
 
 
-def test_figures_are_the_same_bytes_every_time(figures, run, mnist_root, tmp_path):
-    out, _ = figures
-    make_figures(run, mnist_root, tmp_path)
-    for path in sorted(out.iterdir()):
-        assert path.read_bytes() == (tmp_path / path.name).read_bytes(), path.name
-
-
-def test_the_confusion_matrix_counts_the_models_own_predictions(figures, run, mnist_root):
-    model = RunFolder(run).load_model()
+def test_the_confusion_matrix_counts_the_models_own_predictions(figures, build_run, mnist_root):
+    model = build_run.load_model()
     images, labels = load_split(mnist_root, train=False)
     _, test = split_indices(len(labels))
     with torch.no_grad():

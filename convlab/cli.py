@@ -15,6 +15,7 @@ import re
 import signal
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from convlab.arithmetic import Grid
@@ -204,13 +205,17 @@ def gifs_command(args: argparse.Namespace) -> list[Path]:
 
     from convlab.animate import check_width, render_animation
     from convlab.catalogue import CATALOGUE, find
+    from convlab.files import make_dir
+    from convlab.processes import in_processes
 
     check_width(args.width)
-    out = Path(args.out)
     names = args.only or [animation.name for animation in CATALOGUE]
     animations = [find(name) for name in names]
-    progress = tqdm(animations, desc="gifs", unit="animation", leave=False, disable=None)  # on a terminal only
-    return [path for animation in progress for path in render_animation(animation, out, args.width)]
+    out = Path(args.out)
+    make_dir(out)  # a folder that cannot be made is said before the workers start
+    rendered = in_processes(partial(render_animation, out_dir=out, width=args.width), animations)
+    progress = tqdm(rendered, total=len(animations), desc="gifs", unit="animation", leave=False, disable=None)
+    return [path for paths in progress for path in paths]  # the bar shows on a terminal only (disable=None)
 
 
 def data_command(args: argparse.Namespace) -> list[Path]:

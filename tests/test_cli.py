@@ -390,6 +390,55 @@ def test_ctrl_c_or_sigterm_is_one_line_and_leaves_nothing(tmp_path, sent, status
     assert list(tmp_path.iterdir()) == []
 
 
+def _running_in_group(group: int) -> list[int]:
+    """Return the processes of a process group that are running (not zombies waiting to be reaped)."""
+    running = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # after the command's name, which may hold spaces
+        except OSError:  # it ended while we looked
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            running.append(int(stat.parent.name))
+    return running
+
+
+@pytest.mark.parametrize(
+    ("to_whole_job", "sent", "says"),
+    [
+        (True, signal.SIGINT, "convlab: interrupted; nothing was left half-written\n"),  # a terminal's Ctrl-C
+        (False, signal.SIGTERM, "convlab: terminated; nothing was left half-written\n"),  # kill of the command
+    ],
+)
+def test_stopping_gifs_stops_its_workers_and_leaves_only_whole_animations(tmp_path, to_whole_job, sent, says):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "convlab", "gifs", "--out", "anim"],
+        cwd=tmp_path,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 300
+    while len({path.name.split(".")[1] for path in tmp_path.glob("anim/.*.tmp")}) < 2:  # two animations drawing
+        assert process.poll() is None and time.monotonic() < deadline, "gifs ended before it could be interrupted"
+        time.sleep(0.05)
+    if to_whole_job:
+        os.killpg(process.pid, sent)
+    else:
+        process.send_signal(sent)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 128 + sent and stderr == says and stdout == "", stderr
+    deadline = time.monotonic() + 10  # the workers and multiprocessing's tracker end with it, within moments
+    while _running_in_group(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running_in_group(process.pid), "a worker is still running"
+    left = list((tmp_path / "anim").iterdir())
+    assert not [path for path in left if path.name.endswith(".tmp")]
+    finished = {path.name.split(".")[0] for path in left}
+    assert all(len(list(tmp_path.glob(f"anim/{name}.*"))) == len(ANIMATION_FILES) for name in finished)
+
+
 def test_a_second_ctrl_c_while_the_first_is_reported_changes_nothing(tmp_path, monkeypatch):
     # Ctrl-C in a terminal reaches make, the step runner and convlab alike, and the first two pass it on as well.
     from convlab import animate, cli

@@ -102,20 +102,14 @@ class Figure:
 Draw = Callable[[FigureSize, Scheme], plt.Figure]
 
 
-def _style(size: FigureSize, scheme: Scheme) -> dict:
-    points = size.font_pt
+def scheme_style(scheme: Scheme) -> dict:
+    """Return matplotlib settings that draw on the scheme's page: a transparent background, the scheme's text
+    and frames (for the figures here and the notebooks' pictures, ``pictures``)."""
     return {
         "figure.facecolor": "none",
         "axes.facecolor": "none",
         "savefig.facecolor": "none",
         "savefig.transparent": True,
-        "font.size": points,
-        "axes.titlesize": points,
-        "axes.labelsize": points,
-        "xtick.labelsize": points,
-        "ytick.labelsize": points,
-        "legend.fontsize": points,
-        "figure.titlesize": points + 1,
         "text.color": scheme.text,
         "axes.labelcolor": scheme.text,
         "axes.edgecolor": scheme.frame,
@@ -123,6 +117,20 @@ def _style(size: FigureSize, scheme: Scheme) -> dict:
         "ytick.color": scheme.text,
         "grid.color": scheme.frame,
         "legend.labelcolor": scheme.text,
+    }
+
+
+def _style(size: FigureSize, scheme: Scheme) -> dict:
+    points = size.font_pt
+    return {
+        **scheme_style(scheme),
+        "font.size": points,
+        "axes.titlesize": points,
+        "axes.labelsize": points,
+        "xtick.labelsize": points,
+        "ytick.labelsize": points,
+        "legend.fontsize": points,
+        "figure.titlesize": points + 1,
         "svg.hashsalt": "convlab",  # fixed ids inside SVGs: the same figure gives the same bytes
         "svg.fonttype": "none",  # text stays text: smaller, selectable, crisp
     }

@@ -27,14 +27,28 @@ def ramp(colour: str, floor: float = 0.0) -> ListedColormap:
 
 
 def _diverging(scheme: Scheme) -> ListedColormap:
-    """Return a colour map that is the page at 0 and grows orange below 0 and purple above."""
+    """Return a colour map that grows orange below 0 and purple above, from the scheme's floor next to 0."""
     levels = np.linspace(-1, 1, 256)
-    return ListedColormap([(*to_rgb(scheme.negative if v < 0 else scheme.positive), abs(v)) for v in levels])
+    return ListedColormap(
+        [
+            (*to_rgb(scheme.negative if v < 0 else scheme.positive), scheme.floor + (1 - scheme.floor) * abs(v))
+            for v in levels
+        ]
+    )
+
+
+def blank_zeros(image: np.ndarray) -> np.ma.MaskedArray:
+    """Return ``image`` with its values of exactly 0 masked: a colour map draws them as the page itself."""
+    return np.ma.masked_equal(image, 0)
 
 
 @dataclass(frozen=True)
 class Scale:
-    """What a colour stands for: values from ``low`` to ``high``, diverging around 0 or sequential from 0."""
+    """What a colour stands for: values from ``low`` to ``high``, diverging around 0 or sequential from 0.
+
+    A value of exactly 0 is the page (``blank_zeros``); the smallest value next to it is the scheme's floor,
+    so a small value still shows on a dark page, and the colour bar shows every colour a tile can have.
+    """
 
     label: str
     low: float
@@ -49,7 +63,7 @@ class Scale:
 
     def colours(self, scheme: Scheme) -> tuple[ListedColormap, Normalize]:
         """Return the colour map and the normalisation that draw this scale in ``scheme``."""
-        cmap = _diverging(scheme) if self.diverging else ramp(scheme.ink)
+        cmap = _diverging(scheme) if self.diverging else ramp(scheme.ink, scheme.floor)
         return cmap, Normalize(self.low, self.high)
 
     def ticks(self) -> list[float]:
@@ -110,7 +124,8 @@ def _draw_section(subfig, section: Section, index: int, columns: int, size: Figu
             raise ValueError(f"tile {tile.title!r} of {section.heading!r} is blank: give it a note saying why")
         _frame(ax, scheme)
         ax.set_gid(f"{kind}-panel{k}")
-        image = ax.imshow(tile.image, cmap=cmap, norm=norm, interpolation="none")
+        values = tile.image if section.scale is None else blank_zeros(tile.image)  # a digit's 0 is its paper
+        image = ax.imshow(values, cmap=cmap, norm=norm, interpolation="none")
         if tile.title:
             ax.set_title(tile.title, pad=2)
         if tile.note:

@@ -21,7 +21,7 @@ from tqdm import tqdm
 from convlab.catalogue import EXPLORER_DATA, FIGURE_INDEX
 from convlab.data import check_mnist, load_split, split_indices
 from convlab.explorer_data import explorer_data
-from convlab.figure_grids import Scale, Section, Tile, colour_bar, ramp, sections_figure
+from convlab.figure_grids import Scale, Section, Tile, blank_zeros, colour_bar, ramp, sections_figure
 from convlab.figure_svg import Figure, FigureSize, Scheme, new_figure, write_renditions
 from convlab.files import staged_folder
 from convlab.first_batch import first_training_digit
@@ -175,8 +175,8 @@ def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, out: Path) -> Fi
     def draw(size: FigureSize, scheme: Scheme) -> plt.Figure:
         fig = new_figure(size, 460 if size.wide else 330)
         ax = fig.subplots()
-        cmap, norm = ramp(scheme.count, floor=0.12), LogNorm(1, max(int(matrix.max()), 2))
-        image = ax.imshow(np.ma.masked_equal(matrix, 0), cmap=cmap, norm=norm, interpolation="none")
+        cmap, norm = ramp(scheme.count, scheme.floor), LogNorm(1, max(int(matrix.max()), 2))
+        image = ax.imshow(blank_zeros(matrix), cmap=cmap, norm=norm, interpolation="none")
         for (i, j), count in np.ndenumerate(matrix):
             if count:
                 colour = _text_on(cmap(norm(count)), scheme)

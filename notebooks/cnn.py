@@ -282,17 +282,24 @@ for n, end in enumerate((2, 4, 6), 1):
     assert height == width == fields[n - 1]
 
 # %% tags=["hide-input"]
+from convlab.figure_grids import ramp
 from convlab.pictures import inline_picture
 
-figure, axes = plt.subplots(1, 3, figsize=(4.8, 1.9), layout="constrained")
-for number, (axis, mask) in enumerate(zip(axes, reach, strict=True), start=1):
-    axis.imshow(mask, cmap="Blues", vmin=0, vmax=1.4)
-    axis.imshow(digit[0, 0], cmap="gray_r", alpha=0.35)
-    axis.set_title(
-        f"layer {number}: {fields[number - 1]}×{fields[number - 1]}", fontsize=12
-    )
-    axis.set_xticks([])
-    axis.set_yticks([])
+
+def fields_drawn(scheme):
+    """Draw the digit under each layer's receptive field in the colours of a light or a dark page."""
+    figure, axes = plt.subplots(1, 3, figsize=(4.8, 1.9), layout="constrained")
+    for number, (axis, mask) in enumerate(zip(axes, reach, strict=True), start=1):
+        axis.imshow(mask, cmap=ramp(scheme.count), vmin=0, vmax=1.4)
+        axis.imshow(digit[0, 0], cmap=ramp(scheme.ink), alpha=0.35)
+        axis.set_title(
+            f"layer {number}: {fields[number - 1]}×{fields[number - 1]}", fontsize=12
+        )
+        axis.set_xticks([])
+        axis.set_yticks([])
+    return figure
+
+
 alt = (
     "Three copies of a handwritten digit, each with a blue square over the pixels one middle cell "
     "of a layer depends on: "
@@ -301,7 +308,7 @@ alt = (
     )
     + "."
 )
-display(HTML(inline_picture(figure, alt)))
+display(HTML(inline_picture(fields_drawn, alt)))
 
 # %% [markdown]
 # Each blue square is the part of a 28×28 digit that one cell of that layer sees. By the third layer

@@ -246,33 +246,48 @@ print(list(images[:1].shape), "->", list(edges.shape))
 print(f"values from {edges.min():.2f} to {edges.max():.2f}")
 
 # %% tags=["hide-input"]
+from convlab.figure_grids import Scale, blank_zeros, ramp
 from convlab.pictures import inline_picture
 from IPython.display import HTML, display
 
 limit = edges.abs().max().item()
-figure, axes = plt.subplots(1, 3, figsize=(4.8, 2.2), layout="constrained")
-panels = [
-    (images[0, 0], "gray_r", 0, 1, f"digit {labels[0].item()}"),
-    (edges[0, 0], "PuOr", -limit, limit, "vertical edges"),
-    (edges[0, 1], "PuOr", -limit, limit, "horizontal edges"),
-]
-for axis, (picture, colours, low, high, title) in zip(axes, panels, strict=True):
-    shown = axis.imshow(picture, cmap=colours, vmin=low, vmax=high)
-    axis.set_title(title, fontsize=12)
-    axis.set_axis_off()
-colour_bar = figure.colorbar(shown, ax=axes[1:], orientation="horizontal", shrink=0.8)
-colour_bar.set_ticks([-limit, 0, limit], labels=[f"{-limit:.1f}", "0", f"{limit:.1f}"])
-colour_bar.ax.tick_params(labelsize=12)
+scale = Scale("value", -limit, limit, diverging=True)  # orange below 0, purple above
+label = labels[0].item()
+
+
+def edge_maps(scheme):
+    """Draw the digit and its edge maps in the colours of a light or a dark page."""
+    figure, axes = plt.subplots(1, 3, figsize=(4.8, 2.2), layout="constrained")
+    edge_colours, edge_norm = scale.colours(scheme)
+    vertical, horizontal = (blank_zeros(edges[0, c].numpy()) for c in (0, 1))  # 0: page
+    panels = [
+        (images[0, 0], ramp(scheme.ink), plt.Normalize(0, 1), f"digit {label}"),
+        (vertical, edge_colours, edge_norm, "vertical edges"),
+        (horizontal, edge_colours, edge_norm, "horizontal edges"),
+    ]
+    for axis, (picture, colours, norm, title) in zip(axes, panels, strict=True):
+        shown = axis.imshow(picture, cmap=colours, norm=norm)
+        axis.set_title(title, fontsize=12)
+        axis.set_xticks([])
+        axis.set_yticks([])
+    colour_bar = figure.colorbar(
+        shown, ax=axes[1:], orientation="horizontal", shrink=0.8
+    )
+    colour_bar.set_ticks(scale.ticks(), labels=[f"{-limit:.1f}", "0", f"{limit:.1f}"])
+    colour_bar.ax.tick_params(labelsize=12)
+    return figure
+
+
 alt = (
     f"A handwritten {labels[0].item()} and its two edge maps: vertical edges (values from left to "
     "right) and horizontal edges (from top to bottom), purple where the values rise and orange where "
     "they fall, on a colour bar from "
     f"{-limit:.1f} to {limit:.1f}."
 )
-display(HTML(inline_picture(figure, alt)))
+display(HTML(inline_picture(edge_maps, alt)))
 
 # %% [markdown]
-# The strokes hold high values (drawn dark here) on a background of 0. Purple marks where the values
+# The strokes hold high values (the strongest colour here) on a background of 0. Purple marks where the values
 # rise from left to right (or from top to bottom), entering a stroke; orange marks where they fall,
 # leaving it; flat areas, inside or outside a stroke, give 0. Each output cell read only the
 # 3×3 pixels around it, and the same nine weights were used at every position. Those two ideas,
@@ -298,18 +313,25 @@ print("ReLU:   ", relu(numbers).tolist())
 
 # %% tags=["hide-input"]
 line = torch.linspace(-3, 3, 61)
-figure, axis = plt.subplots(figsize=(3.4, 2.2), layout="constrained")
-axis.plot(line, relu(line), linewidth=2.5)
-axis.axhline(0, color="grey", linewidth=0.8)
-axis.axvline(0, color="grey", linewidth=0.8)
-axis.set_xlabel("x", fontsize=12)
-axis.set_ylabel("ReLU(x)", fontsize=12)
-axis.tick_params(labelsize=12)
+
+
+def relu_graph(scheme):
+    """Draw the graph of ReLU in the colours of a light or a dark page."""
+    figure, axis = plt.subplots(figsize=(3.4, 2.2), layout="constrained")
+    axis.plot(line, relu(line), linewidth=2.5)
+    axis.axhline(0, color=scheme.frame, linewidth=0.8)
+    axis.axvline(0, color=scheme.frame, linewidth=0.8)
+    axis.set_xlabel("x", fontsize=12)
+    axis.set_ylabel("ReLU(x)", fontsize=12)
+    axis.tick_params(labelsize=12)
+    return figure
+
+
 alt = (
     "The graph of ReLU from x = −3 to 3: flat at 0 for every negative x, then the "
     "straight line y = x from the origin on."
 )
-display(HTML(inline_picture(figure, alt)))
+display(HTML(inline_picture(relu_graph, alt)))
 
 # %% [markdown]
 # On a feature map, ReLU keeps the places where the kernel's pattern matched (positive values) and

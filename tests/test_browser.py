@@ -238,6 +238,20 @@ def test_figures_follow_the_scheme_toggle_and_their_text_is_at_least_12_px(
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_notebooks_pictures_follow_the_system_scheme_and_the_toggle(browser, site_server, scheme):
+    base, _ = site_server
+    other = "dark" if scheme == "light" else "light"
+    shown = "[...document.querySelectorAll('.convlab-picture img')].filter(i => i.offsetParent).map(i => i.className)"
+    for path in ["lesson/layers/", "lesson/cnn/", "lesson/pooling/"]:
+        visit = Visit(browser, base + path, color_scheme=scheme)  # a first visit: the system's scheme
+        count = visit.page.locator(".convlab-picture").count()
+        assert count and visit.page.evaluate(shown) == [f"convlab-scheme-{scheme}"] * count, path
+        visit.switch_scheme(other)  # then Material's toggle
+        assert visit.page.evaluate(shown) == [f"convlab-scheme-{other}"] * count, path
+        visit.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_a_phone_downloads_only_the_figures_it_shows_on_a_page_of_its_scheme(browser, site_server, scheme):
     base, _ = site_server
     visit = Visit(browser, base + "lesson/cnn/", viewport=VIEWPORTS["phone"], color_scheme=scheme)

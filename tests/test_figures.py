@@ -1,5 +1,7 @@
 """The figures of the build's run: every rendition written, legible, on colour bars, for its scheme, repeatable."""
 
+import base64
+import io
 import json
 import re
 import subprocess
@@ -10,11 +12,13 @@ import numpy as np
 import pytest
 import torch
 from matplotlib.colors import to_rgb
+from PIL import Image
 from terminal import run_in_terminal
 
 from convlab.catalogue import FIGURE_NAMES, FIGURES
 from convlab.data import load_split, split_indices
 from convlab.errors import UsageError
+from convlab.figure_grids import Scale, blank_zeros
 from convlab.figure_svg import SCHEMES
 from convlab.figures import (
     DEMO_SEED,
@@ -144,6 +148,58 @@ def test_each_scheme_has_a_transparent_background_and_text_that_reads_on_its_pag
                 continue  # written on a coloured cell, in the colour that reads best on it
             fill = re.search(r"fill: (#[0-9a-f]{6})", text.get("style")).group(1)
             assert _contrast(fill, page) >= 4.5, f"{rendition['file']}: {fill} on {page}"
+
+
+# The faintest colour of a value scale (the value next to 0) against its page (WCAG contrast): a tint on a
+# white page shows at 1.15:1; a dark page needs 1.5:1 (at 1.24:1 counts of 1 were hard to tell from it).
+FAINTEST = {"light": 1.15, "dark": 1.5}
+STANDS_OUT = 3  # the strongest colour of a scale: WCAG's contrast for graphics that carry meaning
+
+
+def _over(rgba, page):
+    """Return the colour an RGBA colour (0 to 1) shows laid over the page."""
+    return tuple(np.array(rgba[:3]) * rgba[3] + np.array(to_rgb(page)) * (1 - rgba[3]))
+
+
+@pytest.mark.parametrize("scheme_name", list(SCHEMES))
+def test_a_value_scale_runs_from_the_page_through_a_visible_floor_to_a_colour_that_stands_out(scheme_name):
+    scheme = SCHEMES[scheme_name]
+    page = scheme.page
+    for scale, ends in (
+        (Scale("value", 0.0, 1.0), (1.0,)),
+        (Scale.symmetric("weight", np.array([-1.0, 1.0])), (-1, 1)),
+    ):
+        cmap, norm = scale.colours(scheme)
+        assert cmap(norm(blank_zeros(np.array([0.0]))))[0][3] == 0  # exactly 0 is the page
+        for end in ends:
+            assert _contrast(_over(cmap(norm(end)), page), page) >= STANDS_OUT, (scale, end)
+            assert _contrast(_over(cmap(norm(end * 1e-4)), page), page) >= FAINTEST[scheme_name], (scale, end)
+
+
+def _images(root, parents, pattern):
+    """Yield the RGBA pixels (0 to 1) of every raster inside a group whose id matches ``pattern``."""
+    for image in root.iter(f"{SVG}image"):
+        if any(re.fullmatch(pattern, i) for i in _ancestor_ids(image, parents)):
+            data = image.get("{http://www.w3.org/1999/xlink}href").split(",", 1)[1]
+            png = Image.open(io.BytesIO(base64.b64decode(data))).convert("RGBA")
+            yield np.asarray(png, dtype=float).reshape(-1, 4) / 255
+
+
+def test_every_value_drawn_is_the_page_or_stands_apart_from_it_and_bars_reach_a_colour_that_stands_out(figures):
+    out, manifest = figures
+    for name, rendition in _renditions(manifest):
+        if name not in VALUE_FIGURES:
+            continue
+        page = SCHEMES[rendition["scheme"]].page
+        root = ET.parse(out / rendition["file"]).getroot()
+        parents = _parents(root)
+        for pattern, blank in ((r"scale\d+-panel\d+", True), (r"scale\d+-colourbar", False)):
+            pixels = np.concatenate(list(_images(root, parents, pattern)))
+            shown = pixels[pixels[:, 3] > 0]
+            assert blank or len(shown) == len(pixels), f"{rendition['file']}: a colour bar with a blank part"
+            contrasts = [_contrast(_over(rgba, page), page) for rgba in np.unique(shown, axis=0)]
+            assert min(contrasts) >= FAINTEST[rendition["scheme"]], f"{rendition['file']}: {pattern} {min(contrasts)}"
+            assert max(contrasts) >= STANDS_OUT, f"{rendition['file']}: {pattern} {max(contrasts)}"
 
 
 def test_the_relu_demo_shows_the_digit_the_layers_page_prints_first(figures, mnist_root):

@@ -1,6 +1,8 @@
 """The notebooks a reader downloads run top to bottom in an empty folder, offline, with MNIST where torchvision's
 download puts it; the layers page gives the same numbers every time."""
 
+import base64
+import io
 import re
 import shutil
 from html import unescape
@@ -8,8 +10,10 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 import nbformat
+import numpy as np
 import pytest
 from nbclient import NotebookClient
+from PIL import Image
 
 from convlab.arithmetic import Geometry, as_pair
 from convlab.cli import parse_grid, parse_size
@@ -126,3 +130,19 @@ def test_every_picture_a_notebook_draws_has_alt_text(built_site, name):
     html = (built_site / f"lesson/{name}/index.html").read_text()
     assert "No description has been provided for this image" not in html
     assert all(re.search(r'\balt="[^"]{20,}"', tag) for tag in re.findall(r"<img\b[^>]*>", html))
+
+
+@pytest.mark.parametrize("name", ["layers", "cnn", "pooling"])
+def test_every_picture_a_notebook_draws_comes_in_both_schemes_and_the_dark_one_has_no_white_panel(built_site, name):
+    html = (built_site / f"lesson/{name}/index.html").read_text()
+    drawn = [tag for tag in re.findall(r"<img\b[^>]*>", html) if "data:image/png" in tag]
+    pictures = re.findall(r'<span class="convlab-picture">(<img[^>]*>)(<img[^>]*>)</span>', html)
+    assert pictures and len(drawn) == 2 * len(pictures), f"{name}: a picture drawn in one scheme only"
+    for light, dark in pictures:
+        assert 'class="convlab-scheme-light"' in light and 'class="convlab-scheme-dark"' in dark
+        source = re.search(r'src="data:image/png;base64,([^"]+)"', dark).group(1)
+        pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(source))).convert("RGBA"))
+        assert pixels[0, 0, 3] == pixels[-1, -1, 3] == 0, f"{name}: the dark page does not show through"
+        # A white panel or background covers 40% to 96% of a picture; a digit drawn light, a few percent.
+        white = (pixels[:, :, 3] > 128) & (pixels[:, :, :3].min(axis=2) > 200)
+        assert white.mean() < 0.1, f"{name}: {white.mean():.0%} of the dark picture is white"

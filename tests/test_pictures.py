@@ -1,22 +1,57 @@
-"""A notebook's inline picture: the PNG, its size and its alt text."""
+"""A notebook's inline picture: one PNG per colour scheme, its size and its alt text, drawn on the scheme's page."""
 
 import base64
 import io
 import re
 
 import matplotlib.pyplot as plt
+import numpy as np
 from PIL import Image
 
+from convlab.figure_svg import SCHEMES
 from convlab.pictures import inline_picture
 
+IMG = (
+    r'<img class="convlab-scheme-(\w+)" src="data:image/png;base64,([^"]+)" alt="([^"]*)" '
+    r'width="(\d+)" height="(\d+)"( hidden)?>'
+)
 
-def test_an_inline_picture_states_the_size_of_its_png_and_escapes_its_alt_text():
+
+def pictures(tag):
+    """Return {scheme: (RGBA pixels, alt, hidden)} of an inline picture's <img>s, checking the sizes they state."""
+    found = {}
+    for scheme, source, alt, width, height, hidden in re.findall(IMG, tag):
+        png = Image.open(io.BytesIO(base64.b64decode(source)))
+        assert png.size == (int(width), int(height))
+        found[scheme] = (np.asarray(png.convert("RGBA")), alt, bool(hidden))
+    return found
+
+
+def _line(scheme):
     figure, axis = plt.subplots(figsize=(3, 2))
     axis.plot([0, 1], [1, 0])
-    tag = inline_picture(figure, 'a line "falling" <left to right>')
-    assert not plt.get_fignums()  # the figure was closed
-    source, alt, width, height = re.fullmatch(
-        r'<img src="data:image/png;base64,([^"]+)" alt="([^"]*)" width="(\d+)" height="(\d+)">', tag
-    ).groups()
-    assert Image.open(io.BytesIO(base64.b64decode(source))).size == (int(width), int(height))
-    assert alt == "a line &quot;falling&quot; &lt;left to right&gt;"
+    axis.set_title("a title")
+    return figure
+
+
+def test_an_inline_picture_is_drawn_per_scheme_states_its_sizes_and_escapes_its_alt_text():
+    drawn = []
+    tag = inline_picture(lambda scheme: drawn.append(scheme) or _line(scheme), 'a line "falling" <left to right>')
+    assert drawn == [SCHEMES["light"], SCHEMES["dark"]]
+    assert not plt.get_fignums()  # the figures were closed
+    assert re.fullmatch(rf'<span class="convlab-picture">{IMG}{IMG}</span>', tag)
+    found = pictures(tag)
+    assert list(found) == ["light", "dark"]
+    assert [hidden for _, _, hidden in found.values()] == [False, True]  # outside the site: the light one
+    assert {alt for _, alt, _ in found.values()} == {"a line &quot;falling&quot; &lt;left to right&gt;"}
+
+
+def test_each_scheme_draws_on_its_page_with_its_own_text_colour():
+    found = pictures(inline_picture(_line, "a falling line, with a title above it"))
+    for scheme, (pixels, _, _) in found.items():
+        assert pixels[0, 0, 3] == 0 and pixels[-1, -1, 3] == 0  # the page shows through the background
+        height, width = pixels.shape[:2]
+        assert pixels[height // 2, width // 4, 3] == 0, scheme  # and through the panel, between its frame
+        opaque = pixels[pixels[:, :, 3] == 255][:, :3]
+        text = np.array([int(SCHEMES[scheme].text[k : k + 2], 16) for k in (1, 3, 5)])
+        assert (np.abs(opaque - text).max(axis=1) <= 2).any(), scheme  # the title, in the scheme's text colour

@@ -1,7 +1,9 @@
 """Work spread over worker processes: the results in order, an error raised in the caller."""
 
 import os
+import time
 from functools import partial
+from pathlib import Path
 
 import pytest
 
@@ -9,7 +11,13 @@ from convlab.errors import UsageError
 from convlab.processes import in_processes
 
 
-def _pid_and_square(n: int) -> tuple[int, int]:
+def _square_alongside(n: int, meeting: Path, workers: int) -> tuple[int, int]:
+    """Return this process's id and n squared, once ``workers`` processes are working at the same time."""
+    (meeting / str(os.getpid())).touch()
+    deadline = time.monotonic() + 60
+    while len(list(meeting.iterdir())) < workers:
+        assert time.monotonic() < deadline, "the workers did not work at the same time"
+        time.sleep(0.01)
     return os.getpid(), n * n
 
 
@@ -19,15 +27,16 @@ def _refuse(n: int, bad: int) -> int:
     return n
 
 
-def test_results_come_in_the_order_of_the_work_from_one_worker_per_core():
-    results = list(in_processes(_pid_and_square, range(12)))
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="with one core the work is done in this process")
+def test_results_come_in_order_from_one_worker_per_core_working_at_the_same_time(tmp_path):
+    cores = len(os.sched_getaffinity(0))
+    results = list(in_processes(partial(_square_alongside, meeting=tmp_path, workers=cores), range(12)))
     assert [square for _, square in results] == [n * n for n in range(12)]
-    workers = {pid for pid, _ in results}
-    assert os.getpid() not in workers and len(workers) == min(12, len(os.sched_getaffinity(0)))
+    assert os.getpid() not in {pid for pid, _ in results} and len(list(tmp_path.iterdir())) == cores
 
 
-def test_one_item_is_worked_on_here():
-    assert list(in_processes(_pid_and_square, [3])) == [(os.getpid(), 9)]
+def test_one_item_is_worked_on_here(tmp_path):
+    assert list(in_processes(partial(_square_alongside, meeting=tmp_path, workers=1), [3])) == [(os.getpid(), 9)]
 
 
 def test_an_error_in_a_worker_is_raised_in_the_caller():

@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageChops
+from PIL import Image
 
 from convlab.catalogue import Animation
 from convlab.describe import alt_text, caption, explorer_query, pytorch_line
@@ -103,49 +103,118 @@ def durations(frames: int) -> list[int]:
     return [step] * steps + [FINAL_MS]
 
 
-def _indices(image: Image.Image) -> Image.Image:
-    """Return a palette image's indices as a greyscale image, to compare frames index by index."""
-    return Image.frombytes("L", image.size, image.tobytes())
-
-
 def _u16(number: int) -> bytes:
     return number.to_bytes(2, "little")
 
 
-def _frame_bytes(piece: Image.Image, offset: tuple[int, int], ms: int, transparent: int, bits: int) -> bytes:
-    """Return one GIF frame: its control block (time, transparent index, keep what is below), its place and
-    size, and its pixels LZW-coded with ``bits``-bit codes (Pillow's encoder)."""
+MAX_CODE = 4096  # GIF's LZW codes have at most 12 bits
+
+
+def _longest(table: dict[bytes, int], data: bytes, start: int) -> int:
+    """Return the length of the longest string in ``table`` that ``data`` has at ``start``. Every prefix of a
+    string in an LZW table is in it too, so the length is found by doubling, then halving."""
+    low, high = 1, 2
+    while start + high <= len(data) and data[start : start + high] in table:
+        low, high = high, high * 2
+    high = min(high, len(data) - start + 1)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if data[start : start + middle] in table else (low, middle)
+    return low
+
+
+def _lzw_codes(readings: list[bytes], bits: int) -> tuple[list[int], list[int]]:
+    """Return the LZW codes of an image's pixels and each code's width in bits, starting with a clear code and
+    ending with the end code. ``readings`` are the pixels written out in ways that all show the same picture
+    (a frame's box with its unchanged pixels transparent, and as they are): each code takes the longest string
+    the table holds from whichever reading has it there. The table starts again when its 4096 codes are used."""
+    clear = 1 << bits
+    codes, widths = [clear], [bits + 1]
+    table, following, width, previous, start = {}, MAX_CODE, bits + 1, b"", 0
+    while start < len(readings[0]):
+        if following == MAX_CODE:  # start again: a clear code (not before the first, which is one already)
+            if previous:
+                codes.append(clear)
+                widths.append(width)
+            table, following, width, previous = {bytes([k]): k for k in range(clear)}, clear + 2, bits + 1, b""
+        best, reading = 0, readings[0]
+        for candidate in readings:
+            # The decoder learns previous + this code's first pixel when it reads this code, so the string may
+            # already use that entry (a run of one index).
+            entry = previous + candidate[start : start + 1]
+            learned = bool(previous) and entry not in table
+            if learned:
+                table[entry] = following
+            length = _longest(table, candidate, start)
+            if learned:
+                del table[entry]
+            if length > best:
+                best, reading = length, candidate
+        string = reading[start : start + best]
+        if previous:
+            table.setdefault(previous + string[:1], following)  # the decoder adds it even when it holds it
+            following += 1
+            if following > 1 << width and width < 12:
+                width += 1
+        codes.append(table[string])
+        widths.append(width)
+        previous, start = string, start + best
+    codes.append(clear + 1)
+    widths.append(width)
+    return codes, widths
+
+
+def _lzw(readings: list[bytes], bits: int) -> bytes:
+    """Return an image's LZW-coded pixels (``_lzw_codes``) as GIF data: the codes packed from the lowest bit up,
+    in blocks of at most 255 bytes each led by its length, and the empty block that ends them."""
+    import numpy as np
+
+    codes, widths = _lzw_codes(readings, bits)
+    bit_rows = (np.array(codes, dtype=np.uint16)[:, None] >> np.arange(12)) & 1
+    packed = np.packbits(bit_rows[np.arange(12) < np.array(widths)[:, None]], bitorder="little").tobytes()
+    blocks = (bytes([len(packed[k : k + 255])]) + packed[k : k + 255] for k in range(0, len(packed), 255))
+    return b"".join(blocks) + b"\x00"
+
+
+def _frame_bytes(readings: list[bytes], box: tuple[int, int, int, int], ms: int, transparent: int, bits: int) -> bytes:
+    """Return one GIF frame: its control block (time, transparent index, keep what is below), its box (left,
+    top, right, bottom) and its pixels LZW-coded with ``bits``-bit codes (``_lzw``)."""
     control = b"!\xf9\x04" + bytes([(1 << 2) | 1]) + _u16(ms // 10) + bytes([transparent, 0])
-    place = b"," + _u16(offset[0]) + _u16(offset[1]) + _u16(piece.width) + _u16(piece.height) + b"\x00"
-    return control + place + bytes([bits]) + piece.tobytes("gif", "P", bits) + b"\x00"
+    left, top, right, bottom = box
+    place = b"," + _u16(left) + _u16(top) + _u16(right - left) + _u16(bottom - top) + b"\x00"
+    return control + place + bytes([bits]) + _lzw(readings, bits)
 
 
 def write_gif(path: Path, frames: Iterator[Image.Image], times: list[int], scheme: Scheme = LIGHT) -> Image.Image:
     """Write the frames (palette images on ``convlab.drawing.palette(scheme)``) as a looping GIF, one at a time:
-    each frame after the first stores only the box that changed, unchanged pixels transparent, and codes
-    its pixels with as few bits as the palette needs. Return the last frame."""
+    each frame after the first stores only the box that changed, each pixel in it that did not change either
+    transparent or its own colour, whichever codes shorter (``_lzw_codes``), with as few bits as the palette
+    needs. Return the last frame."""
+    import numpy as np
+
     colours = palette(scheme).getpalette()
     transparent = len(colours) // 3  # the first index no colour uses
     bits = max(2, transparent.bit_length())
     table = colours + [0] * (3 * (2**bits) - len(colours))
-    previous = None
+    previous = last = None
     with open(path, "wb") as handle:
         for k, frame in enumerate(frames):
+            pixels = np.asarray(frame)
             if previous is None:
                 handle.write(b"GIF89a" + _u16(frame.width) + _u16(frame.height))
                 handle.write(bytes([0x80 | (bits - 1), 0, 0]) + bytes(table))
                 handle.write(b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00")  # loop forever
-                piece, offset = frame, (0, 0)
+                box, readings = (0, 0, frame.width, frame.height), [pixels.tobytes()]
             else:
-                changed = ImageChops.difference(_indices(previous), _indices(frame))
-                box = changed.getbbox() or (0, 0, 1, 1)
-                piece = frame.copy()
-                piece.paste(transparent, mask=changed.point([255] + [0] * 255).convert("1"))
-                piece, offset = piece.crop(box), box[:2]
-            handle.write(_frame_bytes(piece, offset, times[k], transparent, bits))
-            previous = frame
+                changed = previous != pixels
+                box = Image.fromarray(changed).getbbox() or (0, 0, 1, 1)
+                left, top, right, bottom = box
+                own, moved = pixels[top:bottom, left:right], changed[top:bottom, left:right]
+                readings = [np.where(moved, own, transparent).astype(np.uint8).tobytes(), own.tobytes()]
+            handle.write(_frame_bytes(readings, box, times[k], transparent, bits))
+            previous, last = pixels, frame
         handle.write(b";")
-    return previous
+    return last
 
 
 def _rgb_keys(pixels: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageChops
+from PIL import Image
 
 from convlab.catalogue import Animation
 from convlab.describe import alt_text, caption, explorer_query, pytorch_line
@@ -43,6 +43,10 @@ MIN_STEP_MS = 100
 # key frame (kmax 0): every other frame is stored as its change, which the encoder then need not try both ways
 # (the padding animation: 2.4x less time, 14% fewer bytes; the animations loop from the start, never seek).
 WEBP_EFFORT = {"method": 1, "quality": 50, "kmin": 0, "kmax": 0}
+# A frame's unchanged pixels are stored transparent, but keep their colour in gaps of at most this many pixels
+# between changed ones in a row: the lesson's 16 GIFs came out 6.7% smaller than with every unchanged pixel
+# transparent (1,498 -> 1,397 KB), about the same from 16 to 28 px, 5.3% at 8 or 64 (gifsicle -O3: 5.6%).
+GAP_PX = 24
 NOT_IN_PALETTE = 255  # the palette holds fewer colours (and a spare index for transparency)
 
 # What render draws, at most (larger settings are refused with a one-line error before anything is drawn).
@@ -103,11 +107,6 @@ def durations(frames: int) -> list[int]:
     return [step] * steps + [FINAL_MS]
 
 
-def _indices(image: Image.Image) -> Image.Image:
-    """Return a palette image's indices as a greyscale image, to compare frames index by index."""
-    return Image.frombytes("L", image.size, image.tobytes())
-
-
 def _u16(number: int) -> bytes:
     return number.to_bytes(2, "little")
 
@@ -122,8 +121,8 @@ def _frame_bytes(piece: Image.Image, offset: tuple[int, int], ms: int, transpare
 
 def write_gif(path: Path, frames: Iterator[Image.Image], times: list[int], scheme: Scheme = LIGHT) -> Image.Image:
     """Write the frames (palette images on ``convlab.drawing.palette(scheme)``) as a looping GIF, one at a time:
-    each frame after the first stores only the box that changed, unchanged pixels transparent, and codes
-    its pixels with as few bits as the palette needs. Return the last frame."""
+    each frame after the first stores only the box that changed, unchanged pixels transparent where that codes
+    shorter (``_change``), and codes its pixels with as few bits as the palette needs. Return the last frame."""
     colours = palette(scheme).getpalette()
     transparent = len(colours) // 3  # the first index no colour uses
     bits = max(2, transparent.bit_length())
@@ -137,15 +136,30 @@ def write_gif(path: Path, frames: Iterator[Image.Image], times: list[int], schem
                 handle.write(b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00")  # loop forever
                 piece, offset = frame, (0, 0)
             else:
-                changed = ImageChops.difference(_indices(previous), _indices(frame))
-                box = changed.getbbox() or (0, 0, 1, 1)
-                piece = frame.copy()
-                piece.paste(transparent, mask=changed.point([255] + [0] * 255).convert("1"))
-                piece, offset = piece.crop(box), box[:2]
+                piece, offset = _change(previous, frame, transparent)
             handle.write(_frame_bytes(piece, offset, times[k], transparent, bits))
             previous = frame
         handle.write(b";")
     return previous
+
+
+def _change(previous: Image.Image, frame: Image.Image, transparent: int) -> tuple[Image.Image, tuple[int, int]]:
+    """Return what a frame stores of ``frame`` drawn over ``previous``, and its place: the box that changed,
+    each unchanged pixel transparent, except those in a gap of at most GAP_PX between changed pixels of
+    their row, which keep their colour (both show the same, and runs that do not break there code shorter)."""
+    import numpy as np
+
+    before, after = np.asarray(previous), np.asarray(frame)
+    left, top, right, bottom = Image.fromarray(before != after).getbbox() or (0, 0, 1, 1)
+    own = after[top:bottom, left:right]
+    changed = before[top:bottom, left:right] != own
+    columns = np.broadcast_to(np.arange(right - left), changed.shape)
+    last = np.maximum.accumulate(np.where(changed, columns, -1), axis=1)  # the last changed pixel so far
+    upcoming = np.where(changed, columns, right - left)[:, ::-1]
+    following = np.minimum.accumulate(upcoming, axis=1)[:, ::-1]  # the next changed pixel from here
+    gap = (last >= 0) & (following < right - left) & (following - last - 1 <= GAP_PX)
+    pixels = np.where(changed | gap, own, transparent).astype(np.uint8)
+    return Image.fromarray(pixels, "L").convert("P"), (left, top)
 
 
 def _rgb_keys(pixels: np.ndarray) -> np.ndarray:

@@ -12,11 +12,11 @@ import torch
 from PIL import Image
 from torch_reference import torch_conv, torch_conv_transpose, torch_pool
 
-from convlab.animate import FINAL_MS, LOOP_MS, STEP_MS, durations, render, render_animation
+from convlab.animate import FINAL_MS, GAP_PX, LOOP_MS, STEP_MS, durations, render, render_animation, write_gif
 from convlab.arithmetic import Geometry, arange_grid, convolve
 from convlab.catalogue import CATALOGUE, find
 from convlab.describe import caption, explorer_query
-from convlab.drawing import DARK, LIGHT
+from convlab.drawing import DARK, LIGHT, palette
 from convlab.layout import NARROW, wide
 from convlab.painter import Painter
 from convlab.records import TRANSPOSED, from_json
@@ -116,6 +116,33 @@ def test_the_decoded_gif_is_the_painters_frames_pixel_for_pixel(rendered, suffix
     for k, drawn in enumerate(frames):
         gif.seek(k)
         assert gif.convert("RGB").tobytes() == drawn.tobytes(), f"frame {k}"
+
+
+def test_a_frame_stores_its_changed_box_keeping_colours_in_short_gaps_and_transparent_in_longer(tmp_path):
+    colours = palette(LIGHT).getpalette()
+    transparent = len(colours) // 3  # write_gif's spare index
+
+    def frame(row):
+        image = Image.new("P", (len(row), 1))
+        image.putdata(row)
+        image.putpalette(colours)
+        return image
+
+    # Index 1 drawn over index 0 at three places: gaps of GAP_PX, then GAP_PX + 1, pixels between them.
+    marks = [3, 3 + GAP_PX + 1, 3 + 2 * GAP_PX + 3]
+    before, after = [0] * (marks[-1] + 5), [0] * (marks[-1] + 5)
+    for column in marks:
+        after[column] = 1
+    write_gif(tmp_path / "two.gif", iter([frame(before), frame(after)]), [100, 100])
+    gif = Image.open(tmp_path / "two.gif")
+    gif.seek(1)
+    (tile,) = gif.tile  # the stored box, read before loading the frame drawn over the first
+    assert gif.convert("RGB").tobytes() == frame(after).convert("RGB").tobytes()
+    left, top, right, bottom = tile.extents
+    data = (tmp_path / "two.gif").read_bytes()[tile.offset :]
+    stored = Image.frombytes("P", (right - left, bottom - top), data, "gif", *tile.args[:2])
+    expected = [1] + [0] * GAP_PX + [1] + [transparent] * (GAP_PX + 1) + [1]
+    assert (left, top, right, bottom) == (marks[0], 0, marks[-1] + 1, 1) and list(stored.tobytes()) == expected
 
 
 @pytest.mark.parametrize("suffix", ["", ".narrow"])

@@ -1028,3 +1028,34 @@ def test_the_real_digit_uses_the_trained_filters(page, built_site, build_run):
     shown = json.loads(page.get_by_test_id("digit-feature-map").get_attribute("data-values"))
     torch.testing.assert_close(torch.tensor(shown, dtype=torch.float64), expected, rtol=1e-6, atol=1e-6)
     assert page.errors == []
+
+
+def canvas_pixels(page, label):
+    """Return the [r, g, b, a] of each pixel of the canvas with this aria-label."""
+    return page.evaluate(
+        """label => {
+            const canvas = document.querySelector(`canvas[aria-label="${label}"]`);
+            const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+            return Array.from({ length: data.length / 4 }, (_, k) => Array.from(data.slice(4 * k, 4 * k + 4)));
+        }""",
+        label,
+    )
+
+
+def test_the_real_digit_is_drawn_in_the_schemes_colours_and_again_when_it_changes(browser, site_server):
+    page = new_page(browser, site_server[0], viewport={"width": 390, "height": 844}, color_scheme="dark")
+    open_explorer(page)
+    page.wait_for_selector("[data-testid=digit-feature-map][data-values]", state="attached")
+    label = page.eval_on_selector("canvas.digit-canvas", "c => c.getAttribute('aria-label')")
+    digit = json.loads(page.evaluate("fetch('../assets/figures/explorer.json').then(r => r.text())"))["digit"]
+    inkiest = max(range(28 * 28), key=lambda k: digit[k // 28][k % 28])
+    for scheme, ink in (("slate", [255, 255, 255]), ("default", [0, 0, 0])):
+        if page.evaluate("document.body.getAttribute('data-md-color-scheme')") != scheme:
+            page.locator("form[data-md-component=palette] label:visible").first.click()  # system -> light
+        assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == scheme
+        pixels = canvas_pixels(page, label)
+        # Paper is the page's own background (blank pixels are transparent); the most inked pixel is the ink.
+        assert all(pixels[k][3] == 0 for k in range(28 * 28) if digit[k // 28][k % 28] == 0)
+        assert pixels[inkiest] == [*ink, 255]
+    assert page.errors == []
+    page.context.close()

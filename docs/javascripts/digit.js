@@ -2,6 +2,7 @@
 // read it. The arithmetic is network.js (the forward pass) and mnist.js (MNIST's preparation); this file
 // draws the page and wires its events. The model is fetched only when the page is opened.
 
+import { cssColour, onSchemeChange, paint } from "./canvas.js";
 import { formatValue } from "./conv.js";
 import { element } from "./explorer-view.js";
 import { fetchBytes, fetchJson, LoadError, REBUILD, requireKeys, showFailure } from "./load.js";
@@ -12,24 +13,6 @@ const SURFACE = 280; // the drawing surface's pixels a side: ten per input pixel
 const STROKE = 20; // pen width, in those pixels: about two input pixels once scaled to the 20×20 box
 
 const percent = (p) => `${(100 * p).toFixed(1)}%`;
-
-/** Return the [r, g, b] of a colour the stylesheet names (a custom property), as the browser resolves it. */
-function cssColour(name) {
-  const context = document.createElement("canvas").getContext("2d");
-  context.fillStyle = getComputedStyle(document.body).getPropertyValue(name).trim() || "#000";
-  context.fillRect(0, 0, 1, 1);
-  return Array.from(context.getImageData(0, 0, 1, 1).data.slice(0, 3));
-}
-
-/** Paint values (row by row) into a canvas of their size: 0 transparent, `scale` and above fully `rgb`. */
-function paint(canvas, values, scale, rgb) {
-  const context = canvas.getContext("2d");
-  const image = context.createImageData(canvas.width, canvas.height);
-  for (let k = 0; k < values.length; k++) {
-    image.data.set([...rgb, Math.round(255 * Math.min(1, Math.max(0, values[k] / scale)))], 4 * k);
-  }
-  context.putImageData(image, 0, 0);
-}
 
 /** The drawing surface: pointer events (mouse, touch, pen) draw round strokes; `onInk` runs once per frame. */
 function drawingSurface(canvas, onInk) {
@@ -462,13 +445,10 @@ async function setup(root) {
     layers.forEach((layer, k) => layer.show(result.maps[k], pixels));
     bars.show(result.probabilities.data);
   };
-  // Material's palette toggle changes the scheme without reloading: draw again in its colours.
-  const observer = new MutationObserver(() => {
-    if (!root.isConnected) return observer.disconnect(); // instant navigation has left the page
+  onSchemeChange(root, () => {
     readColours();
     if (shown !== null) run(shown, status.textContent);
   });
-  observer.observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
   const surface = drawingSurface(canvas, () =>
     run(
       prepare(surface.ink(), SURFACE, SURFACE),

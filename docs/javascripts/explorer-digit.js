@@ -1,5 +1,6 @@
 // The explorer's "real digit": the trained model's first-layer filters (exported by `convlab figures` as
 // explorer.json) applied to a handwritten test digit, then ReLU.
+import { cssColour, onSchemeChange, paint } from "./canvas.js";
 import { correlate, formatValue, geometry } from "./conv.js";
 import { element } from "./explorer-view.js";
 import { fetchJson, LoadError, requireKeys, showFailure } from "./load.js";
@@ -21,16 +22,6 @@ function checkData(data) {
 }
 
 const pairText = ([h, w]) => (h === w ? `${h}` : `(${h}, ${w})`);
-
-function paint(canvas, values, scale) {
-  const context = canvas.getContext("2d");
-  const image = context.createImageData(values[0].length, values.length);
-  values.flat().forEach((v, k) => {
-    const shade = 255 - Math.round(255 * Math.min(1, v / scale));
-    image.data.set([shade, shade, shade, 255], 4 * k);
-  });
-  context.putImageData(image, 0, 0);
-}
 
 function canvasOf(name, [rows, cols]) {
   return element("canvas", {
@@ -75,7 +66,6 @@ export async function setupDigit(root) {
   );
 
   const pixels = data.digit.map((row) => row.map((v) => v / 255));
-  paint(digitCanvas, pixels, 1);
   const g = geometry({
     size,
     kernel: data.kernel_size,
@@ -83,15 +73,18 @@ export async function setupDigit(root) {
     padding: data.padding,
     dilation: data.dilation,
   });
+  // The digit in the page's ink and the map in its map colour, on the page's own background, as on the digit page.
   const draw = () => {
     const k = Number(select.value);
     weights.replaceChildren(
       ...data.filters[k].flat().map((w) => element("span", { class: "cell", text: formatValue(w) })),
     );
     const activated = correlate(pixels, data.filters[k], g, data.bias[k]).map((row) => row.map((v) => Math.max(0, v)));
-    paint(mapCanvas, activated, Math.max(...activated.flat(), 1e-9));
+    paint(digitCanvas, pixels.flat(), 1, cssColour("--convlab-ink"));
+    paint(mapCanvas, activated.flat(), Math.max(...activated.flat(), 1e-9), cssColour("--convlab-map"));
     map.dataset.values = JSON.stringify(activated);
   };
   select.addEventListener("change", draw);
+  onSchemeChange(root, draw);
   draw();
 }

@@ -124,9 +124,8 @@ class Painter:
         return items
 
     def _label_items(self, placed: Placed, lines: list[str]) -> list[Item]:
-        x, y = placed.label_xy
-        text = self.rendition.text_px
-        return [Text((x, y + n * label_line(text)), line, text, True, self.scheme.ink, "lt") for n, line in enumerate(lines)]
+        (x, y), text, ink = placed.label_xy, self.rendition.text_px, self.scheme.ink
+        return [Text((x, y + n * label_line(text)), line, text, True, ink, "lt") for n, line in enumerate(lines)]
 
     def frame_items(self, k: int) -> list[Item]:
         """Return what frame ``k`` draws over the static items: changed cells, outlines, step line, legend, and

@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from convlab.catalogue import EXPLORER_DATA, FIGURE_INDEX
 from convlab.data import check_mnist, load_split, split_indices
+from convlab.describe import format_value
 from convlab.explorer_data import explorer_data
 from convlab.figure_grids import Scale, Section, Tile, blank_zeros, colour_bar, ramp, sections_figure
 from convlab.figure_svg import Figure, FigureSize, Scheme, new_figure, write_renditions
@@ -77,13 +78,13 @@ def first_layer_filters(model: MnistConvNet, out: Path) -> Figure:
     def draw(size: FigureSize, scheme: Scheme) -> plt.Figure:
         return sections_figure([section], 8 if size.wide else 6, size, scheme)
 
-    low, high = float(weights.min()), float(weights.max())
+    low, high = (format_value(float(v)) for v in (weights.min(), weights.max()))
     return Figure(
         "filters",
         f"A grid of {len(weights)} small 3 by 3 squares, the learned weights of the first convolution layer, "
-        f"from {low:.2f} to {high:.2f}: purple for positive and orange for negative weights, faint near 0.",
+        f"from {low} to {high}: purple for positive and orange for negative weights, faint near 0.",
         f"The {len(weights)} filters the first Conv2d learned, numbered as in the explorer: each 3×3 kernel on one "
-        f"colour scale, purple positive, orange negative (weights from {low:.2f} to {high:.2f}).",
+        f"colour scale, purple positive, orange negative (weights from {low} to {high}).",
         write_renditions(out, "filters", draw),
     )
 

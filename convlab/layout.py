@@ -63,14 +63,15 @@ Arrangement = str | tuple
 
 @dataclass
 class Placed:
-    """A panel's place: the top-left of its grid, its cell size, its label's lines and their top-left, and
-    the size of the text in its cells."""
+    """A panel's place: the top-left of its grid, its cell size, its label's lines and their top-left, the
+    size of the text in its cells, and the width its label wraps at."""
 
     origin: Pair
     cell: int
     label_xy: Pair
     label_lines: list[str]
     font: int
+    label_room: int
 
 
 @dataclass
@@ -165,7 +166,7 @@ def label_line(text: int) -> int:
 class _Box:
     width: int
     height: int
-    places: dict  # key -> (dx, dy, cell, label_lines), relative to this box
+    places: dict  # key -> (dx, dy, cell, label_lines, label_room), relative to this box
 
 
 def _measure(arrangement: Arrangement, panels: dict[str, Panel], cells: dict[str, int], text: int) -> _Box:
@@ -175,16 +176,17 @@ def _measure(arrangement: Arrangement, panels: dict[str, Panel], cells: dict[str
         panel, cell = panels[arrangement], cells[arrangement]
         rows, cols = panel.shape[0] + panel.reach[0], panel.shape[1] + panel.reach[1]
         longest_word = max(text_width(word, text, bold=True) for word in panel.label.split())
-        lines = wrap(panel.label, text, max(cols * cell, longest_word, 6 * text), bold=True)
+        room = max(cols * cell, longest_word, 6 * text)
+        lines = wrap(panel.label, text, room, bold=True)
         width = max(cols * cell, *(round(text_width(t, text, bold=True)) for t in lines))
         label_height = len(lines) * label_line(text) + round(text * 0.3)
-        return _Box(width, label_height + rows * cell, {arrangement: (0, label_height, cell, lines)})
+        return _Box(width, label_height + rows * cell, {arrangement: (0, label_height, cell, lines, room)})
     kind, *children = arrangement
     boxes = [_measure(child, panels, cells, text) for child in children]
     places, offset = {}, 0
     for box in boxes:
-        for key, (dx, dy, cell, lines) in box.places.items():
-            places[key] = (dx + offset, dy, cell, lines) if kind == "row" else (dx, dy + offset, cell, lines)
+        for key, (dx, dy, *rest) in box.places.items():
+            places[key] = (dx + offset, dy, *rest) if kind == "row" else (dx, dy + offset, *rest)
         offset += (box.width if kind == "row" else box.height) + gap
     if kind == "row":
         return _Box(offset - gap, max(box.height for box in boxes), places)
@@ -242,9 +244,9 @@ def plan(
     top = margin + len(title_lines) * line + round(text * 0.5)
     left = margin + (room - box.width) // 2
     placed = {}
-    for key, (dx, dy, cell, lines) in box.places.items():
+    for key, (dx, dy, cell, lines, label_room) in box.places.items():
         label_top = top + dy - len(lines) * label_line(text) - round(text * 0.3)
-        placed[key] = Placed((left + dx, top + dy), cell, (left + dx, label_top), lines, fonts[key])
+        placed[key] = Placed((left + dx, top + dy), cell, (left + dx, label_top), lines, fonts[key], label_room)
     caption_y = top + box.height + round(text * 1.1)
     caption_lines = max(len(wrap(caption, text, room)) for caption in captions)
     legend_y = caption_y + caption_lines * line + round(text * 0.5)

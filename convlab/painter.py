@@ -15,7 +15,7 @@ from functools import cache
 from PIL import Image
 
 from convlab.drawing import LIGHT, Item, Rect, Scheme, Text, draw_items, text_width
-from convlab.layout import PAD_CLOSE, PAD_OPEN, Layout, Rendition, pad_room, plan, wide, wrap
+from convlab.layout import PAD_CLOSE, PAD_OPEN, Layout, Placed, Rendition, label_line, pad_room, plan, wide, wrap
 from convlab.records import Record
 from convlab.stories import WINDOW, Cell, Key, story
 
@@ -87,6 +87,8 @@ class Painter:
             legend_rows,
         )
         self._base_cells = self.story.base()
+        self._relabelled = {key for frame in frames for key in frame.labels}  # labels drawn in each frame
+        self._labels = {panel.key: panel.label for panel in self.story.panels}
 
     @property
     def text_px(self) -> int:
@@ -114,20 +116,29 @@ class Painter:
         items: list[Item] = [Rect((0, 0, layout.width - 1, layout.height - 1), self.scheme.card)]
         for n, line in enumerate(layout.title_lines):
             items.append(Text((layout.margin, layout.margin + n * layout.line), line, text, True, ink, "lt"))
-        for placed in layout.panels.values():
-            x, y = placed.label_xy
-            for n, line in enumerate(placed.label_lines):
-                items.append(Text((x, y + n * round(text * 1.3)), line, text, True, ink, "lt"))
+        for key, placed in layout.panels.items():
+            if key not in self._relabelled:
+                items += self._label_items(placed, placed.label_lines)
         for key, cell in self._base_cells.items():
             items += self._cell_items(key, cell)
         return items
 
+    def _label_items(self, placed: Placed, lines: list[str]) -> list[Item]:
+        (x, y), text, ink = placed.label_xy, self.rendition.text_px, self.scheme.ink
+        return [Text((x, y + n * label_line(text)), line, text, True, ink, "lt") for n, line in enumerate(lines)]
+
     def frame_items(self, k: int) -> list[Item]:
-        """Return what frame ``k`` draws over the static items: changed cells, outlines, step line, legend."""
+        """Return what frame ``k`` draws over the static items: changed cells, outlines, step line, legend, and
+        the labels that change from frame to frame."""
         frame = self.story.frame(k)
         changed = [(key, cell) for key, cell in frame.cells.items() if cell != self._base_cells.get(key)]
         changed.sort(key=lambda item: self.styles[item[1].style].width)  # thick borders last, on top
         items: list[Item] = []
+        text = self.rendition.text_px
+        for key in sorted(self._relabelled):
+            placed = self.layout.panels[key]
+            label = frame.labels.get(key, self._labels[key])
+            items += self._label_items(placed, wrap(label, text, placed.label_room, bold=True))
         for key, cell in changed:
             items += self._cell_items(key, cell)
         for panel, first, last, kind in frame.outlines:

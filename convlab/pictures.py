@@ -13,15 +13,23 @@ import io
 from collections.abc import Callable
 
 import matplotlib.pyplot as plt
+from matplotlib.text import Text
 
 from convlab.catalogue import FIGURE_SCHEMES
 from convlab.figure_svg import SCHEMES, Scheme, scheme_style
 
 
+def _smallest_text_px(fig: plt.Figure) -> float:
+    """Return the size of the smallest text a drawn figure shows, in pixels of its PNG (CSS px at natural size).
+
+    Tick labels get their text when the figure is drawn: measure after saving it."""
+    sizes = [text.get_fontsize() for text in fig.findobj(Text) if text.get_visible() and text.get_text().strip()]
+    return round(min(sizes) * fig.dpi / 72, 1)
+
+
 def _png(fig: plt.Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight")
-    plt.close(fig)
     return buffer.getvalue()
 
 
@@ -29,16 +37,20 @@ def inline_picture(draw: Callable[[Scheme], plt.Figure], alt: str) -> str:
     """Return the figure ``draw(scheme)`` returns, drawn in each scheme (on a transparent background, text and
     frames in the scheme's colours), as HTML: one <img> per scheme, each an inline PNG with its alt text and its
     size in pixels (so the page keeps its place while the picture loads), the dark one hidden. Closes the
-    figures."""
+    figures. Each <img> says in ``data-text-px`` how large its smallest text is at its natural size, for the
+    site's check that a phone shows it at 12 px or more."""
     images = []
     for name in FIGURE_SCHEMES:
         with plt.rc_context(scheme_style(SCHEMES[name])):
-            png = _png(draw(SCHEMES[name]))
+            fig = draw(SCHEMES[name])
+            png = _png(fig)
+            text_px = _smallest_text_px(fig)
+            plt.close(fig)
         width, height = (int.from_bytes(png[start : start + 4], "big") for start in (16, 20))  # PNG's IHDR
         source = base64.b64encode(png).decode()
         hidden = " hidden" if name == "dark" else ""  # shown by the site only
         images.append(
             f'<img class="convlab-scheme-{name}" src="data:image/png;base64,{source}" alt="{html.escape(alt)}" '
-            f'width="{width}" height="{height}"{hidden}>'
+            f'width="{width}" height="{height}" data-text-px="{text_px}"{hidden}>'
         )
     return f'<span class="convlab-picture">{"".join(images)}</span>'

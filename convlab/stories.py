@@ -9,7 +9,7 @@ it. Every number comes from the record; nothing is computed again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from convlab.arithmetic import Convolution, Layer, Pair, mean_divisor
 from convlab.describe import format_value, is_rounded, output_text, size_text, title
@@ -41,6 +41,7 @@ class Frame:
     outlines: list[tuple[str, Pair, Pair, str]]  # panel, first and last cell, WINDOW or SPAN
     caption: str
     legend: list[str]
+    labels: dict[str, str] = field(default_factory=dict)  # panel -> its label in this frame, where it changes
 
 
 WINDOW, SPAN_OUTLINE = "window", "span"  # a solid outline around the cells read; a dashed one around a spread
@@ -306,15 +307,23 @@ class LayerStory(Story):
                 label += f", padded to {size_text(g.padded)}"
             texts = tuple(self.fmt(v) for row in record.padded[c] for v in row)
             self.panels.append(Panel(f"input{c}", label, g.padded, texts))
+        last = record.out_channels - 1  # at rest, the kernel panels show the last output channel's kernels
         for i in range(per_group):
-            label = f"Kernel w[o, {i}]" + (f", spread over {size_text(g.span)}" if g.dilated else "")
             texts = tuple(t for story in self.stories for row in story.kernel_texts(i) for t in row)
-            self.panels.append(Panel(f"kernel{i}", label, g.span, texts))
+            self.panels.append(Panel(f"kernel{i}", self._kernel_label(last, i), g.span, texts))
         for o, channel in enumerate(record.channels):
             bias = f", bias {self.fmt(channel.bias)}" if channel.bias else ""
             texts = tuple(self.fmt(step.value) for step in channel.steps)
             self.panels.append(Panel(f"output{o}", f"Output channel {o}, {size_text(g.output)}{bias}", g.output, texts))
         self.count = len(record.steps) + 1
+
+    def _kernel_label(self, o: int, i: int) -> str:
+        g = self.record.geometry
+        return f"Kernel w[{o}, {i}]" + (f", spread over {size_text(g.span)}" if g.dilated else "")
+
+    def _kernel_labels(self, o: int) -> dict[str, str]:
+        """Return the kernel panels' labels while output channel ``o`` is computed."""
+        return {f"kernel{i}": self._kernel_label(o, i) for i in range(self.record.in_channels // self.record.groups)}
 
     def _key(self, o: int, key: Key) -> Key:
         """Return where a key of output channel ``o``'s own story goes on the layer's panels."""
@@ -352,7 +361,7 @@ class LayerStory(Story):
         caption = own.caption.replace(
             f"Step {n + 1} of {self.positions}: output[", f"Step {k + 1} of {self.count - 1}: output[{o}, "
         )
-        return Frame(cells, outlines, caption, own.legend)
+        return Frame(cells, outlines, caption, own.legend, self._kernel_labels(o))
 
     def rounded(self) -> bool:
         return any(story.rounded() for story in self.stories)

@@ -288,12 +288,12 @@ from convlab.pictures import inline_picture
 
 def fields_drawn(scheme):
     """Draw the digit under each layer's receptive field in the colours of a light or a dark page."""
-    figure, axes = plt.subplots(1, 3, figsize=(4.8, 1.9), layout="constrained")
+    figure, axes = plt.subplots(1, 3, figsize=(3.4, 1.7), layout="constrained")
     for number, (axis, mask) in enumerate(zip(axes, reach, strict=True), start=1):
         axis.imshow(mask, cmap=ramp(scheme.count), vmin=0, vmax=1.4)
         axis.imshow(digit[0, 0], cmap=ramp(scheme.ink), alpha=0.35)
         axis.set_title(
-            f"layer {number}: {fields[number - 1]}×{fields[number - 1]}", fontsize=12
+            f"layer {number}\n{fields[number - 1]}×{fields[number - 1]}", fontsize=12
         )
         axis.set_xticks([])
         axis.set_yticks([])

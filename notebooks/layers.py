@@ -257,13 +257,13 @@ label = labels[0].item()
 
 def edge_maps(scheme):
     """Draw the digit and its edge maps in the colours of a light or a dark page."""
-    figure, axes = plt.subplots(1, 3, figsize=(4.8, 2.2), layout="constrained")
+    figure, axes = plt.subplots(1, 3, figsize=(3.4, 2.0), layout="constrained")
     edge_colours, edge_norm = scale.colours(scheme)
     vertical, horizontal = (blank_zeros(edges[0, c].numpy()) for c in (0, 1))  # 0: page
     panels = [
         (images[0, 0], ramp(scheme.ink), plt.Normalize(0, 1), f"digit {label}"),
-        (vertical, edge_colours, edge_norm, "vertical edges"),
-        (horizontal, edge_colours, edge_norm, "horizontal edges"),
+        (vertical, edge_colours, edge_norm, "vertical\nedges"),
+        (horizontal, edge_colours, edge_norm, "horizontal\nedges"),
     ]
     for axis, (picture, colours, norm, title) in zip(axes, panels, strict=True):
         shown = axis.imshow(picture, cmap=colours, norm=norm)

@@ -386,16 +386,16 @@ shown = [(name, depth) for name in upsamplers for depth in (1, 3)]
 
 def upsampled(scheme):
     """Draw the four upsampled maps, with text and frames in the colours of a light or a dark page."""
-    figure, axes = plt.subplots(2, 2, figsize=(4.8, 5.2), layout="constrained")
+    figure, axes = plt.subplots(2, 2, figsize=(3.4, 4.2), layout="constrained")
     for axis, (name, depth) in zip(axes.flat, shown, strict=True):
         picture = maps[name, depth] / maps[name, depth].max()
         drawn = axis.imshow(picture, cmap="viridis", vmin=0, vmax=1)
         side = picture.shape[-1]
-        axis.set_title(f"{name} ×{depth}\n{side}×{side}", fontsize=13)
+        axis.set_title(f"{name} ×{depth}\n{side}×{side}", fontsize=10)
         axis.set_axis_off()
     colour_bar = figure.colorbar(drawn, ax=axes, shrink=0.8)
-    colour_bar.set_label("value ÷ the map's largest", fontsize=13)
-    colour_bar.ax.tick_params(labelsize=13)
+    colour_bar.set_label("value ÷ the map's largest", fontsize=10)
+    colour_bar.ax.tick_params(labelsize=10)
     colour_bar.outline.set_edgecolor(scheme.frame)
     return figure
 

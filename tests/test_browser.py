@@ -251,6 +251,23 @@ def test_a_notebooks_pictures_follow_the_system_scheme_and_the_toggle(browser, s
         visit.close()
 
 
+@pytest.mark.parametrize("viewport", ["phone", "laptop"])
+def test_a_notebooks_pictures_show_their_text_at_12_px_or_more(browser, site_server, viewport):
+    base, _ = site_server
+    sizes = """[...document.querySelectorAll('.convlab-picture img')].filter(i => i.offsetParent).map(
+        i => Number(i.dataset.textPx) * i.getBoundingClientRect().width / i.naturalWidth)"""
+    shown = {}
+    for path in ["lesson/layers/", "lesson/cnn/", "lesson/pooling/"]:
+        visit = Visit(browser, base + path, viewport=VIEWPORTS[viewport], color_scheme="light")
+        for scheme in ("light", "dark"):
+            visit.switch_scheme(scheme)
+            visit.show_every_image()
+            shown[path, scheme] = visit.page.evaluate(sizes)
+        visit.close()
+    print(f"smallest text of each notebook picture at {viewport} width:", shown)
+    assert all(sizes and min(sizes) >= MIN_TEXT_PX for sizes in shown.values()), shown
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_a_phone_downloads_only_the_figures_it_shows_on_a_page_of_its_scheme(browser, site_server, scheme):
     base, _ = site_server

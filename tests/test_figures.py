@@ -17,6 +17,7 @@ from terminal import run_in_terminal
 
 from convlab.catalogue import FIGURE_NAMES, FIGURES
 from convlab.data import load_split, split_indices
+from convlab.describe import format_value
 from convlab.errors import UsageError
 from convlab.figure_grids import Scale, blank_zeros
 from convlab.figure_svg import SCHEMES
@@ -105,6 +106,14 @@ def test_every_figure_is_written_in_every_rendition_and_described(figures, build
     assert f"{metrics.epochs[-1].val_loss:.4f}" in manifest["learning_curves"]["alt"]
     written = [file for files in FIGURES.values() for file in files]
     assert sorted(p.name for p in out.iterdir()) == sorted([*written, "figures.json", "explorer.json"])
+
+
+def test_the_filters_caption_gives_the_trained_weights_range_with_minus_signs(figures, build_run):
+    weights = torch.load(build_run.model_file, weights_only=True)["features.0.weight"]
+    low, high = (format_value(float(v)) for v in (weights.min(), weights.max()))
+    assert low.startswith("\u2212")  # a minus sign, not a hyphen
+    entry = figures[1]["filters"]
+    assert f"from {low} to {high}" in entry["alt"] and f"from {low} to {high}" in entry["caption"]
 
 
 def test_text_px_is_the_smallest_text_the_file_draws_and_at_least_12_px(figures):

@@ -123,3 +123,15 @@ def test_every_text_drawn_keeps_4_5_to_1_against_what_it_is_drawn_on(name, rendi
     assert len(pairs) >= 3  # title and values on the card, padding and marked cells
     for ink, fill in pairs:
         assert _contrast(ink, fill) >= 4.5, (ink, fill)
+
+
+def test_a_layers_kernel_labels_are_drawn_in_each_frame_naming_its_output_channel():
+    painter = Painter(find("conv_depthwise").record())
+
+    def text(items):
+        return " ".join(item.text for item in items if isinstance(item, Text))
+
+    assert "Kernel" not in text(painter.static_items())
+    for k in range(painter.count):
+        o = min(k // painter.story.positions, 1)  # the last frame shows the last output channel's kernels
+        assert f"Kernel w[{o}, 0]" in text(painter.frame_items(k)), k

@@ -13,14 +13,14 @@ from convlab.pictures import inline_picture
 
 IMG = (
     r'<img class="convlab-scheme-(\w+)" src="data:image/png;base64,([^"]+)" alt="([^"]*)" '
-    r'width="(\d+)" height="(\d+)"( hidden)?>'
+    r'width="(\d+)" height="(\d+)" data-text-px="([\d.]+)"( hidden)?>'
 )
 
 
 def pictures(tag):
     """Return {scheme: (RGBA pixels, alt, hidden)} of an inline picture's <img>s, checking the sizes they state."""
     found = {}
-    for scheme, source, alt, width, height, hidden in re.findall(IMG, tag):
+    for scheme, source, alt, width, height, _, hidden in re.findall(IMG, tag):
         png = Image.open(io.BytesIO(base64.b64decode(source)))
         assert png.size == (int(width), int(height))
         found[scheme] = (np.asarray(png.convert("RGBA")), alt, bool(hidden))
@@ -44,6 +44,18 @@ def test_an_inline_picture_is_drawn_per_scheme_states_its_sizes_and_escapes_its_
     assert list(found) == ["light", "dark"]
     assert [hidden for _, _, hidden in found.values()] == [False, True]  # outside the site: the light one
     assert {alt for _, alt, _ in found.values()} == {"a line &quot;falling&quot; &lt;left to right&gt;"}
+
+
+def test_an_inline_picture_states_its_smallest_texts_size_in_its_pixels():
+    def draw(scheme):
+        figure, axis = plt.subplots(figsize=(3, 2), dpi=150)
+        axis.set_title("a title", fontsize=14)
+        axis.set_xlabel("")  # empty: draws nothing
+        axis.tick_params(labelsize=9)
+        axis.text(0.5, 0.5, "hidden", fontsize=4, visible=False)
+        return figure
+
+    assert re.findall(r'data-text-px="([\d.]+)"', inline_picture(draw, "ticks below a title")) == ["18.8", "18.8"]
 
 
 def test_each_scheme_draws_on_its_page_with_its_own_text_colour():

@@ -178,3 +178,20 @@ def test_a_lone_weight_of_one_is_shown_as_1_and_an_averaging_kernel_as_1_over_n(
     assert {cell.text for (panel, _, _), cell in story(find("conv").record()).base().items() if panel == "kernel0"} == {
         "1/9"
     }
+
+
+@pytest.mark.parametrize("name", ["conv_1x1", "conv_depthwise"])
+def test_a_layers_kernel_panels_name_the_output_channel_whose_weights_they_show(name):
+    record = find(name).record()
+    layer = story(record)
+    own_labels = {panel.key: panel.label for panel in layer.panels}
+    kernels = [f"kernel{i}" for i in range(record.in_channels // record.groups)]
+    for k in range(layer.count):
+        frame = layer.frame(k)
+        o = min(k // layer.positions, record.out_channels - 1)  # the last frame (the still) shows the last's
+        for i, panel in enumerate(kernels):
+            assert frame.labels.get(panel, own_labels[panel]) == f"Kernel w[{o}, {i}]", (k, panel)
+            shown = {(r, c): cell.text for (p, r, c), cell in frame.cells.items() if p == panel}
+            weights = record.channels[o].kernel[i]
+            assert shown == {(r, c): format_value(w) for r, row in enumerate(weights) for c, w in enumerate(row)}
+    assert len({tuple(map(tuple, channel.kernel[0])) for channel in record.channels}) > 1  # the labels matter

@@ -19,7 +19,6 @@ import hashlib
 import io
 import json
 import math
-import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,18 +26,11 @@ from pathlib import Path
 from convlab.errors import UsageError, cut
 from convlab.files import check_can_create, write_files
 from convlab.folders import DATA_ROOT, RUN_DIR
+from convlab.processes import available_cores
 
 LARGEST_SEED = 2**64 - 1  # torch.manual_seed takes 64 bits
 TRAINING_IMAGES = 60_000  # MNIST's training set: no batch or limit needs more
 MOST_EPOCHS = 1000  # about three hours here, far past where this model stops improving
-
-
-def available_cores() -> int:
-    """Return how many CPU cores this process may run on: more threads than that only wait for each other."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 # The settings that decide what a run computes; a run is the lesson's when they are the defaults.

@@ -143,14 +143,14 @@ def new_figure(size: FigureSize, height_px: float) -> plt.Figure:
     return plt.figure(figsize=figsize, dpi=72, layout="constrained")  # 72 dpi: laid out as the SVG is drawn
 
 
-def _drawn_texts(fig: plt.Figure) -> list[Text]:
+def drawn_texts(fig: plt.Figure) -> list[Text]:
     """Return the texts a draw of ``fig`` puts on the page (of all tick labels, only those of drawn ticks)."""
     tick_labels, drawn = set(), []
     for axis in fig.findobj(Axis):
-        if not axis.axes.get_visible():
-            continue
         for tick in [*axis.get_major_ticks(), *axis.get_minor_ticks()]:
             tick_labels |= {tick.label1, tick.label2}
+        if not (axis.axes.get_visible() and axis.axes.axison):  # set_axis_off(): no ticks drawn
+            continue
         drawn += [  # matplotlib's own list of the ticks a draw shows (those inside the view)
             label for tick in axis._update_ticks() for label in (tick.label1, tick.label2) if label.get_visible()
         ]
@@ -158,13 +158,14 @@ def _drawn_texts(fig: plt.Figure) -> list[Text]:
     return [text for text in drawn if text.get_visible() and text.get_text().strip()]
 
 
-def check_text_fits(fig: plt.Figure, name: str) -> None:
-    """Raise ValueError if a text of the laid-out figure leaves the canvas or overlaps another one."""
+def check_text_fits(fig: plt.Figure, name: str, inside: bool = True) -> None:
+    """Raise ValueError if a text of the laid-out figure overlaps another one or (``inside``) leaves the canvas;
+    a picture saved with a tight box may reach past it."""
     renderer = fig.canvas.get_renderer()
-    boxes = [(text.get_text(), text.get_window_extent(renderer)) for text in _drawn_texts(fig)]
+    boxes = [(text.get_text(), text.get_window_extent(renderer)) for text in drawn_texts(fig)]
     canvas = fig.bbox.padded(1)
     for k, (text, box) in enumerate(boxes):
-        if not (
+        if inside and not (
             canvas.containsx(box.x0)
             and canvas.containsx(box.x1)
             and canvas.containsy(box.y0)

@@ -13,18 +13,16 @@ import io
 from collections.abc import Callable
 
 import matplotlib.pyplot as plt
-from matplotlib.text import Text
 
 from convlab.catalogue import FIGURE_SCHEMES
-from convlab.figure_svg import SCHEMES, Scheme, scheme_style
+from convlab.figure_svg import SCHEMES, Scheme, check_text_fits, drawn_texts, scheme_style
 
 
 def _smallest_text_px(fig: plt.Figure) -> float:
     """Return the size of the smallest text a drawn figure shows, in pixels of its PNG (CSS px at natural size).
 
     Tick labels get their text when the figure is drawn: measure after saving it."""
-    sizes = [text.get_fontsize() for text in fig.findobj(Text) if text.get_visible() and text.get_text().strip()]
-    return round(min(sizes) * fig.dpi / 72, 1)
+    return round(min(text.get_fontsize() for text in drawn_texts(fig)) * fig.dpi / 72, 1)
 
 
 def _png(fig: plt.Figure) -> bytes:
@@ -38,14 +36,17 @@ def inline_picture(draw: Callable[[Scheme], plt.Figure], alt: str) -> str:
     frames in the scheme's colours), as HTML: one <img> per scheme, each an inline PNG with its alt text and its
     size in pixels (so the page keeps its place while the picture loads), the dark one hidden. Closes the
     figures. Each <img> says in ``data-text-px`` how large its smallest text is at its natural size, for the
-    site's check that a phone shows it at 12 px or more."""
+    site's check that a phone shows it at 12 px or more. Raises ValueError if two of its texts overlap."""
     images = []
     for name in FIGURE_SCHEMES:
         with plt.rc_context(scheme_style(SCHEMES[name])):
             fig = draw(SCHEMES[name])
-            png = _png(fig)
-            text_px = _smallest_text_px(fig)
-            plt.close(fig)
+            try:
+                png = _png(fig)
+                check_text_fits(fig, f"the picture of {alt[:40]!r}…", inside=False)
+                text_px = _smallest_text_px(fig)
+            finally:
+                plt.close(fig)
         width, height = (int.from_bytes(png[start : start + 4], "big") for start in (16, 20))  # PNG's IHDR
         source = base64.b64encode(png).decode()
         hidden = " hidden" if name == "dark" else ""  # shown by the site only

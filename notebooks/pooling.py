@@ -391,7 +391,8 @@ def upsampled(scheme):
         picture = maps[name, depth] / maps[name, depth].max()
         drawn = axis.imshow(picture, cmap="viridis", vmin=0, vmax=1)
         side = picture.shape[-1]
-        axis.set_title(f"{name} ×{depth}\n{side}×{side}", fontsize=10)
+        heading = name.replace(", ", ",\n")  # two short lines: side by side on a phone
+        axis.set_title(f"{heading} ×{depth}\n{side}×{side}", fontsize=10)
         axis.set_axis_off()
     colour_bar = figure.colorbar(drawn, ax=axes, shrink=0.8)
     colour_bar.set_label("value ÷ the map's largest", fontsize=10)

@@ -251,6 +251,33 @@ def test_a_notebooks_pictures_follow_the_system_scheme_and_the_toggle(browser, s
         visit.close()
 
 
+# Each text the page shows, with its size: maths aside (KaTeX sets sub- and superscripts smaller, as print does),
+# and the explorer's grids, whose numbers keep an 11 px floor where a grid is too large for the screen.
+SMALL_TEXTS = """min => {
+  const small = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!node.textContent.trim() || !parent.getClientRects().length || parent.closest(".katex")) continue;
+    if (parent.closest(".explorer-grid, .explorer-arithmetic")) continue;
+    const px = parseFloat(getComputedStyle(parent).fontSize);
+    if (px < min) small.push(`${parent.tagName.toLowerCase()} ${px} px: ${node.textContent.trim().slice(0, 30)}`);
+  }
+  return small;
+}"""
+
+
+@pytest.mark.parametrize("viewport", ["phone", "laptop"])
+def test_every_text_a_page_shows_is_at_least_12_px(browser, site_server, viewport):
+    base, _ = site_server
+    small = {}
+    for path in [*PAGES, "digit/"]:
+        visit = Visit(browser, base + path, viewport=VIEWPORTS[viewport])
+        small[path] = visit.page.evaluate(SMALL_TEXTS, MIN_TEXT_PX)
+        visit.close()
+    assert not any(small.values()), {path: texts[:5] for path, texts in small.items() if texts}
+
+
 @pytest.mark.parametrize("viewport", ["phone", "laptop"])
 def test_a_notebooks_pictures_show_their_text_at_12_px_or_more(browser, site_server, viewport):
     base, _ = site_server

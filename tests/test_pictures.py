@@ -6,6 +6,7 @@ import re
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pytest
 from PIL import Image
 
 from convlab.figure_svg import SCHEMES
@@ -56,6 +57,19 @@ def test_an_inline_picture_states_its_smallest_texts_size_in_its_pixels():
         return figure
 
     assert re.findall(r'data-text-px="([\d.]+)"', inline_picture(draw, "ticks below a title")) == ["18.8", "18.8"]
+
+
+def test_a_picture_whose_texts_overlap_is_refused_and_closed():
+    def draw(scheme):
+        figure, axes = plt.subplots(1, 2, figsize=(2, 1))
+        for axis in axes:
+            axis.set_title("a title far too long for its panel")
+            axis.set_axis_off()  # its ticks are not drawn, so they overlap nothing
+        return figure
+
+    with pytest.raises(ValueError, match="overlap"):
+        inline_picture(draw, "two titles")
+    assert not plt.get_fignums()
 
 
 def test_each_scheme_draws_on_its_page_with_its_own_text_colour():

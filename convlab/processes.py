@@ -55,5 +55,9 @@ def in_processes(work: Callable[[Item], Result], items: Sequence[Item]) -> Itera
         return
     # spawn: a fresh interpreter per worker, not a fork of this one's threads and locks.
     context = multiprocessing.get_context("spawn")
-    with context.Pool(processes, initializer=_worker_signals) as pool:  # leaving it stops the workers
+    with context.Pool(processes, initializer=_worker_signals) as pool:  # leaving it early stops the workers
         yield from pool.imap(work, items)
+        # Done: let the workers exit on their own. Stopped now (SIGTERM), one may be in its exit handlers,
+        # which would print the SystemExit that stops it.
+        pool.close()
+        pool.join()

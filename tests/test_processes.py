@@ -49,6 +49,6 @@ def test_an_error_in_a_worker_is_raised_in_the_caller():
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="with one core the work is done in this process")
 def test_workers_that_finish_exit_on_their_own_and_print_nothing():
     # Stopped as they exit (the pool's own SIGTERM), a worker in its exit handlers printed the SystemExit.
-    program = "from convlab.processes import in_processes\nfor _ in range(20): assert [*in_processes(abs, [-1, -2])] == [1, 2]"
+    program = "from convlab.processes import in_processes\nfor _ in range(20): list(in_processes(abs, [-1, -2]))"
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300)
     assert (done.returncode, done.stderr) == (0, "")

@@ -388,7 +388,7 @@ def data_parser(commands) -> None:
 
 def train_parser(commands) -> None:
     """Add the ``train`` command (training the lesson's CNN)."""
-    from convlab.processes import available_cores
+    from convlab.machine import available_cores
     from convlab.run import MOST_EPOCHS, TRAINING_IMAGES, TrainConfig
 
     train = commands.add_parser(

@@ -8,21 +8,14 @@ their own cleanup (``convlab.files``), and no worker prints a traceback.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
+from convlab.machine import available_cores
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
-
-
-def available_cores() -> int:
-    """Return how many CPU cores this process may run on: more threads than that only wait for each other."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _ignore(signum, frame):

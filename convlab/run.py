@@ -26,7 +26,7 @@ from pathlib import Path
 from convlab.errors import UsageError, cut
 from convlab.files import check_can_create, write_files
 from convlab.folders import DATA_ROOT, RUN_DIR
-from convlab.processes import available_cores
+from convlab.machine import available_cores
 
 LARGEST_SEED = 2**64 - 1  # torch.manual_seed takes 64 bits
 TRAINING_IMAGES = 60_000  # MNIST's training set: no batch or limit needs more

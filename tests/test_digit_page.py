@@ -160,6 +160,29 @@ def test_a_finger_draws_on_a_phone_without_scrolling_the_page(browser, site_serv
     page.context.close()
 
 
+def test_the_drawing_is_in_the_schemes_ink_on_a_sheet_of_its_page_and_recoloured_when_the_scheme_changes(
+    browser, site_server
+):
+    page = new_page(browser, site_server[0], viewport={"width": 1280, "height": 800}, color_scheme="dark")
+    open_digit(page)
+    draw(page, [(0.5, 0.1), (0.5, 0.9)])  # a 1, through the middle of the surface
+    surface = page.get_by_test_id("digit-canvas")
+    middle = "c => Array.from(c.getContext('2d').getImageData(c.width / 2, c.height / 2, 1, 1).data)"
+    alphas = "c => c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((_, k) => k % 4 === 3).join()"
+    drawn, read = surface.evaluate(alphas), shown_input(page)
+    sheet = "c => getComputedStyle(c).backgroundColor.match(/\\d+/g).slice(0, 3).map(Number)"
+    for scheme, ink, dark_sheet in (("slate", [255, 255, 255, 255], True), ("default", [0, 0, 0, 255], False)):
+        if page.evaluate("document.body.getAttribute('data-md-color-scheme')") != scheme:
+            page.locator("form[data-md-component=palette] label:visible").first.click()  # system -> light
+        assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == scheme
+        assert (max(surface.evaluate(sheet)) < 100) == dark_sheet  # a dark sheet on a dark page, a light one on light
+        assert surface.evaluate(middle) == ink
+        assert surface.evaluate(alphas) == drawn  # the same drawing,
+        assert torch.equal(shown_input(page), read)  # read by the model alike
+    assert page.errors == []
+    page.context.close()
+
+
 def test_the_picker_and_the_maps_work_from_the_keyboard(page, test_digits):
     open_digit(page)
     page.locator("#digit-number").focus()

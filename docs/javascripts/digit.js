@@ -14,9 +14,11 @@ const STROKE = 20; // pen width, in those pixels: about two input pixels once sc
 
 const percent = (p) => `${(100 * p).toFixed(1)}%`;
 
-/** The drawing surface: pointer events (mouse, touch, pen) draw round strokes; `onInk` runs once per frame. */
-function drawingSurface(canvas, onInk) {
+/** The drawing surface: pointer events (mouse, touch, pen) draw round strokes in `rgb`; `onInk` runs once per
+ * frame. The ink is the canvas's alpha channel, so its colour follows the page's scheme without changing it. */
+function drawingSurface(canvas, onInk, rgb) {
   const context = canvas.getContext("2d");
+  let colour = `rgb(${rgb})`;
   let last = null;
   let pending = false;
   let showing = false; // a test digit is on the surface: the next stroke starts a drawing of one's own
@@ -25,7 +27,7 @@ function drawingSurface(canvas, onInk) {
     return [((event.clientX - box.left) * SURFACE) / box.width, ((event.clientY - box.top) * SURFACE) / box.height];
   };
   const stroke = (from, to) => {
-    context.strokeStyle = "#000";
+    context.strokeStyle = colour;
     context.lineWidth = STROKE;
     context.lineCap = context.lineJoin = "round";
     context.beginPath();
@@ -72,12 +74,20 @@ function drawingSurface(canvas, onInk) {
     show: (pixels) => {
       showing = true;
       context.clearRect(0, 0, SURFACE, SURFACE);
-      context.fillStyle = "#000";
+      context.fillStyle = colour;
       pixels.forEach((v, k) => {
         context.globalAlpha = v;
         context.fillRect((k % SIZE) * 10, Math.floor(k / SIZE) * 10, 10, 10);
       });
       context.globalAlpha = 1;
+    },
+    /** Paint what is drawn in a new colour, keeping its ink. */
+    recolour: (newRgb) => {
+      colour = `rgb(${newRgb})`;
+      context.globalCompositeOperation = "source-in";
+      context.fillStyle = colour;
+      context.fillRect(0, 0, SURFACE, SURFACE);
+      context.globalCompositeOperation = "source-over";
     },
   };
 }
@@ -445,16 +455,20 @@ async function setup(root) {
     layers.forEach((layer, k) => layer.show(result.maps[k], pixels));
     bars.show(result.probabilities.data);
   };
+  const surface = drawingSurface(
+    canvas,
+    () =>
+      run(
+        prepare(surface.ink(), SURFACE, SURFACE),
+        "Your drawing, cropped, scaled to fit 20×20 and centred by its centre of mass.",
+      ),
+    colours.ink,
+  );
   onSchemeChange(root, () => {
     readColours();
+    surface.recolour(colours.ink);
     if (shown !== null) run(shown, status.textContent);
   });
-  const surface = drawingSurface(canvas, () =>
-    run(
-      prepare(surface.ink(), SURFACE, SURFACE),
-      "Your drawing, cropped, scaled to fit 20×20 and centred by its centre of mass.",
-    ),
-  );
 
   /** Show the test digit a reader asked for by its number, written as text (the address, the box). */
   const showDigit = async (text, { remember = true } = {}) => {

@@ -116,7 +116,7 @@ def test_render_draws_a_layer_with_channels_groups_and_bias_as_torch_computes_it
     tmp_path, in_channels, out_channels, groups, bias
 ):
     generator = torch.Generator().manual_seed(in_channels * 10 + out_channels)
-    x = torch.randint(-3, 4, (in_channels, 4, 5), generator=generator).double()  # (C_in, H, W)
+    x = torch.randint(-3, 4, (in_channels, 2, 3), generator=generator).double()  # (C_in, H, W): 3×3 out, padded
     w = torch.randint(-2, 3, (out_channels, in_channels // groups, 2, 3), generator=generator).double()
     grids = lambda t: "|".join(";".join(",".join(f"{v:g}" for v in row) for row in grid) for grid in t.tolist())  # noqa: E731
     args = ["--in-channels", str(in_channels), "--out-channels", str(out_channels), "--groups", str(groups)]

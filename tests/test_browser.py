@@ -39,6 +39,8 @@ class Visit:
         self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.goto(url, wait_until="networkidle")
+        # Under load, network idle can come before the page's own load handler (site.js measures what scrolls).
+        self.page.wait_for_selector("html[data-convlab-settled]", state="attached")
 
     def load_every_image(self):
         """Scroll through the page so lazy images load, then wait for them."""

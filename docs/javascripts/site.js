@@ -21,8 +21,11 @@ document$.subscribe(({ body }) => {
 });
 
 // Stylesheets and images that arrive late (the notebooks' stylesheet among them) change what scrolls: measure
-// again once everything is in.
-window.addEventListener("load", () => fitToScreen(document.body));
+// again once everything is in, then say so on <html> (data-convlab-settled: what the browser tests wait for).
+window.addEventListener("load", () => {
+  fitToScreen(document.body);
+  document.documentElement.dataset.convlabSettled = "";
+});
 
 let resizing;
 window.addEventListener("resize", () => {

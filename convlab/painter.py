@@ -88,7 +88,6 @@ class Painter:
         )
         self._base_cells = self.story.base()
         self._relabelled = {key for frame in frames for key in frame.labels}  # labels drawn in each frame
-        self._labels = {panel.key: panel.label for panel in self.story.panels}
 
     @property
     def text_px(self) -> int:
@@ -137,8 +136,9 @@ class Painter:
         text = self.rendition.text_px
         for key in sorted(self._relabelled):
             placed = self.layout.panels[key]
-            label = frame.labels.get(key, self._labels[key])
-            items += self._label_items(placed, wrap(label, text, placed.label_room, bold=True))
+            label = frame.labels.get(key)
+            lines = placed.label_lines if label is None else wrap(label, text, placed.label_room, bold=True)
+            items += self._label_items(placed, lines)
         for key, cell in changed:
             items += self._cell_items(key, cell)
         for panel, first, last, kind in frame.outlines:

@@ -27,6 +27,16 @@ MAX_PAGE_BYTES = 800_000  # what a reader fetches for a page and all it loads
 MIN_TEXT_PX = 12
 
 
+def switch_scheme(page, scheme):
+    """Click Material's palette toggle until ``page`` shows ``scheme`` ("light" or "dark")."""
+    wanted = MATERIAL_SCHEME[scheme]
+    for _ in range(3):
+        if page.evaluate("document.body.getAttribute('data-md-color-scheme')") == wanted:
+            return
+        page.locator("form[data-md-component=palette] label:visible").first.click()
+    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == wanted
+
+
 class Visit:
     """A page opened in a fresh context, recording console errors, failed requests and every request."""
 
@@ -56,12 +66,7 @@ class Visit:
 
     def switch_scheme(self, scheme):
         """Click Material's palette toggle until the page shows ``scheme`` ("light" or "dark")."""
-        wanted = MATERIAL_SCHEME[scheme]
-        for _ in range(3):
-            if self.page.evaluate("document.body.getAttribute('data-md-color-scheme')") == wanted:
-                return
-            self.page.locator("form[data-md-component=palette] label:visible").first.click()
-        assert self.page.evaluate("document.body.getAttribute('data-md-color-scheme')") == wanted
+        switch_scheme(self.page, scheme)
 
     def close(self):
         self.context.close()

@@ -8,6 +8,7 @@ import re
 import pytest
 import torch
 from axe_playwright_python.sync_playwright import Axe
+from test_browser import switch_scheme
 from test_explorer import new_page
 
 from convlab.data import load_split, split_indices
@@ -171,10 +172,8 @@ def test_the_drawing_is_in_the_schemes_ink_on_a_sheet_of_its_page_and_recoloured
     alphas = "c => c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((_, k) => k % 4 === 3).join()"
     drawn, read = surface.evaluate(alphas), shown_input(page)
     sheet = "c => getComputedStyle(c).backgroundColor.match(/\\d+/g).slice(0, 3).map(Number)"
-    for scheme, ink, dark_sheet in (("slate", [255, 255, 255, 255], True), ("default", [0, 0, 0, 255], False)):
-        if page.evaluate("document.body.getAttribute('data-md-color-scheme')") != scheme:
-            page.locator("form[data-md-component=palette] label:visible").first.click()  # system -> light
-        assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == scheme
+    for scheme, ink, dark_sheet in (("dark", [255, 255, 255, 255], True), ("light", [0, 0, 0, 255], False)):
+        switch_scheme(page, scheme)  # the system's, then the toggle's
         assert (max(surface.evaluate(sheet)) < 100) == dark_sheet  # a dark sheet on a dark page, a light one on light
         assert surface.evaluate(middle) == ink
         assert surface.evaluate(alphas) == drawn  # the same drawing,

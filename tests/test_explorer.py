@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from axe_playwright_python.sync_playwright import Axe
 from explorer_cases import OPS, channel_cases, grids_text, one_channel_cases, pair, text
+from test_browser import switch_scheme
 from torch_reference import cells_torch_reads
 
 from convlab import Geometry
@@ -1049,10 +1050,8 @@ def test_the_real_digit_is_drawn_in_the_schemes_colours_and_again_when_it_change
     label = page.eval_on_selector("canvas.digit-canvas", "c => c.getAttribute('aria-label')")
     digit = json.loads(page.evaluate("fetch('../assets/figures/explorer.json').then(r => r.text())"))["digit"]
     inkiest = max(range(28 * 28), key=lambda k: digit[k // 28][k % 28])
-    for scheme, ink in (("slate", [255, 255, 255]), ("default", [0, 0, 0])):
-        if page.evaluate("document.body.getAttribute('data-md-color-scheme')") != scheme:
-            page.locator("form[data-md-component=palette] label:visible").first.click()  # system -> light
-        assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == scheme
+    for scheme, ink in (("dark", [255, 255, 255]), ("light", [0, 0, 0])):  # the system's, then the toggle's
+        switch_scheme(page, scheme)
         pixels = canvas_pixels(page, label)
         # Paper is the page's own background (blank pixels are transparent); the most inked pixel is the ink.
         assert all(pixels[k][3] == 0 for k in range(28 * 28) if digit[k // 28][k % 28] == 0)

@@ -440,7 +440,7 @@ def train_parser(commands) -> None:
         type=whole_number,
         default=recipe.threads,
         help=f"CPU threads, 1 to the cores this machine gives the process ({available_cores()} here) "
-        f"(default: {recipe.threads}; this small model gains little from more, and loses much on a busy machine)",
+        f"(default: {recipe.threads}; more are faster on an idle machine, and much slower on a busy one)",
     )
     train.add_argument(
         "--resume", action="store_true", help="continue the unfinished run in OUT, if any, from its last checkpoint"

@@ -50,7 +50,7 @@ class TrainConfig:
     train_limit: int | None = None  # use only the first N training images (smoke runs)
     tensorboard: bool = False
     float32: bool = False  # no bfloat16 autocast, even where the CPU computes bfloat16 natively
-    threads: int = 1  # CPU threads; this small model gains little from more (see train.choose_runtime)
+    threads: int = 1  # CPU threads: one keeps the time steady on a busy machine (see train.choose_runtime)
 
     def check(self) -> None:
         """Raise UsageError, saying what to change, for settings the run cannot use."""

@@ -50,9 +50,9 @@ def cpu_has_native_bf16() -> bool:
 def choose_runtime(config: TrainConfig) -> Runtime:
     """Decide device, threads, memory layout and dtype, once (docs/speed.md explains each; make bench measures).
 
-    Sets torch's thread count for this process to ``config.threads``. One thread is the default: on a
-    2-core machine this model trained as fast with one as with two, and with two it slowed down many
-    times over whenever other programs kept the cores busy (scripts/bench_train.py measures it).
+    Sets torch's thread count for this process to ``config.threads``. One thread is the default: on the
+    2-core build machine two train faster while nothing else runs, but slowed down many times over
+    whenever other programs kept the cores busy (docs/speed.md).
     """
     torch.set_num_threads(config.threads)
     return Runtime(

@@ -8,7 +8,10 @@ which answers what bfloat16 costs in accuracy. Each runs in its own process, so 
 The three run in rounds, the order turned each round, so the machine's load falls on each alike.
 Prints each one's median time and range, test accuracy and peak memory, and checks the targets: convlab
 train at least 3x faster than the plain recipe (the median of the rounds' ratios), its test accuracy within
-0.002 of --float32's, and its peak memory not above the plain recipe's.
+0.002 of --float32's, and its peak memory not above the plain recipe's. Last it prints the floor: the
+arithmetic convlab train's run does (torch's FlopCounterMode counts an image's forward pass and training step)
+at the rate this machine multiplies large matrices on convlab's threads, and so the largest ratio the machine
+allows without changing that arithmetic.
 
     python scripts/bench_train.py [--data-root data] [--epochs 5] [--pairs 3]
 """
@@ -77,7 +80,25 @@ CONVLAB = textwrap.dedent(
     metrics = train(config, log=lambda line: None)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": time.perf_counter() - start, "test_accuracy": metrics.test_accuracy,
-                      "peak_mb": peak, "dtype": metrics.runtime.dtype}))
+                      "peak_mb": peak, "dtype": metrics.runtime.dtype, "threads": metrics.runtime.threads,
+                      "images": [metrics.train_size, metrics.validation_size, metrics.test_size]}))
+    """
+)
+
+# Float32 matrix products per second on the given threads: the best of several runs of a large product.
+MATMUL_RATE = textwrap.dedent(
+    """
+    import json, sys, time, torch
+    torch.set_num_threads(int(sys.argv[1]))
+    a, b = torch.rand(1024, 1024), torch.rand(1024, 1024)
+    a @ b
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(10):
+            a @ b
+        best = min(best, (time.perf_counter() - start) / 10)
+    print(json.dumps({"flops_per_second": 2 * 1024**3 / best}))
     """
 )
 
@@ -134,6 +155,42 @@ def report(results: dict[str, list[dict]], epochs: int, pairs: int) -> dict[str,
     return checks
 
 
+def flops_per_image() -> tuple[int, int]:
+    """Return the FLOPs of one image's forward pass and of its training step (forward and backward) through the
+    lesson's model, as torch's FlopCounterMode counts them (its convolutions and matrix products)."""
+    import torch
+    from torch import nn
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from convlab.model import IMAGE_SIZE, MnistConvNet
+
+    model, image = MnistConvNet(), torch.zeros(1, 1, IMAGE_SIZE, IMAGE_SIZE)
+    with FlopCounterMode(display=False) as forward:
+        model(image)
+    with FlopCounterMode(display=False) as step:
+        nn.functional.cross_entropy(model(image), torch.zeros(1, dtype=torch.long)).backward()
+    return forward.get_total_flops(), step.get_total_flops()
+
+
+def least_seconds(run: dict, epochs: int, flops: tuple[int, int], rate: float) -> float:
+    """Return the time a convlab run's arithmetic takes at ``rate`` FLOP/s: a training step for each training
+    image every epoch, a forward pass for each validation image every epoch and for each test image once."""
+    (forward, step), (train, validation, test) = flops, run["images"]
+    return (epochs * (train * step + validation * forward) + test * forward) / rate
+
+
+def report_floor(results: dict[str, list[dict]], epochs: int, rate: float) -> None:
+    """Print the floor: the least time convlab train's arithmetic takes at ``rate``, and the largest ratio it allows."""
+    ours, flops = results["ours"][0], flops_per_image()
+    floor = least_seconds(ours, epochs, flops, rate)
+    plain = statistics.median(r["seconds"] for r in results["plain"])
+    print(
+        f"floor: {flops[0] / 1e6:.2f} MFLOP an image forward, {flops[1] / 1e6:.2f} a training step; at the "
+        f"{rate / 1e9:.0f} GFLOP/s this machine multiplies matrices on {ours['threads']} thread(s), "
+        f"{floor:.1f} s at the least, so at most {plain / floor:.2f}x the plain recipe"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", default="data", help="where MNIST is (default: data)")
@@ -155,6 +212,8 @@ def main() -> None:
         )
 
     report(results, args.epochs, args.pairs)
+    rate = run(MATMUL_RATE, str(results["ours"][0]["threads"]))["flops_per_second"]
+    report_floor(results, args.epochs, rate)
 
 
 if __name__ == "__main__":

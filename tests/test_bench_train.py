@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench_train import alternate, report, spread
+from bench_train import alternate, flops_per_image, least_seconds, report, spread
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,3 +63,18 @@ def test_the_report_takes_the_median_of_the_rounds_ratios_and_checks_each_target
     checks = report(results, epochs=5, pairs=3)
     assert list(checks.values()) == [False, False, False]  # under 3x, 0.0021 from float32, above plain's 700 MB
     assert capsys.readouterr().out.count("MISSED: ") == 3
+
+
+def test_the_floor_counts_the_lessons_multiply_adds_and_a_step_as_forward_and_backward():
+    # Each layer's outputs per image (the lesson's shapes) times the inputs each one adds up, two FLOPs apiece.
+    conv1, conv2, conv3 = 32 * 14 * 14 * (1 * 9), 64 * 7 * 7 * (32 * 9), 128 * 3 * 3 * (64 * 9)
+    forward, step = flops_per_image()
+    assert forward == 2 * (conv1 + conv2 + conv3 + 128 * 1152 + 10 * 128)
+    # Backward: each weight's gradient and each layer's input gradient, but none for the image itself.
+    assert step == 3 * forward - 2 * conv1
+
+
+def test_the_least_time_is_every_image_pass_at_the_rate():
+    run = {"images": [600, 70, 30]}
+    # 2 epochs of (600 steps of 6 FLOPs + 70 forward passes of 2), then 30 test passes, at 10 FLOP/s
+    assert least_seconds(run, epochs=2, flops=(2, 6), rate=10) == (2 * (600 * 6 + 70 * 2) + 30 * 2) / 10

@@ -80,6 +80,12 @@ def _terms(weights: list[float], values: list[str], precision: int) -> str:
     return " ".join(parts)
 
 
+def _added(number: float, precision: int) -> str:
+    """Return `` + 4.5`` or `` − 18``: a number added after another, its sign (as shown) written as the operator."""
+    text = format_value(number, precision)
+    return f" {MINUS} {text.removeprefix(MINUS)}" if text.startswith(MINUS) else f" + {text}"
+
+
 def marked(text: str, padding: bool) -> str:
     """Return a value for a step line, marked as padding (drawn on grey) where it is."""
     return f"{PAD_OPEN}{text}{PAD_CLOSE}" if padding else text
@@ -279,11 +285,12 @@ class ConvStory(Story):
         record, step = self.record, self.record.steps[k]
         i, j = step.out
         head = f"Step {k + 1} of {len(record.steps)}: output[{i}, {j}] = "
-        bias = f" + {self.fmt(record.bias)}" if record.bias else ""
+        bias = _added(record.bias, self.precision) if record.bias else ""
         if self.channels == 1:
             return f"{head}{self._channel_terms(k, 0)}{bias} = {self.fmt(step.value)}"
         sums = " + ".join(f"({self._channel_terms(k, c)})" for c in range(self.channels))
-        totals = " + ".join(self.fmt(s) for s in step.sums)
+        first, *rest = step.sums
+        totals = self.fmt(first) + "".join(_added(s, self.precision) for s in rest)
         return f"{head}{sums}{bias} = {totals}{bias} = {self.fmt(step.value)}"
 
 

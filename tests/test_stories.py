@@ -195,3 +195,15 @@ def test_a_layers_kernel_panels_name_the_output_channel_whose_weights_they_show(
             weights = record.channels[o].kernel[i]
             assert shown == {(r, c): format_value(w) for r, row in enumerate(weights) for c, w in enumerate(row)}
     assert len({tuple(map(tuple, channel.kernel[0])) for channel in record.channels}) > 1  # the labels matter
+
+
+def test_a_step_line_subtracts_a_negative_number_rather_than_adding_it():
+    # conv_1x1 at output[0, 0, 0]: its three input channels read 0, 9 and 18, with weights 1, 0.5 and -1.
+    told = story(find("conv_1x1").record())
+    assert told.frame(0).caption == "Step 1 of 18: output[0, 0, 0] = (1×0) + (0.5×9) + (−1×18) = 0 + 4.5 − 18 = −13.5"
+    captions = [caption for a in CATALOGUE for caption in _captions(story(a.record()))]
+    assert not [caption for caption in captions if "+ −" in caption or "+−" in caption]
+
+
+def _captions(told):
+    return [told.frame(k).caption for k in range(told.count)]

@@ -175,7 +175,8 @@ def _measure(arrangement: Arrangement, panels: dict[str, Panel], cells: dict[str
     if isinstance(arrangement, str):
         panel, cell = panels[arrangement], cells[arrangement]
         rows, cols = panel.shape[0] + panel.reach[0], panel.shape[1] + panel.reach[1]
-        longest_word = max(text_width(word, text, bold=True) for word in panel.label.split())
+        # Words as wrap breaks them: at spaces, not at a no-break space.
+        longest_word = max(text_width(word, text, bold=True) for word in panel.label.split(" "))
         room = max(cols * cell, longest_word, 6 * text)
         lines = wrap(panel.label, text, room, bold=True)
         width = max(cols * cell, *(round(text_width(t, text, bold=True)) for t in lines))

@@ -326,7 +326,8 @@ class LayerStory(Story):
 
     def _kernel_label(self, o: int, i: int) -> str:
         g = self.record.geometry
-        return f"Kernel w[{o}, {i}]" + (f", spread over {size_text(g.span)}" if g.dilated else "")
+        # A no-break space: a label that wraps keeps the index whole.
+        return f"Kernel w[{o},\u00a0{i}]" + (f", spread over {size_text(g.span)}" if g.dilated else "")
 
     def _kernel_labels(self, o: int) -> dict[str, str]:
         """Return the kernel panels' labels while output channel ``o`` is computed."""

@@ -2,6 +2,7 @@
 where the site shows it, and the grids in reading order."""
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -125,13 +126,14 @@ def test_every_text_drawn_keeps_4_5_to_1_against_what_it_is_drawn_on(name, rendi
         assert _contrast(ink, fill) >= 4.5, (ink, fill)
 
 
-def test_a_layers_kernel_labels_are_drawn_in_each_frame_naming_its_output_channel():
-    painter = Painter(find("conv_depthwise").record())
+@pytest.mark.parametrize("rendition", RENDITIONS, ids=["wide", "narrow"])
+def test_a_layers_kernel_labels_are_drawn_in_each_frame_naming_its_output_channel_on_one_line(rendition):
+    painter = Painter(find("conv_depthwise").record(), rendition)
 
-    def text(items):
-        return " ".join(item.text for item in items if isinstance(item, Text))
+    def lines(items):
+        return [item.text for item in items if isinstance(item, Text)]
 
-    assert "Kernel" not in text(painter.static_items())
+    assert not [line for line in lines(painter.static_items()) if "Kernel" in line]
     for k in range(painter.count):
         o = min(k // painter.story.positions, 1)  # the last frame shows the last output channel's kernels
-        assert f"Kernel w[{o}, 0]" in text(painter.frame_items(k)), k
+        assert [line for line in lines(painter.frame_items(k)) if re.search(rf"w\[{o},\s0\]", line)], k

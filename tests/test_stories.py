@@ -190,7 +190,7 @@ def test_a_layers_kernel_panels_name_the_output_channel_whose_weights_they_show(
         frame = layer.frame(k)
         o = min(k // layer.positions, record.out_channels - 1)  # the last frame (the still) shows the last's
         for i, panel in enumerate(kernels):
-            assert frame.labels.get(panel, own_labels[panel]) == f"Kernel w[{o}, {i}]", (k, panel)
+            assert frame.labels.get(panel, own_labels[panel]) == f"Kernel w[{o},\u00a0{i}]", (k, panel)
             shown = {(r, c): cell.text for (p, r, c), cell in frame.cells.items() if p == panel}
             weights = record.channels[o].kernel[i]
             assert shown == {(r, c): format_value(w) for r, row in enumerate(weights) for c, w in enumerate(row)}

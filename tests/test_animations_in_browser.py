@@ -164,7 +164,7 @@ def test_each_scheme_shows_and_downloads_its_own_animations_and_follows_the_togg
 ):
     base, _ = site_server
     other = "dark" if scheme == "light" else "light"
-    visit = Visit(browser, base + path, viewport=VIEWPORTS["laptop"], color_scheme=scheme)
+    visit = Visit(browser, base + path, every_request=True, viewport=VIEWPORTS["laptop"], color_scheme=scheme)
     shown = _shown(visit)
     assert shown and all(_rendition(built_site, name, scheme) for name in shown), shown
     assert all((".dark." in name) == (scheme == "dark") for name in shown), shown
@@ -186,7 +186,7 @@ def test_play_on_demand_plays_the_animation_of_the_scheme_shown_and_keeps_playin
     browser, site_server, scheme
 ):
     base, _ = site_server
-    visit = Visit(browser, base + "gallery/", viewport=VIEWPORTS["phone"], color_scheme=scheme)
+    visit = Visit(browser, base + "gallery/", every_request=True, viewport=VIEWPORTS["phone"], color_scheme=scheme)
     figure = visit.page.locator("#animation-maxpool_2x2")
     tail = ".dark" if scheme == "dark" else ""
     assert f"maxpool_2x2.narrow{tail}.png" in _shown(visit)

@@ -38,9 +38,13 @@ def switch_scheme(page, scheme):
 
 
 class Visit:
-    """A page opened in a fresh context, recording console errors, failed requests and every request."""
+    """A page opened in a fresh context, recording console errors, failed requests and every request.
 
-    def __init__(self, browser, url, **context_options):
+    It waits for the page's load event, site.js's measuring and the fonts; with ``every_request``, until the
+    network is idle (nothing fetched for half a second), for a test that checks all the page fetched.
+    """
+
+    def __init__(self, browser, url, every_request=False, **context_options):
         self.context = browser.new_context(**context_options)
         self.page = self.context.new_page()
         self.errors, self.failed, self.requests = [], [], []
@@ -48,9 +52,10 @@ class Visit:
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
         self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.goto(url, wait_until="networkidle")
+        self.page.goto(url, wait_until="networkidle" if every_request else "load")
         # Under load, network idle can come before the page's own load handler (site.js measures what scrolls).
         self.page.wait_for_selector("html[data-convlab-settled]", state="attached")
+        self.page.evaluate("document.fonts.ready.then(() => true)")
 
     def load_every_image(self):
         """Scroll through the page so lazy images load, then wait for them."""
@@ -75,7 +80,7 @@ class Visit:
 @pytest.mark.parametrize("path", PAGES)
 def test_page_loads_cleanly_renders_math_and_every_image(browser, site_server, path):
     base, _ = site_server
-    visit = Visit(browser, base + path)
+    visit = Visit(browser, base + path, every_request=True)
     visit.load_every_image()
     page = visit.page
     assert visit.errors == []
@@ -162,6 +167,31 @@ def test_math_is_typeset_after_instant_navigation(browser, site_server):
     page.wait_for_function("document.querySelectorAll('.katex').length > 0")
     assert page.evaluate("typeof renderMathInElement") == "function"
     assert page.locator(".katex-error").count() == 0
+    assert visit.errors == []
+    visit.close()
+
+
+def test_the_explorer_and_the_digit_page_load_their_modules_themselves_and_after_instant_navigation(
+    browser, site_server
+):
+    base, _ = site_server
+    visit = Visit(browser, base, every_request=True, viewport=VIEWPORTS["laptop"])
+    page = visit.page
+
+    def modules():
+        return {PurePosixPath(urlsplit(url).path).name for url in visit.requests if "/javascripts/" in url}
+
+    assert not modules() & {"explorer.js", "digit.js", "conv.js", "network.js"}  # a page fetches only its own
+    page.locator("article a[href$='explorer/']").first.click()
+    page.wait_for_url("**/explorer/")
+    page.wait_for_selector("[data-testid=output-grid]")
+    assert "explorer.js" in modules() and "digit.js" not in modules()
+    page.locator("a.md-nav__link[href$='digit/']").dispatch_event("click")  # the menu's link, folded away here
+    page.wait_for_url("**/digit/")
+    page.wait_for_selector("#convlab-digit-page[data-ready]")
+    page.go_back()  # instantly back: the explorer, set up again by the module loaded before
+    page.wait_for_url("**/explorer/")
+    page.wait_for_selector("[data-testid=output-grid]")
     assert visit.errors == []
     visit.close()
 

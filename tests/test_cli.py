@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
+from in_process import convlab_in_process
 from PIL import Image
 from terminal import run_in_terminal
 
 from convlab.catalogue import CATALOGUE, FIGURES
-from convlab.cli import main, parse_bias, parse_channels, parse_grid, parse_size
+from convlab.cli import parse_bias, parse_channels, parse_grid, parse_size
 from convlab.errors import UsageError
 
 # What one animation writes, after its name: the sidecar, and a GIF and a still per rendition and scheme.
@@ -34,18 +35,6 @@ ANIMATION_FILES = [".json"] + [
 def convlab(*args, cwd):
     """Run ``python -m convlab ARGS`` in ``cwd``; return the completed process."""
     return subprocess.run([sys.executable, "-m", "convlab", *args], cwd=cwd, capture_output=True, text=True)
-
-
-def convlab_in_process(*args, cwd, monkeypatch, capsys):
-    """Run the command line's ``main(ARGS)`` in this process in ``cwd`` (no torch import per case); return it as a
-    completed process. For refusals the real subprocess of each command is checked by the tests above."""
-    monkeypatch.chdir(cwd)
-    try:
-        status = main(list(args))
-    except SystemExit as exit:  # argparse's own refusals
-        status = exit.code
-    captured = capsys.readouterr()
-    return subprocess.CompletedProcess(["convlab", *args], status, captured.out, captured.err)
 
 
 def test_render_writes_gif_json_and_png(tmp_path):

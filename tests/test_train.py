@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from in_process import convlab_in_process
 from terminal import run_in_terminal
 from torch.utils.data import DataLoader, random_split
 from torchvision import datasets, transforms
@@ -272,10 +273,11 @@ def convlab_train(*args, cwd):
         (["--threads", "0"], "--threads must be from 1 to"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2_and_creates_nothing(mnist_root, tmp_path, args, says):
+def test_bad_input_is_one_line_and_exit_2_and_creates_nothing(mnist_root, tmp_path, args, says, monkeypatch, capsys):
     (tmp_path / "blocker").write_text("a file where a folder should be")
     # Defaults first: argparse lets the case's own flags, which come later, override them.
-    result = convlab_train("--epochs", "1", "--train-limit", "64", "--data-root", str(mnist_root), *args, cwd=tmp_path)
+    flags = ["--epochs", "1", "--train-limit", "64", "--data-root", str(mnist_root), *args]
+    result = convlab_in_process("train", *flags, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.splitlines()) == 1 and says in result.stderr and "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker"]
@@ -355,14 +357,16 @@ def _wrong_adam_state(checkpoint):
         (_rewritten(log_lines=lambda c: ()), "is damaged (its epochs and log lines do not count 1 to 1)"),
     ],
 )
-def test_a_damaged_checkpoint_is_refused_in_one_line_and_kept(stopped_run, tmp_path, damage, says):
+def test_a_damaged_checkpoint_is_refused_in_one_line_and_kept(stopped_run, tmp_path, damage, says, monkeypatch, capsys):
     config, checkpoint = stopped_run
     config = dataclasses.replace(config, out=str(tmp_path))
     folder = RunFolder(tmp_path)
     folder.checkpoint_file.write_bytes(checkpoint)
     damage(folder)
     damaged = folder.checkpoint_file.read_bytes()
-    result = convlab_train(*_flags(config), "--resume", cwd=tmp_path)
+    result = convlab_in_process(
+        "train", *_flags(config), "--resume", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys
+    )
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith(f"convlab: error: {folder.checkpoint_file} ")
     assert len(result.stderr.splitlines()) == 1 and says in result.stderr

@@ -308,20 +308,23 @@ class LayerStory(Story):
         first = self.stories[0]
         self.legend_texts = first.legend_texts | {"tap": "read by the kernels"}
         self.panels = []
+        # Panels of one kind are sized for all their values together: every input channel, and every output
+        # channel, shows the same cells and text size.
+        inputs = tuple(self.fmt(v) for grid in record.padded for row in grid for v in row)
         for c in range(record.in_channels):
             label = f"Input channel {c}, {size_text(g.size)}"
             if any(g.padding):
                 label += f", padded to {size_text(g.padded)}"
-            texts = tuple(self.fmt(v) for row in record.padded[c] for v in row)
-            self.panels.append(Panel(f"input{c}", label, g.padded, texts))
+            self.panels.append(Panel(f"input{c}", label, g.padded, inputs))
         last = record.out_channels - 1  # at rest, the kernel panels show the last output channel's kernels
         for i in range(per_group):
             texts = tuple(t for story in self.stories for row in story.kernel_texts(i) for t in row)
             self.panels.append(Panel(f"kernel{i}", self._kernel_label(last, i), g.span, texts))
+        outputs = tuple(self.fmt(step.value) for channel in record.channels for step in channel.steps)
         for o, channel in enumerate(record.channels):
             bias = f", bias {self.fmt(channel.bias)}" if channel.bias else ""
-            texts = tuple(self.fmt(step.value) for step in channel.steps)
-            self.panels.append(Panel(f"output{o}", f"Output channel {o}, {size_text(g.output)}{bias}", g.output, texts))
+            label = f"Output channel {o}, {size_text(g.output)}{bias}"
+            self.panels.append(Panel(f"output{o}", label, g.output, outputs))
         self.count = len(record.steps) + 1
 
     def _kernel_label(self, o: int, i: int) -> str:

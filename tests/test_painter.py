@@ -137,3 +137,12 @@ def test_a_layers_kernel_labels_are_drawn_in_each_frame_naming_its_output_channe
     for k in range(painter.count):
         o = min(k // painter.story.positions, 1)  # the last frame shows the last output channel's kernels
         assert [line for line in lines(painter.frame_items(k)) if re.search(rf"w\[{o},\s0\]", line)], k
+
+
+@pytest.mark.parametrize("rendition", RENDITIONS, ids=["wide", "narrow"])
+@pytest.mark.parametrize("name", ["conv_1x1", "conv_depthwise"])
+def test_a_layers_channels_of_one_kind_show_the_same_cells_and_text_size(name, rendition):
+    painter = Painter(find(name).record(), rendition)
+    for kind in ("input", "output"):
+        panels = [placed for key, placed in painter.layout.panels.items() if key.startswith(kind)]
+        assert len(panels) >= 2 and len({(p.cell, p.font) for p in panels}) == 1, (kind, panels)

@@ -401,7 +401,7 @@ def _running_in_group(group: int) -> list[int]:
 )
 def test_stopping_gifs_stops_its_workers_and_leaves_only_whole_animations(tmp_path, to_whole_job, sent, says):
     process = subprocess.Popen(
-        [sys.executable, "-m", "convlab", "gifs", "--out", "anim"],
+        [sys.executable, "-X", "faulthandler", "-m", "convlab", "gifs", "--out", "anim"],
         cwd=tmp_path,
         start_new_session=True,
         stdout=subprocess.PIPE,
@@ -416,7 +416,11 @@ def test_stopping_gifs_stops_its_workers_and_leaves_only_whole_animations(tmp_pa
         os.killpg(process.pid, sent)
     else:
         process.send_signal(sent)
-    stdout, stderr = process.communicate(timeout=120)
+    try:
+        stdout, stderr = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:  # seen once in a loaded run: show where each process of the job waits
+        os.killpg(process.pid, signal.SIGABRT)  # faulthandler prints every thread's stack (workers inherit -X)
+        pytest.fail(f"gifs did not stop within 120 s of signal {sent}:\n{process.communicate(timeout=30)[1]}")
     assert process.returncode == 128 + sent and stderr == says and stdout == "", stderr
     deadline = time.monotonic() + 10  # the workers and multiprocessing's tracker end with it, within moments
     while _running_in_group(process.pid) and time.monotonic() < deadline:

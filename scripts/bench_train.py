@@ -186,7 +186,7 @@ def report_floor(results: dict[str, list[dict]], epochs: int, rate: float) -> No
     plain = statistics.median(r["seconds"] for r in results["plain"])
     print(
         f"floor: {flops[0] / 1e6:.2f} MFLOP an image forward, {flops[1] / 1e6:.2f} a training step; at the "
-        f"{rate / 1e9:.0f} GFLOP/s this machine multiplies matrices on {ours['threads']} thread(s), "
+        f"{rate / 1e9:.0f} GFLOP/s this machine multiplies float32 matrices on {ours['threads']} thread(s), "
         f"{floor:.1f} s at the least, so at most {plain / floor:.2f}x the plain recipe"
     )
 

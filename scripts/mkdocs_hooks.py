@@ -36,7 +36,7 @@ LARGE_STYLE = re.compile(r"<style[^>]*>(.{20000,}?)</style>", re.S)
 MATHS = re.compile(r"\\\(|\\\[|\$\$|\$[^\s$][^$]*\$")
 NOT_TEXT = re.compile(r"<(pre|code|style|script)\b.*?</\1>", re.S)
 KATEX_TAGS = re.compile(
-    r'<link rel="stylesheet" href="[^"]*assets/katex/[^"]*">|<script src="[^"]*assets/katex/[^"]*"></script>'
+    r'<link rel="stylesheet" href="([^"]*assets/katex/[^"]*)">|<script src="([^"]*assets/katex/[^"]*)"></script>'
 )
 SERVING = False  # set by on_startup: `mkdocs serve`, not `mkdocs build`
 
@@ -144,10 +144,14 @@ def has_maths(html: str) -> bool:
 
 
 def on_post_page(output, page, config):
-    # KaTeX (its script is the largest a page loads) only where there is maths to typeset; after an instant
-    # navigation to a page with maths, site.js loads it from the tags that page keeps.
+    # KaTeX (its script is the largest a page loads) only where there is maths to typeset. An instant navigation
+    # swaps the article but runs none of the new page's other scripts: a page with maths names KaTeX's files on
+    # its article too, for site.js to load.
     if not has_maths(page.content or ""):
         output = KATEX_TAGS.sub("", output)
+    else:
+        files = " ".join(href or src for href, src in KATEX_TAGS.findall(output))
+        output = output.replace("<article ", f'<article data-convlab-katex="{files}" ', 1)
 
     # mkdocs-jupyter inlines JupyterLab's stylesheet (over 500 kB) into every notebook page, and it blocks the
     # first paint: the page gets a file of the rules that can apply to it (usedcss.py), a sixth of the bytes.

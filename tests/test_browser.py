@@ -37,15 +37,39 @@ def switch_scheme(page, scheme):
     assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == wanted
 
 
+def _local_sitemap(route):
+    """Answer with the site's sitemap naming the local server's addresses. Material navigates instantly only to
+    the sitemap's pages, which name the deployed site (site_url, whose path the local server lacks): without
+    this, every link on the local server loads a whole new page."""
+    response = route.fetch()
+    sitemap = response.text()
+    deployed = re.search(r"<loc>([^<]*)</loc>", sitemap).group(1)  # the first page: the home page, site_url
+    local = route.request.url.removesuffix("sitemap.xml")
+    route.fulfill(response=response, body=sitemap.replace(deployed, local))
+
+
+def stays_instant(page):
+    """Mark the page's window, to check after navigating that the page was never reloaded."""
+    page.evaluate("window.convlabNotReloaded = true")
+
+
+def was_instant(page) -> bool:
+    """Return True if the window marked by ``stays_instant`` is still the one shown."""
+    return page.evaluate("window.convlabNotReloaded === true")
+
+
 class Visit:
     """A page opened in a fresh context, recording console errors, failed requests and every request.
 
     It waits for the page's load event, site.js's measuring and the fonts; with ``every_request``, until the
-    network is idle (nothing fetched for half a second), for a test that checks all the page fetched.
+    network is idle (nothing fetched for half a second), for a test that checks all the page fetched. With
+    ``instant``, Material's instant navigation works on the local server (see ``_local_sitemap``).
     """
 
-    def __init__(self, browser, url, every_request=False, **context_options):
+    def __init__(self, browser, url, every_request=False, instant=False, **context_options):
         self.context = browser.new_context(**context_options)
+        if instant:
+            self.context.route("**/sitemap.xml", _local_sitemap)
         self.page = self.context.new_page()
         self.errors, self.failed, self.requests = [], [], []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
@@ -160,11 +184,13 @@ def test_reduced_motion_shows_the_stills(browser, site_server):
 
 def test_math_is_typeset_after_instant_navigation(browser, site_server):
     base, _ = site_server
-    visit = Visit(browser, base)
+    visit = Visit(browser, base, instant=True)
     page = visit.page
+    stays_instant(page)
     page.locator("article a[href$='lesson/convolution/']").first.click()
     page.wait_for_url("**/lesson/convolution/")
     page.wait_for_function("document.querySelectorAll('.katex').length > 0")
+    assert was_instant(page)
     assert page.evaluate("typeof renderMathInElement") == "function"
     assert page.locator(".katex-error").count() == 0
     assert visit.errors == []
@@ -175,8 +201,9 @@ def test_the_explorer_and_the_digit_page_load_their_modules_themselves_and_after
     browser, site_server
 ):
     base, _ = site_server
-    visit = Visit(browser, base, every_request=True, viewport=VIEWPORTS["laptop"])
+    visit = Visit(browser, base, every_request=True, instant=True, viewport=VIEWPORTS["laptop"])
     page = visit.page
+    stays_instant(page)
 
     def modules():
         return {PurePosixPath(urlsplit(url).path).name for url in visit.requests if "/javascripts/" in url}
@@ -192,7 +219,7 @@ def test_the_explorer_and_the_digit_page_load_their_modules_themselves_and_after
     page.go_back()  # instantly back: the explorer, set up again by the module loaded before
     page.wait_for_url("**/explorer/")
     page.wait_for_selector("[data-testid=output-grid]")
-    assert visit.errors == []
+    assert was_instant(page) and visit.errors == []
     visit.close()
 
 

@@ -89,26 +89,32 @@ function sayWhatNeedsAServer(body) {
   }
 }
 
-// An instant navigation from a page without maths to one with it runs none of the new page's scripts: load
-// the KaTeX files it names (stylesheet and scripts, in order) once. Resolves when there is nothing to wait for.
+// An instant navigation from a page without maths to one with it swaps in the new article but runs none of the
+// page's other scripts: load the KaTeX files its article names (scripts/mkdocs_hooks.py), stylesheet first and
+// scripts in order, once. Resolves when there is nothing to wait for.
 function loadKatex(body) {
-  const scripts = [...body.querySelectorAll("script[src*='assets/katex/']")];
-  if (typeof renderMathInElement === "function" || scripts.length === 0) return Promise.resolve();
-  const style = document.createElement("link");
-  style.rel = "stylesheet";
-  style.href = scripts[0].src.replace(/katex\.min\.js$/, "katex.min.css");
-  document.head.append(style);
-  return scripts.reduce(
-    (previous, script) =>
-      previous.then(
-        () =>
-          new Promise((resolve) => {
-            const copy = document.createElement("script");
-            copy.src = script.src;
-            copy.onload = copy.onerror = resolve;
-            document.head.append(copy);
-          }),
-      ),
-    Promise.resolve(),
-  );
+  const article = body.querySelector("article[data-convlab-katex]");
+  if (typeof renderMathInElement === "function" || article === null) return Promise.resolve();
+  const files = article.dataset.convlabKatex.split(" ").map((file) => new URL(file, location.href).href);
+  for (const file of files.filter((f) => f.endsWith(".css"))) {
+    const style = document.createElement("link");
+    style.rel = "stylesheet";
+    style.href = file;
+    document.head.append(style);
+  }
+  return files
+    .filter((f) => f.endsWith(".js"))
+    .reduce(
+      (previous, file) =>
+        previous.then(
+          () =>
+            new Promise((resolve) => {
+              const script = document.createElement("script");
+              script.src = file;
+              script.onload = script.onerror = resolve;
+              document.head.append(script);
+            }),
+        ),
+      Promise.resolve(),
+    );
 }

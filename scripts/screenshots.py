@@ -14,7 +14,10 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 from statichost import served
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browser download cannot run here
+# Debian's headless build of Chromium (package chromium-headless-shell): the engine without the windowed browser's
+# code, as Playwright runs it headless; a page loads in about 0.6 of the time the full chromium takes here.
+# Playwright's own browser download cannot run here.
+CHROMIUM = "/usr/bin/chromium-headless-shell"
 # No sandbox (root in a container) and no background traffic: the machine reaches no other host.
 CHROMIUM_FLAGS = [
     "--headless",

@@ -101,23 +101,39 @@ class Visit:
         self.context.close()
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_page_loads_cleanly_renders_math_and_every_image(browser, site_server, path):
-    base, _ = site_server
-    visit = Visit(browser, base + path, every_request=True)
-    visit.load_every_image()
-    page = visit.page
-    assert visit.errors == []
-    assert visit.failed == []
-    assert {urlsplit(url).netloc for url in visit.requests if not url.startswith("data:")} == {urlsplit(base).netloc}
-    broken = page.evaluate("[...document.images].filter(i => i.naturalWidth === 0).map(i => i.src)")
-    assert broken == []
-    assert page.locator(".katex-error").count() == 0
-    text = page.locator("article").inner_text()
-    for raw in ("$$", "\\frac", "\\lfloor", "\\(", "W_{"):
-        assert raw not in text, f"raw TeX {raw!r} left on {path or 'home'}"
-    if path.startswith("lesson/") and path != "lesson/layers/":
-        assert page.locator(".katex").count() > 0
+READERS = [
+    (path, viewport, scheme) for path in [*PAGES, "digit/"] for viewport in VIEWPORTS for scheme in MATERIAL_SCHEME
+]
+
+
+def readers(paths=(*PAGES, "digit/"), viewports=tuple(VIEWPORTS), schemes=tuple(MATERIAL_SCHEME)):
+    """Return the parameters of the ``reader`` fixture for these pages, screens and schemes."""
+    return pytest.mark.parametrize(
+        "reader",
+        [r for r in READERS if r[0] in paths and r[1] in viewports and r[2] in schemes],
+        indirect=True,
+        ids="-".join,
+    )
+
+
+@pytest.fixture(scope="module")
+def reader(request, browser, site_server):
+    """Return one reader's visit: a page at one screen (``VIEWPORTS``) in one scheme, in a fresh context (nothing
+    cached), scrolled through so every picture it shows has loaded, after the network went idle; with ``sent``,
+    the bytes the server sent for it, and ``fetched``, the paths it requested, both as they were then.
+
+    The tests that only look at a page share its visit: the fixture is module-scoped and parametrized, so pytest
+    runs every test of one reader before it opens the next.
+    """
+    path, viewport, scheme = request.param
+    base, sent = site_server
+    sent.clear()
+    visit = Visit(browser, base + path, every_request=True, viewport=VIEWPORTS[viewport], color_scheme=scheme)
+    visit.show_every_image()
+    visit.page.wait_for_load_state("networkidle")
+    visit.path, visit.viewport, visit.scheme = path, viewport, scheme
+    visit.sent, visit.fetched = sum(sent.values()), {urlsplit(url).path for url in visit.requests}
+    yield visit
     visit.close()
 
 
@@ -223,43 +239,32 @@ def test_the_explorer_and_the_digit_page_load_their_modules_themselves_and_after
     visit.close()
 
 
-@pytest.mark.parametrize("path", [*PAGES, "digit/"])
+@readers()
 def test_every_page_weighs_at_most_0_8_mb_as_chromium_fetches_it_and_the_summary_measures_all_it_loads(
-    browser, site_server, built_site, path
+    reader, built_site
 ):
-    base, sent = site_server
-    for viewport, size in VIEWPORTS.items():
-        for scheme in MATERIAL_SCHEME:  # one reader: one screen, one scheme
-            reader = Reader(size["width"], scheme)
-            resources = page_resources(built_site, path + "index.html", reader)
-            measured = {"/" + file.relative_to(built_site.resolve()).as_posix() for file in resources}
-            measured |= {url.removesuffix("index.html") for url in measured}
-            sent.clear()
-            visit = Visit(browser, base + path, viewport=size, color_scheme=scheme)
-            visit.show_every_image()  # as a reader scrolling through: not the pictures of the other scheme
-            visit.page.wait_for_load_state("networkidle")
-            visit.close()
-            loaded = {urlsplit(url).path for url in visit.requests}
-            assert loaded <= measured, loaded - measured  # the summary counts all this reader fetched
-            total, bound = sum(sent.values()), page_weight(built_site, path + "index.html", [reader])
-            print(f"{path or 'home'} {viewport} {scheme}: {total / 1e6:.2f} MB sent; bound {bound / 1e6:.2f} MB")
-            assert total <= bound
-            assert total <= MAX_PAGE_BYTES, f"{path or 'home'} ({viewport}, {scheme}): {total / 1e6:.2f} MB"
+    path, one_reader = reader.path, Reader(VIEWPORTS[reader.viewport]["width"], reader.scheme)
+    measured = {
+        "/" + file.relative_to(built_site.resolve()).as_posix()
+        for file in page_resources(built_site, path + "index.html", one_reader)
+    }
+    measured |= {url.removesuffix("index.html") for url in measured}
+    assert reader.fetched <= measured, reader.fetched - measured  # the summary counts all this reader fetched
+    bound = page_weight(built_site, path + "index.html", [one_reader])
+    print(f"{path or 'home'} {reader.viewport} {reader.scheme}: {reader.sent / 1e6:.2f} MB; bound {bound / 1e6:.2f}")
+    assert reader.sent <= bound
+    assert reader.sent <= MAX_PAGE_BYTES, f"{path or 'home'}: {reader.sent / 1e6:.2f} MB"
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_no_serious_accessibility_problems(browser, site_server, path):
-    base, _ = site_server
-    for scheme in ("light", "dark"):
-        visit = Visit(browser, base + path, color_scheme=scheme)
-        violations = Axe().run(visit.page).response["violations"]
-        serious = [
-            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-            for v in violations
-            if v["impact"] in ("serious", "critical")
-        ]
-        assert serious == [], f"{path or 'home'} ({scheme})"
-        visit.close()
+@readers(paths=PAGES, viewports=["laptop"])
+def test_no_serious_accessibility_problems(reader):
+    violations = Axe().run(reader.page).response["violations"]
+    serious = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
 
 
 def _rendition(manifest, src):
@@ -331,15 +336,10 @@ SMALL_TEXTS = """min => {
 }"""
 
 
-@pytest.mark.parametrize("viewport", ["phone", "laptop"])
-def test_every_text_a_page_shows_is_at_least_12_px(browser, site_server, viewport):
-    base, _ = site_server
-    small = {}
-    for path in [*PAGES, "digit/"]:
-        visit = Visit(browser, base + path, viewport=VIEWPORTS[viewport])
-        small[path] = visit.page.evaluate(SMALL_TEXTS, MIN_TEXT_PX)
-        visit.close()
-    assert not any(small.values()), {path: texts[:5] for path, texts in small.items() if texts}
+@readers(schemes=["light"])
+def test_every_text_a_page_shows_is_at_least_12_px(reader):
+    small = reader.page.evaluate(SMALL_TEXTS, MIN_TEXT_PX)
+    assert small == []
 
 
 @pytest.mark.parametrize("viewport", ["phone", "laptop"])
@@ -392,12 +392,9 @@ STICKING_OUT = """() => {
 }"""
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_no_page_is_wider_than_a_phone_and_nothing_is_clipped(browser, site_server, path):
-    base, _ = site_server
-    visit = Visit(browser, base + path, viewport=VIEWPORTS["phone"])
-    visit.show_every_image()
-    page = visit.page
+@readers(paths=PAGES, viewports=["phone"], schemes=["light"])
+def test_no_page_is_wider_than_a_phone_and_nothing_is_clipped(reader):
+    page = reader.page
     assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS["phone"]["width"]
     assert page.evaluate(STICKING_OUT) == []
     # Inline formulas stay on one line; notebook code and outputs keep their lines whole and scroll instead.
@@ -414,7 +411,24 @@ def test_no_page_is_wider_than_a_phone_and_nothing_is_clipped(browser, site_serv
             .map(p => p.textContent.slice(0, 30))"""
     )
     assert wrapping == []
-    visit.close()
+
+
+@readers(paths=PAGES, viewports=["laptop"], schemes=["light"])
+def test_page_loads_cleanly_renders_math_and_every_image(reader, site_server):
+    base, _ = site_server
+    reader.load_every_image()  # the other scheme's pictures too (the last test of this reader: it looks only)
+    page, path = reader.page, reader.path
+    assert reader.errors == []
+    assert reader.failed == []
+    assert {urlsplit(url).netloc for url in reader.requests if not url.startswith("data:")} == {urlsplit(base).netloc}
+    broken = page.evaluate("[...document.images].filter(i => i.naturalWidth === 0).map(i => i.src)")
+    assert broken == []
+    assert page.locator(".katex-error").count() == 0
+    text = page.locator("article").inner_text()
+    for raw in ("$$", "\\frac", "\\lfloor", "\\(", "W_{"):
+        assert raw not in text, f"raw TeX {raw!r} left on {path or 'home'}"
+    if path.startswith("lesson/") and path != "lesson/layers/":
+        assert page.locator(".katex").count() > 0
 
 
 BACKGROUND = """el => {

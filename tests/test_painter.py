@@ -27,7 +27,8 @@ VISIONS = {
 
 def _colour(image, box):
     """Return the colour covering most of a box (a cell's fill: borders, hatching and digits are thin)."""
-    return max(image.crop(box).getcolors(1 << 20))[1]
+    cell = image.crop(box)
+    return max(cell.getcolors(cell.width * cell.height))[1]  # a bound as large as needed: Pillow allocates it
 
 
 KINDS = ["conv_pad_1", "conv_dilation_2", "transposed_no_padding_strides", "maxpool_2x2"]

@@ -44,6 +44,8 @@ def main() -> None:
     parser.add_argument("--site", type=Path, default=Path("site"), help="the built site (default: site)")
     parser.add_argument("--out", type=Path, default=Path("build/screenshots"), help="where to write the PNGs")
     args = parser.parse_args()
+    if not Path(CHROMIUM).is_file():
+        parser.exit(1, f"screenshots: {CHROMIUM} is missing: apt-get install chromium-headless-shell\n")
     args.out.mkdir(parents=True, exist_ok=True)
 
     with served(args.site) as (base, _), sync_playwright() as playwright:

@@ -72,6 +72,8 @@ def site_server(built_site):
 @pytest.fixture(scope="session")
 def browser():
     """Return Debian's Chromium, driven by Playwright, headless."""
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium-headless-shell (.ci/run does)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser

@@ -8,6 +8,7 @@ their own cleanup (``convlab.files``), and no worker prints a traceback.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.pool
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
@@ -35,6 +36,20 @@ def _worker_signals() -> None:
     signal.signal(signal.SIGTERM, _stop)
 
 
+# A wait for a worker's result wakes this often to run the signal handlers: the kernel hands a process's signal
+# to any of its threads (often one of the pool's), Python runs handlers only in the main thread, and a main thread
+# asleep on a lock without a timeout never got to them (a Ctrl-C'd `convlab gifs` then waited for good).
+WAKE_SECONDS = 0.5
+
+
+def _next_result(results: multiprocessing.pool.IMapIterator) -> Result:
+    while True:
+        try:
+            return results.next(WAKE_SECONDS)
+        except multiprocessing.TimeoutError:
+            pass
+
+
 def in_processes(work: Callable[[Item], Result], items: Sequence[Item]) -> Iterator[Result]:
     """Yield ``work(item)`` for each item, in order, computed by up to one worker process per core.
 
@@ -49,7 +64,9 @@ def in_processes(work: Callable[[Item], Result], items: Sequence[Item]) -> Itera
     # spawn: a fresh interpreter per worker, not a fork of this one's threads and locks.
     context = multiprocessing.get_context("spawn")
     with context.Pool(processes, initializer=_worker_signals) as pool:  # leaving it early stops the workers
-        yield from pool.imap(work, items)
+        results = pool.imap(work, items)
+        for _ in items:
+            yield _next_result(results)
         # Done: let the workers exit on their own. Stopped now (SIGTERM), one may be in its exit handlers,
         # which would print the SystemExit that stops it.
         pool.close()

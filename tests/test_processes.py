@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import textwrap
 import time
 from functools import partial
 from pathlib import Path
@@ -52,3 +53,27 @@ def test_workers_that_finish_exit_on_their_own_and_print_nothing():
     program = "from convlab.processes import in_processes\nfor _ in range(20): list(in_processes(abs, [-1, -2]))"
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300)
     assert (done.returncode, done.stderr) == (0, "")
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="with one core the work is done in this process")
+def test_a_signal_another_thread_receives_still_stops_the_wait_for_the_workers():
+    # The kernel hands a process's signal to any of its threads; Python runs the handler in the main thread only,
+    # which must wake from its wait for the workers to run it. Here the signal goes to another thread, always.
+    program = textwrap.dedent(
+        """
+        import signal, threading, time
+        from convlab.processes import in_processes
+
+        def interrupt():
+            time.sleep(2)  # the workers are asleep on their work
+            signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+
+        threading.Thread(target=interrupt).start()
+        try:
+            list(in_processes(time.sleep, [120, 120]))
+        except KeyboardInterrupt:
+            print("interrupted")
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert (done.stdout, done.stderr) == ("interrupted\n", "")

@@ -2,13 +2,15 @@
 
 A worker that is interrupted (Ctrl-C reaches every process of a terminal's job) or stopped (SIGTERM, as the
 main process stops its workers when it ends early) unwinds quietly: the files it was writing are removed by
-their own cleanup (``convlab.files``), and no worker prints a traceback.
+their own cleanup (``convlab.files``), and no worker prints a traceback. Each worker runs on one thread, its
+numerical libraries' included.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.pool
+import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
@@ -31,7 +33,15 @@ def _stop(signum, frame):
     raise SystemExit(128 + signum)  # a quiet exit, unlike KeyboardInterrupt, which a worker would print
 
 
-def _worker_signals() -> None:
+# The thread pools of the numerical libraries a worker may load, one thread each: a worker has a core of its own,
+# and a stop signal must reach its one thread. The kernel hands a process's signal to any of its threads; one that
+# went to numpy's idle OpenBLAS thread left the worker asleep on the pool's queue, never running its handler, and
+# the main process waited for it for good (seen in a loaded `convlab gifs` stopped by Ctrl-C).
+ONE_THREAD = dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"), "1")
+
+
+def _start_worker() -> None:
+    os.environ.update(ONE_THREAD)  # before the work imports numpy, which reads it once
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
 
@@ -63,7 +73,7 @@ def in_processes(work: Callable[[Item], Result], items: Sequence[Item]) -> Itera
         return
     # spawn: a fresh interpreter per worker, not a fork of this one's threads and locks.
     context = multiprocessing.get_context("spawn")
-    with context.Pool(processes, initializer=_worker_signals) as pool:  # leaving it early stops the workers
+    with context.Pool(processes, initializer=_start_worker) as pool:  # leaving it early stops the workers
         results = pool.imap(work, items)
         for _ in items:
             yield _next_result(results)

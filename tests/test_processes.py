@@ -38,6 +38,19 @@ def test_results_come_in_order_from_one_worker_per_core_working_at_the_same_time
     assert os.getpid() not in {pid for pid, _ in results} and len(list(tmp_path.iterdir())) == cores
 
 
+def _threads_after_numpy(_) -> int:
+    import numpy  # noqa: F401  (its OpenBLAS starts a thread per core but one, unless told otherwise)
+
+    return len(os.listdir("/proc/self/task"))
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="with one core the work is done in this process")
+def test_a_worker_runs_on_one_thread_so_its_stop_signal_reaches_the_thread_that_handles_it():
+    # With a second thread, the kernel could hand a worker's SIGINT or SIGTERM to it: the worker slept on through
+    # its stop, and the main process waited for it for good.
+    assert list(in_processes(_threads_after_numpy, [1, 2])) == [1, 1]
+
+
 def test_one_item_is_worked_on_here(tmp_path):
     assert list(in_processes(partial(_square_alongside, meeting=tmp_path, workers=1), [3])) == [(os.getpid(), 9)]
 

@@ -12,6 +12,7 @@ import multiprocessing
 import multiprocessing.pool
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
@@ -60,12 +61,28 @@ def _next_result(results: multiprocessing.pool.IMapIterator) -> Result:
             pass
 
 
+# How long the workers have to stop after their signal before they are killed, as `docker stop` gives a
+# container: a worker unwinds in well under a second, but one that missed its signal would be waited for for good.
+STOP_SECONDS = 10
+
+
+def _stop_workers(pool: multiprocessing.pool.Pool) -> None:
+    # terminate() sends each worker SIGTERM and then waits for it with no timeout, so it waits here, in a thread.
+    stopping = threading.Thread(target=pool.terminate, daemon=True)
+    stopping.start()
+    stopping.join(STOP_SECONDS)
+    if stopping.is_alive():
+        for worker in pool._pool:  # the pool's own list of its processes: the standard library names no other
+            worker.kill()
+        stopping.join(STOP_SECONDS)
+
+
 def in_processes(work: Callable[[Item], Result], items: Sequence[Item]) -> Iterator[Result]:
     """Yield ``work(item)`` for each item, in order, computed by up to one worker process per core.
 
     ``work`` must be picklable (a module's function, or a ``functools.partial`` of one). With one item or one
     core, the work is done here, in this process. An error in a worker is raised here, and the other workers
-    are stopped before it is.
+    are stopped before it is; a worker that has not stopped STOP_SECONDS after its signal is killed.
     """
     processes = min(len(items), available_cores())
     if processes <= 1:
@@ -73,7 +90,8 @@ def in_processes(work: Callable[[Item], Result], items: Sequence[Item]) -> Itera
         return
     # spawn: a fresh interpreter per worker, not a fork of this one's threads and locks.
     context = multiprocessing.get_context("spawn")
-    with context.Pool(processes, initializer=_start_worker) as pool:  # leaving it early stops the workers
+    pool = context.Pool(processes, initializer=_start_worker)
+    try:
         results = pool.imap(work, items)
         for _ in items:
             yield _next_result(results)
@@ -81,3 +99,5 @@ def in_processes(work: Callable[[Item], Result], items: Sequence[Item]) -> Itera
         # which would print the SystemExit that stops it.
         pool.close()
         pool.join()
+    finally:  # leaving early (an error, a signal, a caller that stopped reading) stops the workers
+        _stop_workers(pool)

@@ -90,3 +90,38 @@ def test_a_signal_another_thread_receives_still_stops_the_wait_for_the_workers()
     )
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
     assert (done.stdout, done.stderr) == ("interrupted\n", "")
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="with one core the work is done in this process")
+def test_a_worker_that_does_not_stop_on_its_signal_is_killed_after_the_grace_period(tmp_path):
+    script = tmp_path / "deaf.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import os, signal, threading, time
+            from convlab.processes import in_processes
+
+            def deaf_sleep(seconds):
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)  # deaf to the stop the pool sends
+                time.sleep(seconds)
+                return os.getpid()
+
+            def interrupt():
+                time.sleep(2)  # the workers are asleep on their work
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+
+            if __name__ == "__main__":
+                threading.Thread(target=interrupt).start()
+                start = time.monotonic()
+                try:
+                    list(in_processes(deaf_sleep, [120, 120]))
+                except KeyboardInterrupt:
+                    import multiprocessing
+                    print(time.monotonic() - start, len(multiprocessing.active_children()))
+            """
+        )
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    seconds, workers_left = done.stdout.split()
+    # 2 s of work, then STOP_SECONDS (10) for the workers to stop, which they ignore; then they are killed.
+    assert (done.stderr, workers_left) == ("", "0") and 12 <= float(seconds) < 40

@@ -20,7 +20,6 @@ from convlab.animate import (
     check_limits,
     durations,
     render,
-    render_animation,
     write_gif,
 )
 from convlab.arithmetic import Geometry, arange_grid, convolve
@@ -35,12 +34,9 @@ KINDS = ["conv_pad_1", "conv_two_channels", "transposed_padding_strides_odd", "m
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    """Render a few catalogue animations, one of each kind, into one folder."""
-    out = tmp_path_factory.mktemp("anim")
-    for name in KINDS:
-        render_animation(find(name), out)
-    return out
+def rendered(built_site):
+    """Return the folder of the animations the site serves, as `convlab gifs` drew them in the build."""
+    return built_site / "assets/anim"
 
 
 def torch_output(record):

@@ -68,63 +68,57 @@ def test_workers_that_finish_exit_on_their_own_and_print_nothing():
     assert (done.returncode, done.stderr) == (0, "")
 
 
+def _interrupted(tmp_path: Path, work: str, receiver: str) -> list[str]:
+    """Run a program that gives two workers ``work`` (the source of a function ``work``) and sends SIGINT, 2 s
+    later, to the thread ``receiver`` names; return what it prints: the seconds until in_processes gave up its
+    KeyboardInterrupt, and how many workers are left."""
+    script = tmp_path / "interrupted.py"  # a file: the workers import ``work`` from it
+    program = f"""
+import multiprocessing, os, signal, threading, time
+from convlab import processes
+from convlab.processes import in_processes
+
+{textwrap.dedent(work)}
+
+def interrupt():
+    time.sleep(2)  # the workers are busy with their work
+    signal.pthread_kill({receiver}, signal.SIGINT)
+
+if __name__ == "__main__":
+    threading.Thread(target=interrupt).start()
+    start = time.monotonic()
+    try:
+        list(in_processes(work, [120, 120]))
+    except KeyboardInterrupt:
+        print(time.monotonic() - start, len(multiprocessing.active_children()))
+"""
+    script.write_text(program)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.stderr == ""
+    return done.stdout.split()
+
+
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="with one core the work is done in this process")
-def test_a_signal_another_thread_receives_still_stops_the_wait_for_the_workers():
+def test_a_signal_another_thread_receives_still_stops_the_wait_for_the_workers(tmp_path):
     # The kernel hands a process's signal to any of its threads; Python runs the handler in the main thread only,
     # which must wake from its wait for the workers to run it. Here the signal goes to another thread, always.
-    program = textwrap.dedent(
+    work = """
+        def work(seconds):
+            time.sleep(seconds)
         """
-        import signal, threading, time
-        from convlab.processes import in_processes
-
-        def interrupt():
-            time.sleep(2)  # the workers are asleep on their work
-            signal.pthread_kill(threading.get_ident(), signal.SIGINT)
-
-        threading.Thread(target=interrupt).start()
-        try:
-            list(in_processes(time.sleep, [120, 120]))
-        except KeyboardInterrupt:
-            print("interrupted")
-        """
-    )
-    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
-    assert (done.stdout, done.stderr) == ("interrupted\n", "")
+    seconds, workers_left = _interrupted(tmp_path, work, receiver="threading.get_ident()")  # the sender's own
+    assert workers_left == "0" and 2 <= float(seconds) < 30
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="with one core the work is done in this process")
 def test_a_worker_that_does_not_stop_on_its_signal_is_killed_after_the_grace_period(tmp_path):
-    script = tmp_path / "deaf.py"
-    script.write_text(
-        textwrap.dedent(
-            """
-            import os, signal, threading, time
-            from convlab import processes
-            from convlab.processes import in_processes
+    work = """
+        processes.STOP_SECONDS = 1  # for a quick test: the grace period is the same code at any length
 
-            processes.STOP_SECONDS = 1  # for a quick test: the grace period is the same code at any length
-
-            def deaf_sleep(seconds):
-                signal.signal(signal.SIGTERM, signal.SIG_IGN)  # deaf to the stop the pool sends
-                time.sleep(seconds)
-                return os.getpid()
-
-            def interrupt():
-                time.sleep(2)  # the workers are asleep on their work
-                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
-
-            if __name__ == "__main__":
-                threading.Thread(target=interrupt).start()
-                start = time.monotonic()
-                try:
-                    list(in_processes(deaf_sleep, [120, 120]))
-                except KeyboardInterrupt:
-                    import multiprocessing
-                    print(time.monotonic() - start, len(multiprocessing.active_children()))
-            """
-        )
-    )
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
-    seconds, workers_left = done.stdout.split()
+        def work(seconds):
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # deaf to the stop the pool sends
+            time.sleep(seconds)
+        """
+    seconds, workers_left = _interrupted(tmp_path, work, receiver="threading.main_thread().ident")
     # 2 s of work, then STOP_SECONDS (here 1) for the workers to stop, which they ignore; then they are killed.
-    assert (done.stderr, workers_left) == ("", "0") and 3 <= float(seconds) < 30
+    assert workers_left == "0" and 3 <= float(seconds) < 30

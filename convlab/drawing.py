@@ -135,6 +135,7 @@ def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size)
 
 
+@cache  # a layout measures the same few labels and numbers many times, in each scheme
 def text_width(text: str, size: int, bold: bool = False) -> float:
     """Return the width in pixels of ``text`` drawn ``size`` px high."""
     return font(size, bold).getlength(text)

@@ -32,6 +32,11 @@ ANIMATION_FILES = [".json"] + [
 ]
 
 
+# Tests of what a command computes draw the wide rendition at its smallest width, the quickest to draw (the build
+# draws every animation at the default width, and test_render_writes_gif_json_and_png draws one).
+QUICK = ("--width", "200")
+
+
 def convlab(*args, cwd):
     """Run ``python -m convlab ARGS`` in ``cwd``; return the completed process."""
     return subprocess.run([sys.executable, "-m", "convlab", *args], cwd=cwd, capture_output=True, text=True)
@@ -66,8 +71,8 @@ def test_render_writes_gif_json_and_png(tmp_path):
 def test_console_script_and_module_agree(tmp_path):
     script = shutil.which("convlab", path=str(Path(sys.executable).parent))
     assert script, "the convlab console script is installed beside python"
-    subprocess.run([script, "render", "--out", "a.gif"], cwd=tmp_path, check=True, capture_output=True)
-    assert convlab("render", "--out", "b.gif", cwd=tmp_path).returncode == 0
+    subprocess.run([script, "render", *QUICK, "--out", "a.gif"], cwd=tmp_path, check=True, capture_output=True)
+    assert convlab("render", *QUICK, "--out", "b.gif", cwd=tmp_path).returncode == 0
     assert (tmp_path / "a.gif").read_bytes() == (tmp_path / "b.gif").read_bytes()
 
 
@@ -90,7 +95,7 @@ def test_console_script_and_module_agree(tmp_path):
     ],
 )
 def test_render_draws_every_operation(tmp_path, args, op, output_size):
-    result = convlab("render", *args, "--out", "x.gif", cwd=tmp_path)
+    result = convlab("render", *args, *QUICK, "--out", "x.gif", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     data = json.loads((tmp_path / "x.json").read_text())
     assert (data["op"], data["output_size"]) == (op, output_size)
@@ -111,7 +116,7 @@ def test_render_draws_a_layer_with_channels_groups_and_bias_as_torch_computes_it
     args = ["--in-channels", str(in_channels), "--out-channels", str(out_channels), "--groups", str(groups)]
     args += [f"--input={grids(x)}", f"--weights={grids(w.flatten(0, 1))}", "--padding", "1"]
     args += [f"--bias={bias}"] if bias else []
-    result = convlab("render", *args, "--out", "layer.gif", cwd=tmp_path)
+    result = convlab("render", *args, *QUICK, "--out", "layer.gif", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     data = json.loads((tmp_path / "layer.json").read_text())
     b = (
@@ -128,10 +133,8 @@ def test_render_draws_a_layer_with_channels_groups_and_bias_as_torch_computes_it
 
 
 def test_an_input_sets_the_size_and_its_values(tmp_path):
-    assert (
-        convlab("render", "--input", "1,2,3;4,5,6;7,8,9", "--kernel", "2", "--out", "x.gif", cwd=tmp_path).returncode
-        == 0
-    )
+    result = convlab("render", "--input", "1,2,3;4,5,6;7,8,9", "--kernel", "2", *QUICK, "--out", "x.gif", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
     data = json.loads((tmp_path / "x.json").read_text())
     assert data["size"] == [3, 3] and data["input"] == [[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]
 
@@ -558,13 +561,15 @@ def test_a_name_whose_temporary_file_is_too_long_is_one_line_naming_it(tmp_path)
 
 
 @pytest.fixture
-def full_disk(tmp_path):
-    """A 300 kB file system, mounted for the test (it needs root, as CI runs it)."""
+def full_disk(tmp_path, request):
+    """A file system of ``request.param`` bytes ("300k"), mounted for the test (it needs root, as CI runs it)."""
     if os.geteuid() != 0 or shutil.which("mount") is None:
         pytest.skip("a full disk is simulated with a small tmpfs, which only root can mount")
     disk = tmp_path / "disk"
     disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(disk)], capture_output=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={request.param}", "tmpfs", str(disk)], capture_output=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
     yield disk
@@ -575,13 +580,15 @@ def _files(folder):
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
 
+# Room for the smallest animation (170 kB) but not for the catalogue; figures fill 100 kB with their first figure.
 @pytest.mark.parametrize(
-    ("args", "named"),
+    ("full_disk", "args", "named"),
     [
-        (["render", "--size", "12", "--out", "{disk}/mine.gif"], "{disk}/mine.gif"),
-        (["gifs", "--out", "{disk}/anim"], "{disk}/anim/NAME.gif"),
-        (["figures", "--run", "{run}", "--data-root", "{data}", "--out", "{disk}/figures"], "{disk}/figures"),
+        ("300k", ["render", "--size", "12", "--out", "{disk}/mine.gif"], "{disk}/mine.gif"),
+        ("300k", ["gifs", "--out", "{disk}/anim"], "{disk}/anim/NAME.gif"),
+        ("100k", ["figures", "--run", "{run}", "--data-root", "{data}", "--out", "{disk}/figures"], "{disk}/figures"),
     ],
+    indirect=["full_disk"],
 )
 def test_a_full_disk_is_one_line_naming_the_path_and_keeps_what_was_there(
     full_disk, build_run, mnist_root, args, named
